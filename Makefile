@@ -1,0 +1,106 @@
+# bench-overhead — build, set up a target server, benchmark, profile, report, test.
+# `make help` lists every target and variable.
+
+NO_CONNECTIONS ?= 100
+ITERATIONS     ?= 10
+PAYLOAD_SIZE   ?= 200
+PORT           ?= 8000
+BIND           ?= 127.0.0.1
+ADDRESS        ?= $(BIND)
+CARGO          ?= cargo
+
+# NO_CONNECTIONS is read by the client at build time (option_env!), as the old suite's -D flag was.
+export NO_CONNECTIONS ITERATIONS PAYLOAD_SIZE PORT BIND ADDRESS
+
+BIN      := target/release
+CLIENT   := $(BIN)/bench-overhead
+MEMMON   := $(BIN)/memmon
+
+.PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark \
+        qemu-benchmark profile record-scheduling trace report bench-client bench-memmon \
+        test lint clean
+
+all: build
+
+## build: build bench-overhead and memmon in release mode (NO_CONNECTIONS=n sets the default connection count)
+build:
+	$(CARGO) build --release --workspace
+
+## help: list targets and variables
+help:
+	@echo "Targets:"
+	@sed -n 's/^## /  /p' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables (current value):"
+	@echo "  NO_CONNECTIONS=$(NO_CONNECTIONS)  concurrent connections built in as the default"
+	@echo "  ITERATIONS=$(ITERATIONS)          runs of each variant"
+	@echo "  PAYLOAD_SIZE=$(PAYLOAD_SIZE)       payload size in MiB"
+	@echo "  PORT=$(PORT) BIND=$(BIND)  where the target server listens"
+	@echo "  ADDRESS=$(ADDRESS)            where the benchmark connects"
+
+## setup-lighttpd: write setup/lighttpd.conf (PORT, BIND) and payloads/testpayload (PAYLOAD_SIZE MiB)
+setup-lighttpd: payload
+	@sh scripts/lighttpd.sh setup
+
+## payload: write payloads/testpayload (PAYLOAD_SIZE MiB, deterministic) and payloads/hello
+payload: build
+	@sh scripts/payload.sh
+
+## lighttpd-start: start lighttpd from setup/lighttpd.conf in the background
+lighttpd-start:
+	@sh scripts/lighttpd.sh start
+
+## lighttpd-stop: stop the lighttpd started by lighttpd-start
+lighttpd-stop:
+	@sh scripts/lighttpd.sh stop
+
+## serve: run the built-in server in the foreground on BIND:PORT, serving payloads/
+serve: payload
+	$(CLIENT) serve --address $(BIND) --port $(PORT) --root payloads
+
+## benchmark: build, make the payload, start a server, run bench-overhead.sh, stop the server
+benchmark: payload
+	@sh scripts/benchmark.sh
+
+## qemu-benchmark: the same benchmark from inside a QEMU guest (QEMU_KERNEL, QEMU_MEM)
+qemu-benchmark: payload
+	@sh scripts/qemu-benchmark.sh
+
+## profile: run each variant under a profiler (Linux perf, Haiku profile)
+profile: build
+	@sh scripts/profile.sh profile
+
+## record-scheduling: record scheduling of each variant (Haiku scheduling_recorder, Linux perf sched)
+record-scheduling: build
+	@sh scripts/profile.sh scheduling
+
+## trace: strace -c -f each variant and print syscall counts beside the client's own counters
+trace: build
+	@sh scripts/profile.sh trace
+
+## report: compare every folder in results/ into results/report.md with charts
+report: build
+	@sh scripts/report.sh
+
+## bench-client: both variants and wrk (if installed) side by side: GiB/s, CPU s/GiB, peak memory
+bench-client: payload
+	@sh scripts/bench-client.sh
+
+## bench-memmon: memmon's own CPU and memory while it watches a busy child
+bench-memmon: build
+	@sh scripts/bench-memmon.sh
+
+## test: run every test (needs lighttpd; .ci/run installs what the tests need)
+test:
+	$(CARGO) build --release --workspace
+	$(CARGO) test --release --workspace
+
+## lint: rustfmt and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+## clean: remove build output and generated files (results/ is kept)
+clean:
+	$(CARGO) clean
+	rm -f payloads/testpayload payloads/hello setup/lighttpd.conf setup/*.pid setup/*.log

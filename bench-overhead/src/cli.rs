@@ -1,0 +1,188 @@
+//! Command-line interface: every subcommand and its arguments, nothing else.
+//!
+//! Parsing lives here so that `main.rs` reads as a table of contents and each subcommand's module
+//! receives typed, validated arguments. Bad arguments are clap's errors (exit 2).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::units::{parse_bytes, parse_duration};
+
+/// The connection count baked in at build time (`make NO_CONNECTIONS=n`), as the old suite did.
+pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
+    Some(n) => n,
+    None => "100",
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bench-overhead",
+    version,
+    about = "Measures what thread-per-connection and event-loop TCP downloads cost an OS",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download a payload over N concurrent connections with each I/O variant and time every phase.
+    Run(RunArgs),
+    /// Serve files over HTTP/1.x: the built-in target server.
+    Serve(ServeArgs),
+    /// Write a deterministic pseudo-random payload file.
+    Payload(PayloadArgs),
+    /// Print the old suite's summary (and spread) for a results folder.
+    Summarize(SummarizeArgs),
+    /// Merge results from many machines into cross-OS comparison tables and charts.
+    Compare(CompareArgs),
+    /// Describe this machine as JSON (used by bench-overhead.sh for meta.json).
+    #[command(hide = true)]
+    Meta(MetaArgs),
+}
+
+/// The two I/O strategies under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// One OS thread per connection, blocking socket calls.
+    Threaded,
+    /// One thread multiplexing every connection with non-blocking sockets and a readiness API.
+    Poll,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 2] = [Variant::Threaded, Variant::Poll];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Threaded => "threaded",
+            Variant::Poll => "poll",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// I/O variant to run; both, one after the other, when omitted.
+    #[arg(long, value_enum)]
+    pub variant: Option<Variant>,
+    /// Concurrent connections (one download each).
+    #[arg(long, short = 'c', default_value = DEFAULT_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connections: u32,
+    /// Server address (IPv4 or IPv6).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub address: IpAddr,
+    /// Server port.
+    #[arg(long, short = 'p', default_value_t = 8000, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+    /// Path requested from the server.
+    #[arg(long, default_value = "/testpayload")]
+    pub path: String,
+    /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536).
+    #[arg(long, default_value = "4MiB", value_parser = parse_bytes)]
+    pub buffer_size: u64,
+    /// Limit for connect, for each read, and for the whole run (e.g. 30s, 500ms).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Print one JSON object per variant run on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Append DIR/jobs.csv (as jobs finish) and DIR/runs.csv (per run).
+    #[arg(long, value_name = "DIR")]
+    pub csv_dir: Option<PathBuf>,
+    /// Append job rows to this file only (bench-overhead.sh joins the run row with memmon's figures).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub jobs_csv: Option<PathBuf>,
+    /// Run identifier joining CSV rows; generated when omitted (suffixed with the variant when both run).
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Network path label; "loopback" for 127.0.0.0/8 and ::1, otherwise "network", when omitted.
+    #[arg(long)]
+    pub network: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to bind; anything but loopback is served only when asked, with a warning.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub address: IpAddr,
+    /// Port to bind (0 picks a free one and prints it).
+    #[arg(long, short = 'p', default_value_t = 8000)]
+    pub port: u16,
+    /// Folder whose regular files are served.
+    #[arg(long, default_value = "payloads")]
+    pub root: PathBuf,
+    /// Misbehave on purpose, for testing clients.
+    #[arg(long, value_enum)]
+    pub fault: Option<Fault>,
+    /// Close connections idle for this long.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+}
+
+/// Deliberate server faults, one per run, so client tests can observe each failure mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Fault {
+    StallAfterHeaders,
+    StallMidBody,
+    Truncate,
+    WrongLength,
+    Status500,
+    GarbageStatus,
+    ResetMidBody,
+    SlowDrip,
+}
+
+#[derive(Debug, Args)]
+pub struct PayloadArgs {
+    /// Size (e.g. 200MiB, 5MiB, 1024).
+    #[arg(long, value_parser = parse_bytes)]
+    pub size: u64,
+    /// File to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// A results folder written by bench-overhead.sh.
+    pub results: PathBuf,
+    /// Also write the summary as markdown to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Markdown,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Results folders or runs.csv files, from any number of machines.
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: CompareFormat,
+    /// Add p50/p99 transfer, aggregate GiB/s, CPU s/GiB, syscalls/MiB, context switches, peak RSS, spread.
+    #[arg(long)]
+    pub extended: bool,
+    /// Write SVG charts into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub chart: Option<PathBuf>,
+    /// Add the old suite's published rows, marked "(published)".
+    #[arg(long)]
+    pub reference: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetaArgs {}

@@ -1,0 +1,50 @@
+//! bench-overhead: what does it cost an OS to move data over TCP with a thread per connection,
+//! compared with one thread multiplexing every connection?
+//!
+//! Where things live:
+//! - `cli.rs`: every subcommand and argument.
+//! - `client/`: the `run` subcommand: the variants, per-phase timing, HTTP checks, counters.
+//! - `record.rs`: the job and run records every exporter consumes (the data contract).
+//! - `export/`: one file per output format.
+//! - `serve/`: the built-in target server; `payload.rs`: deterministic payload files.
+//! - `summarize.rs`, `compare/`: summaries of a results folder and cross-OS tables.
+
+// Scaffolding: removed once every subcommand is built.
+#![allow(dead_code)]
+
+mod cli;
+mod client;
+mod compare;
+mod export;
+mod host;
+mod payload;
+mod record;
+mod serve;
+mod summarize;
+mod units;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => client::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Payload(args) => payload::run(args),
+        Command::Summarize(args) => summarize::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Meta(args) => host::run_meta(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // One line, naming what went wrong and (through the context chain) what to do.
+            eprintln!("bench-overhead: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

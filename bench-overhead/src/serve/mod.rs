@@ -1,0 +1,7 @@
+//! Not built yet.
+
+use std::process::ExitCode;
+
+pub fn run(_args: crate::cli::ServeArgs) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}

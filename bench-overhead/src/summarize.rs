@@ -1,0 +1,7 @@
+//! Not built yet.
+
+use std::process::ExitCode;
+
+pub fn run(_args: crate::cli::SummarizeArgs) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}
