@@ -1,0 +1,205 @@
+//! Shared pieces of the integration tests: temporary folders, free loopback ports, payload files,
+//! and real servers (lighttpd, the built-in one) that are stopped when the test ends, also when it
+//! fails: every server lives in a guard whose `Drop` kills and reaps it.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// The `bench-overhead` binary cargo built for these tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_bench-overhead"))
+}
+
+/// A folder under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "bench-overhead-test-{label}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind an ephemeral loopback port")
+        .port()
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port`.
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+            .is_ok()
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Writes `size` pseudo-random bytes (xorshift64*, fixed seed) to `path` and returns them.
+pub fn write_payload(path: &Path, size: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut bytes = Vec::with_capacity(size + 8);
+    while bytes.len() < size {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        bytes.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    bytes.truncate(size);
+    std::fs::write(path, &bytes).expect("write payload");
+    bytes
+}
+
+/// Runs a command to completion, killing it after `timeout` so no test can hang.
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn command");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for command") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// A server process that is killed and reaped when the guard goes out of scope.
+pub struct ServerGuard {
+    child: Child,
+    pub port: u16,
+    _dir: Option<TempDir>,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_and_wait(
+    mut command: Command,
+    port: u16,
+    what: &str,
+    dir: Option<TempDir>,
+) -> ServerGuard {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let guard = ServerGuard {
+        child,
+        port,
+        _dir: dir,
+    };
+    assert!(
+        wait_for_port(port, Duration::from_secs(10)),
+        "{what} did not listen on 127.0.0.1:{port} within 10 s"
+    );
+    guard
+}
+
+/// Starts a real lighttpd on a free loopback port serving `root`, with a minimal config.
+/// lighttpd must be installed (`apt-get install lighttpd`; `.ci/run` does it).
+pub fn start_lighttpd(root: &Path) -> ServerGuard {
+    let lighttpd = ["/usr/sbin/lighttpd", "/usr/bin/lighttpd"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("lighttpd is not installed: apt-get install lighttpd");
+    let dir = TempDir::new("lighttpd");
+    let port = free_port();
+    let config = format!(
+        "server.document-root = \"{root}\"\n\
+         server.bind = \"127.0.0.1\"\n\
+         server.port = {port}\n\
+         server.errorlog = \"{dir}/error.log\"\n\
+         server.max-fds = 16384\n\
+         server.max-connections = 8192\n\
+         mimetype.assign = (\"\" => \"application/octet-stream\")\n",
+        root = root.canonicalize().expect("payload root").display(),
+        dir = dir.path().display(),
+    );
+    let conf = dir.path().join("lighttpd.conf");
+    std::fs::write(&conf, config).expect("write lighttpd.conf");
+    let mut command = Command::new(lighttpd);
+    command.arg("-D").arg("-f").arg(&conf);
+    start_and_wait(command, port, "lighttpd", Some(dir))
+}
+
+/// Starts `bench-overhead serve` on a free loopback port serving `root`, with an optional fault.
+pub fn start_builtin(root: &Path, fault: Option<&str>) -> ServerGuard {
+    let port = free_port();
+    let mut command = Command::new(bin());
+    command
+        .args([
+            "serve",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--root",
+        ])
+        .arg(root);
+    if let Some(fault) = fault {
+        command.args(["--fault", fault]);
+    }
+    start_and_wait(command, port, "bench-overhead serve", None)
+}
