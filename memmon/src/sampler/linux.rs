@@ -1,0 +1,197 @@
+//! Linux: `/proc/PID/statm` (RSS, virtual size) and `/proc/PID/smaps_rollup` (`Pss_Anon`, `Pss`).
+//!
+//! Why these files:
+//! - `statm` is one short line from the kernel's RSS counters — the same counters `ru_maxrss`
+//!   (the peak at exit) is kept from, so the peak and the samples agree. sysinfo reads the same
+//!   file but also `stat` and, by default, every thread's directory; reading it directly is cheaper.
+//! - `smaps_rollup` sums every mapping in the kernel and returns ~20 lines, where `smaps` (the old
+//!   suite's source) prints ~20 lines *per mapping*: with 10,000 threads (10,000 stacks) that is
+//!   hundreds of thousands of lines per sample. `Pss_Anon` (Linux ≥ 5.7) is exactly the old
+//!   suite's metric, the Pss of mappings not backed by a file.
+//!
+//! Both files are opened once and re-read with `pread` at offset 0 (which makes the kernel
+//! regenerate them): no open/close per sample, and the descriptors stay bound to this process
+//! even if its PID were reused after exit.
+
+use std::fs::File;
+use std::io::ErrorKind;
+use std::os::unix::fs::FileExt;
+
+use super::Sample;
+
+/// Large enough for `smaps_rollup` (~1 KiB) in one read; longer content is read in several.
+const BUFFER_SIZE: usize = 4096;
+
+pub struct ProcSampler {
+    pid: u32,
+    page_size: u64,
+    statm: Option<File>,
+    /// `None` until opened; `Some(None)` when this kernel has no `smaps_rollup` (< 4.14).
+    smaps_rollup: Option<Option<File>>,
+    buffer: Vec<u8>,
+}
+
+impl ProcSampler {
+    pub fn new(pid: u32) -> ProcSampler {
+        // SAFETY: sysconf has no preconditions; it only returns a value.
+        let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        ProcSampler {
+            pid,
+            page_size: if page_size > 0 {
+                page_size as u64
+            } else {
+                4096
+            },
+            statm: None,
+            smaps_rollup: None,
+            buffer: Vec::with_capacity(BUFFER_SIZE),
+        }
+    }
+
+    pub fn sample(&mut self) -> Option<Sample> {
+        if self.statm.is_none() {
+            self.statm = Some(File::open(format!("/proc/{}/statm", self.pid)).ok()?);
+        }
+        if self.smaps_rollup.is_none() {
+            match File::open(format!("/proc/{}/smaps_rollup", self.pid)) {
+                Ok(file) => self.smaps_rollup = Some(Some(file)),
+                Err(e) if e.kind() == ErrorKind::NotFound && self.process_exists() => {
+                    self.smaps_rollup = Some(None)
+                }
+                Err(_) => return None,
+            }
+        }
+
+        let statm = self.statm.as_ref()?;
+        read_whole(statm, &mut self.buffer)?;
+        let (vsz_pages, rss_pages) = parse_statm(&self.buffer)?;
+        // A process whose address space is gone (exiting, zombie) reads as all zeros.
+        if vsz_pages == 0 || rss_pages == 0 {
+            return None;
+        }
+        let mut sample = Sample {
+            rss: Some(rss_pages * self.page_size),
+            vsz: Some(vsz_pages * self.page_size),
+            ..Sample::default()
+        };
+
+        if let Some(Some(rollup)) = &self.smaps_rollup {
+            // Fails with ESRCH once the address space is gone: drop the whole sample.
+            read_whole(rollup, &mut self.buffer)?;
+            let pss = parse_rollup(&self.buffer)?;
+            sample.pss_anon = pss.pss_anon;
+            sample.pss = pss.pss;
+        }
+        Some(sample)
+    }
+
+    fn process_exists(&self) -> bool {
+        std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
+    }
+}
+
+/// Reads the whole file from offset 0 into `buffer`; `None` on any error.
+fn read_whole(file: &File, buffer: &mut Vec<u8>) -> Option<()> {
+    buffer.clear();
+    let mut chunk = [0u8; BUFFER_SIZE];
+    loop {
+        match file.read_at(&mut chunk, buffer.len() as u64) {
+            Ok(0) => return Some(()),
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// `statm`: "size resident shared text lib data dt", in pages. Returns (size, resident).
+fn parse_statm(text: &[u8]) -> Option<(u64, u64)> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut fields = text.split_ascii_whitespace();
+    let size = fields.next()?.parse().ok()?;
+    let resident = fields.next()?.parse().ok()?;
+    Some((size, resident))
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct RollupPss {
+    pss_anon: Option<u64>,
+    pss: Option<u64>,
+}
+
+/// `smaps_rollup`: a header line, then `Name:   value kB` lines. `None` when the content is not a
+/// rollup of a live address space (no `Rss:` line); `pss_anon` is `None` on kernels before 5.7.
+fn parse_rollup(text: &[u8]) -> Option<RollupPss> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut seen_rss = false;
+    let mut pss = RollupPss::default();
+    for line in text.lines() {
+        let Some((name, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let kib = || -> Option<u64> {
+            let mut words = rest.split_ascii_whitespace();
+            let value: u64 = words.next()?.parse().ok()?;
+            (words.next()? == "kB").then_some(value * 1024)
+        };
+        match name {
+            "Rss" => seen_rss = kib().is_some(),
+            "Pss" => pss.pss = kib(),
+            "Pss_Anon" => pss.pss_anon = kib(),
+            _ => {}
+        }
+    }
+    (seen_rss && pss.pss.is_some()).then_some(pss)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLLUP: &str = "\
+55d0c0a4a000-7ffc2a5f5000 ---p 00000000 00:00 0                          [rollup]
+Rss:                3712 kB
+Pss:                 861 kB
+Pss_Dirty:           516 kB
+Pss_Anon:            512 kB
+Pss_File:            349 kB
+Pss_Shmem:             0 kB
+Shared_Clean:       3196 kB
+";
+
+    #[test]
+    fn rollup_yields_pss_and_anonymous_pss_in_bytes() {
+        let pss = parse_rollup(ROLLUP.as_bytes()).unwrap();
+        assert_eq!(pss.pss, Some(861 * 1024));
+        assert_eq!(pss.pss_anon, Some(512 * 1024));
+    }
+
+    #[test]
+    fn rollup_of_an_old_kernel_has_no_anonymous_pss() {
+        let old = ROLLUP.replace("Pss_Anon:            512 kB\n", "");
+        let pss = parse_rollup(old.as_bytes()).unwrap();
+        assert_eq!(pss.pss_anon, None);
+        assert_eq!(pss.pss, Some(861 * 1024));
+    }
+
+    #[test]
+    fn empty_rollup_is_no_sample() {
+        assert_eq!(parse_rollup(b""), None);
+    }
+
+    #[test]
+    fn statm_gives_size_and_resident_pages() {
+        assert_eq!(parse_statm(b"1234 567 89 1 0 400 0\n"), Some((1234, 567)));
+        assert_eq!(parse_statm(b""), None);
+    }
+
+    #[test]
+    fn own_process_reads_nonzero_figures() {
+        let mut sampler = ProcSampler::new(std::process::id());
+        let sample = sampler.sample().expect("sampling this process");
+        assert!(sample.rss.unwrap() > 0 && sample.vsz.unwrap() >= sample.rss.unwrap());
+        assert!(sample.pss.unwrap() > 0);
+        // Re-reading through the same descriptors works (pread regenerates the file).
+        assert!(sampler.sample().is_some());
+    }
+}

@@ -1,0 +1,127 @@
+//! Shared helpers of memmon's integration tests: run memmon on real commands, always bounded in
+//! time, and read back what it wrote.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Longest any memmon run in these tests may take before it is killed and the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+pub fn memmon() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_memmon"))
+}
+
+/// What a finished memmon run left behind.
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("memmon itself died: {:?}\n{}", self.status, self.stderr))
+    }
+}
+
+/// Starts `command` with stdout and stderr captured.
+pub fn start(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting memmon")
+}
+
+/// Waits for a started run (killing it and failing after [`DEADLINE`]) and collects its output.
+pub fn finish(mut child: Child) -> Finished {
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = thread::spawn(move || {
+        let mut s = String::new();
+        stdout.read_to_string(&mut s).ok();
+        s
+    });
+    let err = thread::spawn(move || {
+        let mut s = String::new();
+        stderr.read_to_string(&mut s).ok();
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("memmon did not finish within {DEADLINE:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    Finished {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// Runs memmon with `args` to completion.
+pub fn run(args: &[&str]) -> Finished {
+    let mut command = memmon();
+    command.args(args);
+    finish(start(command))
+}
+
+/// A fresh, empty directory for one test's files.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("memmon-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}
+
+/// One `memory.csv` row.
+#[derive(Debug, serde::Deserialize)]
+pub struct Row {
+    pub run_id: String,
+    pub elapsed_ms: u64,
+    pub rss_bytes: Option<u64>,
+    pub vsz_bytes: Option<u64>,
+    pub pss_anon_bytes: Option<u64>,
+    pub pss_bytes: Option<u64>,
+}
+
+pub fn read_csv(path: &Path) -> Vec<Row> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .deserialize()
+        .map(|r| r.expect("a well-formed memory.csv row"))
+        .collect()
+}
+
+/// min, avg, max of the present values of one column.
+pub fn min_avg_max(values: impl Iterator<Item = Option<u64>>) -> Option<(u64, f64, u64)> {
+    let values: Vec<u64> = values.flatten().collect();
+    if values.is_empty() {
+        return None;
+    }
+    let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+    Some((
+        *values.iter().min().unwrap(),
+        sum as f64 / values.len() as f64,
+        *values.iter().max().unwrap(),
+    ))
+}
