@@ -24,12 +24,33 @@ impl Ending {
     }
 }
 
-/// The reaped child: how it ended and the kernel's figure for its peak RSS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The reaped child: how it ended and the kernel's figures for it (and its reaped descendants).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reaped {
     pub ending: Ending,
     /// Peak resident set size in bytes (`ru_maxrss`); `None` where the OS does not report it.
     pub peak_rss: Option<u64>,
+    /// CPU seconds in user mode and in the kernel.
+    pub cpu_user_s: f64,
+    pub cpu_sys_s: f64,
+}
+
+/// memmon's own cost so far: CPU seconds (user + system) and peak RSS (`getrusage(RUSAGE_SELF)`).
+pub fn own_usage() -> (f64, Option<u64>) {
+    // SAFETY: rusage is a plain C struct of integers; all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, exclusive pointer for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return (0.0, None);
+    }
+    (
+        seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        peak_rss_bytes(usage.ru_maxrss as i64),
+    )
+}
+
+fn seconds(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
 /// Why the command could not be started, with the shell's exit code for it.
@@ -99,6 +120,8 @@ impl Child {
         Ok(Some(Reaped {
             ending,
             peak_rss: peak_rss_bytes(usage.ru_maxrss as i64),
+            cpu_user_s: seconds(usage.ru_utime),
+            cpu_sys_s: seconds(usage.ru_stime),
         }))
     }
 

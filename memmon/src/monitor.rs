@@ -68,7 +68,7 @@ impl Monitor {
             }
         };
         let start = Instant::now();
-        let mut sampler = Sampler::new(cli.sampler, child.pid());
+        let mut sampler = Sampler::new(cli.sampler, child.pid(), cli.interval, cli.pss_budget);
         let mut stats = Stats::default();
         let mut own_failure = false;
 
@@ -85,7 +85,13 @@ impl Monitor {
             own_failure = true; // A CSV write failed mid-run (reported when it happened).
         }
 
-        let summary = Summary::new(&stats, cli.interval.as_millis() as u64, elapsed_ms, &reaped);
+        let summary = Summary::new(
+            &stats,
+            cli.interval.as_millis() as u64,
+            elapsed_ms,
+            &reaped,
+            crate::child::own_usage(),
+        );
         let text = if cli.json {
             summary.to_json()
         } else {
@@ -139,7 +145,7 @@ impl Monitor {
                 return Ok(reaped);
             }
             if let Some(sample) = sample {
-                stats.add(&sample);
+                stats.add(&sample, elapsed_ms);
                 self.write_csv(elapsed_ms, &sample);
             }
             // After a stall (a stopped memmon, an overloaded machine) resume the rhythm from now

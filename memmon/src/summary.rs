@@ -15,6 +15,8 @@ const MIB: f64 = 1024.0 * 1024.0;
 pub struct Summary {
     /// Samples kept (samples racing with the child's exit are dropped).
     pub samples: u64,
+    /// Samples with `pss_anon`/`pss` (Linux reads PSS under a CPU budget, see `--pss-budget`).
+    pub pss_samples: u64,
     pub interval_ms: u64,
     /// Spawn to reap.
     pub elapsed_ms: u64,
@@ -31,6 +33,12 @@ pub struct Summary {
     pub peak_rss_bytes: Option<u64>,
     /// The kernel's own figure (`ru_maxrss` in bytes), unadjusted.
     pub kernel_peak_rss_bytes: Option<u64>,
+    /// The child's CPU seconds in user mode and in the kernel (with its reaped descendants).
+    pub cpu_user_s: f64,
+    pub cpu_sys_s: f64,
+    /// memmon's own CPU seconds (user + system) and peak RSS: what watching cost.
+    pub memmon_cpu_s: f64,
+    pub memmon_peak_rss_bytes: Option<u64>,
     /// The child's exit status; `null` when a signal killed it.
     pub exit_code: Option<i32>,
     /// The signal that killed the child; `null` when it exited.
@@ -38,9 +46,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(stats: &Stats, interval_ms: u64, elapsed_ms: u64, reaped: &Reaped) -> Summary {
-        let pss_anon = stats.pss_anon.summary();
-        let rss = stats.rss.summary();
+    /// `own` is memmon's own (CPU seconds, peak RSS), see [`crate::child::own_usage`].
+    pub fn new(
+        stats: &Stats,
+        interval_ms: u64,
+        elapsed_ms: u64,
+        reaped: &Reaped,
+        own: (f64, Option<u64>),
+    ) -> Summary {
+        let pss_anon = stats.pss_anon.summary(elapsed_ms);
+        let rss = stats.rss.summary(elapsed_ms);
         let primary = if pss_anon.is_some() {
             Some("pss_anon")
         } else if rss.is_some() {
@@ -54,17 +69,22 @@ impl Summary {
         };
         Summary {
             samples: stats.samples,
+            pss_samples: stats.pss.count(),
             interval_ms,
             elapsed_ms,
             primary: primary.map(str::to_owned),
             rss_bytes: rss,
-            vsz_bytes: stats.vsz.summary(),
+            vsz_bytes: stats.vsz.summary(elapsed_ms),
             pss_anon_bytes: pss_anon,
-            pss_bytes: stats.pss.summary(),
+            pss_bytes: stats.pss.summary(elapsed_ms),
             peak_rss_bytes: reaped
                 .peak_rss
                 .map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
             kernel_peak_rss_bytes: reaped.peak_rss,
+            cpu_user_s: reaped.cpu_user_s,
+            cpu_sys_s: reaped.cpu_sys_s,
+            memmon_cpu_s: own.0,
+            memmon_peak_rss_bytes: own.1,
             exit_code,
             signal,
         }
@@ -104,6 +124,14 @@ impl Summary {
             self.metric(self.primary.as_deref()),
         ) {
             (Some(name), Some(m)) => {
+                let name = if name.starts_with("pss") && self.pss_samples < self.samples {
+                    format!(
+                        "{name}, read in {} of {} samples",
+                        self.pss_samples, self.samples
+                    )
+                } else {
+                    name.to_string()
+                };
                 let _ = writeln!(
                     out,
                     "Memory usage: min {:.3} MiB, avg {:.3} MiB, max {:.3} MiB ({name}); {peak}",
@@ -119,6 +147,15 @@ impl Summary {
                 );
             }
         }
+        let own_rss = match self.memmon_peak_rss_bytes {
+            Some(bytes) => format!(", peak RSS {:.3} MiB", bytes as f64 / MIB),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "CPU: command {:.3} s user + {:.3} s system; memmon itself {:.3} s{own_rss}",
+            self.cpu_user_s, self.cpu_sys_s, self.memmon_cpu_s
+        );
         for name in ["rss", "vsz", "pss_anon", "pss"] {
             let _ = match self.metric(Some(name)) {
                 Some(m) => writeln!(
@@ -156,12 +193,14 @@ mod tests {
 
     fn summary(samples: &[Sample], ending: Ending) -> Summary {
         let mut stats = Stats::default();
-        samples.iter().for_each(|s| stats.add(s));
+        samples.iter().for_each(|s| stats.add(s, 0));
         let reaped = Reaped {
             ending,
             peak_rss: Some(8 * 1024 * 1024),
+            cpu_user_s: 1.0,
+            cpu_sys_s: 0.5,
         };
-        Summary::new(&stats, 100, 1234, &reaped)
+        Summary::new(&stats, 100, 1234, &reaped, (0.01, Some(2 << 20)))
     }
 
     #[test]

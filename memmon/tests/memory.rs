@@ -46,7 +46,17 @@ fn measure(mib: u64, args: &[&str]) -> Finished {
 
 fn measure_json(mib: u64, dir: &Path) -> serde_json::Value {
     let summary = dir.join(format!("summary-{mib}.json"));
-    measure(mib, &["--json", "--output", path_str(&summary)]);
+    // PSS at every sample: this test is about the figures, not about memmon's CPU budget.
+    measure(
+        mib,
+        &[
+            "--json",
+            "--pss-budget",
+            "100",
+            "--output",
+            path_str(&summary),
+        ],
+    );
     serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap()
 }
 
@@ -131,8 +141,9 @@ fn csv_rows_add_up_to_the_json_figures() {
         ("pss_anon_bytes", |r| r.pss_anon_bytes),
         ("pss_bytes", |r| r.pss_bytes),
     ];
+    let end_ms = json["elapsed_ms"].as_u64().unwrap();
     for (metric, column) in columns {
-        match min_avg_max(rows.iter().map(column)) {
+        match min_avg_max(&rows, column, end_ms) {
             None => assert!(
                 json[metric].is_null(),
                 "{metric} absent in CSV but not in JSON"
@@ -149,10 +160,14 @@ fn csv_rows_add_up_to_the_json_figures() {
             }
         }
     }
+    // PSS is read under memmon's CPU budget: in some rows, always both values or neither.
+    let with_pss = rows.iter().filter(|r| r.pss_bytes.is_some()).count() as u64;
+    assert_eq!(json["pss_samples"].as_u64(), Some(with_pss));
+    assert!(rows
+        .iter()
+        .all(|r| r.pss_anon_bytes.is_some() == r.pss_bytes.is_some()));
     if cfg!(target_os = "linux") {
-        assert!(rows
-            .iter()
-            .all(|r| r.pss_anon_bytes.is_some() && r.pss_bytes.is_some()));
+        assert!(with_pss >= 1, "the first sample always reads PSS");
     }
 }
 
@@ -162,6 +177,16 @@ fn printed_text_figures_match_the_csv() {
     let csv = dir.join("memory.csv");
     let done = measure(8, &["--csv", path_str(&csv)]);
     let rows = read_csv(&csv);
+    // "memmon: `…` exited with status 0; N samples every 20 ms over S.SSS s"
+    let over = done
+        .stderr
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit("over ")
+        .next()
+        .unwrap();
+    let end_ms = (over.trim_end_matches(" s").parse::<f64>().unwrap() * 1e3).round() as u64;
 
     let usage = done
         .stderr
@@ -179,15 +204,13 @@ fn printed_text_figures_match_the_csv() {
     } else {
         "rss"
     };
-    assert!(usage.contains(&format!("({primary})")), "{usage}");
-    let column = rows.iter().map(|r| {
-        if primary == "pss_anon" {
-            r.pss_anon_bytes
-        } else {
-            r.rss_bytes
-        }
-    });
-    let (min, avg, max) = min_avg_max(column).unwrap();
+    assert!(usage.contains(&format!("({primary}")), "{usage}");
+    let column: fn(&support::Row) -> Option<u64> = if primary == "pss_anon" {
+        |r| r.pss_anon_bytes
+    } else {
+        |r| r.rss_bytes
+    };
+    let (min, avg, max) = min_avg_max(&rows, column, end_ms).unwrap();
     let mib = |b: f64| format!("{:.3}", b / MIB as f64);
     let printed: Vec<String> = numbers[..3].iter().map(|n| format!("{n:.3}")).collect();
     assert_eq!(
@@ -201,7 +224,7 @@ fn printed_text_figures_match_the_csv() {
         .lines()
         .find(|l| l.trim_start().starts_with("rss "))
         .unwrap();
-    let (rss_min, _, rss_max) = min_avg_max(rows.iter().map(|r| r.rss_bytes)).unwrap();
+    let (rss_min, _, rss_max) = min_avg_max(&rows, |r| r.rss_bytes, end_ms).unwrap();
     assert!(rss_line.contains(&mib(rss_min as f64)) && rss_line.contains(&mib(rss_max as f64)));
 }
 

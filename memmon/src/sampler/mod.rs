@@ -12,6 +12,8 @@ mod linux;
 #[cfg(not(target_os = "haiku"))]
 mod sysinfo_backend;
 
+use std::time::Duration;
+
 use crate::cli::SamplerKind;
 
 /// The child's memory at one instant, in bytes.
@@ -39,11 +41,21 @@ pub enum Sampler {
 }
 
 impl Sampler {
-    /// A sampler of process `pid`. Cheap: files are opened lazily at the first sample.
-    pub fn new(kind: SamplerKind, pid: u32) -> Sampler {
+    /// A sampler of process `pid`, sampled every `interval`; `pss_budget_percent` caps the share
+    /// of one core that reading PSS may take (Linux). Cheap: files are opened at the first sample.
+    #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+    pub fn new(
+        kind: SamplerKind,
+        pid: u32,
+        interval: Duration,
+        pss_budget_percent: f64,
+    ) -> Sampler {
         match kind {
             #[cfg(target_os = "linux")]
-            SamplerKind::Native => Sampler::Linux(linux::ProcSampler::new(pid)),
+            SamplerKind::Native => Sampler::Linux(linux::ProcSampler::new(
+                pid,
+                linux::PssBudget::new(interval, pss_budget_percent),
+            )),
             #[cfg(target_os = "haiku")]
             SamplerKind::Native => Sampler::Haiku(haiku::AreaSampler::new(pid)),
             #[cfg(not(any(target_os = "linux", target_os = "haiku")))]

@@ -112,16 +112,35 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
         .collect()
 }
 
-/// min, avg, max of the present values of one column.
-pub fn min_avg_max(values: impl Iterator<Item = Option<u64>>) -> Option<(u64, f64, u64)> {
-    let values: Vec<u64> = values.flatten().collect();
-    if values.is_empty() {
+/// min, time-weighted avg and max of one column, as results/README.md defines them: each
+/// present value stands from its row's `elapsed_ms` until the next present value (the last one
+/// until `end_ms`, the summary's `elapsed_ms`).
+pub fn min_avg_max(
+    rows: &[Row],
+    column: fn(&Row) -> Option<u64>,
+    end_ms: u64,
+) -> Option<(u64, f64, u64)> {
+    let readings: Vec<(u64, u64)> = rows
+        .iter()
+        .filter_map(|r| column(r).map(|v| (r.elapsed_ms, v)))
+        .collect();
+    if readings.is_empty() {
         return None;
     }
-    let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+    let mut weighted = 0u128;
+    for (i, &(at, value)) in readings.iter().enumerate() {
+        let until = readings.get(i + 1).map_or(end_ms, |next| next.0);
+        weighted += u128::from(value) * u128::from(until - at);
+    }
+    let span = end_ms - readings[0].0;
+    let avg = if span > 0 {
+        weighted as f64 / span as f64
+    } else {
+        readings.iter().map(|r| r.1 as f64).sum::<f64>() / readings.len() as f64
+    };
     Some((
-        *values.iter().min().unwrap(),
-        sum as f64 / values.len() as f64,
-        *values.iter().max().unwrap(),
+        readings.iter().map(|r| r.1).min().unwrap(),
+        avg,
+        readings.iter().map(|r| r.1).max().unwrap(),
     ))
 }
