@@ -1,19 +1,23 @@
 //! Linux: `/proc/PID/statm` (RSS, virtual size) and `/proc/PID/smaps_rollup` (`Pss_Anon`, `Pss`).
 //!
 //! Why these files:
-//! - `statm` is one short line from the kernel's RSS counters — the same counters `ru_maxrss`
-//!   (the peak at exit) is kept from, so the peak and the samples agree. sysinfo reads the same
+//! - `statm` is one short line from the kernel's RSS counters — the counters `ru_maxrss` (the
+//!   peak at exit) is kept from, though the peak reads them approximately (see `summary.rs`),
+//!   so samples and peak agree to a few pages. sysinfo reads the same
 //!   file but also `stat` and, by default, every thread's directory; reading it directly is cheaper.
 //! - `smaps_rollup` sums every mapping in the kernel and returns ~20 lines, where `smaps` (the old
 //!   suite's source) prints ~20 lines *per mapping*: with 10,000 threads (10,000 stacks) that is
-//!   hundreds of thousands of lines per sample. `Pss_Anon` (Linux ≥ 5.7) is exactly the old
-//!   suite's metric, the Pss of mappings not backed by a file.
+//!   hundreds of thousands of lines per sample. `Pss_Anon` (Linux ≥ 5.3) is the kernel's own sum
+//!   of the old suite's metric: the Pss of anonymous memory (the old suite summed the Pss of
+//!   mappings not backed by a file, which holds the same pages but for the copied-on-write pages
+//!   of a program's own data segments).
 //!
 //! `smaps_rollup` is still not free: the kernel walks every page table entry of the process to
-//! compute PSS, about 0.85 ms of CPU per 64 MiB resident and ~15 ms for a process with 10,000
-//! threads (40,000 mappings) here, against ~2 µs for `statm`. So PSS is read under a CPU budget
-//! ([`PssBudget`], `--pss-budget`): at every sample while it is cheap, every few samples for a
-//! large process. A sample without PSS keeps its RSS and VSZ; its PSS cells are empty.
+//! compute PSS: about 1–2 ms of CPU per 64 MiB resident and ~15 ms for a process with 10,000
+//! threads (40,000 mappings) here (`make bench-memmon`), against ~2 µs for `statm`. So PSS is
+//! read under a CPU budget ([`PssBudget`], `--pss-budget`): at every sample while it is cheap,
+//! every few samples for a large process. A sample without PSS keeps its RSS and VSZ; its PSS
+//! cells are empty.
 //!
 //! Both files are opened once and re-read with `pread` at offset 0 (which makes the kernel
 //! regenerate them): no open/close per sample, and the descriptors stay bound to this process
@@ -175,7 +179,7 @@ struct RollupPss {
 }
 
 /// `smaps_rollup`: a header line, then `Name:   value kB` lines. `None` when the content is not a
-/// rollup of a live address space (no `Rss:` line); `pss_anon` is `None` on kernels before 5.7.
+/// rollup of a live address space (no `Rss:` line); `pss_anon` is `None` on kernels before 5.3.
 fn parse_rollup(text: &[u8]) -> Option<RollupPss> {
     let text = std::str::from_utf8(text).ok()?;
     let mut seen_rss = false;
