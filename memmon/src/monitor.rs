@@ -64,6 +64,10 @@ impl Monitor {
             Ok(child) => child,
             Err(e) => {
                 eprintln!("{}", e.message);
+                // Nothing was measured: leave no empty summary file behind.
+                if let Some(path) = &cli.output {
+                    let _ = std::fs::remove_file(path);
+                }
                 return e.exit_code;
             }
         };

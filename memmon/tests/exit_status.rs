@@ -32,11 +32,62 @@ fn killed_command_exits_128_plus_signal_and_the_summary_names_it() {
 }
 
 #[test]
-fn missing_command_exits_127_with_one_line() {
-    let done = run(&["--", "memmon-test-no-such-command"]);
+fn missing_command_exits_127_with_one_line_and_no_summary_file() {
+    let dir = scratch_dir("missing");
+    let summary = dir.join("summary.json");
+    let done = run(&[
+        "--json",
+        "--output",
+        path_str(&summary),
+        "--",
+        "memmon-test-no-such-command",
+    ]);
     assert_eq!(done.code(), 127);
     assert_eq!(done.stderr.lines().count(), 1, "{}", done.stderr);
     assert!(done.stderr.contains("memmon-test-no-such-command"));
+    assert!(!summary.exists());
+}
+
+#[test]
+fn exit_is_noticed_without_waiting_out_the_interval() {
+    // A 120 s interval: after the first sample, only the child's exit can end the wait
+    // (the run would otherwise hit the tests' 60 s deadline).
+    let done = run(&["--json", "--interval", "120s", "--", "sleep", "0.2"]);
+    assert_eq!(done.code(), 0);
+    let json: serde_json::Value = serde_json::from_str(done.stderr.trim()).unwrap();
+    assert!(json["elapsed_ms"].as_u64().unwrap() < 120_000, "{json}");
+    assert_eq!(json["interval_ms"], 120_000);
+}
+
+#[test]
+fn samples_racing_with_the_exit_are_dropped_not_zero() {
+    // Short-lived children sampled every millisecond: many samples land while they exit.
+    let dir = scratch_dir("race");
+    let csv = dir.join("memory.csv");
+    for _ in 0..20 {
+        let done = run(&[
+            "--quiet",
+            "--interval",
+            "1ms",
+            "--csv",
+            path_str(&csv),
+            "--",
+            "sh",
+            "-c",
+            ":",
+        ]);
+        assert_eq!(done.code(), 0);
+    }
+    for row in read_csv(&csv) {
+        for value in [row.rss_bytes, row.vsz_bytes].into_iter().flatten() {
+            assert!(value > 0, "a zero in {row:?}");
+        }
+        assert_ne!(row.rss_bytes, None, "{row:?}");
+        assert!(
+            row.pss_anon_bytes != Some(0) && row.pss_bytes != Some(0),
+            "{row:?}"
+        );
+    }
 }
 
 #[test]
