@@ -74,7 +74,6 @@ impl Monitor {
         let start = Instant::now();
         let mut sampler = Sampler::new(cli.sampler, child.pid(), cli.interval, cli.pss_budget);
         let mut stats = Stats::default();
-        let mut own_failure = false;
 
         let reaped =
             match self.sample_until_exit(&child, &mut sampler, &mut stats, cli.interval, start) {
@@ -85,9 +84,8 @@ impl Monitor {
                 }
             };
         let elapsed_ms = start.elapsed().as_millis() as u64;
-        if self.csv.is_none() && cli.csv.is_some() {
-            own_failure = true; // A CSV write failed mid-run (reported when it happened).
-        }
+        // A CSV write failed mid-run (reported when it happened): the results are incomplete.
+        let mut own_failure = self.csv.is_none() && cli.csv.is_some();
 
         let summary = Summary::new(
             &stats,
@@ -129,16 +127,22 @@ impl Monitor {
         start: Instant,
     ) -> std::io::Result<Reaped> {
         let mut next_sample = start;
+        // Whether a signal (SIGCHLD, SIGINT, SIGTERM) may have arrived: then pending signals are
+        // forwarded and the child checked before anything else. A wait that merely timed out
+        // goes straight to the sample, which checks the child right after reading it.
+        let mut signalled = true;
         loop {
-            for signal in self.signals.take_pending() {
-                child.signal(signal);
-            }
-            if let Some(reaped) = child.try_reap()? {
-                return Ok(reaped);
+            if signalled {
+                for signal in self.signals.take_pending() {
+                    child.signal(signal);
+                }
+                if let Some(reaped) = child.try_reap()? {
+                    return Ok(reaped);
+                }
             }
             let now = Instant::now();
             if now < next_sample {
-                self.signals.wait(next_sample - now);
+                signalled = self.signals.wait(next_sample - now);
                 continue;
             }
             let elapsed_ms = now.duration_since(start).as_millis() as u64;
@@ -158,6 +162,7 @@ impl Monitor {
             if next_sample <= now {
                 next_sample = now + interval;
             }
+            signalled = false;
         }
     }
 

@@ -80,8 +80,9 @@ impl Signals {
         Ok(Signals { read_fd: fds[0] })
     }
 
-    /// Waits until a signal arrives or `timeout` has passed, then drains the pipe.
-    pub fn wait(&self, timeout: Duration) {
+    /// Waits until a signal arrives or `timeout` has passed. Returns whether a signal arrived
+    /// (then the pipe has been drained); `false` means the time is up.
+    pub fn wait(&self, timeout: Duration) -> bool {
         // Round up so the loop never wakes just before the deadline and spins.
         let millis = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
         let mut pollfd = libc::pollfd {
@@ -90,10 +91,13 @@ impl Signals {
             revents: 0,
         };
         // SAFETY: one valid pollfd. EINTR (a signal) simply ends the wait early, which is wanted.
-        unsafe { libc::poll(&mut pollfd, 1, millis) };
+        if unsafe { libc::poll(&mut pollfd, 1, millis) } == 0 {
+            return false;
+        }
         let mut buffer = [0u8; 64];
         // SAFETY: reads into a local buffer of the given length from our non-blocking pipe.
         while unsafe { libc::read(self.read_fd, buffer.as_mut_ptr().cast(), buffer.len()) } > 0 {}
+        true
     }
 
     /// The signals received since the last call, to forward to the child.

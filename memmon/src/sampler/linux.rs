@@ -156,6 +156,11 @@ fn read_whole(file: &File, buffer: &mut Vec<u8>) -> Option<()> {
     loop {
         match file.read_at(&mut chunk, buffer.len() as u64) {
             Ok(0) => return Some(()),
+            // The kernel fills the buffer as far as the content goes: a short read is the end.
+            Ok(n) if n < chunk.len() => {
+                buffer.extend_from_slice(&chunk[..n]);
+                return Some(());
+            }
             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(_) => return None,
