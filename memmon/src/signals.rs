@@ -33,6 +33,17 @@ extern "C" fn on_signal(signal: libc::c_int) {
     }
 }
 
+/// Whether `signal`'s current disposition is "ignore".
+fn is_ignored(signal: libc::c_int) -> io::Result<bool> {
+    // SAFETY: sigaction is a plain C struct; all-zero bytes are a valid value.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only queries; `current` is a valid, exclusive pointer.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(current.sa_sigaction == libc::SIG_IGN)
+}
+
 /// The installed handlers and the pipe they write to.
 pub struct Signals {
     read_fd: libc::c_int,
@@ -61,6 +72,12 @@ impl Signals {
         }
         WAKE_FD.store(fds[1], Ordering::SeqCst);
         for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGCHLD] {
+            // A signal memmon was started with ignored (`nohup`, a background job of a script)
+            // stays ignored: a handler would be reset to the default action by exec, and the
+            // command would die of a signal it was meant to ignore.
+            if signal != libc::SIGCHLD && is_ignored(signal)? {
+                continue;
+            }
             // SAFETY: sigaction is a plain C struct; all-zero bytes are a valid (empty) value.
             let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
             action.sa_sigaction = on_signal as *const () as libc::sighandler_t;

@@ -187,6 +187,17 @@ fn sigint_is_forwarded_and_the_summary_is_still_written() {
 }
 
 #[test]
+fn an_ignored_sigint_stays_ignored_for_the_command() {
+    // `trap '' INT` makes the shell start memmon with SIGINT ignored; the command must inherit
+    // that, so its own `kill -INT $$` does nothing and it exits normally.
+    let memmon = env!("CARGO_BIN_EXE_memmon");
+    let script = format!("trap '' INT; exec {memmon} -- sh -c 'kill -INT $$; exit 5'");
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", &script]);
+    assert_eq!(finish(start(command)).code(), 5);
+}
+
+#[test]
 fn sigterm_is_forwarded_and_the_summary_is_still_written() {
     let (done, json) = signal_memmon(libc::SIGTERM, "sigterm");
     assert_eq!(done.code(), 128 + libc::SIGTERM);
