@@ -13,9 +13,10 @@ use clap::{Parser, ValueEnum};
     name = "memmon",
     version,
     about = "Runs a command and samples its memory from spawn to exit",
+    override_usage = "memmon [OPTIONS] -- COMMAND [ARGS]...",
     long_about = "Runs COMMAND, samples its memory right after spawn and then every interval until it \
-                  exits, and prints min/avg/max of each metric plus the exact peak RSS the kernel \
-                  reports. The summary goes to stderr (or --output FILE) so the command's stdout \
+                  exits, and prints min/avg/max of each metric plus the peak RSS the kernel \
+                  reports at exit. The summary goes to stderr (or --output FILE) so the command's stdout \
                   stays clean. memmon exits with the command's status (128+signal when it was \
                   killed, 127 when not found, 126 when not executable, 125 when memmon itself \
                   failed to write its results).",
@@ -47,7 +48,7 @@ pub struct Cli {
     pub output: Option<PathBuf>,
 
     /// Linux: most of one core, in percent, that reading Pss_Anon/Pss may cost. smaps_rollup walks
-    /// every page of the process (~1 ms per 64 MiB, ~15 ms with 10,000 threads), so a large
+    /// every page of the process (1-2 ms per 64 MiB, ~15 ms with 10,000 threads), so a large
     /// child has its PSS read only every few samples; 100 reads it at every sample.
     #[arg(long, value_name = "PERCENT", default_value = "0.5", value_parser = parse_percent)]
     pub pss_budget: f64,
