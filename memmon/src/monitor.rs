@@ -51,6 +51,7 @@ impl Monitor {
             .as_ref()
             .map(|path| CsvSink::open(path, &cli.run_id))
             .transpose()?;
+        Sampler::check_available()?;
         let signals = Signals::install().context("cannot install signal handlers")?;
         Ok(Monitor {
             output,

@@ -69,6 +69,18 @@ impl Sampler {
         }
     }
 
+    /// Fails when this system offers no way to read another process's memory at all, so that
+    /// memmon refuses to run rather than report "no samples" for a live command.
+    pub fn check_available() -> anyhow::Result<()> {
+        #[cfg(target_os = "linux")]
+        if !std::path::Path::new("/proc/self/statm").exists() {
+            anyhow::bail!(
+                "/proc is not mounted, so no process memory can be read: mount proc first"
+            );
+        }
+        Ok(())
+    }
+
     /// One sample, or `None` when the process could not be read (it is gone or going).
     pub fn sample(&mut self) -> Option<Sample> {
         match self {
