@@ -1,0 +1,186 @@
+//! The client's memory over time, from a results folder's `memory.csv` (memmon's samples): one line
+//! per run, coloured by variant, so the two variants' shapes (and the spread between iterations)
+//! show at a glance.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use plotters::prelude::*;
+use serde::Deserialize;
+
+use super::{variant_colour, FONT};
+use crate::cli::Variant;
+use crate::compare::label;
+use crate::compare::load::Source;
+use crate::compare::number::g;
+use crate::units::MIB;
+
+/// memmon's `memory.csv` columns (results/README.md).
+const COLUMNS: [&str; 6] = [
+    "run_id",
+    "elapsed_ms",
+    "rss_bytes",
+    "vsz_bytes",
+    "pss_anon_bytes",
+    "pss_bytes",
+];
+
+#[derive(Debug, Deserialize)]
+struct Sample {
+    run_id: String,
+    elapsed_ms: f64,
+    rss_bytes: Option<f64>,
+    pss_anon_bytes: Option<f64>,
+}
+
+/// Draws the chart; `false` when the file has no samples of the folder's runs (nothing drawn).
+pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<bool> {
+    let samples = read_samples(memory_csv)?;
+    // Each run's variant, from runs.csv; samples of runs that never finished are left out.
+    let variants: BTreeMap<&str, Variant> = source
+        .runs
+        .iter()
+        .map(|r| (r.row.run_id.as_str(), r.variant()))
+        .collect();
+    // The old suite's metric: anonymous PSS where the OS has it, else RSS.
+    let use_pss_anon = samples.iter().any(|s| s.pss_anon_bytes.is_some());
+    let mut lines: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for sample in &samples {
+        if !variants.contains_key(sample.run_id.as_str()) {
+            continue;
+        }
+        let bytes = if use_pss_anon {
+            sample.pss_anon_bytes
+        } else {
+            sample.rss_bytes
+        };
+        if let Some(bytes) = bytes {
+            lines
+                .entry(sample.run_id.as_str())
+                .or_default()
+                .push((sample.elapsed_ms / 1e3, bytes / MIB as f64));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(false);
+    }
+    for points in lines.values_mut() {
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let x_max = lines
+        .values()
+        .flatten()
+        .map(|p| p.0)
+        .fold(0.0_f64, f64::max);
+    let y_max = lines
+        .values()
+        .flatten()
+        .map(|p| p.1)
+        .fold(0.0_f64, f64::max);
+
+    let first = &source.runs[0].row;
+    let setup = label::setup_label(
+        &first.os,
+        &first.os_version,
+        &first.arch,
+        &first.kernel,
+        Variant::Threaded,
+    );
+    let machine = setup
+        .trim_end_matches(label::variant_label(Variant::Threaded))
+        .trim_end();
+    let title = format!("Client memory over time: {machine}, {}", first.network);
+    let metric = if use_pss_anon { "anonymous PSS" } else { "RSS" };
+
+    let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
+    let root = SVGBackend::new(path, (1000, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 20))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..(x_max * 1.02).max(0.1), 0.0..(y_max * 1.1).max(1.0))
+        .map_err(|e| fail(e.to_string()))?;
+    chart
+        .configure_mesh()
+        .x_desc("Time since the client started (s)")
+        .y_desc(format!("Client memory, {metric} (MiB)"))
+        .x_label_formatter(&|v| g(*v))
+        .y_label_formatter(&|v| g(*v))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+
+    for variant in Variant::ALL {
+        let colour = variant_colour(variant);
+        let runs: Vec<&Vec<(f64, f64)>> = lines
+            .iter()
+            .filter(|(id, _)| variants.get(*id) == Some(&variant))
+            .map(|(_, points)| points)
+            .collect();
+        for (i, points) in runs.iter().enumerate() {
+            let series = chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    colour.stroke_width(2),
+                ))
+                .map_err(|e| fail(e.to_string()))?;
+            if i == 0 {
+                let legend = format!("{} ({} runs)", label::variant_label(variant), runs.len());
+                series.label(legend).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+    root.present().map_err(|e| fail(e.to_string()))?;
+    Ok(true)
+}
+
+fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
+    let display = memory_csv.display();
+    let bytes =
+        std::fs::read(memory_csv).map_err(|e| anyhow::anyhow!("{display}: cannot read: {e}"))?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{display}: {}", e.to_string().replace('\n', " ")))?
+        .clone();
+    for column in COLUMNS {
+        if !header.iter().any(|h| h.trim() == column) {
+            anyhow::bail!(
+                "{display}: missing column `{column}`: memory.csv needs the columns {}",
+                COLUMNS.join(",")
+            );
+        }
+    }
+    let mut samples = Vec::new();
+    for (i, record) in reader.deserialize::<Sample>().enumerate() {
+        let sample = record.map_err(|e| {
+            let column = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err
+                    .field()
+                    .and_then(|f| header.get(f as usize))
+                    .map(|c| format!(", column `{c}`"))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            anyhow::anyhow!(
+                "{display}: line {}{column}: not a memmon sample (expected numbers)",
+                i + 2
+            )
+        })?;
+        samples.push(sample);
+    }
+    Ok(samples)
+}
