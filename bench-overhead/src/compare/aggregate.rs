@@ -182,7 +182,7 @@ fn differing_conditions(rows: &[Row]) -> Vec<&'static str> {
     let differs =
         |f: &dyn Fn(&Row) -> String| rows.iter().map(f).collect::<BTreeSet<String>>().len() > 1;
     let mut differing = Vec::new();
-    if differs(&|r| r.server.clone()) {
+    if servers_differ(rows.iter().map(|r| r.server.as_str())) {
         differing.push("server");
     }
     if differs(&|r| r.connections.to_string()) {
@@ -195,6 +195,19 @@ fn differing_conditions(rows: &[Row]) -> Vec<&'static str> {
         differing.push("buffer");
     }
     differing
+}
+
+/// Whether two rows name different servers. A server named without its version (`lighttpd`, as
+/// the published rows know it) agrees with any version of it (`lighttpd/1.4.69`): an unknown
+/// version is not a different one.
+fn servers_differ<'a>(servers: impl Iterator<Item = &'a str>) -> bool {
+    let servers: BTreeSet<&str> = servers.collect();
+    let product = |s: &'a str| s.split('/').next().unwrap_or(s);
+    servers.iter().any(|a| {
+        servers
+            .iter()
+            .any(|b| a != b && *a != product(b) && *b != product(a))
+    })
 }
 
 /// Mean of the values that are present; `None` when none is.
@@ -359,6 +372,18 @@ pub fn payload_label(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_without_version_agrees_with_any_version() {
+        assert!(!servers_differ(["lighttpd", "lighttpd/1.4.69"].into_iter()));
+        assert!(servers_differ(
+            ["lighttpd/1.4.59", "lighttpd/1.4.69"].into_iter()
+        ));
+        assert!(servers_differ(
+            ["lighttpd", "bench-overhead/0.1.0"].into_iter()
+        ));
+        assert!(!servers_differ(["lighttpd"].into_iter()));
+    }
 
     #[test]
     fn means_skip_absent_values() {

@@ -12,7 +12,8 @@ mod memory_time;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use plotters::style::RGBColor;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::aggregate::Table;
 use super::load::Source;
@@ -20,6 +21,49 @@ use crate::cli::Variant;
 
 /// The font family of every text: the SVG viewer picks its sans-serif font.
 const FONT: &str = "sans-serif";
+
+/// Font size of labels and legend, and the approximate width of one character at that size.
+const LABEL_SIZE: u32 = 14;
+const CHAR_WIDTH: f64 = 6.9;
+/// The strip under each chart holding the legend, so it never covers data.
+const LEGEND_HEIGHT: u32 = 40;
+
+/// How a legend entry shows its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Swatch {
+    Bar,
+    Line,
+}
+
+/// The legend as one row of swatches in the strip under the plot, starting at `left` pixels.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, RGBColor)],
+    left: u32,
+    swatch: Swatch,
+) -> Result<(), String> {
+    let style =
+        TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut x = left as i32 + 16;
+    let y = 14;
+    for (name, colour) in entries {
+        let drawn = match swatch {
+            Swatch::Bar => area.draw(&Rectangle::new(
+                [(x, y - 7), (x + 16, y + 7)],
+                colour.filled(),
+            )),
+            Swatch::Line => area.draw(&PathElement::new(
+                vec![(x - 2, y), (x + 18, y)],
+                colour.stroke_width(3),
+            )),
+        };
+        drawn.map_err(|e| e.to_string())?;
+        area.draw(&Text::new(name.clone(), (x + 22, y), style.clone()))
+            .map_err(|e| e.to_string())?;
+        x += 22 + (name.chars().count() as f64 * CHAR_WIDTH) as i32 + 28;
+    }
+    Ok(())
+}
 
 /// The colour of a variant's bars and lines.
 fn variant_colour(variant: Variant) -> RGBColor {

@@ -6,7 +6,7 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{lighter, variant_colour, FONT};
+use super::{draw_legend, lighter, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
 use crate::cli::Variant;
 use crate::compare::aggregate::{Row, Table};
 use crate::compare::label::variant_label;
@@ -62,10 +62,8 @@ fn lowercase_first(text: &str) -> String {
 
 /// Label font size and the approximate width of one character at that size.
 const LABEL_SIZE: u32 = 14;
-const CHAR_WIDTH: f64 = 6.9;
+use super::CHAR_WIDTH;
 const BAR_HEIGHT: u32 = 34;
-/// The strip under the chart holding the legend, so it never covers a bar.
-const LEGEND_HEIGHT: u32 = 40;
 
 pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> {
     let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
@@ -174,30 +172,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         }))
         .map_err(|e| fail(e.to_string()))?;
 
-    draw_legend(&legend_area, &legend, label_width).map_err(fail)?;
+    draw_legend(&legend_area, &legend, label_width, Swatch::Bar).map_err(fail)?;
     root.present().map_err(|e| fail(e.to_string()))?;
-    Ok(())
-}
-
-/// The legend as one row of swatches under the plot, starting where the bars start.
-fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    entries: &[(String, RGBColor)],
-    left: u32,
-) -> Result<(), String> {
-    let style =
-        TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    let mut x = left as i32 + 16;
-    let y = 14;
-    for (name, colour) in entries {
-        area.draw(&Rectangle::new(
-            [(x, y - 7), (x + 16, y + 7)],
-            colour.filled(),
-        ))
-        .map_err(|e| e.to_string())?;
-        area.draw(&Text::new(name.clone(), (x + 22, y), style.clone()))
-            .map_err(|e| e.to_string())?;
-        x += 22 + (name.chars().count() as f64 * CHAR_WIDTH) as i32 + 28;
-    }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::Deserialize;
 
-use super::{variant_colour, FONT};
+use super::{draw_legend, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
 use crate::cli::Variant;
 use crate::compare::label;
 use crate::compare::load::Source;
@@ -93,18 +93,24 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
     let metric = if use_pss_anon { "anonymous PSS" } else { "RSS" };
 
     let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
-    let root = SVGBackend::new(path, (1000, 560)).into_drawing_area();
+    let height = 560 + LEGEND_HEIGHT;
+    let root = SVGBackend::new(path, (1000, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot_area, legend_area) = root.split_vertically(height - LEGEND_HEIGHT);
+    let mut chart = ChartBuilder::on(&plot_area)
         .caption(title, (FONT, 20))
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..(x_max * 1.02).max(0.1), 0.0..(y_max * 1.1).max(1.0))
+        .build_cartesian_2d(
+            0.0..if x_max > 0.0 { x_max * 1.02 } else { 1.0 },
+            0.0..(y_max * 1.1).max(1.0),
+        )
         .map_err(|e| fail(e.to_string()))?;
     chart
         .configure_mesh()
         .x_desc("Time since the client started (s)")
+        .light_line_style(WHITE.mix(0.0))
         .y_desc(format!("Client memory, {metric} (MiB)"))
         .x_label_formatter(&|v| g(*v))
         .y_label_formatter(&|v| g(*v))
@@ -113,6 +119,7 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
         .draw()
         .map_err(|e| fail(e.to_string()))?;
 
+    let mut legend = Vec::new();
     for variant in Variant::ALL {
         let colour = variant_colour(variant);
         let runs: Vec<&Vec<(f64, f64)>> = lines
@@ -120,29 +127,25 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
             .filter(|(id, _)| variants.get(*id) == Some(&variant))
             .map(|(_, points)| points)
             .collect();
-        for (i, points) in runs.iter().enumerate() {
-            let series = chart
+        for points in &runs {
+            chart
                 .draw_series(LineSeries::new(
                     points.iter().copied(),
                     colour.stroke_width(2),
                 ))
                 .map_err(|e| fail(e.to_string()))?;
-            if i == 0 {
-                let legend = format!("{} ({} runs)", label::variant_label(variant), runs.len());
-                series.label(legend).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
-                });
-            }
+        }
+        if !runs.is_empty() {
+            let plural = if runs.len() == 1 { "run" } else { "runs" };
+            let name = format!(
+                "{} ({} {plural})",
+                label::variant_label(variant),
+                runs.len()
+            );
+            legend.push((name, colour));
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(|e| fail(e.to_string()))?;
+    draw_legend(&legend_area, &legend, 96, Swatch::Line).map_err(fail)?;
     root.present().map_err(|e| fail(e.to_string()))?;
     Ok(true)
 }
