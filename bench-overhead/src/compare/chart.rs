@@ -23,8 +23,8 @@ use crate::cli::Variant;
 const FONT: &str = "sans-serif";
 
 /// Font size of labels and legend, and the approximate width of one character at that size.
-const LABEL_SIZE: u32 = 14;
-const CHAR_WIDTH: f64 = 6.9;
+const LABEL_SIZE: u32 = 16;
+const CHAR_WIDTH: f64 = 7.2;
 /// The strip under each chart holding the legend, so it never covers data.
 const LEGEND_HEIGHT: u32 = 40;
 

@@ -109,6 +109,8 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
             cells.extend(table.differing.iter().map(|c| condition_value(row, c)));
         }
         any_missing |= cells.iter().any(|c| c.contains(NO_DATA));
+        // A `|` inside a hand-written label would end the cell early.
+        let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
 

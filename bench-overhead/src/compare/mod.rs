@@ -35,6 +35,16 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         CompareFormat::Csv => csv_table::render(&tables, args.extended)?,
         CompareFormat::Json => json::render(&tables, args.extended)?,
     };
+    // Charts first: a fault in memory.csv then fails the command before any table is printed, so
+    // a script never keeps half a report.
+    if let Some(dir) = &args.chart {
+        let written = chart::write_all(dir, &tables, &sources)?;
+        eprintln!(
+            "compare: wrote {} chart(s) into {}",
+            written.len(),
+            dir.display()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(output.as_bytes())
@@ -43,14 +53,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         // A reader that stopped early (`| head`) is not an error.
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|err| anyhow::anyhow!("cannot write the tables: {err}"))?,
-    }
-    if let Some(dir) = &args.chart {
-        let written = chart::write_all(dir, &tables, &sources)?;
-        eprintln!(
-            "compare: wrote {} chart(s) into {}",
-            written.len(),
-            dir.display()
-        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -60,9 +60,7 @@ fn lowercase_first(text: &str) -> String {
     }
 }
 
-/// Label font size and the approximate width of one character at that size.
-const LABEL_SIZE: u32 = 14;
-use super::CHAR_WIDTH;
+use super::{CHAR_WIDTH, LABEL_SIZE};
 const BAR_HEIGHT: u32 = 34;
 
 pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> {
@@ -88,7 +86,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
     let (plot_area, legend_area) = root.split_vertically(height - LEGEND_HEIGHT);
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(measure.title(table), (FONT, 20))
+        .caption(measure.title(table), (FONT, 24))
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(label_width)
@@ -112,7 +110,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         .x_desc(measure.axis())
         .light_line_style(WHITE.mix(0.0))
         .label_style((FONT, LABEL_SIZE))
-        .axis_desc_style((FONT, 15))
+        .axis_desc_style((FONT, 17))
         .draw()
         .map_err(|e| fail(e.to_string()))?;
 
@@ -172,7 +170,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         }))
         .map_err(|e| fail(e.to_string()))?;
 
-    draw_legend(&legend_area, &legend, label_width, Swatch::Bar).map_err(fail)?;
+    draw_legend(&legend_area, &legend, 0, Swatch::Bar).map_err(fail)?;
     root.present().map_err(|e| fail(e.to_string()))?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::Deserialize;
 
-use super::{draw_legend, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
+use super::{draw_legend, variant_colour, Swatch, FONT, LABEL_SIZE, LEGEND_HEIGHT};
 use crate::cli::Variant;
 use crate::compare::label;
 use crate::compare::load::Source;
@@ -98,7 +98,7 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
     let (plot_area, legend_area) = root.split_vertically(height - LEGEND_HEIGHT);
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(title, (FONT, 20))
+        .caption(title, (FONT, 24))
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(80)
@@ -114,8 +114,8 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
         .y_desc(format!("Client memory, {metric} (MiB)"))
         .x_label_formatter(&|v| g(*v))
         .y_label_formatter(&|v| g(*v))
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
+        .label_style((FONT, LABEL_SIZE))
+        .axis_desc_style((FONT, 17))
         .draw()
         .map_err(|e| fail(e.to_string()))?;
 
