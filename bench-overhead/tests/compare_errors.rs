@@ -251,3 +251,14 @@ fn unreadable_file() {
         "{err}"
     );
 }
+
+#[test]
+fn the_same_results_twice() {
+    let dir = TempDir::new("compare-twice");
+    let results = folder(&dir, "results", &[("runs.csv", runs_csv().as_bytes())]);
+    let err = fails(&[&results, &results.join("runs.csv")]);
+    assert!(
+        err.ends_with("are the same results: name each results folder once"),
+        "{err}"
+    );
+}

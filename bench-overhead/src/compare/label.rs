@@ -27,17 +27,25 @@ pub fn setup_label(
     kernel: &str,
     variant: Variant,
 ) -> String {
+    format!(
+        "{} {}",
+        machine_label(os, os_version, arch, kernel),
+        variant_label(variant)
+    )
+}
+
+/// The machine part of a setup label: `Linux (x86_64, 6.1.0-40-amd64)`, `Haiku (x86_64)`.
+pub fn machine_label(os: &str, os_version: &str, arch: &str, kernel: &str) -> String {
     let os = if os.is_empty() { "Unknown OS" } else { os };
     let version = if os == "Haiku" { os_version } else { kernel };
     let details: Vec<&str> = [arch, version]
         .into_iter()
         .filter(|part| !part.is_empty())
         .collect();
-    let variant = variant_label(variant);
     if details.is_empty() {
-        format!("{os} {variant}")
+        os.to_string()
     } else {
-        format!("{os} ({}) {variant}", details.join(", "))
+        format!("{os} ({})", details.join(", "))
     }
 }
 

@@ -1,5 +1,9 @@
 //! The comparison as markdown: one table per network path, in the published columns, with notes
 //! that say what a reader must know before comparing two rows.
+//!
+//! Units are the published ones, spelled as published: `us` rather than `µs`, so a new row pasted
+//! under the old table reads the same, and the text stays ASCII for the bug trackers and mailing
+//! lists it is pasted into.
 
 use std::fmt::Write;
 
@@ -125,6 +129,22 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
             row.connections,
             payload_label(row.payload_bytes),
             row.runs
+        ));
+    }
+    let mut readiness: Vec<String> = Vec::new();
+    for row in &table.rows {
+        if row.variant == "poll" && !row.backend.is_empty() && row.backend != "poll" {
+            let machine = label::machine_label(&row.os, &row.os_version, &row.arch, &row.kernel);
+            let entry = format!("{} on {machine}", row.backend);
+            if !readiness.contains(&entry) {
+                readiness.push(entry);
+            }
+        }
+    }
+    if !readiness.is_empty() {
+        notes.push(format!(
+            "poll()-based: one thread multiplexing every connection with the OS's readiness API: poll(2) in the old suite, {} here.",
+            readiness.join(", ")
         ));
     }
     if table.rows.iter().any(|r| r.partial) {

@@ -26,7 +26,19 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     if args.reference {
         sources.push(reference::load()?);
     }
+    let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
     for path in &args.results {
+        // The same runs twice would count double in every mean.
+        if let Some(file) = load::runs_file(path) {
+            if let Some((_, earlier)) = seen.iter().find(|(f, _)| *f == file) {
+                anyhow::bail!(
+                    "{} and {} are the same results: name each results folder once",
+                    earlier.display(),
+                    path.display()
+                );
+            }
+            seen.push((file, path));
+        }
         sources.push(load::load(path)?);
     }
     let tables = aggregate::tables(&sources);

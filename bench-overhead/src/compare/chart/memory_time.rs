@@ -79,16 +79,7 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
         .fold(0.0_f64, f64::max);
 
     let first = &source.runs[0].row;
-    let setup = label::setup_label(
-        &first.os,
-        &first.os_version,
-        &first.arch,
-        &first.kernel,
-        Variant::Threaded,
-    );
-    let machine = setup
-        .trim_end_matches(label::variant_label(Variant::Threaded))
-        .trim_end();
+    let machine = label::machine_label(&first.os, &first.os_version, &first.arch, &first.kernel);
     let title = format!("Client memory over time: {machine}, {}", first.network);
     let metric = if use_pss_anon { "anonymous PSS" } else { "RSS" };
 
