@@ -77,7 +77,9 @@ pub struct Row {
     pub jobs_ok: Option<u64>,
     pub jobs_failed: Option<u64>,
     pub figures: Figures,
-    pub extended: Extended,
+    /// Always computed; left out of the JSON without `--extended`, as from the markdown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended: Option<Extended>,
     /// A remark on the memory figure, printed as a footnote.
     pub memory_note: Option<String>,
     #[serde(skip)]
@@ -341,7 +343,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> Row 
         jobs_ok: count(rows(), "jobs_ok", |r| r.jobs_ok),
         jobs_failed: count(rows(), "jobs_failed", |r| r.jobs_failed),
         figures,
-        extended,
+        extended: Some(extended),
         memory_note,
         addresses: rows()
             .map(|r| r.row.address.clone())

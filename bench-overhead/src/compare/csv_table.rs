@@ -3,7 +3,7 @@
 
 use super::aggregate::{Extended, Figures, Row, Table};
 
-const IDENTITY: [&str; 16] = [
+const IDENTITY: [&str; 17] = [
     "network",
     "setup",
     "os",
@@ -11,6 +11,7 @@ const IDENTITY: [&str; 16] = [
     "arch",
     "kernel",
     "variant",
+    "backend",
     "server",
     "connections",
     "payload_bytes",
@@ -57,7 +58,8 @@ pub fn render(tables: &[Table], extended: bool) -> anyhow::Result<String> {
             let mut record = identity(&table.network, row);
             record.extend(figures(&row.figures).into_iter().map(number));
             if extended {
-                record.extend(extended_figures(&row.extended).into_iter().map(number));
+                let x = row.extended.clone().unwrap_or_default();
+                record.extend(extended_figures(&x).into_iter().map(number));
             }
             record.push(row.memory_note.clone().unwrap_or_default());
             writer.write_record(&record)?;
@@ -75,6 +77,7 @@ fn identity(network: &str, row: &Row) -> Vec<String> {
         row.arch.clone(),
         row.kernel.clone(),
         row.variant.clone(),
+        row.backend.clone(),
         row.server.clone(),
         row.connections.to_string(),
         row.payload_bytes.to_string(),

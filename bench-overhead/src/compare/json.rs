@@ -1,20 +1,23 @@
 //! The comparison as JSON: `{"tables": [{network, title, differing, rows: [...]}]}`, the same
 //! figures as the markdown at full precision; `null` is a figure no run measured.
 
+use serde::Serialize;
+
 use super::aggregate::Table;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tables: &'a [Table],
+}
 
 /// Renders every table as one pretty-printed JSON document.
 pub fn render(tables: &[Table], extended: bool) -> anyhow::Result<String> {
-    let mut value = serde_json::json!({ "tables": tables });
+    let mut tables = tables.to_vec();
     if !extended {
         // The default output carries the published columns only, as the markdown does.
-        for table in value["tables"].as_array_mut().into_iter().flatten() {
-            for row in table["rows"].as_array_mut().into_iter().flatten() {
-                if let Some(row) = row.as_object_mut() {
-                    row.remove("extended");
-                }
-            }
+        for row in tables.iter_mut().flat_map(|t| &mut t.rows) {
+            row.extended = None;
         }
     }
-    Ok(serde_json::to_string_pretty(&value)? + "\n")
+    Ok(serde_json::to_string_pretty(&Document { tables: &tables })? + "\n")
 }

@@ -98,7 +98,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
             memory,
         ];
         if extended {
-            let x = &row.extended;
+            let x = row.extended.clone().unwrap_or_default();
             cells.extend([
                 cell(x.transfer_p50_s, "s"),
                 cell(x.transfer_p99_s, "s"),
