@@ -73,7 +73,14 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         .max()
         .unwrap_or(10);
     let label_width = (longest as f64 * CHAR_WIDTH) as u32 + 20;
-    let width = (label_width + 640).max(900);
+    let title = measure.title(table);
+    // The caption is not wrapped: make room for it (about 11 px per character at 24 px).
+    let width = (label_width + 640)
+        .max(900)
+        .max(title.chars().count() as u32 * 11 + 40);
+    // An integer range counts both ends, so 0..n-1 makes n segments, one per row; a single row
+    // needs the range 0..1 (a range of one point has no extent to draw on) and leaves one empty.
+    let last_segment = (n as i32 - 1).max(1);
     let height = 150 + BAR_HEIGHT * n as u32 + LEGEND_HEIGHT;
     let max = rows
         .iter()
@@ -86,14 +93,14 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
     let (plot_area, legend_area) = root.split_vertically(height - LEGEND_HEIGHT);
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(measure.title(table), (FONT, 24))
+        .caption(title, (FONT, 24))
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(label_width)
-        .build_cartesian_2d(0.0..x_max, (0..n as i32).into_segmented())
+        .build_cartesian_2d(0.0..x_max, (0..last_segment).into_segmented())
         .map_err(|e| fail(e.to_string()))?;
 
-    // Row 0 at the top, as in the table. The range 0..n has n + 1 segments; the top one stays empty.
+    // Row 0 at the top, as in the table.
     let slot = |i: usize| (n - 1 - i) as i32;
     let labels: Vec<String> = rows.iter().map(|r| r.setup.clone()).collect();
     chart
