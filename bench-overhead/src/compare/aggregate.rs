@@ -128,7 +128,7 @@ pub fn tables(sources: &[Source]) -> Vec<Table> {
             if !setup_order.contains(&key) {
                 setup_order.push(key.clone());
             }
-            let variant = run.variant();
+            let variant = run.variant;
             match groups
                 .iter_mut()
                 .find(|(k, v, _)| *k == key && *v == variant)

@@ -61,6 +61,8 @@ pub struct Source {
 #[derive(Debug, Clone)]
 pub struct Run {
     pub row: RunRow,
+    /// The row's `variant`, checked on load.
+    pub variant: Variant,
     /// Numeric columns whose cell was empty: not measured (the row holds 0 there).
     pub absent: BTreeSet<&'static str>,
 }
@@ -69,14 +71,6 @@ impl Run {
     /// Whether `column` holds a measured value.
     pub fn has(&self, column: &str) -> bool {
         !self.absent.contains(column)
-    }
-
-    pub fn variant(&self) -> Variant {
-        // Validated on load.
-        Variant::ALL
-            .into_iter()
-            .find(|v| v.name() == self.row.variant)
-            .unwrap_or(Variant::Threaded)
     }
 }
 
@@ -291,14 +285,18 @@ fn parse_run(
                 describe_csv_error(&err, names)
             ),
         })?;
-    if !Variant::ALL.iter().any(|v| v.name() == row.variant) {
+    let Some(variant) = Variant::ALL.into_iter().find(|v| v.name() == row.variant) else {
         bail!(
             "{}: unknown variant `{}`, expected `threaded` or `poll`",
             at("variant"),
             row.variant
         );
-    }
-    Ok(Run { row, absent })
+    };
+    Ok(Run {
+        row,
+        variant,
+        absent,
+    })
 }
 
 /// The `'static` name of a header column (the header was checked against `RunRow::COLUMNS`).
@@ -415,7 +413,7 @@ mod tests {
         assert!(!runs[0].has("cpu_user_s"));
         assert!(runs[0].has("run_ns"));
         assert!(!runs[0].has("mem_rss_avg_bytes"));
-        assert_eq!(runs[0].variant(), Variant::Poll);
+        assert_eq!(runs[0].variant, Variant::Poll);
     }
 
     #[test]

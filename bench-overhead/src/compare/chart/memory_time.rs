@@ -40,7 +40,7 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
     let variants: BTreeMap<&str, Variant> = source
         .runs
         .iter()
-        .map(|r| (r.row.run_id.as_str(), r.variant()))
+        .map(|r| (r.row.run_id.as_str(), r.variant))
         .collect();
     // The old suite's metric: anonymous PSS where the OS has it, else RSS.
     let use_pss_anon = samples.iter().any(|s| s.pss_anon_bytes.is_some());
