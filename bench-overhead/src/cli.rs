@@ -167,8 +167,8 @@ pub enum CompareFormat {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Results folders or runs.csv files, from any number of machines.
-    #[arg(required = true)]
+    /// Results folders or runs.csv files, from any number of machines (none needed with --reference).
+    #[arg(required_unless_present = "reference")]
     pub results: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "markdown")]

@@ -1,7 +1,70 @@
-//! Not built yet.
+//! `bench-overhead compare`: merges results from any number of machines into the cross-OS tables
+//! of the old suite (DESIGN §2, §6), one per network path, plus extended columns and charts.
+//!
+//! The pipeline, one file per step: `load` (read and validate folders and runs.csv files),
+//! `reference` (the published rows), `aggregate` (group by setup, average over iterations), `label`
+//! (setup and table names), `number` (the old suite's number format), then one file per output
+//! format (`markdown`, `csv_table`, `json`) and `chart` (SVG).
 
+mod aggregate;
+mod chart;
+mod csv_table;
+mod json;
+mod label;
+mod load;
+mod markdown;
+mod number;
+mod reference;
+
+use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(_args: crate::cli::CompareArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+use crate::cli::{CompareArgs, CompareFormat};
+
+pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let mut sources = Vec::new();
+    if args.reference {
+        sources.push(reference::load()?);
+    }
+    let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
+    for path in &args.results {
+        // The same runs twice would count double in every mean.
+        if let Some(file) = load::runs_file(path) {
+            if let Some((_, earlier)) = seen.iter().find(|(f, _)| *f == file) {
+                anyhow::bail!(
+                    "{} and {} are the same results: name each results folder once",
+                    earlier.display(),
+                    path.display()
+                );
+            }
+            seen.push((file, path));
+        }
+        sources.push(load::load(path)?);
+    }
+    let tables = aggregate::tables(&sources);
+    let output = match args.format {
+        CompareFormat::Markdown => markdown::render(&tables, args.extended),
+        CompareFormat::Csv => csv_table::render(&tables, args.extended)?,
+        CompareFormat::Json => json::render(&tables, args.extended)?,
+    };
+    // Charts first: a fault in memory.csv then fails the command before any table is printed, so
+    // a script never keeps half a report.
+    if let Some(dir) = &args.chart {
+        let written = chart::write_all(dir, &tables, &sources)?;
+        eprintln!(
+            "compare: wrote {} chart(s) into {}",
+            written.len(),
+            dir.display()
+        );
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|err| anyhow::anyhow!("cannot write the tables: {err}"))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

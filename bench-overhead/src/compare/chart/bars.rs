@@ -1,0 +1,183 @@
+//! One horizontal bar per setup of a table: per-job download speed, or average memory.
+
+use std::path::Path;
+
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{draw_legend, lighter, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
+use crate::cli::Variant;
+use crate::compare::aggregate::{Row, Table};
+use crate::compare::label::variant_label;
+use crate::compare::number::g;
+
+/// What the bars show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Download,
+    Memory,
+}
+
+impl Measure {
+    fn value(self, row: &Row) -> Option<f64> {
+        match self {
+            Measure::Download => row.figures.job_mib_s,
+            Measure::Memory => row.figures.memory_mib,
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Measure::Download => "MiB/s",
+            Measure::Memory => "MiB",
+        }
+    }
+
+    fn title(self, table: &Table) -> String {
+        let path = table.title.trim_end_matches(':');
+        match self {
+            Measure::Download => format!("Per-job download speed, {}", lowercase_first(path)),
+            Measure::Memory => format!("Average client memory, {}", lowercase_first(path)),
+        }
+    }
+
+    fn axis(self) -> &'static str {
+        match self {
+            Measure::Download => "Mean per-job download speed (MiB/s) — longer is faster",
+            Measure::Memory => {
+                "Mean of the average memory per run (MiB; anonymous PSS, else RSS) — shorter is leaner"
+            }
+        }
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+use super::{CHAR_WIDTH, LABEL_SIZE};
+const BAR_HEIGHT: u32 = 34;
+
+pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> {
+    let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
+    let rows = &table.rows;
+    let n = rows.len().max(1);
+    let longest = rows
+        .iter()
+        .map(|r| r.setup.chars().count())
+        .max()
+        .unwrap_or(10);
+    let label_width = (longest as f64 * CHAR_WIDTH) as u32 + 20;
+    let title = measure.title(table);
+    // The caption is not wrapped: make room for it (about 11 px per character at 24 px).
+    let width = (label_width + 640)
+        .max(900)
+        .max(title.chars().count() as u32 * 11 + 40);
+    // An integer range counts both ends, so 0..n-1 makes n segments, one per row; a single row
+    // needs the range 0..1 (a range of one point has no extent to draw on) and leaves one empty.
+    let last_segment = (n as i32 - 1).max(1);
+    let height = 150 + BAR_HEIGHT * n as u32 + LEGEND_HEIGHT;
+    let max = rows
+        .iter()
+        .filter_map(|r| measure.value(r))
+        .fold(0.0_f64, f64::max);
+    // Room at the right of the longest bar for its value.
+    let x_max = if max > 0.0 { max * 1.18 } else { 1.0 };
+
+    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    let (plot_area, legend_area) = root.split_vertically(height - LEGEND_HEIGHT);
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(title, (FONT, 24))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(0.0..x_max, (0..last_segment).into_segmented())
+        .map_err(|e| fail(e.to_string()))?;
+
+    // Row 0 at the top, as in the table.
+    let slot = |i: usize| (n - 1 - i) as i32;
+    let labels: Vec<String> = rows.iter().map(|r| r.setup.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) if (*i as usize) < n => {
+                labels.get(n - 1 - *i as usize).cloned().unwrap_or_default()
+            }
+            _ => String::new(),
+        })
+        .x_label_formatter(&|v| g(*v))
+        .x_desc(measure.axis())
+        .light_line_style(WHITE.mix(0.0))
+        .label_style((FONT, LABEL_SIZE))
+        .axis_desc_style((FONT, 17))
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+
+    let mut legend: Vec<(String, RGBColor)> = Vec::new();
+    for variant in Variant::ALL {
+        for published in [false, true] {
+            let colour = variant_colour(variant);
+            let colour = if published { lighter(colour) } else { colour };
+            let bars: Vec<(usize, f64)> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.variant == variant.name() && r.published == published)
+                .filter_map(|(i, r)| measure.value(r).map(|v| (i, v)))
+                .collect();
+            let present = rows
+                .iter()
+                .any(|r| r.variant == variant.name() && r.published == published);
+            if !present {
+                continue;
+            }
+            let name = if published {
+                format!("{} (published)", variant_label(variant))
+            } else {
+                variant_label(variant).to_string()
+            };
+            chart
+                .draw_series(bars.iter().map(|&(i, v)| {
+                    let mut bar = Rectangle::new(
+                        [
+                            (0.0, SegmentValue::Exact(slot(i))),
+                            (v, SegmentValue::Exact(slot(i) + 1)),
+                        ],
+                        colour.filled(),
+                    );
+                    bar.set_margin(5, 5, 0, 0);
+                    bar
+                }))
+                .map_err(|e| fail(e.to_string()))?;
+            legend.push((name, colour));
+        }
+    }
+
+    // The value at the end of each bar; "no data" where a setup has none.
+    let value_style =
+        TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    chart
+        .draw_series(rows.iter().enumerate().map(|(i, r)| {
+            let (x, text) = match measure.value(r) {
+                Some(v) => (v, format!(" {} {}", g(v), measure.unit())),
+                None => (0.0, " no data".to_string()),
+            };
+            Text::new(
+                text,
+                (x, SegmentValue::CenterOf(slot(i))),
+                value_style.clone(),
+            )
+        }))
+        .map_err(|e| fail(e.to_string()))?;
+
+    draw_legend(&legend_area, &legend, 0, Swatch::Bar).map_err(fail)?;
+    root.present().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}

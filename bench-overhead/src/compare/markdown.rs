@@ -1,0 +1,224 @@
+//! The comparison as markdown: one table per network path, in the published columns, with notes
+//! that say what a reader must know before comparing two rows.
+//!
+//! Units are the published ones, spelled as published: `us` rather than `µs`, so a new row pasted
+//! under the old table reads the same, and the text stays ASCII for the bug trackers and mailing
+//! lists it is pasted into.
+
+use std::fmt::Write;
+
+use super::aggregate::{payload_label, Row, Table};
+use super::label;
+use super::number::g;
+
+/// The published columns, exactly.
+pub const COLUMNS: [&str; 6] = [
+    "Setup",
+    "Socket creation time",
+    "Job setup time",
+    "Download",
+    "Run time",
+    "Average memory consumption",
+];
+
+/// The `--extended` columns, after the published ones.
+pub const EXTENDED_COLUMNS: [&str; 9] = [
+    "Transfer p50",
+    "Transfer p99",
+    "Aggregate",
+    "CPU per GiB",
+    "Syscalls per MiB",
+    "Context switches per run",
+    "Peak RSS",
+    "Run time CV",
+    "Runs",
+];
+
+/// A cell with no data.
+pub const NO_DATA: &str = "—";
+
+/// `value unit`, or `—` when there is no value.
+pub fn cell(value: Option<f64>, unit: &str) -> String {
+    match value {
+        Some(v) if unit.is_empty() => g(v),
+        Some(v) => format!("{} {unit}", g(v)),
+        None => NO_DATA.to_string(),
+    }
+}
+
+/// `39.9529 s @ 5.02905 MiB/s`: the average receive time @ the average per-job speed.
+pub fn download_cell(row: &Row) -> String {
+    let figures = &row.figures;
+    match (figures.receive_s, figures.job_mib_s) {
+        (None, None) => NO_DATA.to_string(),
+        (receive, speed) => format!("{} @ {}", cell(receive, "s"), cell(speed, "MiB/s")),
+    }
+}
+
+/// Renders every table.
+pub fn render(tables: &[Table], extended: bool) -> String {
+    let mut out = String::new();
+    for (i, table) in tables.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        render_table(&mut out, table, extended);
+    }
+    out
+}
+
+fn render_table(out: &mut String, table: &Table, extended: bool) {
+    let _ = writeln!(out, "{}\n", table.title);
+    if !table.differing.is_empty() {
+        let _ = writeln!(out, "{}\n", conditions_note(table, extended));
+    }
+
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    if extended {
+        header.extend(EXTENDED_COLUMNS);
+        header.extend(table.differing.iter().map(|c| condition_title(c)));
+    }
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+
+    let mut footnotes: Vec<(usize, String)> = Vec::new();
+    let mut any_missing = false;
+    for row in &table.rows {
+        let mut memory = cell(row.figures.memory_mib, "MiB");
+        if let Some(note) = &row.memory_note {
+            footnotes.push((footnotes.len() + 1, format!("{}: {note}.", row.setup)));
+            memory = format!("{memory} [{}]", footnotes.len());
+        }
+        let mut cells = vec![
+            row.setup.clone(),
+            cell(row.figures.socket_creation_us, "us"),
+            cell(row.figures.job_setup_us, "us"),
+            download_cell(row),
+            cell(row.figures.run_time_s, "s"),
+            memory,
+        ];
+        if extended {
+            let x = row.extended.clone().unwrap_or_default();
+            cells.extend([
+                cell(x.transfer_p50_s, "s"),
+                cell(x.transfer_p99_s, "s"),
+                cell(x.aggregate_gib_s, "GiB/s"),
+                cell(x.cpu_s_per_gib, "s/GiB"),
+                cell(x.syscalls_per_mib, ""),
+                cell(x.context_switches, ""),
+                cell(x.peak_rss_mib, "MiB"),
+                cell(x.run_time_cv_pct, "%"),
+                row.runs.to_string(),
+            ]);
+            cells.extend(table.differing.iter().map(|c| condition_value(row, c)));
+        }
+        any_missing |= cells.iter().any(|c| c.contains(NO_DATA));
+        // A `|` inside a hand-written label would end the cell early.
+        let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+
+    let mut notes: Vec<String> = Vec::new();
+    for (number, text) in footnotes {
+        notes.push(format!("[{number}] {text}"));
+    }
+    if let Some(row) = table.rows.iter().find(|r| r.published) {
+        notes.push(format!(
+            "{}: figures of the old suite as published ({} connections, {} payload, averaged over {} iterations), from results/reference/.",
+            label::PUBLISHED_MARK,
+            row.connections,
+            payload_label(row.payload_bytes),
+            row.runs
+        ));
+    }
+    let mut readiness: Vec<String> = Vec::new();
+    for row in &table.rows {
+        if row.variant == "poll" && !row.backend.is_empty() && row.backend != "poll" {
+            let machine = label::machine_label(&row.os, &row.os_version, &row.arch, &row.kernel);
+            let entry = format!("{} on {machine}", row.backend);
+            if !readiness.contains(&entry) {
+                readiness.push(entry);
+            }
+        }
+    }
+    if !readiness.is_empty() {
+        notes.push(format!(
+            "poll()-based: one thread multiplexing every connection with the OS's readiness API: poll(2) in the old suite, {} here.",
+            readiness.join(", ")
+        ));
+    }
+    if table.rows.iter().any(|r| r.partial) {
+        notes.push(format!(
+            "{}: the suite did not finish this results folder (meta.json status \"partial\"); the row averages only the runs it completed.",
+            label::PARTIAL_MARK
+        ));
+    }
+    for row in &table.rows {
+        if let Some(failed @ 1..) = row.jobs_failed {
+            notes.push(format!(
+                "{}: {failed} of {} jobs failed; the per-job figures cover the successful jobs only.",
+                row.setup,
+                row.jobs_ok.unwrap_or(0) + failed
+            ));
+        }
+    }
+    if extended {
+        notes.push("Every figure is a mean over the setup's runs; Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over the runs.".to_string());
+    }
+    if any_missing {
+        notes.push(format!("{NO_DATA}: not measured in these results."));
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+        for note in notes {
+            let _ = writeln!(out, "{note}\n");
+        }
+        // One blank line separates the notes from what follows, not two.
+        out.pop();
+    }
+}
+
+fn conditions_note(table: &Table, extended: bool) -> String {
+    let parts: Vec<String> = table
+        .differing
+        .iter()
+        .map(|condition| {
+            let mut values: Vec<String> = Vec::new();
+            for row in &table.rows {
+                let value = condition_value(row, condition);
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+            format!("{condition} {}", values.join(" / "))
+        })
+        .collect();
+    let hint = if extended {
+        "the columns at the right give each row's values"
+    } else {
+        "`--extended` adds them as columns"
+    };
+    format!(
+        "Note: these rows were measured under different conditions ({}); compare them with care: {hint}.",
+        parts.join("; ")
+    )
+}
+
+fn condition_title(condition: &str) -> &'static str {
+    match condition {
+        "server" => "Server",
+        "connections" => "Connections",
+        "payload" => "Payload",
+        _ => "Buffer",
+    }
+}
+
+fn condition_value(row: &Row, condition: &str) -> String {
+    match condition {
+        "server" if row.server.is_empty() => NO_DATA.to_string(),
+        "server" => row.server.clone(),
+        "connections" => row.connections.to_string(),
+        "payload" => payload_label(row.payload_bytes),
+        _ => payload_label(row.buffer_size),
+    }
+}

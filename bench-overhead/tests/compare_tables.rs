@@ -1,0 +1,249 @@
+//! `bench-overhead compare`: golden tables from small fixture folders (two OSes, two network paths,
+//! a partial run), the published reference rows, and CSV/JSON carrying the markdown's numbers.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare")
+}
+
+/// Runs `compare` from the fixtures folder (so paths in messages are short) and returns stdout.
+fn compare(args: &[&str]) -> String {
+    let output = Command::new(support::bin())
+        .arg("compare")
+        .args(args)
+        .current_dir(fixtures())
+        .output()
+        .expect("run bench-overhead compare");
+    assert!(
+        output.status.success(),
+        "compare {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+const FOLDERS: [&str; 3] = ["linux-loopback", "haiku-loopback", "qemu-partial"];
+
+fn expected(name: &str) -> String {
+    std::fs::read_to_string(fixtures().join("expected").join(name)).expect("read golden file")
+}
+
+#[test]
+fn default_markdown_matches_the_golden_file() {
+    assert_eq!(compare(&FOLDERS), expected("default.md"));
+}
+
+#[test]
+fn extended_markdown_with_reference_matches_the_golden_file() {
+    let mut args = vec!["--extended", "--reference"];
+    args.extend(FOLDERS);
+    assert_eq!(compare(&args), expected("extended-reference.md"));
+}
+
+#[test]
+fn a_runs_csv_file_reads_like_its_folder() {
+    let by_file = compare(&[
+        "linux-loopback/runs.csv",
+        "haiku-loopback/runs.csv",
+        "qemu-partial/runs.csv",
+    ]);
+    assert_eq!(by_file, expected("default.md"));
+}
+
+/// DESIGN §2, verbatim: the old suite's published tables.
+const PUBLISHED: &str = "\
+Over loopback (127.0.0.1):
+
+| Setup | Socket creation time | Job setup time | Download | Run time | Average memory consumption |
+|---|---|---|---|---|---|
+| Haiku (x86_64, hrev54280, KDEBUG_LEVEL 0) Threaded | 2.40832 us | 224.159 us | 39.9529 s @ 5.02905 MiB/s | 42.043 s | 7.01697 MiB |
+| Haiku (x86_64, hrev54280, KDEBUG_LEVEL 0) poll()-based | 1.5305 us | 47.7962 us | 42.1472 s @ 4.75248 MiB/s | 44.2072 s | 6.92944 MiB |
+| Haiku (x86_gcc2h, hrev54280, KDEBUG_LEVEL 0) Threaded | 2.73067 us | 211.687 us | 45.4512 s @ 4.40853 MiB/s | 47.7862 s | 6.892 MiB |
+| Haiku (x86_gcc2h, hrev54280, KDEBUG_LEVEL 0) poll()-based | 2.10034 us | 58.2764 us | 47.5437 s @ 4.23191 MiB/s | 50.9748 s | 6.95322 MiB |
+| Linux (x86_64, 5.6.13) Threaded | 133.321 us | 17.157 us | 2.1227 s @ 94.2261 MiB/s | 2.13348 s | 33.5141 MiB (virtual peaked at 8 GB) |
+| Linux (x86_64, 5.6.13) poll()-based | 17.157 us | 8.61118 us | 2.37334 s @ 88.4764 MiB/s | 2.79207 s | 306.113 MiB |
+
+Over QEMU user networking (guest downloads from the host):
+
+| Setup | Socket creation time | Job setup time | Download | Run time | Average memory consumption |
+|---|---|---|---|---|---|
+| Haiku (x86_64) Threaded | 6.69758 us | 151.929 us | 184.726 s @ 1.11372 MiB/s | 185.003 s | 6.37533 MiB |
+| Haiku (x86_64) poll()-based | 2.46532 us | 20.209 us | 122.542 s @ 1.75023 MiB/s | 124.668 s | 6.94922 MiB |
+| Haiku (x86_gcc2h) Threaded | 34.1071 us | 196.191 us | 225.919 s @ 0.90875 MiB/s | 226.919 s | 6.02247 MiB |
+| Haiku (x86_gcc2h) poll()-based | 19.3235 us | 19.3235 us | 159.893 s @ 1.34646 MiB/s | 159.4 s | 6.1331 MiB |
+";
+
+#[test]
+fn reference_rows_reproduce_the_published_tables_exactly() {
+    let output = compare(&["--reference"]);
+    // The published table, with "(published)" after each setup and the Linux remark as footnote 1.
+    let mut expected_lines = Vec::new();
+    for line in PUBLISHED.lines() {
+        let Some(cells) = line
+            .strip_prefix("| ")
+            .filter(|_| !line.starts_with("| Setup"))
+        else {
+            expected_lines.push(line.to_string());
+            continue;
+        };
+        let (setup, rest) = cells.split_once(" | ").unwrap();
+        let rest = rest.replace(" MiB (virtual peaked at 8 GB) |", " MiB [1] |");
+        expected_lines.push(format!("| {setup} (published) | {rest}"));
+    }
+    let got: Vec<&str> = output.lines().collect();
+    // Every published line appears, in order, with nothing but notes between the two tables.
+    let mut at = 0;
+    for line in &expected_lines {
+        let found = got[at..]
+            .iter()
+            .position(|g| g == line)
+            .unwrap_or_else(|| panic!("missing published line {line:?} in\n{output}"));
+        at += found + 1;
+    }
+    assert!(output
+        .contains("\n[1] Linux (x86_64, 5.6.13) Threaded (published): virtual peaked at 8 GB.\n"));
+    // Nothing else: 6 + 4 published rows, no measured rows.
+    let rows = got
+        .iter()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Setup"))
+        .count();
+    assert_eq!(rows, 10);
+}
+
+/// Splits the markdown tables into (setup, cells) per row.
+fn markdown_rows(markdown: &str) -> Vec<Vec<String>> {
+    markdown
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Setup"))
+        .map(|l| {
+            l.trim_matches(|c| c == '|' || c == ' ')
+                .split(" | ")
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// The number at the start of a markdown cell (`2.2005 us` → 2.2005), `None` for `—`.
+fn leading_number(cell: &str) -> Option<f64> {
+    cell.split_whitespace().next()?.parse().ok()
+}
+
+/// Whether `shown` is `full` rounded to 6 significant digits, as the markdown prints.
+fn rounds_to(full: f64, shown: f64) -> bool {
+    format!("{full:.5e}").parse::<f64>().unwrap() == format!("{shown:.5e}").parse::<f64>().unwrap()
+}
+
+/// For each markdown row: the numbers of its cells, in the CSV/JSON field order below.
+fn markdown_numbers(row: &[String]) -> Vec<Option<f64>> {
+    let download: Vec<&str> = row[3].split(" @ ").collect();
+    let mut numbers = vec![
+        leading_number(&row[1]),
+        leading_number(&row[2]),
+        leading_number(download[0]),
+        download.get(1).and_then(|c| leading_number(c)),
+        leading_number(&row[4]),
+        leading_number(&row[5]),
+    ];
+    numbers.extend(row[6..14].iter().map(|c| leading_number(c)));
+    numbers
+}
+
+const FIELDS: [&str; 14] = [
+    "socket_creation_us",
+    "job_setup_us",
+    "receive_s",
+    "job_mib_s",
+    "run_time_s",
+    "memory_mib",
+    "transfer_p50_s",
+    "transfer_p99_s",
+    "aggregate_gib_s",
+    "cpu_s_per_gib",
+    "syscalls_per_mib",
+    "context_switches",
+    "peak_rss_mib",
+    "run_time_cv_pct",
+];
+
+fn assert_same_numbers(markdown_row: &[String], values: &[Option<f64>], what: &str) {
+    let shown = markdown_numbers(markdown_row);
+    for ((field, shown), value) in FIELDS.iter().zip(&shown).zip(values) {
+        match (shown, value) {
+            (None, None) => {}
+            (Some(shown), Some(value)) => assert!(
+                rounds_to(*value, *shown),
+                "{what} {field} of {:?}: {value} vs markdown {shown}",
+                markdown_row[0]
+            ),
+            _ => panic!(
+                "{what} {field} of {:?}: {value:?} vs markdown {shown:?}",
+                markdown_row[0]
+            ),
+        }
+    }
+}
+
+#[test]
+fn csv_carries_the_markdown_numbers() {
+    let mut args = vec!["--extended", "--reference"];
+    args.extend(FOLDERS);
+    let markdown = markdown_rows(&compare(&args));
+    args.extend(["--format", "csv"]);
+    let csv_text = compare(&args);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), markdown.len());
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (record, row) in records.iter().zip(&markdown) {
+        assert_eq!(&record[column("setup")], row[0]);
+        let values: Vec<Option<f64>> = FIELDS
+            .iter()
+            .map(|f| record[column(f)].parse().ok())
+            .collect();
+        assert_same_numbers(row, &values, "CSV");
+        assert_eq!(record[column("runs")], row[14]);
+    }
+}
+
+#[test]
+fn json_carries_the_markdown_numbers() {
+    let mut args = vec!["--extended", "--reference"];
+    args.extend(FOLDERS);
+    let markdown = markdown_rows(&compare(&args));
+    args.extend(["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&compare(&args)).unwrap();
+    let rows: Vec<&serde_json::Value> = json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["rows"].as_array().unwrap())
+        .collect();
+    assert_eq!(rows.len(), markdown.len());
+    for (row, md) in rows.iter().zip(&markdown) {
+        assert_eq!(row["setup"], md[0].as_str());
+        let values: Vec<Option<f64>> = FIELDS
+            .iter()
+            .map(|f| {
+                let value = if row["figures"].get(f).is_some() {
+                    &row["figures"][f]
+                } else {
+                    &row["extended"][f]
+                };
+                value.as_f64()
+            })
+            .collect();
+        assert_same_numbers(md, &values, "JSON");
+    }
+    // Without --extended the JSON carries the published columns only, as the markdown does.
+    let mut args: Vec<&str> = FOLDERS.to_vec();
+    args.extend(["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&compare(&args)).unwrap();
+    assert!(json["tables"][0]["rows"][0].get("extended").is_none());
+    assert_eq!(json["tables"][0]["title"], "Over loopback (127.0.0.1):");
+}

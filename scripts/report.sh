@@ -1,0 +1,101 @@
+#!/bin/sh
+# make report: compare every results folder in results/ into results/report.md, with the old suite's
+# published rows beside them and SVG charts in results/charts/.
+#
+# Variables: RESULTS (default: results beside this script), BIN_DIR (default: target/release).
+# Folders without a runs.csv row (an aborted run, an empty folder) are skipped with a message;
+# partial folders are included and marked "(partial)" by compare itself.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RESULTS=${RESULTS:-$ROOT/results}
+BIN_DIR=${BIN_DIR:-$ROOT/target/release}
+BIN=$BIN_DIR/bench-overhead
+CHARTS=$RESULTS/charts
+REPORT=$RESULTS/report.md
+
+if [ ! -x "$BIN" ]; then
+    echo "report: $BIN not found: run 'make build' first" >&2
+    exit 1
+fi
+if [ ! -d "$RESULTS" ]; then
+    echo "report: $RESULTS is not a folder: run 'make benchmark' first" >&2
+    exit 1
+fi
+
+# The results folders, in name order (folder names start with host and UTC time).
+set --
+for dir in "$RESULTS"/*/; do
+    [ -d "$dir" ] || continue
+    dir=${dir%/}
+    name=$(basename "$dir")
+    case $name in
+        reference | charts) continue ;;
+    esac
+    if [ ! -f "$dir/runs.csv" ] || [ "$(wc -l < "$dir/runs.csv")" -lt 2 ]; then
+        echo "report: skipped $dir: no runs.csv rows (an aborted run?)" >&2
+        continue
+    fi
+    set -- "$@" "$dir"
+done
+
+TMP=$REPORT.tmp.$$
+trap 'rm -f "$TMP" "$TMP.tables" "$TMP.extended"' EXIT
+trap 'exit 130' INT TERM
+
+# Old charts go, so the report links only what this run drew.
+mkdir -p "$CHARTS"
+rm -f "$CHARTS"/*.svg
+"$BIN" compare --reference --chart "$CHARTS" "$@" > "$TMP.tables"
+"$BIN" compare --reference --extended "$@" > "$TMP.extended"
+
+{
+    echo "# bench-overhead report"
+    echo
+    echo "Written by \`make report\` on $(date -u '+%Y-%m-%d %H:%M UTC') from $# results folder(s)"
+    echo "and the old suite's published rows (\`results/reference/\`)."
+    echo
+    if [ $# -eq 0 ]; then
+        echo "No results folder yet: \`make benchmark\` writes one into \`results/\`."
+        echo
+    fi
+    for dir in "$@"; do
+        name=$(basename "$dir")
+        status=$(sed -n 's/.*"status"[[:space:]]*:[[:space:]]*"\([a-z]*\)".*/\1/p' "$dir/meta.json" 2>/dev/null | head -n 1)
+        echo "- [\`$name\`]($name/)${status:+ ($status)}"
+    done
+    [ $# -eq 0 ] || echo
+    echo "## Tables"
+    echo
+    echo "Columns as the old suite published them: means over iterations; times in us (microseconds)"
+    echo "and s, speeds in MiB/s, memory in MiB (anonymous PSS on Linux, the team's area RAM on Haiku)."
+    echo
+    cat "$TMP.tables"
+    echo
+    echo "## Extended figures"
+    echo
+    cat "$TMP.extended"
+    echo
+    echo "## Charts"
+    echo
+    # Speeds first, then memory per setup, then memory over time, each with a readable caption.
+    for kind in download memory memory-over-time; do
+        for chart in "$CHARTS/$kind"-*.svg; do
+            [ -f "$chart" ] || continue
+            file=$(basename "$chart")
+            name=${file#"$kind"-}
+            name=${name%.svg}
+            case $kind in
+                download) caption="Per-job download speed per setup: $name" ;;
+                memory) case $name in over-time-*) continue ;; esac
+                        caption="Average client memory per setup: $name" ;;
+                memory-over-time) caption="Client memory over time: $name" ;;
+            esac
+            echo "![$caption](charts/$file)"
+            echo
+        done
+    done
+} > "$TMP"
+mv "$TMP" "$REPORT"
+count=$(find "$CHARTS" -name '*.svg' | wc -l)
+echo "report: wrote $REPORT and $count chart(s) in $CHARTS" >&2
