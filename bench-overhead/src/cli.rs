@@ -87,9 +87,14 @@ pub struct RunArgs {
     /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536).
     #[arg(long, default_value = "4MiB", value_parser = parse_bytes)]
     pub buffer_size: u64,
-    /// Limit for connect, for each read, and for the whole run (e.g. 30s, 500ms).
+    /// Limit for connecting and for each wait for data: a job that receives nothing for this long
+    /// fails (e.g. 30s, 500ms).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
+    /// drips bytes forever cannot hang the run.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub run_timeout: Duration,
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
     pub json: bool,
