@@ -42,6 +42,8 @@ enum Misbehaviour {
     ResetMidBody,
     /// Head and 1 000 of 100 000 bytes, then an orderly close.
     Truncate,
+    /// No fault: head announcing 1 000 bytes and all of them (for the IPv6 check).
+    Complete,
 }
 
 const ANNOUNCED: usize = 100_000;
@@ -56,7 +58,11 @@ struct FakeServer {
 
 impl FakeServer {
     fn start(misbehaviour: Misbehaviour) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        FakeServer::start_on("127.0.0.1:0", misbehaviour)
+    }
+
+    fn start_on(address: &str, misbehaviour: Misbehaviour) -> FakeServer {
+        let listener = TcpListener::bind(address).unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -106,8 +112,12 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
             Ok(n) => request.extend_from_slice(&chunk[..n]),
         }
     }
+    let announced = match misbehaviour {
+        Misbehaviour::Complete => SENT,
+        _ => ANNOUNCED,
+    };
     let head = format!(
-        "HTTP/1.0 200 OK\r\nServer: fake-test-server\r\nContent-Length: {ANNOUNCED}\r\n\r\n"
+        "HTTP/1.0 200 OK\r\nServer: fake-test-server\r\nContent-Length: {announced}\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).ok()?;
     stream.write_all(&[b'x'; SENT]).ok()?;
@@ -121,7 +131,7 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
             drop(stream);
             None
         }
-        Misbehaviour::Truncate => None,
+        Misbehaviour::Truncate | Misbehaviour::Complete => None,
     }
 }
 
@@ -282,6 +292,44 @@ fn truncated_body_names_the_byte_counts() {
         err.contains("truncated body: got 1000 of 100000 bytes"),
         "{err}"
     );
+}
+
+#[test]
+fn ipv6_loopback_downloads_and_is_labelled_loopback() {
+    if TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("SKIPPED: no IPv6 loopback here");
+        return;
+    }
+    let server = FakeServer::start_on("[::1]:0", Misbehaviour::Complete);
+    let mut command = Command::new(support::bin());
+    command.args([
+        "run",
+        "--address",
+        "::1",
+        "--port",
+        &server.port.to_string(),
+    ]);
+    command.args(["--json", "-c", "3", "--timeout", "5s"]);
+    let output = support::run_with_timeout(&mut command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    for run in json_lines(&output) {
+        assert_eq!(run["jobs_ok"], 3);
+        assert_eq!(run["bytes"], 3 * SENT as u64);
+        assert_eq!(run["address"], "::1");
+        assert_eq!(run["setup"]["network"], "loopback");
+    }
+
+    // The label can be overridden, and an unused IPv6 port is advised about in brackets.
+    let port = support::free_port();
+    let mut command = Command::new(support::bin());
+    command.args(["run", "--address", "::1", "--port", &port.to_string()]);
+    command.args(["--json", "-c", "1", "--network", "LAN"]);
+    let output = support::run_with_timeout(&mut command, Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains(&format!("no server at [::1]:{port}")));
+    assert!(json_lines(&output)
+        .iter()
+        .all(|r| r["setup"]["network"] == "LAN"));
 }
 
 #[test]
