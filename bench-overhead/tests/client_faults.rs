@@ -332,6 +332,61 @@ fn ipv6_loopback_downloads_and_is_labelled_loopback() {
         .all(|r| r["setup"]["network"] == "LAN"));
 }
 
+/// Runs `args` as user nobody with at most 10 processes, when this test runs as root with
+/// util-linux's prlimit and setpriv; `None` otherwise.
+fn run_with_few_threads(args: &[&str]) -> Option<Output> {
+    let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
+    let tools = ["prlimit", "setpriv"].iter().all(|tool| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !(root && tools) {
+        return None;
+    }
+    // nobody must be able to execute the binary, wherever the build folder is.
+    let dir = support::TempDir::new("few-threads");
+    let bin = dir.path().join("bench-overhead");
+    std::fs::copy(support::bin(), &bin).ok()?;
+    let mut command = Command::new("prlimit");
+    command
+        .args(["--nproc=10:10", "setpriv", "--reuid=65534", "--regid=65534"])
+        .args(["--clear-groups"])
+        .arg(&bin)
+        .args(args);
+    Some(support::run_with_timeout(
+        &mut command,
+        Duration::from_secs(60),
+    ))
+}
+
+#[test]
+fn thread_spawn_failure_fails_jobs_instead_of_panicking() {
+    let server = FakeServer::start(Misbehaviour::Complete);
+    let port = server.port.to_string();
+    let Some(output) = run_with_few_threads(&[
+        "run",
+        "--variant",
+        "threaded",
+        "-c",
+        "40",
+        "--port",
+        &port,
+        "--json",
+    ]) else {
+        eprintln!("SKIPPED: needs root, prlimit and setpriv to limit threads");
+        return;
+    };
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let runs = json_lines(&output);
+    let spawn_failures = runs[0]["failures"]["thread spawn failed"].as_u64().unwrap();
+    assert!(spawn_failures > 0 && spawn_failures < 40, "{}", runs[0]);
+    assert_eq!(runs[0]["jobs_ok"].as_u64().unwrap() + spawn_failures, 40);
+}
+
 #[test]
 fn bad_arguments_exit_2() {
     for args in [
