@@ -81,6 +81,9 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Runs each requested variant in turn and reports it. Exit status: 0 when every job of every run
+/// succeeded, 1 when any failed (the records are printed and written all the same). Setup errors
+/// (open-file limit, unwritable CSV folder) are returned before any connection is opened.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     limits::ensure_room_for(args.connections)?;
     let variants = match args.variant {
