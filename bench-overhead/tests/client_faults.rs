@@ -44,6 +44,10 @@ enum Misbehaviour {
     Truncate,
     /// No fault: head announcing 1 000 bytes and all of them (for the IPv6 check).
     Complete,
+    /// No fault, but the head arrives in three pieces a few milliseconds apart.
+    SplitHead,
+    /// A status line that is not HTTP.
+    GarbageHead,
 }
 
 const ANNOUNCED: usize = 100_000;
@@ -113,13 +117,26 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
         }
     }
     let announced = match misbehaviour {
-        Misbehaviour::Complete => SENT,
+        Misbehaviour::Complete | Misbehaviour::SplitHead => SENT,
         _ => ANNOUNCED,
     };
     let head = format!(
         "HTTP/1.0 200 OK\r\nServer: fake-test-server\r\nContent-Length: {announced}\r\n\r\n"
     );
-    stream.write_all(head.as_bytes()).ok()?;
+    match misbehaviour {
+        Misbehaviour::GarbageHead => {
+            stream.write_all(b"SPDY/9 maybe\r\n\r\n").ok()?;
+            return None;
+        }
+        Misbehaviour::SplitHead => {
+            for piece in [&head[..10], &head[10..40], &head[40..]] {
+                stream.write_all(piece.as_bytes()).ok()?;
+                stream.flush().ok()?;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        _ => stream.write_all(head.as_bytes()).ok()?,
+    }
     stream.write_all(&[b'x'; SENT]).ok()?;
     match misbehaviour {
         Misbehaviour::StallMidBody => Some(stream),
@@ -131,7 +148,7 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
             drop(stream);
             None
         }
-        Misbehaviour::Truncate | Misbehaviour::Complete => None,
+        _ => None,
     }
 }
 
@@ -385,6 +402,28 @@ fn thread_spawn_failure_fails_jobs_instead_of_panicking() {
     let spawn_failures = runs[0]["failures"]["thread spawn failed"].as_u64().unwrap();
     assert!(spawn_failures > 0 && spawn_failures < 40, "{}", runs[0]);
     assert_eq!(runs[0]["jobs_ok"].as_u64().unwrap() + spawn_failures, 40);
+}
+
+#[test]
+fn head_split_across_reads_still_counts_exactly() {
+    let server = FakeServer::start(Misbehaviour::SplitHead);
+    let output = run(server.port, &["--json", "-c", "3", "--timeout", "5s"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for run in json_lines(&output) {
+        assert_eq!(run["jobs_ok"], 3, "{}", run["variant"]);
+        assert_eq!(run["bytes"], 3 * SENT as u64);
+        assert_eq!(run["payload_bytes"], SENT as u64);
+    }
+}
+
+#[test]
+fn garbage_head_is_a_malformed_response() {
+    let server = FakeServer::start(Misbehaviour::GarbageHead);
+    let (runs, _) = run_both_failing(server.port, 2, &["--timeout", "5s"]);
+    for run in &runs {
+        assert_eq!(failures(run), [("malformed response head".to_string(), 2)]);
+        assert_eq!(run["bytes"], 0);
+    }
 }
 
 #[test]
