@@ -8,6 +8,7 @@
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod backend;
+mod buffer;
 mod counters;
 mod http;
 mod job;

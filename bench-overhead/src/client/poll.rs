@@ -13,12 +13,13 @@
 //! Nothing can hang: each connection has an idle deadline (`--timeout` without progress), checked
 //! by a periodic sweep, and the whole run has `--run-timeout`.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, PollMode, Poller};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::client::buffer::RecvBuffer;
 use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
 use crate::client::job::{self, Collector, Finished, JobSink, Outcome, Target};
@@ -62,7 +63,7 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
         poller.supports_level(),
         "the readiness API here has no level-triggered mode, which the poll variant needs"
     );
-    let mut buffer = vec![0u8; target.buffer_size];
+    let mut buffer = RecvBuffer::new(target.buffer_size);
     let mut collector = Collector::new(connections);
     let mut counters = Counters::default();
     let mut slots: Vec<Option<Connection>> = Vec::with_capacity(connections as usize);
@@ -204,7 +205,7 @@ fn step(
     event: Event,
     target: &Target,
     poller: &Poller,
-    buffer: &mut [u8],
+    buffer: &mut RecvBuffer,
     counters: &mut Counters,
 ) -> Option<Verdict> {
     let now = Instant::now();
@@ -230,21 +231,21 @@ fn step(
         return None;
     }
     counters.recv += 1;
-    match (&connection.socket).read(buffer) {
-        Ok(0) => {
+    match buffer.recv(&connection.socket) {
+        Ok([]) => {
             let end = Instant::now();
             connection.record.transfer_ns =
                 connection.first_byte.map(|first| job::nanos(first, end));
             Some(connection.reader.finish())
         }
-        Ok(n) => {
+        Ok(bytes) => {
             let now = Instant::now();
             if connection.first_byte.is_none() {
                 connection.first_byte = Some(now);
                 connection.record.ttfb_ns = Some(job::nanos(connection.request_done, now));
             }
             connection.idle_deadline = now + target.timeout;
-            connection.reader.feed(&buffer[..n]).err().map(Err)
+            connection.reader.feed(bytes).err().map(Err)
         }
         Err(err)
             if err.kind() == io::ErrorKind::WouldBlock

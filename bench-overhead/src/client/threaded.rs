@@ -6,7 +6,7 @@
 //! `--buffer-size` bytes, with a read timeout so a stalled server cannot hold it. Stacks are kept
 //! small: a thousand threads must not cost gigabytes of address space the OS then gets blamed for.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::client::buffer::RecvBuffer;
 use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
 use crate::client::job::{self, Collector, Finished, JobSink, Outcome, Target};
@@ -154,7 +155,7 @@ fn fetch(
     }
     let request_done = Instant::now();
 
-    let mut buffer = vec![0u8; target.buffer_size];
+    let mut buffer = RecvBuffer::new(target.buffer_size);
     let mut first_byte: Option<Instant> = None;
     loop {
         // Near the end of the run, shorten the read timeout so the run timeout holds too.
@@ -169,18 +170,18 @@ fn fetch(
                 .map_err(|err| format!("setsockopt failed: {err}"))?;
         }
         counters.recv += 1;
-        match (&socket).read(&mut buffer) {
-            Ok(0) => {
+        match buffer.recv(&socket) {
+            Ok([]) => {
                 record.transfer_ns = first_byte.map(|first| job::nanos(first, Instant::now()));
                 return reader.finish();
             }
-            Ok(n) => {
+            Ok(bytes) => {
                 if first_byte.is_none() {
                     let now = Instant::now();
                     first_byte = Some(now);
                     record.ttfb_ns = Some(job::nanos(request_done, now));
                 }
-                reader.feed(&buffer[..n])?;
+                reader.feed(bytes)?;
             }
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(reason(&err, "recv", target, deadline)),
