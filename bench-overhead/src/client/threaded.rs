@@ -5,6 +5,11 @@
 //! connects with a timeout, sends the request and reads to EOF into its own heap buffer of
 //! `--buffer-size` bytes, with a read timeout so a stalled server cannot hold it. Stacks are kept
 //! small: a thousand threads must not cost gigabytes of address space the OS then gets blamed for.
+//!
+//! The connect is the one call that is not plainly blocking: no portable blocking connect has a
+//! timeout, so `socket2::Socket::connect_timeout` makes the socket non-blocking, connects, waits
+//! in poll(2) if the handshake is still in progress, and makes it blocking again. It counts as one
+//! `connect` (its internal poll is not a readiness wait of the I/O model); `make trace` shows it.
 
 use std::io::{self, Write};
 use std::sync::mpsc;
