@@ -5,7 +5,7 @@
 # each as a ratio to wrk's. A benchmark client that costs more than the OS work it measures would
 # measure itself; this keeps it honest.
 #
-# Variables: PAYLOAD (default payloads/testpayload), CONNECTIONS (100), DURATION (wrk's run, 10s),
+# Variables: PAYLOAD (default payloads/testpayload), CONNECTIONS (NO_CONNECTIONS, 100), DURATION (wrk's run, 10s),
 # WRK_THREADS (2), BIN_DIR (target/release).
 #
 # CPU: the client's own getrusage figures for its run (the record's cpu_user_s + cpu_sys_s); wrk's
@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BIN_DIR=${BIN_DIR:-target/release}
 PAYLOAD=${PAYLOAD:-payloads/testpayload}
-CONNECTIONS=${CONNECTIONS:-100}
+CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-100}}
 DURATION=${DURATION:-10s}
 WRK_THREADS=${WRK_THREADS:-2}
 CLIENT=$BIN_DIR/bench-overhead
