@@ -82,14 +82,19 @@ pub struct RunArgs {
     #[arg(long, short = 'p', default_value_t = 8000, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
     /// Path requested from the server.
-    #[arg(long, default_value = "/testpayload")]
+    #[arg(long, default_value = "/testpayload", value_parser = parse_request_path)]
     pub path: String,
-    /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536).
-    #[arg(long, default_value = "4MiB", value_parser = parse_bytes)]
+    /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536), at most 1 GiB.
+    #[arg(long, default_value = "4MiB", value_parser = parse_buffer_size)]
     pub buffer_size: u64,
-    /// Limit for connect, for each read, and for the whole run (e.g. 30s, 500ms).
+    /// Limit for connecting and for each wait for data: a job that receives nothing for this long
+    /// fails (e.g. 30s, 500ms).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
+    /// drips bytes forever cannot hang the run.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub run_timeout: Duration,
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -105,6 +110,26 @@ pub struct RunArgs {
     /// Network path label; "loopback" for 127.0.0.0/8 and ::1, otherwise "network", when omitted.
     #[arg(long)]
     pub network: Option<String>,
+}
+
+/// A request path goes into the request line as is: it must start with `/` and hold no spaces or
+/// control characters, or the request would be malformed.
+fn parse_request_path(text: &str) -> Result<String, String> {
+    if text.starts_with('/') && !text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(text.to_string())
+    } else {
+        Err("use an absolute path without spaces, e.g. /testpayload".to_string())
+    }
+}
+
+/// A receive buffer size: a recv never returns more than a socket buffer holds, so more than
+/// 1 GiB only costs memory (the threaded variant allocates one per thread).
+fn parse_buffer_size(text: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(text)?;
+    if bytes > crate::units::GIB {
+        return Err("at most 1GiB: use e.g. 4MiB".to_string());
+    }
+    Ok(bytes)
 }
 
 #[derive(Debug, Args)]
