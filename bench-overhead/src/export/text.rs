@@ -48,26 +48,24 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
     line(out, "Successful jobs:", run.jobs_ok.to_string())?;
     line(out, "Data fetched:", format_bytes(run.bytes))?;
     line(out, "Data per job:", format_bytes(per_job))?;
-    line(
-        out,
-        "Average socket creation:",
-        format_nanos(run.phases.socket.mean_ns),
-    )?;
-    line(
-        out,
-        "Average job setup:",
-        format_nanos(run.phases.setup.mean_ns),
-    )?;
-    line(
-        out,
-        "Average receive time:",
-        format_nanos(run.phases.receive.mean_ns),
-    )?;
-    line(
-        out,
-        "Average per-job speed:",
-        format!("{:.3} MiB/s", run.job_mib_s),
-    )?;
+    // Phase averages cover successful jobs only: with none, there is no figure, and 0 would lie.
+    let no_job = "— (no successful job)".to_string();
+    let mean = |stats: &PhaseStats| {
+        if run.jobs_ok == 0 {
+            no_job.clone()
+        } else {
+            format_nanos(stats.mean_ns)
+        }
+    };
+    line(out, "Average socket creation:", mean(&run.phases.socket))?;
+    line(out, "Average job setup:", mean(&run.phases.setup))?;
+    line(out, "Average receive time:", mean(&run.phases.receive))?;
+    let speed = if run.jobs_ok == 0 {
+        no_job.clone()
+    } else {
+        format!("{:.3} MiB/s", run.job_mib_s)
+    };
+    line(out, "Average per-job speed:", speed)?;
     line(out, "Run time:", format_nanos(run.run_ns as f64))?;
     line(
         out,
@@ -164,6 +162,24 @@ fn host(address: &str) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn no_successful_job_prints_no_averages() {
+        let run = RunRecord {
+            jobs_failed: 3,
+            ..RunRecord::default()
+        };
+        let text = summary(&run);
+        assert!(
+            text.contains("Average socket creation:  — (no successful job)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Average per-job speed:    — (no successful job)"),
+            "{text}"
+        );
+        assert!(!text.contains("Average job setup:        0"), "{text}");
+    }
 
     #[test]
     fn shows_the_old_figures_and_failures() {
