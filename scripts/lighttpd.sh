@@ -30,7 +30,7 @@ die() {
 # The lighttpd binary, or a one-line install hint and exit 1.
 find_lighttpd() {
     if [ -n "${LIGHTTPD:-}" ]; then
-        [ -x "$LIGHTTPD" ] || die "LIGHTTPD=$LIGHTTPD is not an executable file"
+        [ -x "$LIGHTTPD" ] || die "LIGHTTPD=$LIGHTTPD is not an executable file: install lighttpd (apt-get install lighttpd; pkgman install lighttpd on Haiku) or fix LIGHTTPD"
         echo "$LIGHTTPD"
         return
     fi
@@ -41,7 +41,7 @@ find_lighttpd() {
             return
         fi
     done
-    die "lighttpd is not installed: apt-get install lighttpd (Debian/Ubuntu), pkgman install lighttpd (Haiku), or set LIGHTTPD=/path/to/lighttpd"
+    die "lighttpd is not installed: apt-get install lighttpd (Debian/Ubuntu; pkgman install lighttpd on Haiku), or set LIGHTTPD=/path/to/lighttpd"
 }
 
 # Absolute path of an existing folder.
