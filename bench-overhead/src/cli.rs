@@ -143,6 +143,7 @@ pub enum Fault {
     /// the body is longer than announced.
     WrongLength,
     /// Answer "500 Internal Server Error" with a short text body, then close.
+    #[value(name = "status-500")]
     Status500,
     /// Answer "GARBAGE STATUS LINE" and a blank line (no HTTP status line at all), then close.
     GarbageStatus,
