@@ -16,9 +16,12 @@ use super::response::{self, Status};
 use super::send::{send_bytes, send_file};
 use super::{path, Config};
 
-/// Body bytes one connection may send per wake before the loop serves the others (fairness;
-/// the socket stays writable, so the level-triggered loop comes straight back).
-const BYTES_PER_WAKE: u64 = 8 * 1024 * 1024;
+/// Body bytes one connection may send per wake before the loop serves the others: fairness,
+/// and short rounds so new requests are answered promptly (the socket stays writable, so the
+/// level-triggered loop comes straight back). lighttpd sends 256 KiB per wake as well; with
+/// 8 MiB the first byte of the 100th download came ~100 ms late and the aggregate the poll
+/// client reached dropped to ~0.65× lighttpd's.
+const BYTES_PER_WAKE: u64 = 256 * 1024;
 
 /// Files up to this size go out in the same write as the head (one system call, one segment),
 /// which is what request-rate work on `hello` measures.
@@ -321,7 +324,7 @@ fn send(
             }
             out.resume_at = None;
         }
-        let mut want = out.body_len - out.offset;
+        let mut want = (out.body_len - out.offset).min(BYTES_PER_WAKE - sent_now);
         if out.drip {
             want = want.min(DRIP_CHUNK);
         }
@@ -339,7 +342,7 @@ fn send(
                 *last_activity = cx.now;
                 if out.drip && out.offset < out.body_len {
                     out.resume_at = Some(cx.now + DRIP_PAUSE);
-                } else if sent_now >= BYTES_PER_WAKE && out.offset < out.body_len {
+                } else if sent_now == BYTES_PER_WAKE && out.offset < out.body_len {
                     return Ok(Progress::Later(None));
                 }
             }

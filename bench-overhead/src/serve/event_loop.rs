@@ -181,8 +181,9 @@ impl Server<'_> {
             if stream.set_nonblocking(true).is_err() {
                 continue;
             }
-            // Small responses (hello, errors) go out at once instead of waiting for an ACK.
-            let _ = stream.set_nodelay(true);
+            // No TCP_NODELAY: a response is one write (small files) or a head followed at once by
+            // full-size sendfile segments, so Nagle never delays anything, and lighttpd (the
+            // reference) leaves it on too.
             let key = self.free.pop().unwrap_or_else(|| {
                 self.slots.push(None);
                 self.slots.len() - 1
