@@ -401,3 +401,32 @@ fn bad_root_and_busy_port_are_clear_errors() {
         "{text}"
     );
 }
+
+#[test]
+fn a_file_replaced_under_its_name_is_served_new() {
+    let (dir, _) = root_with_payload(1000);
+    let root = dir.path().join("root");
+    let old = vec![b'a'; 32 << 20];
+    std::fs::write(root.join("data"), &old).unwrap();
+    let server = serve(&root, &[]);
+    // A download of the old file stays in progress (we do not read it), so the server still
+    // holds the old file open while the name moves to a new one.
+    let mut in_progress = connect(server.port);
+    in_progress
+        .write_all(b"GET /data HTTP/1.0\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 4096];
+    let got = in_progress.read(&mut first).unwrap();
+    assert!(got > 0);
+    // `make payload` style: a new file renamed over the old name.
+    std::fs::write(root.join("data.new"), vec![b'b'; 50_000]).unwrap();
+    std::fs::rename(root.join("data.new"), root.join("data")).unwrap();
+    let second = exchange_to_eof(server.port, b"GET /data HTTP/1.0\r\n\r\n");
+    assert_eq!(second.header("content-length"), Some("50000"));
+    assert_eq!(second.body, vec![b'b'; 50_000]);
+    // And the download already under way still gets the old file, whole.
+    let mut rest = first[..got].to_vec();
+    in_progress.read_to_end(&mut rest).unwrap();
+    let (_, _, end) = parse_head(&rest);
+    assert!(rest[end..] == old[..]);
+}

@@ -8,12 +8,14 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::fault::{self, After, DRIP_CHUNK, DRIP_PAUSE};
+use super::files::OpenFiles;
 use super::request::{self, Method, Parsed, MAX_HEAD_BYTES};
 use super::response::{self, Status};
-use super::send::{send_bytes, send_file};
+use super::send::{read_at, send_bytes, send_file};
 use super::{path, Config};
 
 /// Body bytes one connection may send per wake before the loop serves the others: fairness,
@@ -44,6 +46,7 @@ pub struct Stats {
 /// What the loop needs from itself while a connection advances.
 pub struct Context<'a> {
     pub config: &'a Config,
+    pub files: &'a mut OpenFiles,
     pub scratch: &'a mut [u8],
     pub stats: &'a mut Stats,
     pub now: Instant,
@@ -89,7 +92,7 @@ enum Phase {
 struct Outgoing {
     head: Vec<u8>,
     head_sent: usize,
-    body: Option<File>,
+    body: Option<Rc<File>>,
     offset: u64,
     body_len: u64,
     drip: bool,
@@ -240,20 +243,21 @@ impl Connection {
 }
 
 /// The response to a well-formed request.
-fn respond(request: &request::Request, cx: &Context) -> Outgoing {
+fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
     let minor = request.minor_version;
-    match path::open(&cx.config.root, &request.target) {
+    let opened = path::resolve(&cx.config.root, &request.target)
+        .and_then(|(path, meta)| cx.files.open(&path, &meta));
+    match opened {
         Ok((file, len))
             if request.method == Method::Get && cx.config.fault.is_none() && len <= INLINE_BODY =>
         {
             let mut bytes = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
-            let head_len = bytes.len() as u64;
-            match (&file).take(len).read_to_end(&mut bytes) {
-                Ok(_) if bytes.len() as u64 == head_len + len => {
-                    Outgoing::bytes(bytes, keep_or_close(request.keep_alive))
-                }
-                // The file changed while it was read: say so rather than send a wrong body.
-                _ => Outgoing::bytes(
+            let head_len = bytes.len();
+            bytes.resize(head_len + len as usize, 0);
+            match read_exact_at(&file, &mut bytes[head_len..]) {
+                Ok(()) => Outgoing::bytes(bytes, keep_or_close(request.keep_alive)),
+                // The file shrank while it was read: say so rather than send a wrong body.
+                Err(_) => Outgoing::bytes(
                     response::error(Status::InternalError, minor, false, true),
                     After::Close,
                 ),
@@ -284,6 +288,20 @@ fn respond(request: &request::Request, cx: &Context) -> Outgoing {
             Outgoing::bytes(bytes, keep_or_close(keep_alive))
         }
     }
+}
+
+/// Fills `buf` from the start of `file`.
+fn read_exact_at(file: &File, buf: &mut [u8]) -> io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        match read_at(file, &mut buf[done..], done as u64) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
 }
 
 fn keep_or_close(keep_alive: bool) -> After {

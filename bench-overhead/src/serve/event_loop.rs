@@ -15,6 +15,7 @@ use anyhow::Context as _;
 use polling::{Event, Events, PollMode, Poller};
 
 use super::connection::{Connection, Context, Next, Stats};
+use super::files::OpenFiles;
 use super::os::ShutdownSignal;
 use super::send::SCRATCH_BYTES;
 use super::Config;
@@ -70,6 +71,7 @@ struct Server<'a> {
     timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     next_id: u64,
     scratch: Vec<u8>,
+    files: OpenFiles,
     stats: Stats,
     accept_paused_until: Option<Instant>,
     last_emfile_warning: Option<Instant>,
@@ -100,6 +102,7 @@ pub fn serve(listener: TcpListener, config: &Config) -> anyhow::Result<Summary> 
         timers: BinaryHeap::new(),
         next_id: 0,
         scratch: vec![0; SCRATCH_BYTES],
+        files: OpenFiles::default(),
         stats: Stats::default(),
         accept_paused_until: None,
         last_emfile_warning: None,
@@ -231,6 +234,7 @@ impl Server<'_> {
         };
         let mut cx = Context {
             config: self.config,
+            files: &mut self.files,
             scratch: &mut self.scratch,
             stats: &mut self.stats,
             now,

@@ -12,6 +12,7 @@
 //! - `connection.rs`: one connection's state machine (read head → respond → keep-alive/close).
 //! - `request.rs`: request heads (httparse) and what they ask for.
 //! - `path.rs`: mapping a request target to a regular file under the root, safely.
+//! - `files.rs`: open files shared by all connections sending them.
 //! - `response.rs`: response heads and error bodies.
 //! - `fault.rs`: how each `--fault` bends a response.
 //! - `send.rs`: body bytes to the socket (`sendfile` on Linux, read+write elsewhere).
@@ -20,6 +21,7 @@
 mod connection;
 mod event_loop;
 mod fault;
+mod files;
 mod os;
 mod path;
 mod request;

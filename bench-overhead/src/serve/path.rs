@@ -8,50 +8,54 @@
 //! whole path (`canonicalize`) and it must still lie under the canonical root, which refuses
 //! symlinks that lead out. Only a regular file is served (404 for anything else). On Unix the
 //! open also uses `O_NOFOLLOW` (a symlink swapped in after the check is refused) and `O_NONBLOCK`
-//! (a FIFO swapped in cannot block the loop).
+//! (a FIFO swapped in cannot block the loop). `files.rs` shares the open descriptors.
 
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
 
 use super::response::Status;
 
-/// Resolves `target` under `root` (canonical) to an open regular file and its length.
-pub fn open(root: &Path, target: &str) -> Result<(File, u64), Status> {
+/// Resolves `target` under `root` (canonical) to the path of a regular file and its metadata
+/// (taken just now, so its length is the length to announce).
+pub fn resolve(root: &Path, target: &str) -> Result<(PathBuf, Metadata), Status> {
     let relative = relative_path(target)?;
     if relative.as_os_str().is_empty() {
         return Err(Status::NotFound); // the root folder itself
     }
     let joined = root.join(&relative);
     let mut prefix = root.to_path_buf();
-    let mut is_file = false;
-    let mut through_symlink = false;
+    let mut last = None;
     for segment in relative.iter() {
         prefix.push(segment);
         let meta = std::fs::symlink_metadata(&prefix).map_err(|_| Status::NotFound)?;
         if meta.file_type().is_symlink() {
-            through_symlink = true;
+            last = None;
             break;
         }
-        is_file = meta.is_file();
+        last = Some(meta);
     }
-    let resolved = if through_symlink {
-        let resolved = joined.canonicalize().map_err(|_| Status::NotFound)?;
-        if !resolved.starts_with(root) {
-            return Err(Status::NotFound); // a symlink out of the root
+    let (resolved, meta) = match last {
+        Some(meta) => (joined, meta),
+        None => {
+            let resolved = joined.canonicalize().map_err(|_| Status::NotFound)?;
+            if !resolved.starts_with(root) {
+                return Err(Status::NotFound); // a symlink out of the root
+            }
+            let meta = std::fs::metadata(&resolved).map_err(|_| Status::NotFound)?;
+            (resolved, meta)
         }
-        is_file = std::fs::metadata(&resolved).is_ok_and(|m| m.is_file());
-        resolved
-    } else {
-        joined
     };
-    if !is_file {
+    if !meta.is_file() {
         return Err(Status::NotFound); // a folder, FIFO, device…
     }
-    let file = open_options()
-        .open(&resolved)
-        .map_err(|_| Status::NotFound)?;
+    Ok((resolved, meta))
+}
+
+/// Opens a file `resolve` returned, read-only, refusing a symlink or FIFO swapped in since.
+pub fn open_regular(path: &Path) -> Result<File, Status> {
+    let file = open_options().open(path).map_err(|_| Status::NotFound)?;
     match file.metadata() {
-        Ok(meta) if meta.is_file() => Ok((file, meta.len())),
+        Ok(meta) if meta.is_file() => Ok(file),
         _ => Err(Status::NotFound),
     }
 }

@@ -56,13 +56,15 @@ pub fn send_bytes(socket: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
     socket.write(bytes)
 }
 
-#[cfg(all(unix, not(target_os = "linux")))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+/// Reads at `offset` without moving the file position (descriptors are shared).
+#[cfg(unix)]
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::unix::fs::FileExt::read_at(file, buf, offset)
 }
 
+/// Reads at `offset` (seeks first: nothing else uses the position on this single thread).
 #[cfg(not(unix))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = file;
     file.seek(SeekFrom::Start(offset))?;
