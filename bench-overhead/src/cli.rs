@@ -123,7 +123,8 @@ pub struct ServeArgs {
     /// rounded down.
     #[arg(long, value_enum)]
     pub fault: Option<Fault>,
-    /// Close connections idle for this long.
+    /// Close connections that read or wrote nothing for this long (waiting for a request, or
+    /// for a client that stopped reading); a stall fault is exempt.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
 }
