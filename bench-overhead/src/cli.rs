@@ -143,10 +143,13 @@ pub struct ServeArgs {
     /// Folder whose regular files are served.
     #[arg(long, default_value = "payloads")]
     pub root: PathBuf,
-    /// Misbehave on purpose, for testing clients.
+    /// Misbehave on purpose, for testing clients. Faults apply to GET requests for files that
+    /// exist; HEAD and error responses stay correct. "Half the body" is the file size / 2,
+    /// rounded down.
     #[arg(long, value_enum)]
     pub fault: Option<Fault>,
-    /// Close connections idle for this long.
+    /// Close connections that read or wrote nothing for this long (waiting for a request, or
+    /// for a client that stopped reading); a stall fault is exempt.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
 }
@@ -154,13 +157,27 @@ pub struct ServeArgs {
 /// Deliberate server faults, one per run, so client tests can observe each failure mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Fault {
+    /// Send the head (Content-Length = file size), then nothing; the connection stays open and
+    /// silent until the client closes it (--idle-timeout does not end a stall).
     StallAfterHeaders,
+    /// Send the head and half the body, then nothing, as stall-after-headers.
     StallMidBody,
+    /// Send the head and half the body, then close normally (FIN): fewer bytes than
+    /// Content-Length promised.
     Truncate,
+    /// Announce half the file size in Content-Length, send the whole file, then close (FIN):
+    /// the body is longer than announced.
     WrongLength,
+    /// Answer "500 Internal Server Error" with a short text body, then close.
+    #[value(name = "status-500")]
     Status500,
+    /// Answer "GARBAGE STATUS LINE" and a blank line (no HTTP status line at all), then close.
     GarbageStatus,
+    /// Send the head and at most half the body, then reset the connection (RST via SO_LINGER 0;
+    /// what the kernel had not sent yet is discarded).
     ResetMidBody,
+    /// Send the whole, correct body in chunks of at most 4 KiB with 10 ms pauses between them
+    /// (about 400 KiB/s per connection).
     SlowDrip,
 }
 
