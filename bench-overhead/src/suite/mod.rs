@@ -5,6 +5,7 @@
 //! - `begin`: create the results folder and its `meta.json` (status `partial` until `finish`).
 //! - `record`: join memmon's figures onto one run record and append its `runs.csv` row.
 //! - `finish`: stamp `meta.json` with the end time, the server and the final status.
+//! - `syscalls`: the client's own syscall counters beside `strace -c` (for `make trace`).
 //!
 //! Hidden from `--help`: users type `bench-overhead.sh` or `make benchmark`, never these.
 
@@ -12,6 +13,7 @@ mod check;
 mod join;
 mod meta;
 mod signals;
+mod syscalls;
 mod time;
 
 use std::net::IpAddr;
@@ -41,6 +43,8 @@ pub enum Step {
     Record(RecordArgs),
     /// Stamp `meta.json` with the end time, server, network and final status.
     Finish(FinishArgs),
+    /// Print the client's syscall counters beside `strace -c -f`'s counts (make trace).
+    Syscalls(SyscallsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +139,16 @@ pub struct FinishArgs {
     pub status: Status,
 }
 
+#[derive(Debug, Args)]
+pub struct SyscallsArgs {
+    /// `strace -c -f -o FILE` output.
+    #[arg(long)]
+    pub strace: PathBuf,
+    /// The traced client's `run --json` output.
+    #[arg(long)]
+    pub run: PathBuf,
+}
+
 pub fn run(args: SuiteArgs) -> anyhow::Result<ExitCode> {
     match args.step {
         Step::Check(args) => check::run(args),
@@ -144,6 +158,7 @@ pub fn run(args: SuiteArgs) -> anyhow::Result<ExitCode> {
             signals::ignore_interrupts();
             join::run(args)
         }
+        Step::Syscalls(args) => syscalls::run(args),
         Step::Finish(args) => {
             signals::ignore_interrupts();
             meta::finish(args)
