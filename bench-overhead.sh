@@ -77,7 +77,13 @@ for variant in $VARIANTS; do
             --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
             >"$RAW/$id.run.json" 2>"$RAW/$id.stderr"
         status=$?
-        [ "$status" -ne 0 ] && FAILED=1
+        # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
+        # means Ctrl-C even where this shell could not trap it (started with `&`, INT is ignored).
+        case $status in
+            0) ;;
+            130 | 143) INTERRUPTED=1 ;;
+            *) FAILED=1 ;;
+        esac
         set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
             --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
             --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \

@@ -77,14 +77,18 @@ for variant in $VARIANTS; do
                 >"$OUT/$variant.run.json" || status=1
             echo "== $variant: top symbols (perf report, cpu-clock samples, self time)"
             perf report -q -i "$OUT/$variant.perf.data" --stdio --no-children --sort dso,symbol \
-                --percent-limit 1 -g none 2>/dev/null | sed -n '1,25p' | tee "$OUT/$variant.report.txt"
+                --percent-limit 1 -g none 2>/dev/null | sed 's/  *-  *-  *$//' | sed -n '1,25p' | tee "$OUT/$variant.report.txt"
             ;;
         Linux-scheduling)
             if perf sched record -q -o "$OUT/$variant.sched.data" -- $CLIENT \
                 >"$OUT/$variant.run.json"; then
-                echo "== $variant: scheduling latency per task (perf sched latency)"
-                perf sched latency -i "$OUT/$variant.sched.data" --sort max 2>/dev/null |
-                    sed -n '1,30p' | tee "$OUT/$variant.latency.txt"
+                # perf sched records the whole system: show the client's threads, keep the rest.
+                perf sched latency -i "$OUT/$variant.sched.data" --sort max \
+                    >"$OUT/$variant.latency.txt" 2>/dev/null
+                echo "== $variant: scheduling delays of the client's threads (perf sched latency;"
+                echo "   every task of the system in $OUT/$variant.latency.txt)"
+                sed -n '2,4p' "$OUT/$variant.latency.txt"
+                grep 'bench-overhead' "$OUT/$variant.latency.txt"
             else
                 log "perf sched record failed: recording sched:sched_switch events instead"
                 perf record -q -e sched:sched_switch -g -o "$OUT/$variant.switch.data" -- $CLIENT \

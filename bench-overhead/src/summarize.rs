@@ -56,6 +56,8 @@ pub struct VariantSummary {
     pub memory_metric: String,
     /// Runs that have memory figures.
     pub memory_runs: usize,
+    /// The fewest memory samples any run had: with one or two, min/avg/max say little.
+    pub memory_samples_min: u64,
     pub memory_min_bytes: Option<Figure>,
     pub memory_avg_bytes: Option<Figure>,
     pub memory_max_bytes: Option<Figure>,
@@ -315,6 +317,7 @@ fn summarize_variant(
         aggregate_mib_s: run_figure(rows.iter().map(|r| r.aggregate_mib_s).collect()),
         memory_metric,
         memory_runs: memory.len(),
+        memory_samples_min: rows.iter().filter_map(|r| r.mem_samples).min().unwrap_or(0),
         memory_min_bytes: memory_figure(0),
         memory_avg_bytes: memory_figure(1),
         memory_max_bytes: memory_figure(2),
@@ -392,23 +395,26 @@ fn figures(s: &VariantSummary) -> Vec<FigureLine> {
     ]
 }
 
+/// One warning per variant naming every figure that varies by more than [`CV_WARNING`].
 fn warnings(s: &VariantSummary) -> Vec<String> {
-    figures(s)
+    let noisy: Vec<String> = figures(s)
         .into_iter()
         .filter_map(|(label, figure, _)| {
             let cv = figure?.cv?;
-            (cv > CV_WARNING).then(|| {
-                format!(
-                    "{}: {label} varies by {:.1} % over {} runs (more than {:.0} %): \
-                     run more ITERATIONS or quiet the machine before comparing it",
-                    s.variant,
-                    cv * 100.0,
-                    s.runs,
-                    CV_WARNING * 100.0
-                )
-            })
+            (cv > CV_WARNING).then(|| format!("{label} {:.1} %", cv * 100.0))
         })
-        .collect()
+        .collect();
+    if noisy.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}: over {} runs these vary by more than {:.0} % (CV): {}; run more ITERATIONS or quiet \
+         the machine before comparing them",
+        s.variant,
+        s.runs,
+        CV_WARNING * 100.0,
+        noisy.join(", ")
+    )]
 }
 
 fn cv_text(figure: &Figure) -> String {
@@ -466,6 +472,15 @@ fn notes(summary: &Summary) -> Vec<String> {
             "{} job rows belong to no recorded run (an interrupted or failed iteration) and are left out",
             summary.orphan_jobs
         ));
+    }
+    for s in &summary.variants {
+        if s.memory_runs > 0 && s.memory_samples_min < 3 {
+            notes.push(format!(
+                "{}: a run had only {} memory sample(s): its runs are shorter than a few sampling \
+                 intervals, so set INTERVAL lower (e.g. INTERVAL=10ms) for meaningful memory figures",
+                s.variant, s.memory_samples_min
+            ));
+        }
     }
     if summary.variants.is_empty() {
         notes.push("no runs recorded".to_string());

@@ -29,7 +29,7 @@ fn rows(path: &Path) -> Vec<csv::StringRecord> {
 fn sigint_leaves_a_partial_folder_whose_rows_parse() {
     let root = support::TempDir::new("suite-int-root");
     support::write_payload(&root.path().join("testpayload"), 4 << 20);
-    let server = support::start_builtin(root.path(), None);
+    let server = support::start_lighttpd(root.path());
     let work = support::TempDir::new("suite-int");
     let results = work.path().join("results");
     let bin_dir = support::bin().parent().unwrap().to_path_buf();

@@ -62,8 +62,13 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
     record.memory = read_memory(&args.memory);
     append_row(&args.runs_csv, &RunRow::from(&record))?;
     eprintln!("  {label}: {}", progress(&record));
-    if record.jobs_failed > 0 || args.status != 0 || args.interrupted {
-        let mut reason = failures_text(&record);
+    // A record whose jobs all succeeded is a good run, even if Ctrl-C came right after it.
+    if record.jobs_failed > 0 || args.status != 0 {
+        let mut reason = if record.jobs_failed > 0 {
+            failures_text(&record)
+        } else {
+            format!("exit status {}", args.status)
+        };
         if args.interrupted {
             reason = format!("interrupted; {reason}");
         }
