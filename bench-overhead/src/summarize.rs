@@ -654,6 +654,53 @@ mod tests {
     }
 
     #[test]
+    fn text_and_markdown_name_every_figure_warning_and_note() {
+        let rows = [
+            row("t-1", "threaded", 1_000_000_000, Some(100.0)),
+            row("t-2", "threaded", 3_000_000_000, Some(100.0)),
+        ];
+        let refs: Vec<&RunRow> = rows.iter().collect();
+        let summary = Summary {
+            results: "r".into(),
+            status: "partial".into(),
+            host: "Linux".into(),
+            variants: vec![summarize_variant(&refs, &BTreeMap::new())],
+            orphan_jobs: 3,
+            failed_iterations: vec!["threaded-3: interrupted".into()],
+        };
+        for out in [text(&summary), markdown(&summary)] {
+            for needle in [
+                "Total jobs",
+                "Successful runs",
+                "Average socket creation time",
+                "Average run time",
+                "Memory avg (average over runs)",
+                "memory = pss_anon",
+                "Average run time 70.7 %",
+                "status partial",
+                "failed iteration threaded-3: interrupted",
+                "3 job rows belong to no recorded run",
+            ] {
+                assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_folder_without_runs_summarizes_to_a_note() {
+        let dir = std::env::temp_dir().join(format!("summarize-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("meta.json"), r#"{"status": "partial"}"#).unwrap();
+        let summary = summarize(&dir).unwrap();
+        assert!(summary.variants.is_empty());
+        assert!(text(&summary).contains("no runs recorded"));
+        std::fs::remove_file(dir.join("meta.json")).unwrap();
+        let err = summarize(&dir).unwrap_err().to_string();
+        assert!(err.contains("no runs.csv"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn coefficient_of_variation() {
         assert_eq!(cv(&[1.0]), None);
         assert_eq!(cv(&[0.0, 0.0]), None);
