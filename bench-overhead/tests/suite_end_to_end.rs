@@ -316,5 +316,5 @@ fn against_the_builtin_server_under_busybox_sh() {
     let root = support::TempDir::new("suite-root");
     support::write_payload(&root.path().join("testpayload"), PAYLOAD);
     let server = support::start_builtin(root.path(), None);
-    run_suite(server.port, true, "");
+    run_suite(server.port, true, "bench-overhead/");
 }
