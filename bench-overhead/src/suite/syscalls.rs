@@ -56,8 +56,14 @@ pub fn run(args: SyscallsArgs) -> anyhow::Result<ExitCode> {
         .lines()
         .find_map(|line| serde_json::from_str(line).ok())
         .with_context(|| format!("{} holds no run record", args.run.display()))?;
-    print!("{}", table(&record, &counts));
-    Ok(ExitCode::SUCCESS)
+    let (text, agree) = table(&record, &counts);
+    print!("{text}");
+    // A disagreement is a counting bug in the client: fail, so `make trace` says so too.
+    Ok(if agree {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `syscall → calls` from `strace -c` output (the `total` line left out).
@@ -80,7 +86,8 @@ fn parse_strace_counts(text: &str) -> BTreeMap<String, u64> {
     counts
 }
 
-fn table(record: &RunRecord, counts: &BTreeMap<String, u64>) -> String {
+/// The comparison table, and whether every counter agrees.
+fn table(record: &RunRecord, counts: &BTreeMap<String, u64>) -> (String, bool) {
     let s = record.syscalls;
     let client = [s.socket, s.connect, s.send, s.recv, s.wait];
     let mut out = String::new();
@@ -144,7 +151,7 @@ fn table(record: &RunRecord, counts: &BTreeMap<String, u64>) -> String {
             disagree.join(", ")
         );
     }
-    out
+    (out, disagree.is_empty())
 }
 
 #[cfg(test)]
@@ -184,8 +191,23 @@ mod tests {
             },
             ..RunRecord::default()
         };
-        let text = table(&record, &counts);
+        let (text, agree) = table(&record, &counts);
+        assert!(!agree);
         assert!(text.contains("DISAGREE on wait (+1)"), "{text}");
         assert!(text.contains("read 7"), "{text}");
+        // 40 epoll_wait + 1 start-up poll: the client's 40 waits agree.
+        let record = RunRecord {
+            syscalls: Syscalls {
+                wait: 40,
+                ..record.syscalls
+            },
+            ..record
+        };
+        let (text, agree) = table(&record, &counts);
+        assert!(agree, "{text}");
+        assert!(
+            text.contains("agree: every counter matches strace"),
+            "{text}"
+        );
     }
 }
