@@ -2,16 +2,15 @@
 //! wrote its own record; this joins the two into one `runs.csv` row (RunRecord.memory), notes a
 //! failed iteration in meta.json, and prints the progress line.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde::Deserialize;
 
 use super::meta::{add_failed, FailedIteration};
 use super::RecordArgs;
+use crate::export::csv::Appender;
 use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
 use crate::units::{format_bytes, format_nanos};
 
@@ -164,23 +163,11 @@ fn progress(record: &RunRecord) -> String {
     line
 }
 
-/// Appends one row (with the header when the file is new) in a single write, so an interrupted
-/// suite leaves either the whole row or none of it.
+/// Appends one row (with the header when the file is new) through the client's own appender, so
+/// runs.csv is written one way only. The row is small and flushed at once: an interrupted suite
+/// leaves either the whole row or none of it.
 fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
-    let is_new = fs::metadata(path).map_or(true, |m| m.len() == 0);
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(is_new)
-        .from_writer(Vec::new());
-    writer.serialize(row)?;
-    let bytes = writer
-        .into_inner()
-        .context("cannot format the runs.csv row")?;
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(&bytes))
-        .with_context(|| format!("cannot append to {}", path.display()))
+    Appender::<RunRow>::open(path)?.append(row)
 }
 
 #[cfg(test)]
