@@ -70,15 +70,15 @@ qemu-benchmark: payload
 	@sh scripts/qemu-benchmark.sh
 
 ## profile: run each variant under a profiler (Linux perf, Haiku profile)
-profile: build
+profile: payload
 	@sh scripts/profile.sh profile
 
 ## record-scheduling: record scheduling of each variant (Haiku scheduling_recorder, Linux perf sched)
-record-scheduling: build
+record-scheduling: payload
 	@sh scripts/profile.sh scheduling
 
 ## trace: strace -c -f each variant and print syscall counts beside the client's own counters
-trace: build
+trace: payload
 	@sh scripts/profile.sh trace
 
 ## report: compare every folder in results/ into results/report.md with charts

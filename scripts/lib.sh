@@ -70,7 +70,9 @@ start_server() {
     while ! server_answers; do
         tries=$((tries + 1))
         if [ "$tries" -ge 50 ]; then
-            log "the $STARTED_SERVER server did not serve $PAYLOAD_PATH on $ADDRESS:$PORT within 10 s"
+            log "the $STARTED_SERVER server did not serve $PAYLOAD_PATH on $ADDRESS:$PORT within 10 s:"
+            "$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" \
+                --timeout 2s >/dev/null
             [ "$STARTED_SERVER" = builtin ] && cat "${TMPDIR:-/tmp}/bench-overhead-serve.$$.log" >&2
             stop_server
             return 1
