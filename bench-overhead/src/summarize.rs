@@ -3,9 +3,9 @@
 //!
 //! Definitions follow the old suite's awk summary, so figures stay comparable with its published
 //! table: job figures (socket creation, job setup, receive time, per-job speed) are means over every
-//! successful job of every run pooled together; run time and memory are means over runs. Job
-//! figures come from `jobs.csv` (exact per-job values); a run without job rows falls back to its
-//! `runs.csv` means. The spread is the coefficient of variation (sample standard deviation / mean)
+//! successful job of every run pooled together; run time and memory are means over the runs in
+//! which every job succeeded (every run when none did). Job figures come from `jobs.csv` (exact
+//! per-job values); a run without job rows falls back to its `runs.csv` means. The spread is the coefficient of variation (sample standard deviation / mean)
 //! of the per-run values: above 10 % a figure is too noisy to compare without more iterations.
 
 use std::collections::BTreeMap;
@@ -272,7 +272,16 @@ fn summarize_variant(
         cv: cv(&values),
     };
 
-    let memory: Vec<(&str, [f64; 3])> = rows.iter().filter_map(|r| memory_of(r)).collect();
+    // Run figures come from the runs in which every job succeeded, as the old suite averaged only
+    // runs that got to "All done": a run of refused connections measures nothing. When no run was
+    // clean they come from every run, and a note says so.
+    let clean: Vec<&RunRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.jobs_failed == 0)
+        .collect();
+    let measured: &[&RunRow] = if clean.is_empty() { rows } else { &clean };
+    let memory: Vec<(&str, [f64; 3])> = measured.iter().filter_map(|r| memory_of(r)).collect();
     let metrics: Vec<&str> = memory.iter().map(|(m, _)| *m).collect();
     let memory_metric = if metrics.is_empty() {
         String::new()
@@ -313,11 +322,15 @@ fn summarize_variant(
         setup_ns: job_figure(|s| s.setup_ns),
         receive_ns: job_figure(|s| s.receive_ns),
         job_mib_s: job_figure(|s| s.mib_s),
-        run_ns: run_figure(rows.iter().map(|r| r.run_ns as f64).collect()),
-        aggregate_mib_s: run_figure(rows.iter().map(|r| r.aggregate_mib_s).collect()),
+        run_ns: run_figure(measured.iter().map(|r| r.run_ns as f64).collect()),
+        aggregate_mib_s: run_figure(measured.iter().map(|r| r.aggregate_mib_s).collect()),
         memory_metric,
         memory_runs: memory.len(),
-        memory_samples_min: rows.iter().filter_map(|r| r.mem_samples).min().unwrap_or(0),
+        memory_samples_min: measured
+            .iter()
+            .filter_map(|r| r.mem_samples)
+            .min()
+            .unwrap_or(0),
         memory_min_bytes: memory_figure(0),
         memory_avg_bytes: memory_figure(1),
         memory_max_bytes: memory_figure(2),
@@ -480,6 +493,19 @@ fn notes(summary: &Summary) -> Vec<String> {
         ));
     }
     for s in &summary.variants {
+        if s.runs > 0 && s.runs_ok == 0 {
+            notes.push(format!(
+                "{}: no run had every job succeed: run time, aggregate speed and memory are over \
+                 failed runs",
+                s.variant
+            ));
+        } else if s.runs_ok < s.runs {
+            notes.push(format!(
+                "{}: run time, aggregate speed and memory are over the {} runs in which every job \
+                 succeeded",
+                s.variant, s.runs_ok
+            ));
+        }
         if s.memory_runs > 0 && s.memory_samples_min < 3 {
             notes.push(format!(
                 "{}: a run had only {} memory sample(s): its runs are shorter than a few sampling \
@@ -645,6 +671,21 @@ mod tests {
         assert_eq!(s.memory_metric, "pss_anon/rss");
         assert_eq!(s.memory_avg_bytes.unwrap().value, (100.0 + 2.0) / 2.0);
         assert!(s.warnings.iter().any(|w| w.contains("Average run time")));
+    }
+
+    #[test]
+    fn run_figures_leave_out_runs_with_failed_jobs() {
+        let clean = row("p-1", "poll", 2_000_000_000, Some(10.0));
+        let mut refused = row("p-2", "poll", 1_000, Some(1.0));
+        refused.jobs_ok = 0;
+        refused.jobs_failed = 2;
+        let s = summarize_variant(&[&clean, &refused], &BTreeMap::new());
+        assert_eq!((s.runs, s.runs_ok, s.jobs, s.jobs_ok), (2, 1, 4, 2));
+        assert_eq!(s.run_ns.value, 2e9);
+        assert_eq!(s.memory_avg_bytes.unwrap().value, 10.0);
+        // With no clean run, every run counts.
+        let s = summarize_variant(&[&refused], &BTreeMap::new());
+        assert_eq!(s.run_ns.value, 1_000.0);
     }
 
     #[test]
