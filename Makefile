@@ -37,6 +37,9 @@ help:
 	@echo "  PAYLOAD_SIZE=$(PAYLOAD_SIZE)       payload size in MiB"
 	@echo "  PORT=$(PORT) BIND=$(BIND)  where the target server listens"
 	@echo "  ADDRESS=$(ADDRESS)            where the benchmark connects"
+	@echo "  SERVER=lighttpd|builtin   server benchmark/profile/trace start (default: lighttpd when installed)"
+	@echo "  SCHEDULING_RECORDER=path  Haiku's scheduling_recorder, for record-scheduling"
+	@echo "  VARIANTS RESULTS INTERVAL NETWORK META PAYLOAD_PATH CONNECTIONS: see bench-overhead.sh"
 
 ## setup-lighttpd: write setup/lighttpd.conf (PORT, BIND) and payloads/testpayload (PAYLOAD_SIZE MiB)
 setup-lighttpd: payload
@@ -67,15 +70,15 @@ qemu-benchmark: payload
 	@sh scripts/qemu-benchmark.sh
 
 ## profile: run each variant under a profiler (Linux perf, Haiku profile)
-profile: build
+profile: payload
 	@sh scripts/profile.sh profile
 
 ## record-scheduling: record scheduling of each variant (Haiku scheduling_recorder, Linux perf sched)
-record-scheduling: build
+record-scheduling: payload
 	@sh scripts/profile.sh scheduling
 
 ## trace: strace -c -f each variant and print syscall counts beside the client's own counters
-trace: build
+trace: payload
 	@sh scripts/profile.sh trace
 
 ## report: compare every folder in results/ into results/report.md with charts

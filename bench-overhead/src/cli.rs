@@ -44,6 +44,9 @@ pub enum Command {
     /// Describe this machine as JSON (used by bench-overhead.sh for meta.json).
     #[command(hide = true)]
     Meta(MetaArgs),
+    /// The steps bench-overhead.sh runs between iterations (check, begin, record, finish).
+    #[command(hide = true)]
+    Suite(crate::suite::SuiteArgs),
 }
 
 /// The two I/O strategies under test.
@@ -198,6 +201,9 @@ pub struct SummarizeArgs {
     /// Also write the summary as markdown to this file.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Print the summary as one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
