@@ -173,6 +173,8 @@ cleanup() {
         note "stopped early: kept the rows in $RESULTS (marked partial)"
     fi
     rm -f "$RESULTS/.guest-exit"
+    # A run that failed before the guest wrote anything leaves no empty folder behind.
+    rmdir "$RESULTS" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
