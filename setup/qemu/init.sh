@@ -54,6 +54,7 @@ nic=$(setting nic unknown)
 vcpus=$(setting vcpus unknown)
 accel=$(setting accel unknown)
 mem=$(setting mem unknown)
+qemu=$(setting qemu unknown)
 
 # Modules in dependency order, one file name a line (the host wrote the order from modules.dep).
 if [ -f /lib/modules/load.list ]; then
@@ -91,7 +92,7 @@ status=0
         BIN_DIR=/bin \
         RESULTS=/results \
         NETWORK="QEMU user net" \
-        META="qemu_nic=$nic qemu_vcpus=$vcpus qemu_accel=$accel qemu_mem_mib=$mem qemu_boot_s=$boot_s" \
+        META="qemu_nic=$nic qemu_vcpus=$vcpus qemu_accel=$accel qemu_mem_mib=$mem qemu_boot_s=$boot_s qemu_version=$qemu" \
         ITERATIONS=$(setting iterations 10) \
         CONNECTIONS=$(setting connections 100) \
         VARIANTS="$variants" \
