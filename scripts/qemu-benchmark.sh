@@ -69,6 +69,10 @@ esac
 if [ "$QEMU_NIC" = virtio-net ] && [ "$QEMU_SMP" -lt 2 ]; then
     note "warning: virtio-net with one vCPU stalled under many parallel downloads here; QEMU_SMP=2 is safer"
 fi
+case "$SERVER" in
+auto | lighttpd | builtin) ;;
+*) die "SERVER=$SERVER: use lighttpd, builtin or auto" ;;
+esac
 case "$PAYLOAD_PATH" in
 /*) ;;
 *) die "PAYLOAD_PATH=$PAYLOAD_PATH: give a path starting with /" ;;
@@ -136,6 +140,7 @@ mkdir -p "$RESULTS" || die "cannot create results folder $RESULTS"
 RESULTS=$(cd "$RESULTS" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-overhead-qemu.XXXXXX")
+server_started=""
 server_pid=""
 qemu_pid=""
 finished=""
@@ -153,11 +158,15 @@ mark_partial() {
 }
 
 stop_server() {
-    if [ -n "$server_pid" ]; then
+    case "$server_started" in
+    lighttpd) SETUP_DIR=$work sh scripts/lighttpd.sh stop >/dev/null 2>&1 || true ;;
+    builtin)
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
-        server_pid=""
-    fi
+        ;;
+    esac
+    server_started=""
+    server_pid=""
 }
 
 cleanup() {
@@ -218,46 +227,51 @@ auto)
 esac
 
 # --- the host's server ----------------------------------------------------------------------------
-lighttpd=$(command -v lighttpd 2>/dev/null || true)
-[ -n "$lighttpd" ] || [ ! -x /usr/sbin/lighttpd ] || lighttpd=/usr/sbin/lighttpd
-case "$SERVER" in
-auto) [ -n "$lighttpd" ] && SERVER=lighttpd || SERVER=builtin ;;
-lighttpd) [ -n "$lighttpd" ] || die "lighttpd not found: apt-get install lighttpd (or SERVER=builtin)" ;;
-builtin) ;;
-*) die "SERVER=$SERVER: use lighttpd, builtin or auto" ;;
-esac
+# As `make benchmark`: a server already answering on 127.0.0.1:PORT is used and left running;
+# otherwise lighttpd (from setup/lighttpd.conf.in, via scripts/lighttpd.sh, with its config, pid file
+# and log in a private folder so a server started by `make lighttpd-start` is never touched) or the
+# built-in server is started here and stopped when this script ends, however it ends.
+server_answers() {
+    "$host_bin" suite check --address 127.0.0.1 --port "$PORT" --path "$PAYLOAD_PATH" --timeout 2s \
+        >/dev/null 2>"$work/check.log"
+}
 docroot=$(cd "$PAYLOAD_DIR" && pwd)
-if [ "$SERVER" = lighttpd ]; then
-    # The same settings as setup/lighttpd.conf (room for 10,000 connections, no access log, no
-    # listings), in a private file so a server started with `make lighttpd-start` is left alone.
-    cat >"$work/lighttpd.conf" <<EOF
-server.document-root = "$docroot"
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.errorlog = "$work/server.log"
-server.max-fds = 16384
-server.max-connections = 10240
-server.max-keep-alive-requests = 0
-dir-listing.activate = "disable"
-mimetype.assign = ("" => "application/octet-stream")
-EOF
-    "$lighttpd" -D -f "$work/lighttpd.conf" </dev/null >"$work/server.log" 2>&1 &
+if server_answers; then
+    note "a server already answers on 127.0.0.1:$PORT: using it (and leaving it running)"
+    SERVER=running
 else
-    "$host_bin" serve --address 127.0.0.1 --port "$PORT" --root "$docroot" </dev/null >"$work/server.log" 2>&1 &
+    case "$SERVER" in
+    auto)
+        if command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; then
+            SERVER=lighttpd
+        else
+            SERVER=builtin
+        fi
+        ;;
+    esac
+    if [ "$SERVER" = lighttpd ]; then
+        PORT=$PORT BIND=127.0.0.1 PAYLOAD_DIR=$docroot SETUP_DIR=$work \
+            sh scripts/lighttpd.sh setup >/dev/null || die "cannot set up lighttpd (see above)"
+        PORT=$PORT BIND=127.0.0.1 PAYLOAD_DIR=$docroot SETUP_DIR=$work \
+            sh scripts/lighttpd.sh start >/dev/null || die "cannot start lighttpd on 127.0.0.1:$PORT (see above; PORT=n picks another port)"
+        server_started=lighttpd
+    else
+        "$host_bin" serve --address 127.0.0.1 --port "$PORT" --root "$docroot" \
+            </dev/null >/dev/null 2>"$work/serve.log" &
+        server_pid=$!
+        server_started=builtin
+    fi
+    tries=0
+    until server_answers; do
+        if [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null; then
+            die "the built-in server did not start on 127.0.0.1:$PORT: $(tail -n 1 "$work/serve.log") (PORT=n picks another port)"
+        fi
+        tries=$((tries + 1))
+        [ "$tries" -lt 50 ] ||
+            die "$SERVER does not serve $PAYLOAD_PATH on 127.0.0.1:$PORT after 10 s: $(tail -n 1 "$work/check.log")"
+        sleep 0.2
+    done
 fi
-server_pid=$!
-
-# Ready when the payload is served; gone when it could not bind (port taken, say).
-tries=0
-until "$BUSYBOX" wget -q --spider "http://127.0.0.1:$PORT$PAYLOAD_PATH" 2>/dev/null; do
-    kill -0 "$server_pid" 2>/dev/null ||
-        die "$SERVER did not start on 127.0.0.1:$PORT: $(tail -n 1 "$work/server.log") (is PORT taken? pass PORT=n)"
-    tries=$((tries + 1))
-    [ "$tries" -lt 100 ] || die "$SERVER does not serve http://127.0.0.1:$PORT$PAYLOAD_PATH after 10 s"
-    sleep 0.1
-done
-kill -0 "$server_pid" 2>/dev/null ||
-    die "$SERVER did not start on 127.0.0.1:$PORT (something else answers there: pass PORT=n)"
 
 # --- the guest run --------------------------------------------------------------------------------
 # Deadline: boot, plus per run a minute and the transfer at 20 MiB/s aggregate (TCG reached about

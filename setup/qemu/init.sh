@@ -86,6 +86,8 @@ boot_s=$(cut -d' ' -f1 /proc/uptime)
 say "ready after ${boot_s} s of guest uptime (nic $nic, $vcpus vCPUs, $accel)"
 
 variants=$(setting variants threaded,poll | tr ',' ' ')
+# Progress goes to the console (stderr); the summary (stdout) is left out there because the host
+# prints it from the same rows once the guest is off, as the last thing the user sees.
 status=0
 (
     cd /bench &&
@@ -98,7 +100,7 @@ status=0
         VARIANTS="$variants" \
         PAYLOAD_PATH=$(setting path /testpayload) \
         INTERVAL=$(setting interval 100ms) \
-        sh /bench/bench-overhead.sh "$server" "$port"
+        sh /bench/bench-overhead.sh "$server" "$port" >/tmp/summary.txt
 ) || status=$?
 
 # The host reads this marker: present = the guest finished, its content = the suite's exit status.
