@@ -338,6 +338,13 @@ if [ -z "$guest_status" ]; then
 fi
 
 finished=yes
+if [ ! -f "$RESULTS/runs.csv" ]; then
+    # bench-overhead.sh stopped before its first run (no server reachable from the guest, say):
+    # its own one-line reason is the last thing it printed on the console.
+    reason=$(grep -v '^\[' "$RESULTS/console.log" 2>/dev/null | grep -v '^bench-guest:' | tail -n 1)
+    mark_partial "bench-overhead.sh in the guest exited with status $guest_status before any run"
+    die "bench-overhead.sh in the guest exited with status $guest_status before any run${reason:+: $reason}"
+fi
 [ -f "$RESULTS/summary.md" ] || "$host_bin" summarize "$RESULTS" --markdown "$RESULTS/summary.md" >/dev/null || true
 echo
 "$host_bin" summarize "$RESULTS" || true
