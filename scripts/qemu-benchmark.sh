@@ -199,7 +199,7 @@ RUSTFLAGS='-C target-feature=+crt-static' "$CARGO" build --release --quiet \
 guest_bin=target/guest/x86_64-unknown-linux-gnu/release
 
 GUEST_BIN=$guest_bin BENCH_SCRIPT=$BENCH_SCRIPT BUSYBOX=$BUSYBOX MODULES_DIR=$QEMU_MODULES \
-    QEMU_NIC=$QEMU_NIC sh setup/qemu/initramfs.sh "$work/initramfs.cpio.gz" ||
+    QEMU_NIC=$QEMU_NIC sh setup/qemu/initramfs.sh "$work/initramfs.cpio" ||
     die "cannot pack the guest's initramfs"
 
 # --- accelerator ----------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ started=$(date +%s.%N)
 # shellcheck disable=SC2086 # QEMU_OPTS is a list of options
 timeout --kill-after=10 "$QEMU_TIMEOUT" "$QEMU" -accel "$accel" -m "$QEMU_MEM" -smp "$QEMU_SMP" \
     -nodefaults -display none -no-reboot \
-    -kernel "$QEMU_KERNEL" -initrd "$work/initramfs.cpio.gz" -append "$append" \
+    -kernel "$QEMU_KERNEL" -initrd "$work/initramfs.cpio" -append "$append" \
     -chardev "stdio,id=console,signal=off,logfile=$RESULTS/console.log" -serial chardev:console \
     -netdev user,id=n0 -device "$nic_device,netdev=n0,romfile=" \
     -fsdev "local,id=results,path=$RESULTS,security_model=none" \
