@@ -37,6 +37,9 @@ help:
 	@echo "  PAYLOAD_SIZE=$(PAYLOAD_SIZE)       payload size in MiB"
 	@echo "  PORT=$(PORT) BIND=$(BIND)  where the target server listens"
 	@echo "  ADDRESS=$(ADDRESS)            where the benchmark connects"
+	@echo "  SERVER=lighttpd|builtin   server benchmark/profile/trace start (default: lighttpd when installed)"
+	@echo "  SCHEDULING_RECORDER=path  Haiku's scheduling_recorder, for record-scheduling"
+	@echo "  VARIANTS RESULTS INTERVAL NETWORK META PAYLOAD_PATH CONNECTIONS: see bench-overhead.sh"
 
 ## setup-lighttpd: write setup/lighttpd.conf (PORT, BIND) and payloads/testpayload (PAYLOAD_SIZE MiB)
 setup-lighttpd: payload

@@ -44,6 +44,9 @@ pub enum Command {
     /// Describe this machine as JSON (used by bench-overhead.sh for meta.json).
     #[command(hide = true)]
     Meta(MetaArgs),
+    /// The steps bench-overhead.sh runs between iterations (check, begin, record, finish).
+    #[command(hide = true)]
+    Suite(crate::suite::SuiteArgs),
 }
 
 /// The two I/O strategies under test.
@@ -82,14 +85,19 @@ pub struct RunArgs {
     #[arg(long, short = 'p', default_value_t = 8000, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
     /// Path requested from the server.
-    #[arg(long, default_value = "/testpayload")]
+    #[arg(long, default_value = "/testpayload", value_parser = parse_request_path)]
     pub path: String,
-    /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536).
-    #[arg(long, default_value = "4MiB", value_parser = parse_bytes)]
+    /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536), at most 1 GiB.
+    #[arg(long, default_value = "4MiB", value_parser = parse_buffer_size)]
     pub buffer_size: u64,
-    /// Limit for connect, for each read, and for the whole run (e.g. 30s, 500ms).
+    /// Limit for connecting and for each wait for data: a job that receives nothing for this long
+    /// fails (e.g. 30s, 500ms).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
+    /// drips bytes forever cannot hang the run.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub run_timeout: Duration,
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -107,6 +115,26 @@ pub struct RunArgs {
     pub network: Option<String>,
 }
 
+/// A request path goes into the request line as is: it must start with `/` and hold no spaces or
+/// control characters, or the request would be malformed.
+fn parse_request_path(text: &str) -> Result<String, String> {
+    if text.starts_with('/') && !text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(text.to_string())
+    } else {
+        Err("use an absolute path without spaces, e.g. /testpayload".to_string())
+    }
+}
+
+/// A receive buffer size: a recv never returns more than a socket buffer holds, so more than
+/// 1 GiB only costs memory (the threaded variant allocates one per thread).
+fn parse_buffer_size(text: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(text)?;
+    if bytes > crate::units::GIB {
+        return Err("at most 1GiB: use e.g. 4MiB".to_string());
+    }
+    Ok(bytes)
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to bind; anything but loopback is served only when asked, with a warning.
@@ -118,10 +146,13 @@ pub struct ServeArgs {
     /// Folder whose regular files are served.
     #[arg(long, default_value = "payloads")]
     pub root: PathBuf,
-    /// Misbehave on purpose, for testing clients.
+    /// Misbehave on purpose, for testing clients. Faults apply to GET requests for files that
+    /// exist; HEAD and error responses stay correct. "Half the body" is the file size / 2,
+    /// rounded down.
     #[arg(long, value_enum)]
     pub fault: Option<Fault>,
-    /// Close connections idle for this long.
+    /// Close connections that read or wrote nothing for this long (waiting for a request, or
+    /// for a client that stopped reading); a stall fault is exempt.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
 }
@@ -129,13 +160,27 @@ pub struct ServeArgs {
 /// Deliberate server faults, one per run, so client tests can observe each failure mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Fault {
+    /// Send the head (Content-Length = file size), then nothing; the connection stays open and
+    /// silent until the client closes it (--idle-timeout does not end a stall).
     StallAfterHeaders,
+    /// Send the head and half the body, then nothing, as stall-after-headers.
     StallMidBody,
+    /// Send the head and half the body, then close normally (FIN): fewer bytes than
+    /// Content-Length promised.
     Truncate,
+    /// Announce half the file size in Content-Length, send the whole file, then close (FIN):
+    /// the body is longer than announced.
     WrongLength,
+    /// Answer "500 Internal Server Error" with a short text body, then close.
+    #[value(name = "status-500")]
     Status500,
+    /// Answer "GARBAGE STATUS LINE" and a blank line (no HTTP status line at all), then close.
     GarbageStatus,
+    /// Send the head and at most half the body, then reset the connection (RST via SO_LINGER 0;
+    /// what the kernel had not sent yet is discarded).
     ResetMidBody,
+    /// Send the whole, correct body in chunks of at most 4 KiB with 10 ms pauses between them
+    /// (about 400 KiB/s per connection).
     SlowDrip,
 }
 
@@ -156,6 +201,9 @@ pub struct SummarizeArgs {
     /// Also write the summary as markdown to this file.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Print the summary as one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

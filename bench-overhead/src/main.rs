@@ -20,6 +20,7 @@ mod host;
 mod payload;
 mod record;
 mod serve;
+mod suite;
 mod summarize;
 mod units;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Summarize(args) => summarize::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Meta(args) => host::run_meta(args),
+        Command::Suite(args) => suite::run(args),
     };
     match result {
         Ok(code) => code,

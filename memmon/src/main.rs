@@ -1,1 +1,27 @@
-fn main() {}
+//! memmon: runs a command and samples its memory from spawn to exit.
+//!
+//! Where things live:
+//! - `cli.rs`: the arguments.
+//! - `monitor.rs`: the run — prepare outputs, spawn, the sampling loop, the report.
+//! - `child.rs`: spawning, reaping with `wait4` (exit status and the kernel's peak RSS).
+//! - `signals.rs`: SIGINT/SIGTERM forwarding and prompt exit detection (self-pipe + poll).
+//! - `sampler/`: one sample per OS (`linux.rs`: /proc; `haiku.rs`: areas; sysinfo elsewhere).
+//! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows.
+
+mod child;
+mod cli;
+mod csv_out;
+mod monitor;
+mod sampler;
+mod signals;
+mod stats;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    ExitCode::from(monitor::run(cli))
+}

@@ -1,1 +1,5 @@
 //! Output formats: one file per format, each consuming the records of `record.rs`.
+
+pub mod csv;
+pub mod json;
+pub mod text;

@@ -1,7 +1,134 @@
-//! Not built yet.
+//! `bench-overhead serve`: the built-in target server.
+//!
+//! It exists so the suite works on a machine with nothing installed and so client tests can
+//! provoke every failure on purpose (`--fault`). It must never be what a benchmark measures, so it
+//! is built like lighttpd: one thread, one readiness loop (epoll, kqueue or poll through
+//! `polling`), non-blocking sockets, and the kernel's zero-copy `sendfile` for bodies on Linux.
+//! One thread keeps 10,000 connections at a few KiB each (no stack per connection) and leaves the
+//! second core of a small machine to the client under test.
+//!
+//! Where things live:
+//! - `event_loop.rs`: accepting, readiness, timers, idle timeouts, shutdown.
+//! - `connection.rs`: one connection's state machine (read head → respond → keep-alive/close).
+//! - `request.rs`: request heads (httparse) and what they ask for.
+//! - `path.rs`: mapping a request target to a regular file under the root, safely.
+//! - `files.rs`: open files shared by all connections sending them.
+//! - `response.rs`: response heads and error bodies.
+//! - `fault.rs`: how each `--fault` bends a response.
+//! - `send.rs`: body bytes to the socket (`sendfile` on Linux, read+write elsewhere).
+//! - `os.rs`: descriptor limit and SIGINT/SIGTERM (Unix).
 
+mod connection;
+mod event_loop;
+mod fault;
+mod files;
+mod os;
+mod path;
+mod request;
+mod response;
+mod send;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-pub fn run(_args: crate::cli::ServeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+use anyhow::Context;
+use socket2::{Domain, Socket, Type};
+
+use crate::cli::{Fault, ServeArgs};
+
+/// What every connection needs to know, fixed for the server's life.
+#[derive(Debug)]
+pub struct Config {
+    /// Canonical (absolute, symlink-free) root folder.
+    pub root: PathBuf,
+    pub fault: Option<Fault>,
+    pub idle_timeout: Duration,
+}
+
+/// The `Server` header: names this server and its version in every record the client writes.
+pub const SERVER_NAME: &str = concat!("bench-overhead/", env!("CARGO_PKG_VERSION"));
+
+/// Pending connections the kernel may queue before `accept`: 10,000 clients connect at once.
+/// Kernels clamp it to their own maximum (Linux: net.core.somaxconn).
+const LISTEN_BACKLOG: i32 = 16384;
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let root = args.root.canonicalize().with_context(|| {
+        format!(
+            "the root folder {} does not exist: run `make payload` or pass --root DIR",
+            args.root.display()
+        )
+    })?;
+    anyhow::ensure!(
+        root.is_dir(),
+        "--root {} is not a folder: pass the folder holding the files to serve",
+        args.root.display()
+    );
+    let address = SocketAddr::new(args.address, args.port);
+    let listener = listen(address)?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    // The first stderr line, always: scripts and tests read the port from it (`--port 0`).
+    eprintln!("listening on {local}");
+    if !args.address.is_loopback() {
+        eprintln!(
+            "warning: {local} is reachable from other machines, which can then read every file \
+             under {}; use --address 127.0.0.1 unless that is intended",
+            root.display()
+        );
+    }
+    let fd_limit = os::raise_descriptor_limit();
+    if let Some(limit) = fd_limit.filter(|&n| n < 10_100) {
+        eprintln!(
+            "warning: the descriptor limit ({limit}) allows fewer than 10,000 connections; \
+             raise it with `ulimit -n 20000`"
+        );
+    }
+    eprintln!(
+        "serving regular files under {} over HTTP/1.0 and 1.1: one thread, {} readiness loop, \
+         bodies via {}, idle timeout {:?}",
+        root.display(),
+        event_loop::BACKEND,
+        send::METHOD,
+        args.idle_timeout
+    );
+    if let Some(fault) = args.fault {
+        eprintln!("fault: {}", fault::describe(fault));
+    }
+    let config = Config {
+        root,
+        fault: args.fault,
+        idle_timeout: args.idle_timeout,
+    };
+    let stats = event_loop::serve(listener, &config)?;
+    eprintln!(
+        "stopped on {}: {} connections, {} requests, {} body bytes sent",
+        stats.stopped_by, stats.connections, stats.requests, stats.body_bytes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds `address` with a deep accept queue, non-blocking, ready for the event loop.
+fn listen(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    let hint = "stop whatever uses it or pass another --port (0 picks a free one)";
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)
+        .context("cannot create the listening socket")?;
+    // Restarting the server must not wait for old connections' TIME_WAIT.
+    #[cfg(unix)]
+    socket
+        .set_reuse_address(true)
+        .context("cannot set SO_REUSEADDR")?;
+    socket
+        .bind(&address.into())
+        .with_context(|| format!("cannot listen on {address}: {hint}"))?;
+    socket
+        .listen(LISTEN_BACKLOG)
+        .with_context(|| format!("cannot listen on {address}: {hint}"))?;
+    socket
+        .set_nonblocking(true)
+        .context("cannot make the listening socket non-blocking")?;
+    Ok(socket.into())
 }

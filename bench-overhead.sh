@@ -1,0 +1,115 @@
+#!/bin/sh
+# bench-overhead.sh [ADDRESS] [PORT] — run each I/O variant ITERATIONS times under memmon against an
+# HTTP server and keep everything in one results folder (runs.csv, jobs.csv, memory.csv, meta.json,
+# summary.md). Plain POSIX sh: it also runs under busybox sh inside a QEMU guest. Anything more than
+# glue lives in `bench-overhead suite …` (Rust).
+#
+# Environment (defaults in brackets):
+#   ITERATIONS [10]                 runs of each variant
+#   VARIANTS ["threaded poll"]      variants, in order
+#   CONNECTIONS [built-in default]  concurrent connections per run (the NO_CONNECTIONS of the build)
+#   PAYLOAD_PATH [/testpayload]     path requested from the server
+#   INTERVAL [100ms]                memmon's sampling interval
+#   RESULTS [results/<hostname>-<UTC timestamp>]   the results folder (must be new)
+#   BIN_DIR [target/release beside this script]   where bench-overhead and memmon are
+#   NETWORK [loopback or network]   network path label recorded with every run
+#   META [""]                       space-separated key=value pairs for meta.json's "extra"
+#
+# Exit status: 0 every iteration succeeded; 1 an iteration failed (it is recorded, the suite went
+# on) or a setup error; 130 interrupted (the folder is kept, marked partial).
+
+ADDRESS=${1:-127.0.0.1}
+PORT=${2:-8000}
+ITERATIONS=${ITERATIONS:-10}
+VARIANTS=${VARIANTS:-threaded poll}
+CONNECTIONS=${CONNECTIONS:-}
+PAYLOAD_PATH=${PAYLOAD_PATH:-/testpayload}
+INTERVAL=${INTERVAL:-100ms}
+NETWORK=${NETWORK:-}
+META=${META:-}
+COMMAND_LINE="$0 $*"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN_DIR=${BIN_DIR:-$HERE/target/release}
+BENCH=$BIN_DIR/bench-overhead
+MEMMON=$BIN_DIR/memmon
+RESULTS=${RESULTS:-$HERE/results/$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
+
+say() { echo "bench-overhead.sh: $*" >&2; }
+
+for binary in "$BENCH" "$MEMMON"; do
+    if [ ! -x "$binary" ]; then
+        say "$binary not found: build with \`make build\` (or set BIN_DIR to the folder holding bench-overhead and memmon)"
+        exit 1
+    fi
+done
+case $ITERATIONS in
+    '' | *[!0-9]*) say "ITERATIONS=$ITERATIONS is not a whole number"; exit 1 ;;
+esac
+
+# Fail fast, before any folder exists, when no server answers (the check prints the one line).
+SERVER=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH") || exit 1
+
+"$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
+    --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
+    --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
+    --network "$NETWORK" --server "$SERVER" --extra "$META" || exit 1
+RAW=$RESULTS/raw
+say "results go to $RESULTS"
+
+# Ctrl-C or a TERM ends the iteration under way (the client and memmon receive it too when it comes
+# from the terminal); the loop then stops and the folder is finished as partial.
+INTERRUPTED=
+trap 'INTERRUPTED=1' INT TERM
+FAILED=
+
+for variant in $VARIANTS; do
+    i=1
+    while [ "$i" -le "$ITERATIONS" ]; do
+        [ -n "$INTERRUPTED" ] && break 2
+        id=$variant-$i
+        say "$variant $i/$ITERATIONS"
+        set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" \
+            --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
+        [ -n "$CONNECTIONS" ] && set -- "$@" --connections "$CONNECTIONS"
+        [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
+        "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
+            --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
+            >"$RAW/$id.run.json" 2>"$RAW/$id.stderr"
+        status=$?
+        # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
+        # means Ctrl-C even where this shell could not trap it (started with `&`, INT is ignored).
+        case $status in
+            0) ;;
+            130 | 143) INTERRUPTED=1 ;;
+            *) FAILED=1 ;;
+        esac
+        set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
+            --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
+            --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
+            --label "$variant $i/$ITERATIONS"
+        [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
+        if ! "$BENCH" suite record "$@"; then
+            say "could not record $id: stopping (rows written so far are kept)"
+            "$BENCH" suite finish --results "$RESULTS" --status partial
+            exit 1
+        fi
+        i=$((i + 1))
+    done
+done
+
+if [ -n "$INTERRUPTED" ]; then
+    "$BENCH" suite finish --results "$RESULTS" --status partial
+else
+    "$BENCH" suite finish --results "$RESULTS" --status complete
+fi
+
+echo
+"$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
+say "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
+if [ -n "$INTERRUPTED" ]; then
+    say "interrupted: $RESULTS is marked partial"
+    exit 130
+fi
+[ -n "$FAILED" ] && exit 1
+exit 0

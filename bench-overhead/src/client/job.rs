@@ -1,0 +1,232 @@
+//! What every variant shares: the download target, a finished job, and the failure reasons.
+//!
+//! Failure reasons are short and stable ("connection refused", "HTTP 404", "truncated body: got X
+//! of Y bytes"): the part before the first `:` is the category a run counts failures by, the rest
+//! is the detail kept in `jobs.csv`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::client::counters::Counters;
+use crate::client::http::ResponseReader;
+use crate::record::JobRecord;
+
+/// Everything a job needs to download, the same for every job of a run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub address: SocketAddr,
+    pub request: Vec<u8>,
+    /// Bytes per recv call.
+    pub buffer_size: usize,
+    /// Limit for connecting and for each wait for data.
+    pub timeout: Duration,
+    /// Limit for the whole run.
+    pub run_timeout: Duration,
+    pub run_id: String,
+    pub variant: &'static str,
+}
+
+impl Target {
+    /// A fresh record for job `job`, every phase still unknown.
+    pub fn record(&self, job: u32) -> JobRecord {
+        JobRecord {
+            run_id: self.run_id.clone(),
+            job,
+            variant: self.variant.to_string(),
+            ..JobRecord::default()
+        }
+    }
+}
+
+/// A job that is over, successfully or not.
+#[derive(Debug)]
+pub struct Finished {
+    pub record: JobRecord,
+    /// When the job ended: EOF seen, or the failure.
+    pub at: Instant,
+    /// The response's `Server` header and Content-Length, when a head arrived.
+    pub server: Option<String>,
+    pub content_length: Option<u64>,
+}
+
+impl Finished {
+    /// Completes `record` from what `reader` saw; `error` is the failure, if any, so far.
+    pub fn new(mut record: JobRecord, reader: &ResponseReader, error: Option<String>) -> Finished {
+        let head = reader.head();
+        record.bytes = reader.body_bytes();
+        record.status = head.map_or(0, |h| h.status);
+        record.error = error.unwrap_or_default();
+        Finished {
+            record,
+            at: Instant::now(),
+            server: head.map(|h| h.server.clone()),
+            content_length: head.and_then(|h| h.content_length),
+        }
+    }
+}
+
+/// What a variant hands back: every job's record, in job order, and the run's counts.
+#[derive(Debug)]
+pub struct Outcome {
+    pub jobs: Vec<JobRecord>,
+    pub counters: Counters,
+    /// First socket → last job finished.
+    pub run_ns: u64,
+    /// The first response's `Server` header, empty when none arrived.
+    pub server: String,
+    /// The Content-Length of the first 200 response, 0 when none announced one.
+    pub payload_bytes: u64,
+}
+
+/// Gathers finished jobs as they come in, hands each to the sink at once (so `jobs.csv` grows as
+/// jobs finish and nothing is lost if the run is cut short), and builds the [`Outcome`].
+pub struct Collector {
+    slots: Vec<Option<JobRecord>>,
+    pending: u32,
+    last: Option<Instant>,
+    server: Option<String>,
+    payload_bytes: Option<u64>,
+}
+
+/// Receives every job record as soon as its job is over.
+pub type JobSink<'a> = dyn FnMut(&JobRecord) + 'a;
+
+impl Collector {
+    pub fn new(connections: u32) -> Collector {
+        Collector {
+            slots: vec![None; connections as usize],
+            pending: connections,
+            last: None,
+            server: None,
+            payload_bytes: None,
+        }
+    }
+
+    /// Jobs not reported yet.
+    pub fn pending(&self) -> u32 {
+        self.pending
+    }
+
+    pub fn add(&mut self, finished: Finished, sink: &mut JobSink) {
+        let slot = &mut self.slots[finished.record.job as usize];
+        if slot.is_some() {
+            return; // Reported twice: keep the first, which is what the sink already wrote.
+        }
+        sink(&finished.record);
+        if self.server.is_none() {
+            self.server = finished.server.filter(|s| !s.is_empty());
+        }
+        if self.payload_bytes.is_none() && finished.record.status == 200 {
+            self.payload_bytes = finished.content_length;
+        }
+        self.last = Some(self.last.map_or(finished.at, |last| last.max(finished.at)));
+        *slot = Some(finished.record);
+        self.pending -= 1;
+    }
+
+    /// Fails every job that never reported, with `reason`.
+    pub fn fail_missing(&mut self, target: &Target, reason: &str, sink: &mut JobSink) {
+        for job in 0..self.slots.len() {
+            if self.slots[job].is_none() {
+                let mut record = target.record(job as u32);
+                record.error = reason.to_string();
+                self.add(
+                    Finished {
+                        record,
+                        at: Instant::now(),
+                        server: None,
+                        content_length: None,
+                    },
+                    sink,
+                );
+            }
+        }
+    }
+
+    pub fn into_outcome(self, start: Instant, counters: Counters) -> Outcome {
+        let last = self.last.unwrap_or(start);
+        Outcome {
+            jobs: self.slots.into_iter().flatten().collect(),
+            counters,
+            run_ns: nanos(start, last),
+            server: self.server.unwrap_or_default(),
+            payload_bytes: self.payload_bytes.unwrap_or(0),
+        }
+    }
+}
+
+/// Nanoseconds from `from` to `to` (0 if the clock did not move forward).
+pub fn nanos(from: Instant, to: Instant) -> u64 {
+    u64::try_from(to.saturating_duration_since(from).as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A duration as people write it: `30s`, `500ms`, `1.5s`.
+pub fn human(duration: Duration) -> String {
+    format!("{duration:?}")
+}
+
+/// The reason a job waiting for data failed with.
+pub fn data_timeout(timeout: Duration) -> String {
+    format!("timed out after {} waiting for data", human(timeout))
+}
+
+pub fn connect_timeout(timeout: Duration) -> String {
+    format!("timed out after {} connecting", human(timeout))
+}
+
+pub fn run_deadline(run_timeout: Duration) -> String {
+    format!(
+        "run timeout: not finished after {} (--run-timeout)",
+        human(run_timeout)
+    )
+}
+
+/// The reason for an I/O error in `what` ("connect", "send", "recv"), in the words a person
+/// debugging the setup would search for.
+pub fn io_reason(what: &str, err: &io::Error, timeout: Duration) -> String {
+    match err.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        io::ErrorKind::ConnectionReset => format!("connection reset: during {what}"),
+        io::ErrorKind::ConnectionAborted => format!("connection aborted: during {what}"),
+        io::ErrorKind::BrokenPipe => format!("connection reset: broken pipe during {what}"),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock if what == "connect" => {
+            connect_timeout(timeout)
+        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => data_timeout(timeout),
+        _ => format!("{what} failed: {err}"),
+    }
+}
+
+/// The category of a failure reason: the text before the first `:`.
+pub fn category(error: &str) -> &str {
+    error.split(':').next().unwrap_or(error).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_read_well() {
+        let t = Duration::from_secs(30);
+        assert_eq!(
+            io_reason("connect", &io::ErrorKind::ConnectionRefused.into(), t),
+            "connection refused"
+        );
+        assert_eq!(
+            io_reason("recv", &io::ErrorKind::WouldBlock.into(), t),
+            "timed out after 30s waiting for data"
+        );
+        assert_eq!(
+            io_reason("connect", &io::ErrorKind::TimedOut.into(), t),
+            "timed out after 30s connecting"
+        );
+        assert_eq!(human(Duration::from_millis(500)), "500ms");
+        assert_eq!(
+            category("truncated body: got 1 of 2 bytes"),
+            "truncated body"
+        );
+        assert_eq!(category("HTTP 404"), "HTTP 404");
+    }
+}

@@ -1,0 +1,136 @@
+//! Turns a variant's [`Outcome`] into the [`RunRecord`] every exporter consumes, and says what to do
+//! when every job failed for the same reason.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::cli::RunArgs;
+use crate::client::job::{self, Outcome, Target};
+use crate::client::measure;
+use crate::client::rusage::Usage;
+use crate::host::Host;
+use crate::record::{RunRecord, Setup};
+use crate::units;
+
+/// The network label when `--network` is not given.
+pub fn default_network(address: IpAddr) -> &'static str {
+    if address.is_loopback() {
+        "loopback"
+    } else {
+        "network"
+    }
+}
+
+/// Everything about a run that does not come from its jobs.
+pub struct RunContext<'a> {
+    pub args: &'a RunArgs,
+    pub host: &'a Host,
+    pub network: &'a str,
+    pub backend: &'static str,
+    pub started_unix_s: u64,
+}
+
+pub fn run_record(
+    context: &RunContext,
+    target: &Target,
+    outcome: &Outcome,
+    usage: &Usage,
+) -> RunRecord {
+    let ok_jobs = || outcome.jobs.iter().filter(|job| job.ok());
+    let jobs_ok = ok_jobs().count() as u32;
+    let mut failures = BTreeMap::new();
+    for job in outcome.jobs.iter().filter(|job| !job.ok()) {
+        *failures
+            .entry(job::category(&job.error).to_string())
+            .or_insert(0) += 1;
+    }
+    let bytes = outcome.jobs.iter().map(|job| job.bytes).sum();
+    let job_mib_s = if jobs_ok == 0 {
+        0.0
+    } else {
+        ok_jobs()
+            .map(|job| units::mib_per_s(job.bytes, job.receive_ns().unwrap_or(0)))
+            .sum::<f64>()
+            / f64::from(jobs_ok)
+    };
+    let args = context.args;
+    RunRecord {
+        run_id: target.run_id.clone(),
+        started_unix_s: context.started_unix_s,
+        variant: target.variant.to_string(),
+        backend: context.backend.to_string(),
+        connections: args.connections,
+        buffer_size: args.buffer_size,
+        payload_bytes: outcome.payload_bytes,
+        address: args.address.to_string(),
+        port: args.port,
+        path: args.path.clone(),
+        setup: Setup {
+            os: context.host.os.clone(),
+            os_version: context.host.os_version.clone(),
+            arch: context.host.arch.clone(),
+            kernel: context.host.kernel.clone(),
+            network: context.network.to_string(),
+            server: outcome.server.clone(),
+        },
+        jobs_ok,
+        jobs_failed: outcome.jobs.len() as u32 - jobs_ok,
+        failures,
+        bytes,
+        run_ns: outcome.run_ns,
+        aggregate_mib_s: units::mib_per_s(bytes, outcome.run_ns),
+        job_mib_s,
+        cpu_user_s: usage.user_s,
+        cpu_sys_s: usage.sys_s,
+        ctx_voluntary: usage.voluntary,
+        ctx_involuntary: usage.involuntary,
+        syscalls: outcome.counters.into(),
+        phases: measure::phases(&outcome.jobs),
+        memory: None,
+    }
+}
+
+/// One line saying what to do when every job of every run failed for the same reason; `None` when
+/// any job succeeded or the reasons differ.
+pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Option<String> {
+    if records.is_empty() || records.iter().any(|r| r.jobs_ok > 0) {
+        return None;
+    }
+    let mut categories = records.iter().flat_map(|r| r.failures.keys());
+    let first = categories.next()?;
+    if categories.any(|c| c != first) {
+        return None;
+    }
+    let server = match args.address {
+        IpAddr::V4(v4) => format!("{v4}:{}", args.port),
+        IpAddr::V6(v6) => format!("[{v6}]:{}", args.port),
+    };
+    let path = &args.path;
+    Some(match first.as_str() {
+        "connection refused" => format!(
+            "no server at {server} (connection refused): start one with make serve or make setup-lighttpd"
+        ),
+        "HTTP 404" => format!(
+            "{server} has no {path} (HTTP 404): create it with make payload (served from payloads/), or pass --path"
+        ),
+        "thread spawn failed" => format!(
+            "every thread spawn failed ({first_error}): use fewer --connections or raise the thread limit (ulimit -u)"
+        ),
+        reason if reason.starts_with("timed out") => format!(
+            "every job {first_error} from {server}: check the server, or raise --timeout"
+        ),
+        _ => format!("every job failed against {server}: {first_error}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_labelled() {
+        assert_eq!(default_network("127.0.0.2".parse().unwrap()), "loopback");
+        assert_eq!(default_network("::1".parse().unwrap()), "loopback");
+        assert_eq!(default_network("10.0.2.2".parse().unwrap()), "network");
+    }
+}

@@ -1,0 +1,208 @@
+//! The threaded variant: one OS thread per connection, blocking socket calls.
+//!
+//! The main thread spawns every job's thread (timing each spawn: the job's "setup"), then collects
+//! the finished jobs from a channel, writing each as it arrives. Each thread creates its socket,
+//! connects with a timeout, sends the request and reads to EOF into its own heap buffer of
+//! `--buffer-size` bytes, with a read timeout so a stalled server cannot hold it. Stacks are kept
+//! small: a thousand threads must not cost gigabytes of address space the OS then gets blamed for.
+//!
+//! The connect is the one call that is not plainly blocking: no portable blocking connect has a
+//! timeout, so `socket2::Socket::connect_timeout` makes the socket non-blocking, connects, waits
+//! in poll(2) if the handshake is still in progress, and makes it blocking again. It counts as one
+//! `connect` (its internal poll is not a readiness wait of the I/O model); `make trace` shows it.
+
+use std::io::{self, Write};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::client::buffer::RecvBuffer;
+use crate::client::counters::Counters;
+use crate::client::http::ResponseReader;
+use crate::client::job::{self, Collector, Finished, JobSink, Outcome, Target};
+use crate::record::JobRecord;
+
+/// Stack per job thread. The thread's frames are shallow (socket calls, `httparse` with a
+/// 64-header array); the receive buffer lives on the heap.
+const STACK_SIZE: usize = 256 * 1024;
+
+/// How long after the run timeout the main thread still waits for threads to report: they give
+/// up by themselves at the run timeout, so this only covers a thread the OS did not schedule.
+const REPORT_GRACE: Duration = Duration::from_secs(5);
+
+pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcome {
+    let (sender, receiver) = mpsc::channel::<(Finished, Counters)>();
+    let mut collector = Collector::new(connections);
+    let mut setup_ns = vec![None; connections as usize];
+    let mut handles = Vec::with_capacity(connections as usize);
+    let start = Instant::now();
+    let deadline = start + target.run_timeout;
+
+    for job in 0..connections {
+        let thread_target = Arc::clone(target);
+        let thread_sender = sender.clone();
+        let before = Instant::now();
+        let spawned = thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                let report = download(job, &thread_target, deadline);
+                // The receiver only goes away once the run is over; nothing is left to tell.
+                let _ = thread_sender.send(report);
+            });
+        let spawn_ns = job::nanos(before, Instant::now());
+        match spawned {
+            Ok(handle) => {
+                setup_ns[job as usize] = Some(spawn_ns);
+                handles.push(handle);
+            }
+            Err(err) => {
+                let mut record = target.record(job);
+                record.error = format!("thread spawn failed: {err}");
+                collector.add(
+                    Finished {
+                        record,
+                        at: Instant::now(),
+                        server: None,
+                        content_length: None,
+                    },
+                    sink,
+                );
+            }
+        }
+    }
+    drop(sender);
+
+    let mut counters = Counters::default();
+    let give_up = deadline + REPORT_GRACE;
+    let mut missing_reason = job::run_deadline(target.run_timeout);
+    while collector.pending() > 0 {
+        let wait = give_up.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(wait) {
+            Ok((mut finished, thread_counters)) => {
+                finished.record.setup_ns = setup_ns[finished.record.job as usize];
+                counters += thread_counters;
+                collector.add(finished, sink);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                missing_reason = "job thread ended without a result".to_string();
+                break;
+            }
+        }
+    }
+    collector.fail_missing(target, &missing_reason, sink);
+    // Threads that reported are ending; join them so their last CPU time lands in this run.
+    for handle in handles {
+        if handle.is_finished() {
+            let _ = handle.join();
+        }
+    }
+    collector.into_outcome(start, counters)
+}
+
+/// One job, start to end, on its own thread.
+fn download(job: u32, target: &Target, deadline: Instant) -> (Finished, Counters) {
+    let mut counters = Counters::default();
+    let mut record = target.record(job);
+    let mut reader = ResponseReader::new();
+    let error = fetch(target, deadline, &mut record, &mut reader, &mut counters).err();
+    (Finished::new(record, &reader, error), counters)
+}
+
+/// Socket, connect, request, read to EOF; the socket and buffer are freed before returning.
+fn fetch(
+    target: &Target,
+    deadline: Instant,
+    record: &mut JobRecord,
+    reader: &mut ResponseReader,
+    counters: &mut Counters,
+) -> Result<(), String> {
+    let begin = Instant::now();
+    counters.socket += 1;
+    let socket = Socket::new(
+        Domain::for_address(target.address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .map_err(|err| format!("socket failed: {err}"))?;
+    record.socket_ns = Some(job::nanos(begin, Instant::now()));
+
+    let connect_start = Instant::now();
+    let limit = target
+        .timeout
+        .min(deadline.saturating_duration_since(connect_start));
+    if limit.is_zero() {
+        return Err(job::run_deadline(target.run_timeout));
+    }
+    counters.connect += 1;
+    socket
+        .connect_timeout(&target.address.into(), limit)
+        .map_err(|err| reason(&err, "connect", target, deadline))?;
+    record.connect_ns = Some(job::nanos(connect_start, Instant::now()));
+
+    let mut read_timeout = target.timeout;
+    socket
+        .set_read_timeout(Some(read_timeout))
+        .and_then(|()| socket.set_write_timeout(Some(target.timeout)))
+        .map_err(|err| format!("setsockopt failed: {err}"))?;
+
+    let mut sent = 0;
+    while sent < target.request.len() {
+        counters.send += 1;
+        match (&socket).write(&target.request[sent..]) {
+            Ok(n) => sent += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(reason(&err, "send", target, deadline)),
+        }
+    }
+    let request_done = Instant::now();
+
+    let mut buffer = RecvBuffer::new(target.buffer_size);
+    let mut first_byte: Option<Instant> = None;
+    loop {
+        // Near the end of the run, shorten the read timeout so the run timeout holds too.
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(job::run_deadline(target.run_timeout));
+        }
+        if remaining < read_timeout {
+            read_timeout = remaining;
+            socket
+                .set_read_timeout(Some(read_timeout))
+                .map_err(|err| format!("setsockopt failed: {err}"))?;
+        }
+        counters.recv += 1;
+        match buffer.recv(&socket) {
+            Ok([]) => {
+                record.transfer_ns = first_byte.map(|first| job::nanos(first, Instant::now()));
+                return reader.finish();
+            }
+            Ok(bytes) => {
+                if first_byte.is_none() {
+                    let now = Instant::now();
+                    first_byte = Some(now);
+                    record.ttfb_ns = Some(job::nanos(request_done, now));
+                }
+                reader.feed(bytes)?;
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(reason(&err, "recv", target, deadline)),
+        }
+    }
+}
+
+/// The failure reason for `err`, naming the run timeout when that is what cut the call short.
+fn reason(err: &io::Error, what: &str, target: &Target, deadline: Instant) -> String {
+    let timed_out = matches!(
+        err.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    );
+    if timed_out && Instant::now() >= deadline {
+        job::run_deadline(target.run_timeout)
+    } else {
+        job::io_reason(what, err, target.timeout)
+    }
+}

@@ -1,0 +1,201 @@
+//! The human summary of a run: the old suite's figures first, in its words and order, so a reader
+//! can put them next to its published table, then what the old suite could not show.
+
+use std::fmt::Write;
+
+use crate::record::{PhaseStats, RunRecord};
+use crate::units::{format_bytes, format_nanos, GIB};
+
+/// The summary of one variant run, several lines, ending with a newline.
+pub fn summary(run: &RunRecord) -> String {
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = write_summary(&mut out, run);
+    out
+}
+
+fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
+    let total = run.jobs_ok + run.jobs_failed;
+    let server = if run.setup.server.is_empty() {
+        "no server answered"
+    } else {
+        run.setup.server.as_str()
+    };
+    writeln!(
+        out,
+        "{} ({}): {} connections to {}:{}{} [{}, {}, {} {} {}, {} recv buffer] run {}",
+        run.variant,
+        run.backend,
+        run.connections,
+        host(&run.address),
+        run.port,
+        run.path,
+        server,
+        run.setup.network,
+        run.setup.os,
+        run.setup.kernel,
+        run.setup.arch,
+        format_bytes(run.buffer_size),
+        run.run_id,
+    )?;
+    let line = |out: &mut String, label: &str, value: String| writeln!(out, "  {label:<26}{value}");
+    let per_job = if total == 0 {
+        0
+    } else {
+        run.bytes / u64::from(total)
+    };
+    line(out, "Total jobs:", total.to_string())?;
+    line(out, "Successful jobs:", run.jobs_ok.to_string())?;
+    line(out, "Data fetched:", format_bytes(run.bytes))?;
+    line(out, "Data per job:", format_bytes(per_job))?;
+    line(
+        out,
+        "Average socket creation:",
+        format_nanos(run.phases.socket.mean_ns),
+    )?;
+    line(
+        out,
+        "Average job setup:",
+        format_nanos(run.phases.setup.mean_ns),
+    )?;
+    line(
+        out,
+        "Average receive time:",
+        format_nanos(run.phases.receive.mean_ns),
+    )?;
+    line(
+        out,
+        "Average per-job speed:",
+        format!("{:.3} MiB/s", run.job_mib_s),
+    )?;
+    line(out, "Run time:", format_nanos(run.run_ns as f64))?;
+    line(
+        out,
+        "Aggregate throughput:",
+        format!("{:.3} GiB/s", run.aggregate_mib_s / 1024.0),
+    )?;
+    let gib = run.bytes as f64 / GIB as f64;
+    let per_gib = |seconds: f64| if gib > 0.0 { seconds / gib } else { 0.0 };
+    line(
+        out,
+        "CPU per GiB:",
+        format!(
+            "{:.3} s (user {:.3} s + system {:.3} s)",
+            run.cpu_s_per_gib(),
+            per_gib(run.cpu_user_s),
+            per_gib(run.cpu_sys_s)
+        ),
+    )?;
+    let s = &run.syscalls;
+    line(
+        out,
+        "Syscalls per MiB:",
+        format!(
+            "{:.2} (socket {}, connect {}, send {}, recv {}, wait {})",
+            run.syscalls_per_mib(),
+            s.socket,
+            s.connect,
+            s.send,
+            s.recv,
+            s.wait
+        ),
+    )?;
+    line(
+        out,
+        "Context switches:",
+        format!(
+            "{} voluntary, {} involuntary",
+            run.ctx_voluntary, run.ctx_involuntary
+        ),
+    )?;
+    if run.jobs_ok > 0 {
+        writeln!(
+            out,
+            "  {:<10}{:>12}{:>12}{:>12}{:>12}{:>12}{:>12}",
+            "phase", "mean", "p50", "p90", "p99", "p99.9", "max"
+        )?;
+        let phases = &run.phases;
+        for (name, stats) in [
+            ("socket", &phases.socket),
+            ("setup", &phases.setup),
+            ("connect", &phases.connect),
+            ("ttfb", &phases.ttfb),
+            ("transfer", &phases.transfer),
+            ("receive", &phases.receive),
+        ] {
+            phase_row(out, name, stats)?;
+        }
+    }
+    if !run.failures.is_empty() {
+        writeln!(out, "  Failed jobs by reason:")?;
+        let mut failures: Vec<_> = run.failures.iter().collect();
+        failures.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (reason, count) in failures {
+            writeln!(out, "    {count:>8}  {reason}")?;
+        }
+    }
+    Ok(())
+}
+
+fn phase_row(out: &mut String, name: &str, stats: &PhaseStats) -> std::fmt::Result {
+    let t = |nanos: u64| format_nanos(nanos as f64);
+    writeln!(
+        out,
+        "  {name:<10}{:>12}{:>12}{:>12}{:>12}{:>12}{:>12}",
+        format_nanos(stats.mean_ns),
+        t(stats.p50_ns),
+        t(stats.p90_ns),
+        t(stats.p99_ns),
+        t(stats.p999_ns),
+        t(stats.max_ns)
+    )
+}
+
+/// IPv6 addresses in brackets, so the port reads unambiguously.
+fn host(address: &str) -> String {
+    if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn shows_the_old_figures_and_failures() {
+        let run = RunRecord {
+            variant: "poll".into(),
+            backend: "epoll".into(),
+            connections: 2,
+            address: "::1".into(),
+            port: 8000,
+            path: "/testpayload".into(),
+            jobs_ok: 1,
+            jobs_failed: 1,
+            failures: BTreeMap::from([("HTTP 404".to_string(), 1)]),
+            bytes: 2 * GIB,
+            run_ns: 2_000_000_000,
+            aggregate_mib_s: 1024.0,
+            cpu_sys_s: 1.0,
+            ..RunRecord::default()
+        };
+        let text = summary(&run);
+        for expected in [
+            "[::1]:8000/testpayload",
+            "Total jobs:               2",
+            "Successful jobs:          1",
+            "Data fetched:             2.000 GiB",
+            "Data per job:             1.000 GiB",
+            "Aggregate throughput:     1.000 GiB/s",
+            "CPU per GiB:              0.500 s (user 0.000 s + system 0.500 s)",
+            "Failed jobs by reason:",
+            "       1  HTTP 404",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! One connection's life: read a request head, send the response, then wait for the next
+//! request, close, reset or stall — never blocking, so one thread can run thousands of them.
+//!
+//! `advance` does as much work as the socket allows right now and says what to wait for next;
+//! it may be called spuriously (a stale timer, a level-triggered wake) and then does nothing
+//! harmful: every wait it reports is re-checked against the clock or the socket.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::net::{Shutdown, TcpStream};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::fault::{self, After, DRIP_CHUNK, DRIP_PAUSE};
+use super::files::OpenFiles;
+use super::request::{self, Method, Parsed, MAX_HEAD_BYTES};
+use super::response::{self, Status};
+use super::send::{read_at, send_bytes, send_file};
+use super::{path, Config};
+
+/// Body bytes one connection may send per wake before the loop serves the others: fairness,
+/// and short rounds so new requests are answered promptly (the socket stays writable, so the
+/// level-triggered loop comes straight back). lighttpd sends 256 KiB per wake as well; with
+/// 8 MiB the first byte of the 100th download came ~100 ms late and the aggregate the poll
+/// client reached dropped to ~0.65× lighttpd's.
+const BYTES_PER_WAKE: u64 = 256 * 1024;
+
+/// Files up to this size go out in the same write as the head (one system call, one segment),
+/// which is what request-rate work on `hello` measures.
+const INLINE_BODY: u64 = 16 * 1024;
+
+const OCTETS: &str = "application/octet-stream";
+
+/// How long a closing connection keeps reading what the client still sends, so that unread
+/// input does not turn the close into an RST that could destroy the response in flight.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Counters for the log line at shutdown.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub connections: u64,
+    pub requests: u64,
+    pub body_bytes: u64,
+}
+
+/// What the loop needs from itself while a connection advances.
+pub struct Context<'a> {
+    pub config: &'a Config,
+    pub files: &'a mut OpenFiles,
+    pub scratch: &'a mut [u8],
+    pub stats: &'a mut Stats,
+    pub now: Instant,
+}
+
+/// What the connection waits for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Wait {
+        read: bool,
+        write: bool,
+        wake_at: Option<Instant>,
+    },
+    Close,
+    Reset,
+}
+
+impl Next {
+    const READ: Next = Next::Wait {
+        read: true,
+        write: false,
+        wake_at: None,
+    };
+    const WRITE: Next = Next::Wait {
+        read: false,
+        write: true,
+        wake_at: None,
+    };
+}
+
+enum Phase {
+    /// Reading a request head (also: idle between keep-alive requests).
+    Head,
+    /// Sending a response.
+    Send(Outgoing),
+    /// A stall fault: silent until the client closes.
+    Stalled,
+    /// Our side is shut down; discarding input until EOF or the deadline.
+    Lingering(Instant),
+}
+
+/// A response on its way out.
+struct Outgoing {
+    head: Vec<u8>,
+    head_sent: usize,
+    body: Option<Rc<File>>,
+    offset: u64,
+    body_len: u64,
+    drip: bool,
+    /// While dripping: no bytes before this instant.
+    resume_at: Option<Instant>,
+    after: After,
+}
+
+impl Outgoing {
+    fn bytes(head: Vec<u8>, after: After) -> Outgoing {
+        Outgoing {
+            head,
+            head_sent: 0,
+            body: None,
+            offset: 0,
+            body_len: 0,
+            drip: false,
+            resume_at: None,
+            after,
+        }
+    }
+}
+
+enum Progress {
+    Done,
+    Blocked,
+    /// Come back at once (fairness yield) or at the given instant (drip pause).
+    Later(Option<Instant>),
+}
+
+pub struct Connection {
+    pub stream: TcpStream,
+    /// Unique for the server's life: stale timers of a reused slot are recognised by it.
+    pub id: u64,
+    pub last_activity: Instant,
+    buf: Vec<u8>,
+    phase: Phase,
+}
+
+impl Connection {
+    pub fn new(stream: TcpStream, id: u64, now: Instant) -> Connection {
+        Connection {
+            stream,
+            id,
+            last_activity: now,
+            buf: Vec::new(),
+            phase: Phase::Head,
+        }
+    }
+
+    /// Whether `--idle-timeout` applies now (a stall fault is silent on purpose).
+    pub fn times_out(&self) -> bool {
+        !matches!(self.phase, Phase::Stalled)
+    }
+
+    /// Does all the work the socket allows now; returns what to wait for.
+    pub fn advance(&mut self, cx: &mut Context) -> Next {
+        loop {
+            match &mut self.phase {
+                Phase::Head => match request::parse(&self.buf) {
+                    Parsed::Incomplete => match self.read_head(cx) {
+                        Ok(0) => return Next::Close,
+                        Ok(_) => continue,
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Next::READ,
+                        Err(_) => return Next::Close,
+                    },
+                    Parsed::Request(request, head_len) => {
+                        self.buf.drain(..head_len);
+                        cx.stats.requests += 1;
+                        self.phase = Phase::Send(respond(&request, cx));
+                    }
+                    Parsed::Refused(status, minor_version) => {
+                        self.buf.clear();
+                        cx.stats.requests += 1;
+                        let bytes = response::error(status, minor_version, false, true);
+                        self.phase = Phase::Send(Outgoing::bytes(bytes, After::Close));
+                    }
+                },
+                Phase::Send(out) => match send(&self.stream, out, cx, &mut self.last_activity) {
+                    Err(_) => return Next::Close,
+                    Ok(Progress::Blocked) => return Next::WRITE,
+                    Ok(Progress::Later(wake_at)) => {
+                        return Next::Wait {
+                            read: false,
+                            write: wake_at.is_none(),
+                            wake_at,
+                        }
+                    }
+                    Ok(Progress::Done) => match out.after {
+                        After::KeepAlive => self.phase = Phase::Head,
+                        After::Stall => self.phase = Phase::Stalled,
+                        After::Reset => return Next::Reset,
+                        After::Close => {
+                            if self.stream.shutdown(Shutdown::Write).is_err() {
+                                return Next::Close;
+                            }
+                            self.phase = Phase::Lingering(cx.now + LINGER);
+                        }
+                    },
+                },
+                Phase::Stalled => {
+                    return match self.discard_input(cx) {
+                        Some(next) => next,
+                        None => Next::READ,
+                    }
+                }
+                Phase::Lingering(deadline) => {
+                    let deadline = *deadline;
+                    if cx.now >= deadline {
+                        return Next::Close;
+                    }
+                    return match self.discard_input(cx) {
+                        Some(next) => next,
+                        None => Next::Wait {
+                            read: true,
+                            write: false,
+                            wake_at: Some(deadline),
+                        },
+                    };
+                }
+            }
+        }
+    }
+
+    /// Reads more of a request head, never past `MAX_HEAD_BYTES` in the buffer.
+    fn read_head(&mut self, cx: &mut Context) -> io::Result<usize> {
+        let room = MAX_HEAD_BYTES - self.buf.len();
+        let n = (&self.stream).read(&mut cx.scratch[..room])?;
+        self.buf.extend_from_slice(&cx.scratch[..n]);
+        if n > 0 {
+            self.last_activity = cx.now;
+        }
+        Ok(n)
+    }
+
+    /// Reads and drops input; `Some(Close)` at EOF or on error, `None` once nothing is left.
+    fn discard_input(&mut self, cx: &mut Context) -> Option<Next> {
+        loop {
+            match (&self.stream).read(cx.scratch) {
+                Ok(0) => return Some(Next::Close),
+                Ok(_) => continue,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Some(Next::Close),
+            }
+        }
+    }
+}
+
+/// The response to a well-formed request.
+fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
+    let minor = request.minor_version;
+    let opened = path::resolve(&cx.config.root, &request.target)
+        .and_then(|(path, meta)| cx.files.open(&path, &meta));
+    match opened {
+        Ok((file, len))
+            if request.method == Method::Get && cx.config.fault.is_none() && len <= INLINE_BODY =>
+        {
+            let mut bytes = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
+            let head_len = bytes.len();
+            bytes.resize(head_len + len as usize, 0);
+            match read_exact_at(&file, &mut bytes[head_len..]) {
+                Ok(()) => Outgoing::bytes(bytes, keep_or_close(request.keep_alive)),
+                // The file shrank while it was read: say so rather than send a wrong body.
+                Err(_) => Outgoing::bytes(
+                    response::error(Status::InternalError, minor, false, true),
+                    After::Close,
+                ),
+            }
+        }
+        Ok((file, len)) if request.method == Method::Get => {
+            let plan = fault::plan(cx.config.fault, len, minor, request.keep_alive);
+            Outgoing {
+                head: plan.head,
+                head_sent: 0,
+                body: Some(file),
+                offset: 0,
+                body_len: plan.body_len,
+                drip: plan.drip,
+                resume_at: None,
+                after: plan.after,
+            }
+        }
+        Ok((_, len)) => {
+            let head = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
+            Outgoing::bytes(head, keep_or_close(request.keep_alive))
+        }
+        Err(status) => {
+            // A missing file is an ordinary answer; a suspicious target ends the connection.
+            let keep_alive = request.keep_alive && status == Status::NotFound;
+            let with_body = request.method == Method::Get;
+            let bytes = response::error(status, minor, keep_alive, with_body);
+            Outgoing::bytes(bytes, keep_or_close(keep_alive))
+        }
+    }
+}
+
+/// Fills `buf` from the start of `file`.
+fn read_exact_at(file: &File, buf: &mut [u8]) -> io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        match read_at(file, &mut buf[done..], done as u64) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+fn keep_or_close(keep_alive: bool) -> After {
+    if keep_alive {
+        After::KeepAlive
+    } else {
+        After::Close
+    }
+}
+
+/// Sends what the socket takes of the head, then of the body.
+fn send(
+    stream: &TcpStream,
+    out: &mut Outgoing,
+    cx: &mut Context,
+    last_activity: &mut Instant,
+) -> io::Result<Progress> {
+    while out.head_sent < out.head.len() {
+        match send_bytes(stream, &out.head[out.head_sent..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                out.head_sent += n;
+                *last_activity = cx.now;
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Progress::Blocked),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    let Some(file) = &out.body else {
+        return Ok(Progress::Done);
+    };
+    let mut sent_now = 0;
+    while out.offset < out.body_len {
+        if let Some(resume_at) = out.resume_at {
+            if cx.now < resume_at {
+                return Ok(Progress::Later(Some(resume_at)));
+            }
+            out.resume_at = None;
+        }
+        let mut want = (out.body_len - out.offset).min(BYTES_PER_WAKE - sent_now);
+        if out.drip {
+            want = want.min(DRIP_CHUNK);
+        }
+        match send_file(stream, file, out.offset, want, cx.scratch) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file shrank while it was being sent",
+                ))
+            }
+            Ok(n) => {
+                out.offset += n as u64;
+                sent_now += n as u64;
+                cx.stats.body_bytes += n as u64;
+                *last_activity = cx.now;
+                if out.drip && out.offset < out.body_len {
+                    out.resume_at = Some(cx.now + DRIP_PAUSE);
+                } else if sent_now == BYTES_PER_WAKE && out.offset < out.body_len {
+                    return Ok(Progress::Later(None));
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Progress::Blocked),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(Progress::Done)
+}

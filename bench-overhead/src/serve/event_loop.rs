@@ -1,0 +1,330 @@
+//! The readiness loop: accept, wake connections whose socket is ready or whose timer is due,
+//! close idle ones, stop on SIGINT/SIGTERM.
+//!
+//! Registrations are level-triggered (the one mode epoll, kqueue and poll(2) all offer), so a
+//! connection that stops early for fairness is woken again without a system call to re-arm it;
+//! interest only changes when a connection switches between reading and writing.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use polling::{Event, Events, PollMode, Poller};
+
+use super::connection::{Connection, Context, Next, Stats};
+use super::files::OpenFiles;
+use super::os::ShutdownSignal;
+use super::send::SCRATCH_BYTES;
+use super::Config;
+
+/// The readiness API `polling` uses on this OS, for the start-up log line.
+pub const BACKEND: &str = if cfg!(any(target_os = "linux", target_os = "android")) {
+    "epoll"
+} else if cfg!(any(
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+)) {
+    "kqueue"
+} else {
+    "poll(2)"
+};
+
+/// Keys of the two non-connection sources (`usize::MAX` is reserved by `polling`).
+const LISTENER: usize = usize::MAX - 1;
+const SIGNAL: usize = usize::MAX - 2;
+
+/// Connections accepted per wake before the others get a turn.
+const ACCEPTS_PER_WAKE: usize = 1024;
+
+/// How long accepting pauses when the process is out of descriptors (EMFILE).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What the loop reports when it stops.
+pub struct Summary {
+    pub stopped_by: &'static str,
+    pub connections: u64,
+    pub requests: u64,
+    pub body_bytes: u64,
+}
+
+/// A connection and the interest currently registered for it.
+struct Slot {
+    conn: Connection,
+    read: bool,
+    write: bool,
+}
+
+struct Server<'a> {
+    config: &'a Config,
+    poller: Poller,
+    listener: TcpListener,
+    slots: Vec<Option<Slot>>,
+    /// Free slot indexes, reused only after the batch of events that freed them.
+    free: Vec<usize>,
+    freed: Vec<usize>,
+    timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    next_id: u64,
+    scratch: Vec<u8>,
+    files: OpenFiles,
+    stats: Stats,
+    accept_paused_until: Option<Instant>,
+    last_emfile_warning: Option<Instant>,
+}
+
+/// Runs until SIGINT or SIGTERM.
+pub fn serve(listener: TcpListener, config: &Config) -> anyhow::Result<Summary> {
+    let poller = Poller::new().context("cannot create the readiness poller")?;
+    let signal = ShutdownSignal::install().context("cannot install the SIGINT/SIGTERM handler")?;
+    // SAFETY (both registrations): the listener and the signal pipe outlive the poller's use of
+    // them: they are deleted from it (or the poller dropped) before they are closed.
+    unsafe {
+        poller
+            .add_with_mode(&listener, Event::readable(LISTENER), PollMode::Level)
+            .context("cannot watch the listening socket")?;
+        #[cfg(unix)]
+        poller
+            .add_with_mode(&signal.fd(), Event::readable(SIGNAL), PollMode::Level)
+            .context("cannot watch the signal pipe")?;
+    }
+    let mut server = Server {
+        config,
+        poller,
+        listener,
+        slots: Vec::new(),
+        free: Vec::new(),
+        freed: Vec::new(),
+        timers: BinaryHeap::new(),
+        next_id: 0,
+        scratch: vec![0; SCRATCH_BYTES],
+        files: OpenFiles::default(),
+        stats: Stats::default(),
+        accept_paused_until: None,
+        last_emfile_warning: None,
+    };
+    let stopped_by = server.run(&signal)?;
+    server.close_all();
+    Ok(Summary {
+        stopped_by,
+        connections: server.stats.connections,
+        requests: server.stats.requests,
+        body_bytes: server.stats.body_bytes,
+    })
+}
+
+impl Server<'_> {
+    fn run(&mut self, signal: &ShutdownSignal) -> anyhow::Result<&'static str> {
+        let mut events = Events::new();
+        // Idle connections are found by a sweep: cheap (one pass every few seconds at most)
+        // and needs no per-connection timer that every byte would have to move.
+        let sweep_every =
+            (self.config.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let mut next_sweep = Instant::now() + sweep_every;
+        loop {
+            let mut deadline = next_sweep;
+            if let Some(Reverse((at, _, _))) = self.timers.peek() {
+                deadline = deadline.min(*at);
+            }
+            if let Some(at) = self.accept_paused_until {
+                deadline = deadline.min(at);
+            }
+            events.clear();
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            match self.poller.wait(&mut events, Some(timeout)) {
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err).context("waiting for socket readiness failed"),
+            }
+            let now = Instant::now();
+            for event in events.iter() {
+                match event.key {
+                    SIGNAL => {
+                        if let Some(name) = signal.received() {
+                            return Ok(name);
+                        }
+                    }
+                    LISTENER => self.accept(now),
+                    key => self.wake(key, now),
+                }
+            }
+            self.fire_timers(now);
+            if self.accept_paused_until.is_some_and(|at| now >= at) {
+                self.accept_paused_until = None;
+                let _ = self.poller.modify_with_mode(
+                    &self.listener,
+                    Event::readable(LISTENER),
+                    PollMode::Level,
+                );
+            }
+            if now >= next_sweep {
+                self.sweep_idle(now);
+                next_sweep = now + sweep_every;
+            }
+            self.free.append(&mut self.freed);
+        }
+    }
+
+    fn accept(&mut self, now: Instant) {
+        for _ in 0..ACCEPTS_PER_WAKE {
+            let stream = match self.listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
+                Err(err) if is_out_of_descriptors(&err) => {
+                    self.pause_accepting(now, &err);
+                    return;
+                }
+                // The peer gave up before we accepted (ECONNABORTED) and the like.
+                Err(_) => continue,
+            };
+            if stream.set_nonblocking(true).is_err() {
+                continue;
+            }
+            // No TCP_NODELAY: a response is one write (small files) or a head followed at once by
+            // full-size sendfile segments, so Nagle never delays anything, and lighttpd (the
+            // reference) leaves it on too.
+            let key = self.free.pop().unwrap_or_else(|| {
+                self.slots.push(None);
+                self.slots.len() - 1
+            });
+            // SAFETY: the stream is deleted from the poller in `close` before it is dropped.
+            let added = unsafe {
+                self.poller
+                    .add_with_mode(&stream, Event::readable(key), PollMode::Level)
+            };
+            if added.is_err() {
+                self.freed.push(key);
+                continue;
+            }
+            self.next_id += 1;
+            self.stats.connections += 1;
+            self.slots[key] = Some(Slot {
+                conn: Connection::new(stream, self.next_id, now),
+                read: true,
+                write: false,
+            });
+        }
+    }
+
+    fn pause_accepting(&mut self, now: Instant, err: &io::Error) {
+        let warned_recently = self
+            .last_emfile_warning
+            .is_some_and(|at| now.duration_since(at) < Duration::from_secs(1));
+        if !warned_recently {
+            eprintln!(
+                "warning: cannot accept more connections ({err}); {} open: raise `ulimit -n`",
+                self.slots.iter().filter(|s| s.is_some()).count()
+            );
+            self.last_emfile_warning = Some(now);
+        }
+        let _ =
+            self.poller
+                .modify_with_mode(&self.listener, Event::none(LISTENER), PollMode::Level);
+        self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+    }
+
+    /// Lets connection `key` do what it can, then registers what it waits for.
+    fn wake(&mut self, key: usize, now: Instant) {
+        let Some(Some(slot)) = self.slots.get_mut(key) else {
+            return; // closed earlier in this batch
+        };
+        let mut cx = Context {
+            config: self.config,
+            files: &mut self.files,
+            scratch: &mut self.scratch,
+            stats: &mut self.stats,
+            now,
+        };
+        match slot.conn.advance(&mut cx) {
+            Next::Wait {
+                read,
+                write,
+                wake_at,
+            } => {
+                if (read, write) != (slot.read, slot.write) {
+                    let interest = match (read, write) {
+                        (true, true) => Event::all(key),
+                        (true, false) => Event::readable(key),
+                        (false, true) => Event::writable(key),
+                        (false, false) => Event::none(key),
+                    };
+                    if self
+                        .poller
+                        .modify_with_mode(&slot.conn.stream, interest, PollMode::Level)
+                        .is_err()
+                    {
+                        self.close(key, false);
+                        return;
+                    }
+                    slot.read = read;
+                    slot.write = write;
+                }
+                if let Some(at) = wake_at {
+                    self.timers.push(Reverse((at, key, slot.conn.id)));
+                }
+            }
+            Next::Close => self.close(key, false),
+            Next::Reset => self.close(key, true),
+        }
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some(Reverse((at, key, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let current = matches!(self.slots.get(key), Some(Some(slot)) if slot.conn.id == id);
+            if current {
+                self.wake(key, now);
+            }
+        }
+    }
+
+    fn sweep_idle(&mut self, now: Instant) {
+        let limit = self.config.idle_timeout;
+        for key in 0..self.slots.len() {
+            let idle = matches!(&self.slots[key], Some(slot)
+                if slot.conn.times_out() && now.duration_since(slot.conn.last_activity) >= limit);
+            if idle {
+                self.close(key, false);
+            }
+        }
+    }
+
+    /// Unregisters and closes connection `key`; with `reset`, by RST instead of FIN.
+    fn close(&mut self, key: usize, reset: bool) {
+        let Some(slot) = self.slots[key].take() else {
+            return;
+        };
+        let _ = self.poller.delete(&slot.conn.stream);
+        if reset {
+            let _ = socket2::SockRef::from(&slot.conn.stream).set_linger(Some(Duration::ZERO));
+        }
+        drop(slot);
+        self.freed.push(key);
+    }
+
+    fn close_all(&mut self) {
+        for key in 0..self.slots.len() {
+            self.close(key, false);
+        }
+        let _ = self.poller.delete(&self.listener);
+    }
+}
+
+fn is_out_of_descriptors(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = err;
+        false
+    }
+}

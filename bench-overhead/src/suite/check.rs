@@ -1,0 +1,161 @@
+//! `suite check`: before any iteration runs, make sure a server answers at the address and serves
+//! the payload, so a missing server costs one line instead of ITERATIONS × variants failed runs.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail};
+
+use super::CheckArgs;
+use crate::units::format_bytes;
+
+/// How to get a server, for every message that says there is none.
+const HOW_TO_START: &str =
+    "start one with `make serve`, or `make setup-lighttpd && make lighttpd-start`";
+
+/// What the probe learned from the response head.
+#[derive(Debug, PartialEq)]
+struct Head {
+    status: u16,
+    server: String,
+    content_length: Option<u64>,
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let addr = SocketAddr::new(args.address, args.port);
+    let head = probe(addr, &args.path, args.timeout)?;
+    if head.status != 200 {
+        bail!(
+            "the server at {addr} answers {} for {}: create the payload with `make payload` \
+             (or set PAYLOAD_PATH to a file it serves)",
+            head.status,
+            args.path
+        );
+    }
+    let size = head
+        .content_length
+        .map_or_else(|| "size unknown".to_string(), format_bytes);
+    let server = if head.server.is_empty() {
+        "unnamed server"
+    } else {
+        head.server.as_str()
+    };
+    eprintln!("server at {addr}: {server}, {} is {size}", args.path);
+    // stdout carries only the Server header, for meta.json.
+    println!("{}", head.server);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn probe(addr: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<Head> {
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|err| {
+        let why = match err.kind() {
+            ErrorKind::ConnectionRefused => "connection refused".to_string(),
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+                format!("no answer within {} s", timeout.as_secs_f64())
+            }
+            _ => err.to_string(),
+        };
+        anyhow!("no server at {addr} ({why}): {HOW_TO_START}")
+    })?;
+    let host = match addr {
+        SocketAddr::V4(v4) => v4.ip().to_string(),
+        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+    };
+    let request = format!(
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: */*\r\nUser-Agent: bench-overhead-check\r\n\r\n"
+    );
+    let deadline = Instant::now() + timeout;
+    let lost = |err: std::io::Error| {
+        anyhow!("the server at {addr} accepted but did not answer ({err}): {HOW_TO_START}")
+    };
+    stream.set_write_timeout(Some(timeout)).map_err(lost)?;
+    stream.write_all(request.as_bytes()).map_err(lost)?;
+    // Read only the head: the body may be hundreds of MiB and is not needed.
+    let mut buffer = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            bail!("the server at {addr} sent no response head within {timeout:?}: {HOW_TO_START}");
+        }
+        stream.set_read_timeout(Some(left)).map_err(lost)?;
+        let n = stream.read(&mut chunk).map_err(lost)?;
+        if n == 0 && buffer.is_empty() {
+            bail!("the server at {addr} closed the connection without answering: {HOW_TO_START}");
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(head) = parse_head(&buffer).map_err(|e| anyhow!("the server at {addr} {e}"))? {
+            return Ok(head);
+        }
+        if n == 0 || buffer.len() > 64 * 1024 {
+            bail!(
+                "the server at {addr} sent no complete HTTP response head: is it an HTTP server?"
+            );
+        }
+    }
+}
+
+/// Parses a response head; `Ok(None)` while it is incomplete.
+fn parse_head(bytes: &[u8]) -> Result<Option<Head>, String> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(bytes) {
+        Ok(httparse::Status::Partial) => Ok(None),
+        Ok(httparse::Status::Complete(_)) => {
+            let header = |name: &str| {
+                response
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case(name))
+                    .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+            };
+            Ok(Some(Head {
+                status: response.code.unwrap_or(0),
+                server: header("Server").unwrap_or_default(),
+                content_length: header("Content-Length").and_then(|v| v.parse().ok()),
+            }))
+        }
+        Err(err) => Err(format!(
+            "sent a malformed HTTP response ({err}): is it an HTTP server?"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn parses_heads() {
+        let head = b"HTTP/1.0 200 OK\r\nServer: lighttpd/1.4.69\r\nContent-Length: 42\r\n\r\nbody";
+        assert_eq!(
+            parse_head(head),
+            Ok(Some(Head {
+                status: 200,
+                server: "lighttpd/1.4.69".into(),
+                content_length: Some(42),
+            }))
+        );
+        assert_eq!(parse_head(b"HTTP/1.0 404 Not"), Ok(None));
+        assert!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn refused_connection_says_how_to_start_a_server() {
+        // Bind then drop: the port is free and nothing listens.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let err = probe(addr, "/testpayload", Duration::from_secs(2)).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.starts_with(&format!("no server at {addr}")), "{text}");
+        assert!(text.contains("make serve"), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+    }
+}

@@ -1,0 +1,247 @@
+//! `suite record`: one iteration's bookkeeping. memmon measured the client from outside, the client
+//! wrote its own record; this joins the two into one `runs.csv` row (RunRecord.memory), notes a
+//! failed iteration in meta.json, and prints the progress line.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::meta::{add_failed, FailedIteration};
+use super::RecordArgs;
+use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
+use crate::units::{format_bytes, format_nanos};
+
+/// memmon's `--json` summary (the memmon contract in BRIEF/results README); unknown keys ignored.
+#[derive(Debug, Default, Deserialize)]
+struct MemmonSummary {
+    #[serde(default)]
+    samples: u64,
+    rss_bytes: Option<MinAvgMax>,
+    vsz_bytes: Option<MinAvgMax>,
+    pss_anon_bytes: Option<MinAvgMax>,
+    pss_bytes: Option<MinAvgMax>,
+    peak_rss_bytes: Option<u64>,
+}
+
+impl From<MemmonSummary> for MemoryFigures {
+    fn from(m: MemmonSummary) -> Self {
+        MemoryFigures {
+            samples: m.samples,
+            rss: m.rss_bytes,
+            vsz: m.vsz_bytes,
+            pss_anon: m.pss_anon_bytes,
+            pss: m.pss_bytes,
+            peak_rss: m.peak_rss_bytes,
+        }
+    }
+}
+
+pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
+    let label = if args.label.is_empty() {
+        args.run_id.clone()
+    } else {
+        args.label.clone()
+    };
+    let Some(mut record) = read_run_record(&args.run) else {
+        let reason = no_record_reason(&args);
+        eprintln!("  {label}: failed, no run record: {reason}");
+        add_failed(
+            &args.meta,
+            FailedIteration {
+                run_id: args.run_id.clone(),
+                recorded: false,
+                reason,
+            },
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    record.memory = read_memory(&args.memory);
+    append_row(&args.runs_csv, &RunRow::from(&record))?;
+    eprintln!("  {label}: {}", progress(&record));
+    // A record whose jobs all succeeded is a good run, even if Ctrl-C came right after it.
+    if record.jobs_failed > 0 || args.status != 0 {
+        let mut reason = if record.jobs_failed > 0 {
+            failures_text(&record)
+        } else {
+            format!("exit status {}", args.status)
+        };
+        if args.interrupted {
+            reason = format!("interrupted; {reason}");
+        }
+        add_failed(
+            &args.meta,
+            FailedIteration {
+                run_id: record.run_id.clone(),
+                recorded: true,
+                reason,
+            },
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The record `run --json` printed: one JSON object on one line. Anything else is no record.
+fn read_run_record(path: &Path) -> Option<RunRecord> {
+    let text = fs::read_to_string(path).ok()?;
+    let mut records = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .filter_map(|line| serde_json::from_str::<RunRecord>(line).ok());
+    let first = records.next()?;
+    // `--variant` makes one record per iteration; more would mean a different invocation.
+    records.next().is_none().then_some(first)
+}
+
+/// memmon's figures, or none when memmon left none (killed, or the file does not parse).
+fn read_memory(path: &Path) -> Option<MemoryFigures> {
+    let text = fs::read_to_string(path).ok()?;
+    let summary: MemmonSummary = serde_json::from_str(text.trim()).ok()?;
+    Some(summary.into())
+}
+
+fn no_record_reason(args: &RecordArgs) -> String {
+    let mut reason = if args.interrupted {
+        "interrupted".to_string()
+    } else {
+        format!("exit status {}", args.status)
+    };
+    let last_line = args
+        .stderr
+        .as_deref()
+        .and_then(|p| fs::read_to_string(p).ok())
+        .and_then(|text| {
+            text.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_string)
+        });
+    if let Some(line) = last_line {
+        reason.push_str(": ");
+        reason.push_str(line.trim());
+    }
+    reason
+}
+
+fn failures_text(record: &RunRecord) -> String {
+    let reasons: Vec<String> = record
+        .failures
+        .iter()
+        .map(|(reason, count)| format!("{reason} ×{count}"))
+        .collect();
+    format!(
+        "{} of {} jobs failed{}",
+        record.jobs_failed,
+        record.jobs_ok + record.jobs_failed,
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", reasons.join(", "))
+        }
+    )
+}
+
+/// e.g. `1.234 s, 2.345 GiB/s, 100/100 jobs ok, memory avg 12.000 MiB`.
+fn progress(record: &RunRecord) -> String {
+    let gib_s = record.aggregate_mib_s / 1024.0;
+    let mut line = format!(
+        "{}, {gib_s:.3} GiB/s, {}/{} jobs ok",
+        format_nanos(record.run_ns as f64),
+        record.jobs_ok,
+        record.jobs_ok + record.jobs_failed,
+    );
+    if let Some(memory) = &record.memory {
+        if let Some(avg) = memory.pss_anon.or(memory.rss).map(|m| m.avg) {
+            line.push_str(&format!(", memory avg {}", format_bytes(avg as u64)));
+        }
+    }
+    if record.jobs_failed > 0 {
+        line.push_str(&format!(" ({})", failures_text(record)));
+    }
+    line
+}
+
+/// Appends one row (with the header when the file is new) in a single write, so an interrupted
+/// suite leaves either the whole row or none of it.
+fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
+    let is_new = fs::metadata(path).map_or(true, |m| m.len() == 0);
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(is_new)
+        .from_writer(Vec::new());
+    writer.serialize(row)?;
+    let bytes = writer
+        .into_inner()
+        .context("cannot format the runs.csv row")?;
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(&bytes))
+        .with_context(|| format!("cannot append to {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MEMMON: &str = r#"{"samples": 12, "interval_ms": 100,
+        "rss_bytes": {"min": 1000, "avg": 2000.5, "max": 3000},
+        "vsz_bytes": {"min": 10, "avg": 20, "max": 30},
+        "pss_anon_bytes": {"min": 100, "avg": 200, "max": 300},
+        "pss_bytes": null, "peak_rss_bytes": 3100, "exit_code": 0, "signal": null}"#;
+
+    #[test]
+    fn memmon_summary_becomes_memory_figures() {
+        let summary: MemmonSummary = serde_json::from_str(MEMMON).unwrap();
+        let memory = MemoryFigures::from(summary);
+        assert_eq!(memory.samples, 12);
+        assert_eq!(memory.rss.unwrap().avg, 2000.5);
+        assert_eq!(memory.pss_anon.unwrap().max, 300.0);
+        assert_eq!(memory.pss, None);
+        assert_eq!(memory.peak_rss, Some(3100));
+    }
+
+    #[test]
+    fn appends_header_once_and_whole_rows() {
+        let dir = std::env::temp_dir().join(format!("suite-join-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("runs.csv");
+        let _ = fs::remove_file(&path);
+        let mut record = RunRecord {
+            run_id: "threaded-1".into(),
+            variant: "threaded".into(),
+            ..RunRecord::default()
+        };
+        record.memory = Some(MemoryFigures::from(
+            serde_json::from_str::<MemmonSummary>(MEMMON).unwrap(),
+        ));
+        append_row(&path, &RunRow::from(&record)).unwrap();
+        record.run_id = "threaded-2".into();
+        append_row(&path, &RunRow::from(&record)).unwrap();
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let rows: Vec<RunRow> = reader.deserialize().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].run_id, "threaded-2");
+        assert_eq!(rows[0].mem_pss_anon_avg_bytes, Some(200.0));
+        assert_eq!(rows[0].mem_samples, Some(12));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_record_is_exactly_one_json_line() {
+        let dir = std::env::temp_dir().join(format!("suite-join-rec-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("run.json");
+        let line = serde_json::to_string(&RunRecord::default()).unwrap();
+        fs::write(&path, format!("{line}\n")).unwrap();
+        assert!(read_run_record(&path).is_some());
+        fs::write(&path, "").unwrap();
+        assert!(read_run_record(&path).is_none());
+        fs::write(&path, format!("{line}\n{line}\n")).unwrap();
+        assert!(read_run_record(&path).is_none());
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

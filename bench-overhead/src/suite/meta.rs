@@ -1,0 +1,293 @@
+//! `meta.json`: what a results folder measured, on what, and whether it is complete.
+//!
+//! Written at `begin` with status `partial`, so a suite killed outright still leaves an honest
+//! folder; `record` notes failed iterations; `finish` stamps the end time, the server and network
+//! the runs themselves reported, and the final status. Every write replaces the file atomically
+//! (temporary file + rename): a reader never sees half a file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use super::time::now_utc;
+use super::{BeginArgs, FinishArgs};
+use crate::cli::{Variant, DEFAULT_CONNECTIONS};
+use crate::host::Host;
+use crate::record::RunRow;
+use crate::units::parse_duration;
+
+pub const META_FILE: &str = "meta.json";
+pub const RAW_DIR: &str = "raw";
+
+/// `complete`: every iteration ran (some may have failed: see `failed_iterations`).
+/// `partial`: interrupted, or still running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Complete,
+    Partial,
+}
+
+/// An iteration that did not yield a clean run: no record at all, or failed jobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedIteration {
+    pub run_id: String,
+    /// Whether its row is in runs.csv (the client wrote a record despite the failure).
+    pub recorded: bool,
+    pub reason: String,
+}
+
+/// The whole of `meta.json`. Field names are a data contract documented in `results/README.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub status: Status,
+    pub suite_version: String,
+    pub command_line: String,
+    pub started_utc: String,
+    pub ended_utc: Option<String>,
+    pub hostname: String,
+    pub os: String,
+    pub os_version: String,
+    pub kernel: String,
+    pub arch: String,
+    pub cpu_model: String,
+    pub cores: usize,
+    pub memory_bytes: u64,
+    /// The `Server` header, e.g. `lighttpd/1.4.69`; several joined by `, ` if runs disagreed.
+    pub server: String,
+    pub server_name: String,
+    pub server_version: String,
+    pub network: String,
+    pub address: String,
+    pub port: u16,
+    pub path: String,
+    pub connections: u32,
+    pub iterations: u32,
+    pub variants: Vec<String>,
+    pub interval: String,
+    /// Rows in runs.csv when the suite ended.
+    pub runs_recorded: u64,
+    pub failed_iterations: Vec<FailedIteration>,
+    /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
+    pub extra: BTreeMap<String, String>,
+}
+
+pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
+    let iterations: u32 = args
+        .iterations
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&n| n >= 1)
+        .with_context(|| format!("ITERATIONS=`{}` is not a whole number ≥ 1", args.iterations))?;
+    let variants = parse_variants(&args.variants)?;
+    let connections_text = if args.connections.trim().is_empty() {
+        DEFAULT_CONNECTIONS
+    } else {
+        args.connections.trim()
+    };
+    let connections: u32 = connections_text
+        .parse()
+        .ok()
+        .filter(|&n| n >= 1)
+        .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
+    parse_duration(&args.interval)
+        .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
+    let extra = parse_extra(&args.extra)?;
+    let network = if args.network.trim().is_empty() {
+        if args.address.is_loopback() {
+            "loopback".to_string()
+        } else {
+            "network".to_string()
+        }
+    } else {
+        args.network.trim().to_string()
+    };
+
+    let meta_path = args.results.join(META_FILE);
+    if meta_path.exists() {
+        bail!(
+            "{} already holds a suite's results: set RESULTS to a new folder",
+            args.results.display()
+        );
+    }
+    fs::create_dir_all(args.results.join(RAW_DIR)).with_context(|| {
+        format!(
+            "cannot create the results folder {}",
+            args.results.display()
+        )
+    })?;
+
+    let host = Host::detect();
+    let (server_name, server_version) = split_server(&args.server);
+    let meta = Meta {
+        status: Status::Partial,
+        suite_version: env!("CARGO_PKG_VERSION").to_string(),
+        command_line: args.command_line,
+        started_utc: now_utc(),
+        ended_utc: None,
+        hostname: host.hostname,
+        os: host.os,
+        os_version: host.os_version,
+        kernel: host.kernel,
+        arch: host.arch,
+        cpu_model: host.cpu_model,
+        cores: host.cores,
+        memory_bytes: host.memory_bytes,
+        server: args.server.clone(),
+        server_name,
+        server_version,
+        network,
+        address: args.address.to_string(),
+        port: args.port,
+        path: args.path,
+        connections,
+        iterations,
+        variants: variants.iter().map(|v| v.name().to_string()).collect(),
+        interval: args.interval,
+        runs_recorded: 0,
+        failed_iterations: Vec::new(),
+        extra,
+    };
+    write(&meta_path, &meta)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn finish(args: FinishArgs) -> anyhow::Result<ExitCode> {
+    let meta_path = args.results.join(META_FILE);
+    let mut meta = read(&meta_path)?;
+    let rows = read_runs(&args.results.join("runs.csv"))?;
+    let servers = distinct(rows.iter().map(|r| r.server.as_str()));
+    if !servers.is_empty() {
+        meta.server = servers.join(", ");
+        (meta.server_name, meta.server_version) = split_server(&meta.server);
+    }
+    let networks = distinct(rows.iter().map(|r| r.network.as_str()));
+    if !networks.is_empty() {
+        meta.network = networks.join(", ");
+    }
+    if let Some(first) = rows.first() {
+        meta.connections = first.connections;
+    }
+    meta.runs_recorded = rows.len() as u64;
+    meta.status = args.status;
+    meta.ended_utc = Some(now_utc());
+    write(&meta_path, &meta)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Notes a failed iteration in meta.json.
+pub fn add_failed(meta_path: &Path, failed: FailedIteration) -> anyhow::Result<()> {
+    let mut meta = read(meta_path)?;
+    meta.failed_iterations.push(failed);
+    write(meta_path, &meta)
+}
+
+pub fn read(path: &Path) -> anyhow::Result<Meta> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a bench-overhead meta.json", path.display()))
+}
+
+fn write(path: &Path, meta: &Meta) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(meta)?;
+    text.push('\n');
+    let temporary = path.with_extension("json.tmp");
+    fs::write(&temporary, text)
+        .and_then(|()| fs::rename(&temporary, path))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Every row of a runs.csv; an absent file is no rows.
+pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(i, row)| {
+            row.with_context(|| format!("{}: row {} does not parse", path.display(), i + 1))
+        })
+        .collect()
+}
+
+fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
+    let names: Vec<&str> = text.split_whitespace().collect();
+    if names.is_empty() {
+        bail!("VARIANTS is empty: use e.g. VARIANTS=\"threaded poll\"");
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            Variant::from_str(name, true).map_err(|_| {
+                anyhow::anyhow!("VARIANTS: unknown variant `{name}`: use threaded and/or poll")
+            })
+        })
+        .collect()
+}
+
+/// `key=value key2=value2` → map; values cannot contain spaces (they are shell words).
+fn parse_extra(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    text.split_whitespace()
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+            _ => bail!("META: `{pair}` is not key=value (e.g. META=\"qemu_nic=virtio-net\")"),
+        })
+        .collect()
+}
+
+/// `lighttpd/1.4.69` → (`lighttpd`, `1.4.69`); no slash → (whole, "").
+fn split_server(server: &str) -> (String, String) {
+    match server.split_once('/') {
+        Some((name, version)) => (name.trim().to_string(), version.trim().to_string()),
+        None => (server.trim().to_string(), String::new()),
+    }
+}
+
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for value in values.filter(|v| !v.is_empty()) {
+        if !seen.iter().any(|s| s == value) {
+            seen.push(value.to_string());
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_extra_variants_and_servers() {
+        let extra = parse_extra("qemu_nic=virtio-net qemu_vcpus=2").unwrap();
+        assert_eq!(extra["qemu_nic"], "virtio-net");
+        assert_eq!(extra["qemu_vcpus"], "2");
+        assert!(parse_extra("oops").is_err());
+        assert!(parse_extra("").unwrap().is_empty());
+        assert_eq!(
+            parse_variants("threaded  poll").unwrap(),
+            vec![Variant::Threaded, Variant::Poll]
+        );
+        assert!(parse_variants("forked").is_err());
+        assert!(parse_variants(" ").is_err());
+        assert_eq!(
+            split_server("lighttpd/1.4.69"),
+            ("lighttpd".to_string(), "1.4.69".to_string())
+        );
+        assert_eq!(
+            split_server("custom"),
+            ("custom".to_string(), String::new())
+        );
+        assert_eq!(distinct(["a", "", "b", "a"].into_iter()), vec!["a", "b"]);
+    }
+}

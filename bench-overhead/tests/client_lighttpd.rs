@@ -1,0 +1,249 @@
+//! The client against a real lighttpd: every job of both variants receives exactly the payload,
+//! the counters add up, and `--json`, `runs.csv` and `jobs.csv` agree figure for figure.
+
+mod support;
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const PAYLOAD: u64 = 1 << 20;
+const CONNECTIONS: u64 = 20;
+const BUFFER: u64 = 64 * 1024;
+
+fn run(port: u16, extra: &[&str]) -> Output {
+    let mut command = Command::new(support::bin());
+    command.args(["run", "--address", "127.0.0.1", "--port", &port.to_string()]);
+    command.args(extra);
+    support::run_with_timeout(&mut command, Duration::from_secs(60))
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each stdout line is one JSON object"))
+        .collect()
+}
+
+fn read_csv(path: &std::path::Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("CSV file exists");
+    reader
+        .deserialize()
+        .map(|row| row.expect("CSV row parses"))
+        .collect()
+}
+
+/// The JSON value a `runs.csv` column flattens.
+fn json_for_column<'a>(run: &'a Value, column: &str) -> Option<&'a Value> {
+    if ["os", "os_version", "arch", "kernel", "network", "server"].contains(&column) {
+        return run.get("setup")?.get(column);
+    }
+    if let Some(call) = column.strip_prefix("sys_") {
+        return run.get("syscalls")?.get(call);
+    }
+    for phase in ["socket", "setup", "connect", "ttfb", "transfer", "receive"] {
+        if let Some(stat) = column.strip_prefix(&format!("{phase}_")) {
+            return run.get("phases")?.get(phase)?.get(stat);
+        }
+    }
+    run.get(column)
+}
+
+fn assert_same(column: &str, json: &Value, csv: &str) {
+    match json {
+        Value::Number(n) => {
+            let from_json = n.as_f64().unwrap();
+            let from_csv: f64 = csv
+                .parse()
+                .unwrap_or_else(|_| panic!("{column}: `{csv}` is a number"));
+            // Both files print the shortest round-trip form; serde_json's default parser may
+            // land one unit in the last place off, so allow exactly that much.
+            let ulps = 2.0 * f64::EPSILON * from_json.abs().max(from_csv.abs());
+            assert!(
+                (from_json - from_csv).abs() <= ulps,
+                "column {column}: JSON {from_json} vs CSV {from_csv}"
+            );
+        }
+        Value::String(s) => assert_eq!(s, csv, "column {column}"),
+        other => panic!("column {column}: unexpected JSON {other}"),
+    }
+}
+
+#[test]
+fn both_variants_download_the_whole_payload_and_outputs_agree() {
+    let root = support::TempDir::new("client-root");
+    support::write_payload(&root.path().join("testpayload"), PAYLOAD as usize);
+    let server = support::start_lighttpd(root.path());
+    let out = support::TempDir::new("client-out");
+
+    let output = run(
+        server.port,
+        &[
+            "--connections",
+            &CONNECTIONS.to_string(),
+            "--buffer-size",
+            "64KiB",
+            "--json",
+            "--run-id",
+            "t1",
+            "--csv-dir",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "exit {:?}, stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), 2, "one JSON object per variant");
+
+    for (run, variant) in runs.iter().zip(["threaded", "poll"]) {
+        assert_eq!(run["variant"], variant);
+        assert_eq!(run["run_id"], format!("t1-{variant}"));
+        assert_eq!(run["jobs_ok"], CONNECTIONS);
+        assert_eq!(run["jobs_failed"], 0);
+        assert_eq!(run["bytes"], CONNECTIONS * PAYLOAD);
+        assert_eq!(run["payload_bytes"], PAYLOAD);
+        assert_eq!(run["buffer_size"], BUFFER);
+        assert_eq!(run["setup"]["network"], "loopback");
+        assert!(run["setup"]["server"]
+            .as_str()
+            .unwrap()
+            .starts_with("lighttpd"));
+        assert!(run["run_ns"].as_u64().unwrap() > 0);
+        assert!(run["aggregate_mib_s"].as_f64().unwrap() > 0.0);
+        for phase in ["socket", "setup", "connect", "ttfb", "transfer", "receive"] {
+            let stats = &run["phases"][phase];
+            assert_eq!(stats["count"], CONNECTIONS, "{variant} {phase}");
+            let p50 = stats["p50_ns"].as_u64().unwrap();
+            let p99 = stats["p99_ns"].as_u64().unwrap();
+            let max = stats["max_ns"].as_u64().unwrap();
+            assert!(p50 <= p99 && p99 <= max, "{variant} {phase}: {stats}");
+        }
+
+        // Syscall counters, counted at each call site, must fit what moved.
+        let calls = &run["syscalls"];
+        let count = |name: &str| calls[name].as_u64().unwrap();
+        assert_eq!(count("socket"), CONNECTIONS, "{variant}");
+        assert_eq!(count("connect"), CONNECTIONS, "{variant}");
+        assert_eq!(
+            count("send"),
+            CONNECTIONS,
+            "{variant}: the request fits one send"
+        );
+        // Each job needs at least payload / buffer data reads plus the one that sees EOF.
+        assert!(
+            count("recv") >= CONNECTIONS * (PAYLOAD / BUFFER + 1),
+            "{variant}: {calls}"
+        );
+        match variant {
+            "threaded" => {
+                assert_eq!(run["backend"], "blocking");
+                assert_eq!(count("wait"), 0);
+            }
+            _ => {
+                assert_eq!(run["backend"], "epoll");
+                assert!(count("wait") > 0);
+            }
+        }
+    }
+
+    // jobs.csv: one row per job, each with the whole payload and every phase.
+    let jobs = read_csv(&out.path().join("jobs.csv"));
+    assert_eq!(jobs.len() as u64, 2 * CONNECTIONS);
+    for job in &jobs {
+        assert_eq!(job["bytes"], PAYLOAD.to_string(), "{job:?}");
+        assert_eq!(job["status"], "200");
+        assert_eq!(job["error"], "");
+        for phase in [
+            "socket_ns",
+            "setup_ns",
+            "connect_ns",
+            "ttfb_ns",
+            "transfer_ns",
+        ] {
+            assert!(job[phase].parse::<u64>().is_ok(), "{phase} in {job:?}");
+        }
+    }
+    for (run, variant) in runs.iter().zip(["threaded", "poll"]) {
+        let mine: Vec<_> = jobs.iter().filter(|j| j["variant"] == variant).collect();
+        let mut indices: Vec<u64> = mine.iter().map(|j| j["job"].parse().unwrap()).collect();
+        indices.sort_unstable();
+        assert_eq!(indices, (0..CONNECTIONS).collect::<Vec<_>>());
+        // The mean socket time in the record is the exact mean of the job rows.
+        let sum: u64 = mine
+            .iter()
+            .map(|j| j["socket_ns"].parse::<u64>().unwrap())
+            .sum();
+        let mean = run["phases"]["socket"]["mean_ns"].as_f64().unwrap();
+        assert!((mean - sum as f64 / CONNECTIONS as f64).abs() < 1e-6);
+    }
+
+    // runs.csv: every column equals the JSON figure it flattens.
+    let rows = read_csv(&out.path().join("runs.csv"));
+    assert_eq!(rows.len(), 2);
+    for (row, run) in rows.iter().zip(&runs) {
+        for (column, value) in row {
+            if column.starts_with("mem_") {
+                assert_eq!(value, "", "no memmon, no memory figures");
+                continue;
+            }
+            if column == "failures" {
+                assert_eq!(value, "");
+                continue;
+            }
+            let json = json_for_column(run, column)
+                .unwrap_or_else(|| panic!("runs.csv column {column} has no JSON key"));
+            assert_same(column, json, value);
+        }
+    }
+}
+
+#[test]
+fn text_summary_and_jobs_csv_only() {
+    let root = support::TempDir::new("client-text");
+    support::write_payload(&root.path().join("small"), 10_000);
+    let server = support::start_lighttpd(root.path());
+    let out = support::TempDir::new("client-text-out");
+    let jobs_csv = out.path().join("mine.csv");
+    let output = run(
+        server.port,
+        &[
+            "--variant",
+            "poll",
+            "-c",
+            "3",
+            "--path",
+            "/small",
+            "--jobs-csv",
+            jobs_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "poll (epoll): 3 connections",
+        "Total jobs:               3",
+        "Successful jobs:          3",
+        "Data per job:             9.766 KiB",
+        "Average socket creation:",
+        "Average job setup:",
+        "Average receive time:",
+        "Average per-job speed:",
+        "Run time:",
+        "Aggregate throughput:",
+        "CPU per GiB:",
+        "Syscalls per MiB:",
+        "Context switches:",
+        "transfer",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!text.contains("Failed jobs"));
+    assert_eq!(read_csv(&jobs_csv).len(), 3);
+    assert!(!out.path().join("runs.csv").exists());
+}

@@ -1,0 +1,432 @@
+//! The built-in server over real loopback sockets: byte-exact bodies over HTTP/1.0 and 1.1,
+//! keep-alive and pipelining, every traversal form refused, 400/405/431, idle timeouts, the
+//! `listening on` line and a clean stop on SIGTERM.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A `serve` started with `--port 0`, its port read from the first stderr line.
+struct Served {
+    child: Child,
+    port: u16,
+    first_line: String,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(root: &Path, extra: &[&str]) -> Served {
+    let mut child = Command::new(support::bin())
+        .args(["serve", "--port", "0", "--root"])
+        .arg(root)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bench-overhead serve");
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first_line = match rx.recv_timeout(TIMEOUT) {
+        Ok(line) => line,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve printed no first line within {TIMEOUT:?}");
+        }
+    };
+    let port = first_line
+        .strip_prefix("listening on 127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line}"));
+    Served {
+        child,
+        port,
+        first_line,
+        stderr: rx,
+    }
+}
+
+fn connect(port: u16) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream
+}
+
+/// A response: status code, head text, body.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then_some(value.trim())
+        })
+    }
+}
+
+fn parse_head(bytes: &[u8]) -> (u16, String, usize) {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete head")
+        + 4;
+    let head = String::from_utf8(bytes[..end].to_vec()).unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, end)
+}
+
+/// Sends `request`, reads to EOF.
+fn exchange_to_eof(port: u16, request: &[u8]) -> Response {
+    let mut stream = connect(port);
+    stream.write_all(request).unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).expect("read to EOF");
+    let (status, head, end) = parse_head(&bytes);
+    Response {
+        status,
+        head,
+        body: bytes[end..].to_vec(),
+    }
+}
+
+/// Reads one response framed by Content-Length from a kept-alive connection.
+fn read_response(stream: &mut TcpStream, leftover: &mut Vec<u8>, head_only: bool) -> Response {
+    let mut chunk = [0u8; 65536];
+    while !leftover.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).expect("read head");
+        assert!(n > 0, "connection closed before a head");
+        leftover.extend_from_slice(&chunk[..n]);
+    }
+    let (status, head, end) = parse_head(leftover);
+    leftover.drain(..end);
+    let mut response = Response {
+        status,
+        head,
+        body: Vec::new(),
+    };
+    let length: usize = if head_only {
+        0
+    } else {
+        response.header("content-length").unwrap().parse().unwrap()
+    };
+    while leftover.len() < length {
+        let n = stream.read(&mut chunk).expect("read body");
+        assert!(n > 0, "connection closed mid-body");
+        leftover.extend_from_slice(&chunk[..n]);
+    }
+    response.body = leftover.drain(..length).collect();
+    response
+}
+
+fn root_with_payload(size: usize) -> (support::TempDir, Vec<u8>) {
+    let dir = support::TempDir::new("serve");
+    std::fs::create_dir(dir.path().join("root")).unwrap();
+    let payload = support::write_payload(&dir.path().join("root/testpayload"), size);
+    (dir, payload)
+}
+
+#[test]
+fn http10_download_is_byte_exact_and_named() {
+    let (dir, payload) = root_with_payload(3 << 20);
+    let server = serve(&dir.path().join("root"), &[]);
+    assert!(server.first_line.starts_with("listening on 127.0.0.1:"));
+    let response = exchange_to_eof(
+        server.port,
+        b"GET /testpayload HTTP/1.0\r\nHost: localhost\r\nAccept: */*\r\n\r\n",
+    );
+    assert!(response.head.starts_with("HTTP/1.0 200 OK\r\n"));
+    assert_eq!(
+        response.header("server"),
+        Some(concat!("bench-overhead/", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(response.header("content-length"), Some("3145728"));
+    assert_eq!(response.header("connection"), Some("close"));
+    assert!(response.body == payload, "body differs from the payload");
+}
+
+#[test]
+fn http11_keep_alive_pipelining_head_and_close() {
+    let (dir, payload) = root_with_payload(1 << 20);
+    std::fs::write(dir.path().join("root/hello"), b"Hello, world!\n").unwrap();
+    let server = serve(&dir.path().join("root"), &[]);
+    let mut stream = connect(server.port);
+    let mut leftover = Vec::new();
+    // Two GETs on one connection, then two pipelined requests in one write, then a HEAD.
+    for _ in 0..2 {
+        stream
+            .write_all(b"GET /testpayload HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let response = read_response(&mut stream, &mut leftover, false);
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("connection"), Some("keep-alive"));
+        assert!(response.body == payload);
+    }
+    stream
+        .write_all(
+            b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .unwrap();
+    let hello = read_response(&mut stream, &mut leftover, false);
+    assert_eq!(
+        (hello.status, &hello.body[..]),
+        (200, &b"Hello, world!\n"[..])
+    );
+    let missing = read_response(&mut stream, &mut leftover, false);
+    assert_eq!(missing.status, 404);
+    stream
+        .write_all(b"HEAD /testpayload HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let head = read_response(&mut stream, &mut leftover, true);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some("1048576"));
+    // Connection: close ends the connection after the response: read to EOF.
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut rest = std::mem::take(&mut leftover);
+    stream.read_to_end(&mut rest).unwrap();
+    let (status, head, end) = parse_head(&rest);
+    assert_eq!(status, 200);
+    assert!(head.contains("Connection: close\r\n"));
+    assert_eq!(&rest[end..], b"Hello, world!\n");
+}
+
+#[test]
+fn http10_keep_alive_when_asked() {
+    let (dir, payload) = root_with_payload(200_000);
+    let server = serve(&dir.path().join("root"), &[]);
+    let mut stream = connect(server.port);
+    let mut leftover = Vec::new();
+    for _ in 0..2 {
+        stream
+            .write_all(b"GET /testpayload HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            .unwrap();
+        let response = read_response(&mut stream, &mut leftover, false);
+        assert!(response.head.starts_with("HTTP/1.0 200 OK\r\n"));
+        assert_eq!(response.header("connection"), Some("keep-alive"));
+        assert!(response.body == payload);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn traversal_and_non_files_are_refused() {
+    let (dir, _) = root_with_payload(1000);
+    let root = dir.path().join("root");
+    let secret = b"TOP SECRET: must never be served\n";
+    std::fs::write(dir.path().join("secret"), secret).unwrap();
+    std::fs::create_dir(root.join("folder")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret"), root.join("out-link")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("up-link")).unwrap();
+    std::os::unix::fs::symlink("testpayload", root.join("in-link")).unwrap();
+    let fifo = std::ffi::CString::new(root.join("fifo").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let server = serve(&root, &[]);
+    let secret_path = dir.path().join("secret");
+    let absolute = secret_path.to_str().unwrap();
+    let targets = [
+        "/../secret".to_string(),
+        "/folder/../../secret".to_string(),
+        "/%2e%2e/secret".to_string(),
+        "/%2E%2E/secret".to_string(),
+        "/.%2e/secret".to_string(),
+        "/folder%2f..%2f..%2fsecret".to_string(),
+        "/%2e%2e%2fsecret".to_string(),
+        "/..%5csecret".to_string(),
+        "/out-link".to_string(),
+        "/up-link/secret".to_string(),
+        absolute.to_string(),
+        format!("/{absolute}"),
+        format!("http://localhost{absolute}"),
+        "/folder".to_string(),
+        "/folder/".to_string(),
+        "/".to_string(),
+        "/fifo".to_string(),
+        "/missing".to_string(),
+        "/testpayload%00".to_string(),
+        "/%zz".to_string(),
+    ];
+    for target in &targets {
+        let request = format!("GET {target} HTTP/1.0\r\n\r\n");
+        let response = exchange_to_eof(server.port, request.as_bytes());
+        assert!(
+            matches!(response.status, 400 | 404),
+            "{target}: status {}",
+            response.status
+        );
+        assert!(
+            !response.body.windows(10).any(|w| w == &secret[..10]),
+            "{target} leaked the secret"
+        );
+    }
+    // A symlink that stays inside the root is an ordinary file.
+    let inside = exchange_to_eof(server.port, b"GET /in-link HTTP/1.0\r\n\r\n");
+    assert_eq!((inside.status, inside.body.len()), (200, 1000));
+}
+
+#[test]
+fn malformed_oversized_and_unsupported_requests() {
+    let (dir, _) = root_with_payload(1000);
+    let server = serve(&dir.path().join("root"), &[]);
+    let status = |request: &[u8]| exchange_to_eof(server.port, request).status;
+    assert_eq!(status(b"GARBAGE\r\n\r\n"), 400);
+    assert_eq!(status(b"GET /testpayload HTTP/9.9\r\n\r\n"), 400);
+    assert_eq!(status(b"GET /testpayload HTTP/1.1\r\n\r\n"), 400, "no Host");
+    assert_eq!(
+        status(b"GET /testpayload HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc"),
+        400
+    );
+    let post = exchange_to_eof(server.port, b"POST /testpayload HTTP/1.0\r\n\r\n");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+    // A head over 8 KiB, never finished: 431, then the connection closes.
+    let mut big = b"GET /testpayload HTTP/1.0\r\nX-Filler: ".to_vec();
+    big.resize(9 * 1024, b'a');
+    assert_eq!(status(&big), 431);
+    // Exactly at the limit and complete: served.
+    let mut fits = b"GET /testpayload HTTP/1.0\r\nX-Filler: ".to_vec();
+    fits.resize(8 * 1024 - 4, b'a');
+    fits.extend_from_slice(b"\r\n\r\n");
+    let fitting = exchange_to_eof(server.port, &fits);
+    assert_eq!((fitting.status, fitting.body.len()), (200, 1000));
+}
+
+#[test]
+fn idle_connections_are_closed() {
+    let (dir, _) = root_with_payload(1000);
+    let server = serve(&dir.path().join("root"), &["--idle-timeout", "300ms"]);
+    let mut silent = connect(server.port);
+    let started = Instant::now();
+    let mut byte = [0u8; 1];
+    // The server closes: EOF, not our 10 s read timeout.
+    assert_eq!(silent.read(&mut byte).expect("EOF, not a timeout"), 0);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // A half-sent head counts as idle too.
+    let mut partial = connect(server.port);
+    partial.write_all(b"GET /testpayload HTTP/1.0\r\n").unwrap();
+    assert_eq!(partial.read(&mut byte).expect("EOF, not a timeout"), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sigint_stop_cleanly() {
+    let (dir, _) = root_with_payload(1000);
+    for signal in ["TERM", "INT"] {
+        let mut server = serve(&dir.path().join("root"), &[]);
+        let open = connect(server.port); // an open connection does not delay the stop
+        let killed = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(server.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "serve ignored SIG{signal}");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert!(status.success(), "SIG{signal}: {status:?}");
+        // Every line until stderr closes (the reader thread ends at EOF).
+        let lines: Vec<String> =
+            std::iter::from_fn(|| server.stderr.recv_timeout(TIMEOUT).ok()).collect();
+        let last = lines.last().expect("a last stderr line");
+        assert!(
+            last.starts_with(&format!("stopped on SIG{signal}")),
+            "{last}"
+        );
+        drop(open);
+    }
+}
+
+#[test]
+fn bad_root_and_busy_port_are_clear_errors() {
+    let dir = support::TempDir::new("serve-errors");
+    let missing = support::run_with_timeout(
+        Command::new(support::bin())
+            .args(["serve", "--port", "0", "--root"])
+            .arg(dir.path().join("nope")),
+        TIMEOUT,
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        text.contains("does not exist") && text.contains("--root"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let busy = support::run_with_timeout(
+        Command::new(support::bin())
+            .args(["serve", "--port", &port, "--root"])
+            .arg(dir.path()),
+        TIMEOUT,
+    );
+    assert_eq!(busy.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&busy.stderr);
+    assert!(
+        text.contains("cannot listen") && text.contains("--port"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_file_replaced_under_its_name_is_served_new() {
+    let (dir, _) = root_with_payload(1000);
+    let root = dir.path().join("root");
+    let old = vec![b'a'; 32 << 20];
+    std::fs::write(root.join("data"), &old).unwrap();
+    let server = serve(&root, &[]);
+    // A download of the old file stays in progress (we do not read it), so the server still
+    // holds the old file open while the name moves to a new one.
+    let mut in_progress = connect(server.port);
+    in_progress
+        .write_all(b"GET /data HTTP/1.0\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 4096];
+    let got = in_progress.read(&mut first).unwrap();
+    assert!(got > 0);
+    // `make payload` style: a new file renamed over the old name.
+    std::fs::write(root.join("data.new"), vec![b'b'; 50_000]).unwrap();
+    std::fs::rename(root.join("data.new"), root.join("data")).unwrap();
+    let second = exchange_to_eof(server.port, b"GET /data HTTP/1.0\r\n\r\n");
+    assert_eq!(second.header("content-length"), Some("50000"));
+    assert_eq!(second.body, vec![b'b'; 50_000]);
+    // And the download already under way still gets the old file, whole.
+    let mut rest = first[..got].to_vec();
+    in_progress.read_to_end(&mut rest).unwrap();
+    let (_, _, end) = parse_head(&rest);
+    assert!(rest[end..] == old[..]);
+}

@@ -1,0 +1,185 @@
+//! The monitored command: spawning it, reaping it with `wait4` (for the exact peak RSS), and
+//! turning its status into memmon's exit code.
+
+use std::ffi::OsString;
+use std::io;
+use std::process::Command;
+
+/// How the child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// It exited with this status.
+    Exited(i32),
+    /// A signal killed it.
+    Killed(i32),
+}
+
+impl Ending {
+    /// memmon's own exit code: the child's status, or 128 + signal like a shell.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Ending::Exited(code) => code as u8,
+            Ending::Killed(signal) => (128 + signal).clamp(0, 255) as u8,
+        }
+    }
+}
+
+/// The reaped child: how it ended and the kernel's figures for it (and its reaped descendants).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reaped {
+    pub ending: Ending,
+    /// Peak resident set size in bytes (`ru_maxrss`); `None` where the OS does not report it.
+    pub peak_rss: Option<u64>,
+    /// CPU seconds in user mode and in the kernel.
+    pub cpu_user_s: f64,
+    pub cpu_sys_s: f64,
+}
+
+/// memmon's own cost so far: CPU seconds (user + system) and peak RSS (`getrusage(RUSAGE_SELF)`).
+pub fn own_usage() -> (f64, Option<u64>) {
+    // SAFETY: rusage is a plain C struct of integers; all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, exclusive pointer for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return (0.0, None);
+    }
+    (
+        seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        peak_rss_bytes(usage.ru_maxrss as i64),
+    )
+}
+
+fn seconds(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
+}
+
+/// Why the command could not be started, with the shell's exit code for it.
+#[derive(Debug)]
+pub struct SpawnError {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+/// A running child, reaped only through [`Child::try_reap`] so its PID cannot be reused while
+/// memmon still samples or signals it.
+pub struct Child {
+    pid: libc::pid_t,
+}
+
+impl Child {
+    /// Starts `command[0]` with `command[1..]`, stdin/stdout/stderr inherited.
+    pub fn spawn(command: &[OsString]) -> Result<Child, SpawnError> {
+        let (program, args) = command.split_first().expect("clap requires a command");
+        let child = Command::new(program).args(args).spawn().map_err(|e| {
+            let name = program.to_string_lossy();
+            let (exit_code, hint) = match e.kind() {
+                io::ErrorKind::NotFound => (127, "check the name and PATH"),
+                io::ErrorKind::PermissionDenied => (126, "is it an executable file?"),
+                _ => (126, "is it a program for this system?"),
+            };
+            SpawnError {
+                message: format!("memmon: cannot run `{name}`: {e} ({hint})"),
+                exit_code,
+            }
+        })?;
+        // std's Child is dropped without waiting: memmon reaps the PID itself with wait4.
+        Ok(Child {
+            pid: child.id() as libc::pid_t,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid as u32
+    }
+
+    /// Reaps the child if it has ended, without blocking.
+    pub fn try_reap(&self) -> io::Result<Option<Reaped>> {
+        let mut status: libc::c_int = 0;
+        // SAFETY: rusage is a plain C struct of integers; all-zero bytes are a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: `status` and `usage` are valid, exclusive pointers for the call; `pid` is our
+            // own unreaped child, so wait4 cannot touch another process.
+            let r = unsafe { libc::wait4(self.pid, &mut status, libc::WNOHANG, &mut usage) };
+            if r == 0 {
+                return Ok(None);
+            }
+            if r == self.pid {
+                break;
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        }
+        let ending = if libc::WIFSIGNALED(status) {
+            Ending::Killed(libc::WTERMSIG(status))
+        } else {
+            Ending::Exited(libc::WEXITSTATUS(status))
+        };
+        Ok(Some(Reaped {
+            ending,
+            peak_rss: peak_rss_bytes(usage.ru_maxrss as i64),
+            cpu_user_s: seconds(usage.ru_utime),
+            cpu_sys_s: seconds(usage.ru_stime),
+        }))
+    }
+
+    /// Sends `signal` to the child (forwarding). The child is not reaped yet, so the PID is its.
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill has no memory-safety preconditions; `pid` is positive and still ours.
+        unsafe { libc::kill(self.pid, signal) };
+    }
+}
+
+/// `ru_maxrss` in bytes. Units differ per OS: bytes on macOS/iOS, KiB on Linux and the BSDs.
+/// Haiku's `wait4` fills only the CPU times, so there is no peak there. 0 means "not reported".
+fn peak_rss_bytes(maxrss: i64) -> Option<u64> {
+    if cfg!(target_os = "haiku") || maxrss <= 0 {
+        return None;
+    }
+    let maxrss = maxrss as u64;
+    if cfg!(any(target_os = "macos", target_os = "ios")) {
+        Some(maxrss)
+    } else {
+        Some(maxrss * 1024)
+    }
+}
+
+/// A signal's conventional name, for the summary.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGBUS => "SIGBUS",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn killed_children_exit_with_128_plus_signal() {
+        assert_eq!(Ending::Killed(9).exit_code(), 137);
+        assert_eq!(Ending::Exited(7).exit_code(), 7);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn linux_maxrss_is_kibibytes() {
+        assert_eq!(peak_rss_bytes(2048), Some(2 * 1024 * 1024));
+        assert_eq!(peak_rss_bytes(0), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! One memory sample of the child, read from whatever the OS offers.
+//!
+//! Each OS has its own module behind `cfg`; [`Sampler`] picks one. A metric the OS does not offer
+//! is `None` (absent in JSON, an empty CSV cell), never 0. A sample that could not be read
+//! completely — typically because the child is exiting and its address space is already gone —
+//! is `None` as a whole: it is dropped, never counted as a zero.
+
+#[cfg(target_os = "haiku")]
+mod haiku;
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(not(target_os = "haiku"))]
+mod sysinfo_backend;
+
+use std::time::Duration;
+
+use crate::cli::SamplerKind;
+
+/// The child's memory at one instant, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sample {
+    /// Resident set size (Haiku: the sum of the team's areas' `ram_size`).
+    pub rss: Option<u64>,
+    /// Virtual size (Haiku: the sum of the team's areas' `size`).
+    pub vsz: Option<u64>,
+    /// Linux: proportional set size of anonymous memory (`Pss_Anon`), the old suite's metric.
+    pub pss_anon: Option<u64>,
+    /// Linux: proportional set size of all memory (`Pss`).
+    pub pss: Option<u64>,
+}
+
+/// Reads samples of one process.
+pub enum Sampler {
+    #[cfg(target_os = "linux")]
+    Linux(linux::ProcSampler),
+    #[cfg(target_os = "haiku")]
+    Haiku(haiku::AreaSampler),
+    /// Boxed: sysinfo's `System` is large and this variant is rarely the one in use.
+    #[cfg(not(target_os = "haiku"))]
+    Sysinfo(Box<sysinfo_backend::SysinfoSampler>),
+}
+
+impl Sampler {
+    /// A sampler of process `pid`, sampled every `interval`; `pss_budget_percent` caps the share
+    /// of one core that reading PSS may take (Linux). Cheap: files are opened at the first sample.
+    #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+    pub fn new(
+        kind: SamplerKind,
+        pid: u32,
+        interval: Duration,
+        pss_budget_percent: f64,
+    ) -> Sampler {
+        match kind {
+            #[cfg(target_os = "linux")]
+            SamplerKind::Native => Sampler::Linux(linux::ProcSampler::new(
+                pid,
+                linux::PssBudget::new(interval, pss_budget_percent),
+            )),
+            #[cfg(target_os = "haiku")]
+            SamplerKind::Native => Sampler::Haiku(haiku::AreaSampler::new(pid)),
+            #[cfg(not(any(target_os = "linux", target_os = "haiku")))]
+            SamplerKind::Native => {
+                Sampler::Sysinfo(Box::new(sysinfo_backend::SysinfoSampler::new(pid)))
+            }
+            #[cfg(not(target_os = "haiku"))]
+            SamplerKind::Sysinfo => {
+                Sampler::Sysinfo(Box::new(sysinfo_backend::SysinfoSampler::new(pid)))
+            }
+        }
+    }
+
+    /// Fails when this system offers no way to read another process's memory at all, so that
+    /// memmon refuses to run rather than report "no samples" for a live command.
+    pub fn check_available() -> anyhow::Result<()> {
+        #[cfg(target_os = "linux")]
+        if !std::path::Path::new("/proc/self/statm").exists() {
+            anyhow::bail!(
+                "/proc is not mounted, so no process memory can be read: mount proc first"
+            );
+        }
+        Ok(())
+    }
+
+    /// One sample, or `None` when the process could not be read (it is gone or going).
+    pub fn sample(&mut self) -> Option<Sample> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Sampler::Linux(s) => s.sample(),
+            #[cfg(target_os = "haiku")]
+            Sampler::Haiku(s) => s.sample(),
+            #[cfg(not(target_os = "haiku"))]
+            Sampler::Sysinfo(s) => s.sample(),
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! memmon measures real memory: a child that allocates and touches a known amount is reported
+//! with that amount, and the CSV, JSON and text outputs agree with each other.
+//!
+//! The child is this test binary itself, re-executed to run only [`allocating_child`] (the
+//! pattern of rusty-fork and rustc's own tests): no helper program ships with memmon, and the
+//! child is ordinary Rust whose allocation is exact. Its baseline (the test harness, its thread,
+//! the libraries) is measured by the same child allocating nothing.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::{finish, memmon, min_avg_max, path_str, read_csv, scratch_dir, start, Finished};
+
+const MIB: u64 = 1 << 20;
+const ALLOC_VAR: &str = "MEMMON_TEST_ALLOC_MIB";
+
+/// Not a check: the measured child. A no-op in a normal test run; with `MEMMON_TEST_ALLOC_MIB`
+/// set it allocates that many MiB, writes every byte (so every page is resident and anonymous),
+/// holds them for a second and exits.
+#[test]
+fn allocating_child() {
+    let Ok(mib) = std::env::var(ALLOC_VAR) else {
+        return;
+    };
+    let mib: usize = mib.parse().expect("MiB count");
+    let block = vec![1u8; mib << 20];
+    std::hint::black_box(&block);
+    std::thread::sleep(Duration::from_secs(1));
+    std::hint::black_box(&block);
+}
+
+/// Runs memmon (with `args`) on the allocating child and returns the finished run.
+fn measure(mib: u64, args: &[&str]) -> Finished {
+    let mut command = memmon();
+    command.args(["--interval", "20ms"]).args(args).arg("--");
+    command.arg(std::env::current_exe().unwrap());
+    command.args(["--exact", "allocating_child", "--quiet", "--test-threads=1"]);
+    command.env(ALLOC_VAR, mib.to_string());
+    let done = finish(start(command));
+    assert_eq!(done.code(), 0, "{}", done.stderr);
+    done
+}
+
+fn measure_json(mib: u64, dir: &Path) -> serde_json::Value {
+    let summary = dir.join(format!("summary-{mib}.json"));
+    // PSS at every sample: this test is about the figures, not about memmon's CPU budget.
+    measure(
+        mib,
+        &[
+            "--json",
+            "--pss-budget",
+            "100",
+            "--output",
+            path_str(&summary),
+        ],
+    );
+    serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap()
+}
+
+fn field(json: &serde_json::Value, metric: &str, stat: &str) -> f64 {
+    json[metric][stat]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{metric}.{stat} missing in {json}"))
+}
+
+#[test]
+fn a_known_allocation_is_measured_with_a_nonzero_minimum() {
+    let dir = scratch_dir("known");
+    let baseline = measure_json(0, &dir);
+    let loaded = measure_json(64, &dir);
+    // The primary metric (Pss_Anon on Linux, else RSS), and RSS.
+    let mut metrics = vec!["rss_bytes"];
+    if cfg!(target_os = "linux") {
+        metrics.push("pss_anon_bytes");
+    }
+    for metric in metrics {
+        let expected = 64.0 * MIB as f64 + field(&baseline, metric, "max");
+        let max = field(&loaded, metric, "max");
+        assert!(
+            (max - expected).abs() <= 0.10 * expected,
+            "{metric}: max {max} is not within 10% of {expected} (64 MiB + baseline)"
+        );
+        assert!(field(&loaded, metric, "min") > 0.0, "{metric}: min is 0");
+    }
+    // The peak cannot be below any sample of the resident set.
+    let max_rss = field(&loaded, "rss_bytes", "max");
+    let peak = loaded["peak_rss_bytes"].as_f64().expect("peak_rss_bytes");
+    assert!(peak >= max_rss, "{loaded}");
+    assert!(peak >= 64.0 * MIB as f64);
+    // The kernel's own figure may lag only by what its per-CPU RSS counters can hold back: fewer
+    // than max(32, 2 × CPUs) pages per CPU in each of the file, anon and shmem counters.
+    let kernel = loaded["kernel_peak_rss_bytes"]
+        .as_f64()
+        .expect("kernel peak");
+    // SAFETY: sysconf only returns values.
+    let (cpus, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_NPROCESSORS_CONF),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let lag = (3 * cpus * 32.max(2 * cpus) * page) as f64;
+    assert!(
+        kernel >= max_rss - lag,
+        "kernel peak {kernel} lags max sample {max_rss} by > {lag}"
+    );
+}
+
+#[test]
+fn csv_rows_add_up_to_the_json_figures() {
+    let dir = scratch_dir("csv-json");
+    let csv = dir.join("memory.csv");
+    let summary = dir.join("summary.json");
+    measure(
+        16,
+        &[
+            "--json",
+            "--output",
+            path_str(&summary),
+            "--csv",
+            path_str(&csv),
+            "--run-id",
+            "r1",
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    let rows = read_csv(&csv);
+    assert_eq!(rows.len() as u64, json["samples"].as_u64().unwrap());
+    assert!(rows.len() >= 2, "the child lives ~1 s, sampled every 20 ms");
+    assert!(rows.iter().all(|r| r.run_id == "r1"));
+    assert!(rows.windows(2).all(|w| w[0].elapsed_ms <= w[1].elapsed_ms));
+
+    type Column = fn(&support::Row) -> Option<u64>;
+    let columns: [(&str, Column); 4] = [
+        ("rss_bytes", |r| r.rss_bytes),
+        ("vsz_bytes", |r| r.vsz_bytes),
+        ("pss_anon_bytes", |r| r.pss_anon_bytes),
+        ("pss_bytes", |r| r.pss_bytes),
+    ];
+    let end_ms = json["elapsed_ms"].as_u64().unwrap();
+    for (metric, column) in columns {
+        match min_avg_max(&rows, column, end_ms) {
+            None => assert!(
+                json[metric].is_null(),
+                "{metric} absent in CSV but not in JSON"
+            ),
+            Some((min, avg, max)) => {
+                assert!(min > 0, "{metric}: a zero in the CSV");
+                assert_eq!(json[metric]["min"].as_u64(), Some(min), "{metric}.min");
+                assert_eq!(json[metric]["max"].as_u64(), Some(max), "{metric}.max");
+                let json_avg = field(&json, metric, "avg");
+                assert!(
+                    (json_avg - avg).abs() <= 1e-6 * avg,
+                    "{metric}.avg {json_avg} vs {avg}"
+                );
+            }
+        }
+    }
+    // PSS is read under memmon's CPU budget: in some rows, always both values or neither.
+    let with_pss = rows.iter().filter(|r| r.pss_bytes.is_some()).count() as u64;
+    assert_eq!(json["pss_samples"].as_u64(), Some(with_pss));
+    assert!(rows
+        .iter()
+        .all(|r| r.pss_anon_bytes.is_some() == r.pss_bytes.is_some()));
+    if cfg!(target_os = "linux") {
+        assert!(with_pss >= 1, "the first sample always reads PSS");
+    }
+}
+
+#[test]
+fn printed_text_figures_match_the_csv() {
+    let dir = scratch_dir("csv-text");
+    let csv = dir.join("memory.csv");
+    let done = measure(8, &["--csv", path_str(&csv)]);
+    let rows = read_csv(&csv);
+    // "memmon: `…` exited with status 0; N samples every 20 ms over S.SSS s"
+    let over = done
+        .stderr
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit("over ")
+        .next()
+        .unwrap();
+    let end_ms = (over.trim_end_matches(" s").parse::<f64>().unwrap() * 1e3).round() as u64;
+
+    let usage = done
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("Memory usage: "))
+        .unwrap_or_else(|| panic!("no Memory usage line in {}", done.stderr));
+    // "Memory usage: min A MiB, avg B MiB, max C MiB (metric); peak RSS D MiB"
+    let numbers: Vec<f64> = usage
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(numbers.len() >= 4, "{usage}");
+    let primary = if cfg!(target_os = "linux") {
+        "pss_anon"
+    } else {
+        "rss"
+    };
+    assert!(usage.contains(&format!("({primary}")), "{usage}");
+    let column: fn(&support::Row) -> Option<u64> = if primary == "pss_anon" {
+        |r| r.pss_anon_bytes
+    } else {
+        |r| r.rss_bytes
+    };
+    let (min, avg, max) = min_avg_max(&rows, column, end_ms).unwrap();
+    let mib = |b: f64| format!("{:.3}", b / MIB as f64);
+    let printed: Vec<String> = numbers[..3].iter().map(|n| format!("{n:.3}")).collect();
+    assert_eq!(
+        printed,
+        [mib(min as f64), mib(avg), mib(max as f64)],
+        "{usage}"
+    );
+
+    let rss_line = done
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("rss "))
+        .unwrap();
+    let (rss_min, _, rss_max) = min_avg_max(&rows, |r| r.rss_bytes, end_ms).unwrap();
+    assert!(rss_line.contains(&mib(rss_min as f64)) && rss_line.contains(&mib(rss_max as f64)));
+}
+
+#[test]
+fn csv_header_is_written_once_across_runs() {
+    let dir = scratch_dir("append");
+    let csv = dir.join("memory.csv");
+    for run_id in ["a", "b"] {
+        let mut command = memmon();
+        command.args(["--quiet", "--csv", path_str(&csv), "--run-id", run_id]);
+        command.args(["--", "sleep", "0.3"]);
+        assert_eq!(finish(start(command)).code(), 0);
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.matches("run_id").count(), 1, "{text}");
+    assert!(text.starts_with("run_id,elapsed_ms,rss_bytes,vsz_bytes,pss_anon_bytes,pss_bytes\n"));
+    let rows = read_csv(&csv);
+    assert!(rows.iter().any(|r| r.run_id == "a") && rows.iter().any(|r| r.run_id == "b"));
+}
+
+#[test]
+fn a_csv_with_another_header_is_refused() {
+    let dir = scratch_dir("foreign");
+    let csv = dir.join("jobs.csv");
+    std::fs::write(&csv, "run_id,job,variant\n").unwrap();
+    let done = finish(start({
+        let mut c = memmon();
+        c.args(["--csv", path_str(&csv), "--", "true"]);
+        c
+    }));
+    assert_eq!(done.code(), 125);
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "run_id,job,variant\n"
+    );
+    let _ = Command::new("true"); // keep the import used on every platform
+}
