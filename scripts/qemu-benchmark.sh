@@ -238,7 +238,7 @@ server_answers() {
 docroot=$(cd "$PAYLOAD_DIR" && pwd)
 if server_answers; then
     note "a server already answers on 127.0.0.1:$PORT: using it (and leaving it running)"
-    SERVER=running
+    SERVER="the server already running"
 else
     case "$SERVER" in
     auto)
