@@ -9,9 +9,6 @@
 //! - `serve/`: the built-in target server; `payload.rs`: deterministic payload files.
 //! - `summarize.rs`, `compare/`: summaries of a results folder and cross-OS tables.
 
-// Scaffolding: removed once every subcommand is built.
-#![allow(dead_code)]
-
 mod cli;
 mod client;
 mod compare;

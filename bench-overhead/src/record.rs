@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Variant;
-
 /// One download: one connection, one request, one response read to EOF.
 ///
 /// Phases are `None` when the job failed before reaching them. Times are nanoseconds from a
@@ -182,10 +180,6 @@ impl RunRecord {
             return 0.0;
         }
         self.syscalls.total() as f64 / (self.bytes as f64 / crate::units::MIB as f64)
-    }
-
-    pub fn variant(&self) -> Option<Variant> {
-        Variant::ALL.into_iter().find(|v| v.name() == self.variant)
     }
 }
 
@@ -522,7 +516,6 @@ mod tests {
         run.bytes = crate::units::GIB;
         assert!((run.cpu_s_per_gib() - 0.03).abs() < 1e-12);
         assert_eq!(run.syscalls_per_mib(), 26.0 / 1024.0);
-        assert_eq!(run.variant(), Some(Variant::Poll));
     }
 
     #[test]

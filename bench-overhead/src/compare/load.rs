@@ -43,8 +43,6 @@ pub enum Status {
 /// One input: a results folder or a `runs.csv` file, with its runs.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The path as the user named it, for messages.
-    pub display: String,
     /// The folder holding `memory.csv`, when there is one.
     pub folder: Option<PathBuf>,
     pub status: Status,
@@ -172,7 +170,6 @@ pub fn source(
     };
     let meta = meta.unwrap_or_default();
     Ok(Source {
-        display,
         folder,
         status,
         published: meta.published,

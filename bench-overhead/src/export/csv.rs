@@ -54,10 +54,6 @@ impl<T: Serialize> Appender<T> {
             .and_then(|()| self.writer.flush().map_err(anyhow::Error::from))
             .with_context(|| format!("cannot append to {}", self.path.display()))
     }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 #[cfg(test)]
