@@ -18,6 +18,7 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use crate::cli::SummarizeArgs;
+use crate::export::csv::read_rows;
 use crate::record::{JobRecord, RunRow};
 use crate::units::{format_bytes, format_nanos};
 
@@ -100,7 +101,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         );
     }
     let runs: Vec<RunRow> = if runs_path.exists() {
-        read_csv(&runs_path)?
+        read_rows(&runs_path)?
     } else if folder.join("meta.json").exists() {
         Vec::new() // a suite that ended before its first run
     } else {
@@ -111,7 +112,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
     };
     let jobs_path = folder.join("jobs.csv");
     let jobs: Vec<JobRecord> = if jobs_path.exists() {
-        read_csv(&jobs_path)?
+        read_rows(&jobs_path)?
     } else {
         Vec::new()
     };
@@ -189,18 +190,6 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         orphan_jobs,
         failed_iterations,
     })
-}
-
-fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    reader
-        .deserialize()
-        .enumerate()
-        .map(|(i, row)| {
-            row.with_context(|| format!("{}: row {} does not parse", path.display(), i + 1))
-        })
-        .collect()
 }
 
 /// Per-run job figures: sums and count over the run's successful jobs.

@@ -6,17 +6,21 @@ pub const KIB: u64 = 1024;
 pub const MIB: u64 = 1024 * KIB;
 pub const GIB: u64 = 1024 * MIB;
 
-/// Parses a byte count: a plain integer, or a number with one of the suffixes
-/// B, KiB, MiB, GiB (binary) or K, M, G (also binary, as the old suite meant them).
-pub fn parse_bytes(text: &str) -> Result<u64, String> {
-    let text = text.trim();
+/// Splits `4.5MiB` into the number and the unit that follows it; `None` when no number leads.
+fn split_number(text: &str) -> Option<(f64, &str)> {
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size: use e.g. 4MiB, 64KiB or 65536"))?;
+    Some((number.parse().ok()?, unit))
+}
+
+/// Parses a byte count: a plain integer, or a number with one of the suffixes
+/// B, KiB, MiB, GiB (binary) or K, M, G (also binary, as the old suite meant them).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = split_number(text)
+        .ok_or_else(|| format!("`{text}` is not a size: use e.g. 4MiB, 64KiB or 65536"))?;
     let scale = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => KIB,
@@ -38,13 +42,8 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
 /// Parses a duration: a number with ms, s or m (e.g. 500ms, 30s, 2m); a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: use e.g. 30s, 500ms or 2m"))?;
+    let (number, unit) = split_number(text)
+        .ok_or_else(|| format!("`{text}` is not a duration: use e.g. 30s, 500ms or 2m"))?;
     let seconds = match unit.trim() {
         "" | "s" => number,
         "ms" => number / 1e3,

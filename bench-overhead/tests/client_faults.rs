@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::{json_lines, run_client as run};
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output};
@@ -14,20 +16,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::Value;
-
-fn run(port: u16, extra: &[&str]) -> Output {
-    let mut command = Command::new(support::bin());
-    command.args(["run", "--address", "127.0.0.1", "--port", &port.to_string()]);
-    command.args(extra);
-    support::run_with_timeout(&mut command, Duration::from_secs(60))
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each stdout line is one JSON object"))
-        .collect()
-}
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

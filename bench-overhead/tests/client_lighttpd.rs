@@ -3,29 +3,15 @@
 
 mod support;
 
+use support::{json_lines, run_client as run};
+
 use std::collections::HashMap;
-use std::process::{Command, Output};
-use std::time::Duration;
 
 use serde_json::Value;
 
 const PAYLOAD: u64 = 1 << 20;
 const CONNECTIONS: u64 = 20;
 const BUFFER: u64 = 64 * 1024;
-
-fn run(port: u16, extra: &[&str]) -> Output {
-    let mut command = Command::new(support::bin());
-    command.args(["run", "--address", "127.0.0.1", "--port", &port.to_string()]);
-    command.args(extra);
-    support::run_with_timeout(&mut command, Duration::from_secs(60))
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each stdout line is one JSON object"))
-        .collect()
-}
 
 fn read_csv(path: &std::path::Path) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).expect("CSV file exists");

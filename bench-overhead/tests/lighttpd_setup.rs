@@ -166,23 +166,10 @@ fn generated_config_serves_the_payload_byte_exact() {
         text(&again)
     );
 
-    let mut stream = TcpStream::connect(("127.0.0.1", lighttpd.port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-        .write_all(b"GET /testpayload HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    let head = String::from_utf8_lossy(&response[..end]).to_string();
+    let (head, body) = support::http_get(lighttpd.port, "/testpayload");
     assert!(head.starts_with("HTTP/1.0 200 OK\r\n"), "{head}");
     assert!(head.contains("Server: lighttpd/"), "{head}");
-    assert!(
-        response[end..] == payload[..],
-        "body differs from the payload"
-    );
+    assert!(body == payload, "body differs from the payload");
 
     // No directory listing.
     let mut folder = TcpStream::connect(("127.0.0.1", lighttpd.port)).unwrap();

@@ -64,6 +64,18 @@ impl Finished {
             content_length: head.and_then(|h| h.content_length),
         }
     }
+
+    /// A job that failed before any response arrived (no thread, the run's deadline…).
+    pub fn failed_early(target: &Target, job: u32, reason: String) -> Finished {
+        let mut record = target.record(job);
+        record.error = reason;
+        Finished {
+            record,
+            at: Instant::now(),
+            server: None,
+            content_length: None,
+        }
+    }
 }
 
 /// What a variant hands back: every job's record, in job order, and the run's counts.
@@ -129,17 +141,8 @@ impl Collector {
     pub fn fail_missing(&mut self, target: &Target, reason: &str, sink: &mut JobSink) {
         for job in 0..self.slots.len() {
             if self.slots[job].is_none() {
-                let mut record = target.record(job as u32);
-                record.error = reason.to_string();
-                self.add(
-                    Finished {
-                        record,
-                        at: Instant::now(),
-                        server: None,
-                        content_length: None,
-                    },
-                    sink,
-                );
+                let finished = Finished::failed_early(target, job as u32, reason.to_string());
+                self.add(finished, sink);
             }
         }
     }

@@ -59,17 +59,8 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
                 handles.push(handle);
             }
             Err(err) => {
-                let mut record = target.record(job);
-                record.error = format!("thread spawn failed: {err}");
-                collector.add(
-                    Finished {
-                        record,
-                        at: Instant::now(),
-                        server: None,
-                        content_length: None,
-                    },
-                    sink,
-                );
+                let reason = format!("thread spawn failed: {err}");
+                collector.add(Finished::failed_early(target, job, reason), sink);
             }
         }
     }

@@ -1,4 +1,4 @@
-//! Appending CSV files: `jobs.csv` (one [`JobRecord`](crate::record::JobRecord) per job) and
+//! Reading and appending CSV files: `jobs.csv` (one [`JobRecord`](crate::record::JobRecord) per job) and
 //! `runs.csv` (one [`RunRow`](crate::record::RunRow) per run).
 //!
 //! Files are appended to, so iterations of the suite accumulate in one file joined by `run_id`;
@@ -11,6 +11,19 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
+
+/// Reads every row of a CSV file with a header; an error names the file and the row.
+pub fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(i, row)| {
+            row.with_context(|| format!("{}: row {} does not parse", path.display(), i + 1))
+        })
+        .collect()
+}
 
 /// Appends rows of type `T` to one CSV file.
 pub struct Appender<T> {

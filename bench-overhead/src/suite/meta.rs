@@ -209,15 +209,7 @@ pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    reader
-        .deserialize()
-        .enumerate()
-        .map(|(i, row)| {
-            row.with_context(|| format!("{}: row {} does not parse", path.display(), i + 1))
-        })
-        .collect()
+    crate::export::csv::read_rows(path)
 }
 
 fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {

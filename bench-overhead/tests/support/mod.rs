@@ -4,7 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -202,4 +202,41 @@ pub fn start_builtin(root: &Path, fault: Option<&str>) -> ServerGuard {
         command.args(["--fault", fault]);
     }
     start_and_wait(command, port, "bench-overhead serve", None)
+}
+
+/// Runs `bench-overhead run` against 127.0.0.1:`port` with `extra` arguments, bounded at 60 s.
+pub fn run_client(port: u16, extra: &[&str]) -> Output {
+    let mut command = Command::new(bin());
+    command.args(["run", "--address", "127.0.0.1", "--port", &port.to_string()]);
+    command.args(extra);
+    run_with_timeout(&mut command, Duration::from_secs(60))
+}
+
+/// Each stdout line of `run --json`, parsed as the one JSON object it must be.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each stdout line is one JSON object"))
+        .collect()
+}
+
+/// Sends `GET path HTTP/1.0` to 127.0.0.1:`port` and reads to EOF (10 s read timeout).
+/// Returns the response head (through its blank line) and the body.
+pub fn http_get(port: u16, path: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .expect("read the response");
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response head")
+        + 4;
+    let body = response.split_off(end);
+    (String::from_utf8_lossy(&response).into_owned(), body)
 }
