@@ -10,6 +10,9 @@
 #   CONNECTIONS [built-in default]  concurrent connections per run (the NO_CONNECTIONS of the build)
 #   PAYLOAD_PATH [/testpayload]     path requested from the server
 #   INTERVAL [100ms]                memmon's sampling interval
+#   TIMEOUT [client's 30s]          limit for connect and for each wait for data (run --timeout)
+#   RUN_TIMEOUT [client's 10m]      limit for one whole run (run --run-timeout): raise it for
+#                                   slow paths (a TCG guest, a slow LAN) so long downloads finish
 #   RESULTS [results/<hostname>-<UTC timestamp>]   the results folder (must be new)
 #   BIN_DIR [target/release beside this script]   where bench-overhead and memmon are
 #   NETWORK [loopback or network]   network path label recorded with every run
@@ -25,6 +28,8 @@ VARIANTS=${VARIANTS:-threaded poll}
 CONNECTIONS=${CONNECTIONS:-}
 PAYLOAD_PATH=${PAYLOAD_PATH:-/testpayload}
 INTERVAL=${INTERVAL:-100ms}
+TIMEOUT=${TIMEOUT:-}
+RUN_TIMEOUT=${RUN_TIMEOUT:-}
 NETWORK=${NETWORK:-}
 META=${META:-}
 COMMAND_LINE="$0 $*"
@@ -73,6 +78,8 @@ for variant in $VARIANTS; do
             --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
         [ -n "$CONNECTIONS" ] && set -- "$@" --connections "$CONNECTIONS"
         [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
+        [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
+        [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
         "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
             --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
             >"$RAW/$id.run.json" 2>"$RAW/$id.stderr"

@@ -167,6 +167,25 @@ fn guest_rows_arrive_with_every_byte_and_the_qemu_label() {
         assert!(text.contains(fact), "meta.json names {fact}: {meta}");
     }
 
+    // compare puts the guest's rows in the second published table, beside the Haiku guests.
+    let compare = run_with_timeout(
+        Command::new(bin())
+            .args(["compare", "--reference"])
+            .arg(&results),
+        Duration::from_secs(30),
+    );
+    let tables = String::from_utf8_lossy(&compare.stdout);
+    assert!(compare.status.success(), "{tables}");
+    let qemu_table = tables
+        .split("Over QEMU user networking")
+        .nth(1)
+        .expect("a QEMU user networking table");
+    assert!(
+        qemu_table.contains("| Linux (x86_64, ") && qemu_table.contains(") Threaded |"),
+        "the guest's rows are in the QEMU table: {tables}"
+    );
+    assert!(qemu_table.contains("Haiku (x86_64) Threaded (published)"));
+
     let console = std::fs::read_to_string(results.join("console.log")).unwrap();
     assert!(console.contains("bench-guest: ready"), "{console}");
     assert!(

@@ -100,6 +100,7 @@ status=0
         VARIANTS="$variants" \
         PAYLOAD_PATH=$(setting path /testpayload) \
         INTERVAL=$(setting interval 100ms) \
+        RUN_TIMEOUT=$(setting run_timeout 10m) \
         sh /bench/bench-overhead.sh "$server" "$port" >/tmp/summary.txt
 ) || status=$?
 
