@@ -17,7 +17,7 @@ CLIENT   := $(BIN)/bench-overhead
 MEMMON   := $(BIN)/memmon
 
 .PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark \
-        qemu-benchmark profile record-scheduling trace report bench-client bench-memmon \
+        qemu-benchmark profile record-scheduling trace report bench-client bench-server bench-memmon \
         test lint clean
 
 all: build
@@ -88,6 +88,10 @@ report: build
 ## bench-client: both variants and wrk (if installed) side by side: GiB/s, CPU s/GiB, peak memory
 bench-client: payload
 	@sh scripts/bench-client.sh
+
+## bench-server: the poll client against the built-in server and lighttpd, interleaved, as a ratio
+bench-server: payload
+	@sh scripts/bench-server.sh
 
 ## bench-memmon: memmon's own CPU and memory while it watches a busy child
 bench-memmon: build
