@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
+use platform::uname;
+
 /// The machine, as `meta.json` and every run record name it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Host {
@@ -22,7 +24,8 @@ pub struct Host {
     pub memory_bytes: u64,
 }
 
-/// The fields of `uname(2)`.
+/// The fields of `uname(2)`; empty where the OS has none.
+#[derive(Default)]
 struct Uname {
     sysname: String,
     nodename: String,
@@ -31,26 +34,40 @@ struct Uname {
     machine: String,
 }
 
-fn uname() -> Uname {
-    // SAFETY: `utsname` is plain old data, so all-zeroes is a valid value; `uname` fills it and
-    // NUL-terminates every field, which makes the `CStr` reads below sound.
-    let mut raw: libc::utsname = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::uname(&mut raw) } == 0;
-    let field = |f: &[libc::c_char]| -> String {
-        if !ok {
-            return String::new();
+#[cfg(unix)]
+mod platform {
+    use super::Uname;
+
+    pub fn uname() -> Uname {
+        // SAFETY: `utsname` is plain old data, so all-zeroes is a valid value; `uname` fills it
+        // and NUL-terminates every field, which makes the `CStr` reads below sound.
+        let mut raw: libc::utsname = unsafe { std::mem::zeroed() };
+        if unsafe { libc::uname(&mut raw) } != 0 {
+            return Uname::default();
         }
-        // SAFETY: see above; the field lives as long as `raw`.
-        unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    Uname {
-        sysname: field(&raw.sysname),
-        nodename: field(&raw.nodename),
-        release: field(&raw.release),
-        version: field(&raw.version),
-        machine: field(&raw.machine),
+        let field = |f: &[libc::c_char]| -> String {
+            // SAFETY: see above; the field lives as long as `raw`.
+            unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        Uname {
+            sysname: field(&raw.sysname),
+            nodename: field(&raw.nodename),
+            release: field(&raw.release),
+            version: field(&raw.version),
+            machine: field(&raw.machine),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod platform {
+    use super::Uname;
+
+    /// No `uname(2)`: the caller falls back to Rust's own names for the OS and architecture.
+    pub fn uname() -> Uname {
+        Uname::default()
     }
 }
 
