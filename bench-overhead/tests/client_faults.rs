@@ -302,7 +302,7 @@ fn truncated_body_names_the_byte_counts() {
 #[test]
 fn ipv6_loopback_downloads_and_is_labelled_loopback() {
     if TcpListener::bind("[::1]:0").is_err() {
-        eprintln!("SKIPPED: no IPv6 loopback here");
+        support::skip("no IPv6 loopback here");
         return;
     }
     let server = FakeServer::start_on("[::1]:0", Misbehaviour::Complete);
@@ -380,7 +380,7 @@ fn thread_spawn_failure_fails_jobs_instead_of_panicking() {
         &port,
         "--json",
     ]) else {
-        eprintln!("SKIPPED: needs root, prlimit and setpriv to limit threads");
+        support::skip("needs root, prlimit and setpriv to limit threads");
         return;
     };
     let err = stderr(&output);

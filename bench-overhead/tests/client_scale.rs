@@ -24,7 +24,9 @@ fn hard_file_limit() -> Option<u64> {
 
 fn scale(variant: &str, connections: u64) {
     if hard_file_limit().is_some_and(|limit| limit < connections + 64) {
-        eprintln!("SKIPPED: the hard open-file limit is below {connections} + 64 here");
+        support::skip(&format!(
+            "the hard open-file limit is below {connections} + 64 here"
+        ));
         return;
     }
     let root = support::TempDir::new("scale");

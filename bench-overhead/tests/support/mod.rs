@@ -43,6 +43,28 @@ impl Drop for TempDir {
     }
 }
 
+/// Set to `1` (`.ci/run` does), every test must run: a skip fails instead. Where CI installed
+/// everything, a test that cannot run is a broken setup, not a pass.
+pub const REQUIRE_ALL: &str = "BENCH_OVERHEAD_REQUIRE_ALL";
+
+/// For a test that cannot run here: prints `SKIPPED: reason` and returns (the caller returns too),
+/// or fails with the reason when `BENCH_OVERHEAD_REQUIRE_ALL=1`.
+pub fn skip(reason: &str) {
+    skip_or_fail(
+        reason,
+        std::env::var(REQUIRE_ALL).is_ok_and(|value| value == "1"),
+    );
+}
+
+/// [`skip`] with the choice made by the caller.
+pub fn skip_or_fail(reason: &str, require_all: bool) {
+    assert!(
+        !require_all,
+        "cannot run here, and {REQUIRE_ALL}=1 requires every test to run: {reason}"
+    );
+    eprintln!("SKIPPED: {reason}");
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
