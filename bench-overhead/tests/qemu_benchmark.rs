@@ -80,11 +80,11 @@ fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
 #[test]
 fn guest_rows_arrive_with_every_byte_and_the_qemu_label() {
     if !on_path("qemu-system-x86_64") {
-        println!("SKIPPED: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+        support::skip("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
         return;
     }
     let Some(kernel) = guest_kernel() else {
-        println!("SKIPPED: no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)");
+        support::skip("no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)");
         return;
     };
     let kernel_release = kernel
@@ -209,7 +209,7 @@ fn a_missing_emulator_is_named_with_its_package() {
 #[test]
 fn a_missing_kernel_is_named_without_a_guest_run() {
     if !on_path("qemu-system-x86_64") {
-        println!("SKIPPED: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+        support::skip("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
         return;
     }
     let output = run_with_timeout(
