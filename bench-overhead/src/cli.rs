@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::client::MIN_WAIT;
 use crate::units::{parse_bytes, parse_duration};
 
 /// The connection count baked in at build time (`make NO_CONNECTIONS=n`), as the old suite did.
@@ -91,12 +92,12 @@ pub struct RunArgs {
     #[arg(long, default_value = "4MiB", value_parser = parse_buffer_size)]
     pub buffer_size: u64,
     /// Limit for connecting and for each wait for data: a job that receives nothing for this long
-    /// fails (e.g. 30s, 500ms).
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    /// fails (e.g. 30s, 500ms; 1ms to 7 days).
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
-    /// drips bytes forever cannot hang the run.
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    /// drips bytes forever cannot hang the run (1ms to 7 days).
+    #[arg(long, default_value = "10m", value_parser = parse_timeout)]
     pub run_timeout: Duration,
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
@@ -123,6 +124,18 @@ fn parse_request_path(text: &str) -> Result<String, String> {
     } else {
         Err("use an absolute path without spaces, e.g. /testpayload".to_string())
     }
+}
+
+/// A client timeout: a duration of at least [`MIN_WAIT`] (1 ms), the shortest wait the client can
+/// keep on every OS.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < MIN_WAIT {
+        return Err(format!(
+            "`{text}` is too short: at least 1ms (socket and poll timeouts cannot keep less)"
+        ));
+    }
+    Ok(duration)
 }
 
 /// A receive buffer size: a recv never returns more than a socket buffer holds, so more than

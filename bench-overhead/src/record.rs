@@ -19,11 +19,12 @@ pub struct JobRecord {
     /// Index of the job within its run, 0-based.
     pub job: u32,
     pub variant: String,
-    /// `socket()`, plus making it non-blocking where the variant needs it.
+    /// The bare `socket()` call, plus making it non-blocking where the variant needs it.
     pub socket_ns: Option<u64>,
     /// The variant's job setup: thread spawn (threaded) or register + non-blocking connect (poll).
     pub setup_ns: Option<u64>,
-    /// Connect started → connected.
+    /// Connect started → connected. Poll variant: from the later of `connect()` and its loop's
+    /// first wait, as before that the thread was opening the other connections.
     pub connect_ns: Option<u64>,
     /// Request written → first response byte.
     pub ttfb_ns: Option<u64>,
@@ -97,13 +98,17 @@ pub struct Syscalls {
     pub send: u64,
     /// Every recv call, including those that returned EAGAIN or 0 (EOF).
     pub recv: u64,
-    /// Readiness waits (epoll_wait / kevent / poll); 0 for the threaded variant.
+    /// Readiness waits of the event loop (epoll_wait / kevent / poll); 0 for the threaded variant.
     pub wait: u64,
+    /// poll(2) calls inside the threaded variant's connect with a timeout; 0 for the poll variant.
+    /// Absent (0) in records written before it was counted.
+    #[serde(default)]
+    pub connect_wait: u64,
 }
 
 impl Syscalls {
     pub fn total(&self) -> u64 {
-        self.socket + self.connect + self.send + self.recv + self.wait
+        self.socket + self.connect + self.send + self.recv + self.wait + self.connect_wait
     }
 }
 
@@ -218,6 +223,9 @@ run_row! {
     mem_pss_anon_min_bytes: Option<f64>, mem_pss_anon_avg_bytes: Option<f64>, mem_pss_anon_max_bytes: Option<f64>,
     mem_pss_min_bytes: Option<f64>, mem_pss_avg_bytes: Option<f64>, mem_pss_max_bytes: Option<f64>,
     mem_peak_rss_bytes: Option<u64>,
+    /// Added after the columns above, hence last; empty in files written before it was counted.
+    #[serde(default)]
+    sys_connect_wait: u64,
 }
 
 /// Splits `a=1; b=2` back into a map; entries that do not parse are kept with count 1.
@@ -319,6 +327,7 @@ impl From<&RunRecord> for RunRow {
             sys_send: r.syscalls.send,
             sys_recv: r.syscalls.recv,
             sys_wait: r.syscalls.wait,
+            sys_connect_wait: r.syscalls.connect_wait,
             mem_samples: has_mem.then_some(mem.samples),
             mem_rss_min_bytes: mem.rss.map(|m| m.min),
             mem_rss_avg_bytes: mem.rss.map(|m| m.avg),
@@ -412,6 +421,7 @@ impl From<&RunRow> for RunRecord {
                 send: row.sys_send,
                 recv: row.sys_recv,
                 wait: row.sys_wait,
+                connect_wait: row.sys_connect_wait,
             },
             phases,
             memory,
@@ -469,6 +479,7 @@ mod tests {
                 send: 3,
                 recv: 9,
                 wait: 6,
+                connect_wait: 2,
             },
             phases: Phases {
                 socket: stats(10),
@@ -515,7 +526,7 @@ mod tests {
         let mut run = sample_run();
         run.bytes = crate::units::GIB;
         assert!((run.cpu_s_per_gib() - 0.03).abs() < 1e-12);
-        assert_eq!(run.syscalls_per_mib(), 26.0 / 1024.0);
+        assert_eq!(run.syscalls_per_mib(), 28.0 / 1024.0);
     }
 
     #[test]

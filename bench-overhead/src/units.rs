@@ -39,7 +39,12 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// The longest duration accepted: a week is far beyond any run or wait here, and anything longer
+/// only risks overflowing a deadline (`Instant + Duration`) or a system call's timeout field.
+pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Parses a duration: a number with ms, s or m (e.g. 500ms, 30s, 2m); a bare number is seconds.
+/// At most [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = split_number(text)
@@ -51,10 +56,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" | "min" => number * 60.0,
         other => return Err(format!("unknown duration unit `{other}`: use ms, s or m")),
     };
-    if !(seconds > 0.0 && seconds.is_finite()) {
-        return Err(format!("`{text}` must be a positive duration"));
+    if seconds > MAX_DURATION.as_secs_f64() {
+        return Err(format!("`{text}` is too long: at most 7 days (10080m)"));
     }
-    Ok(Duration::from_secs_f64(seconds))
+    // Within the cap the conversion cannot overflow; it fails only for NaN or a negative number.
+    let duration = Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| format!("`{text}` must be a positive duration"))?;
+    Ok(duration)
 }
 
 /// MiB per second for `bytes` moved in `nanos`; 0 when no time passed.
@@ -116,7 +126,19 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("0.0000000001s").is_err(), "rounds to zero");
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("10080m"), Ok(MAX_DURATION));
+        let too_long = "10080.001m";
+        assert_eq!(
+            parse_duration(too_long),
+            Err(format!("`{too_long}` is too long: at most 7 days (10080m)"))
+        );
+        // Far beyond what a Duration holds: an error, not a panic.
+        assert!(parse_duration("99999999999999999999999999s")
+            .unwrap_err()
+            .contains("too long"));
+        assert!(parse_duration(&format!("{}s", "9".repeat(400))).is_err());
     }
 
     #[test]

@@ -178,7 +178,7 @@ fn refused_connections_fail_with_advice() {
     }
     assert!(
         err.contains(&format!(
-            "no server at 127.0.0.1:{port} (connection refused): start one with make serve or make setup-lighttpd"
+            "no server at 127.0.0.1:{port} (connection refused): start one with `make serve` or `make setup-lighttpd lighttpd-start`"
         )),
         "{err}"
     );
@@ -250,15 +250,60 @@ fn stalled_server_ends_within_the_timeout() {
 #[test]
 fn whole_run_timeout_cuts_a_stalled_run() {
     let server = FakeServer::start(Misbehaviour::StallMidBody);
-    let (runs, _) = run_both_failing(server.port, 2, &["--timeout", "30s", "--run-timeout", "1s"]);
+    let (runs, err) =
+        run_both_failing(server.port, 2, &["--timeout", "30s", "--run-timeout", "1s"]);
     for run in &runs {
-        let reasons = failures(run);
+        let variant = &run["variant"];
+        assert_eq!(failures(run), [("run timeout".to_string(), 2)], "{variant}");
+        // Cut short, the jobs still report what they received and the calls they made.
+        assert_eq!(run["bytes"], 2 * SENT as u64, "{variant}");
+        let calls = &run["syscalls"];
+        assert_eq!(calls["socket"], 2, "{variant}: {calls}");
+        assert_eq!(calls["connect"], 2, "{variant}: {calls}");
+        assert_eq!(calls["send"], 2, "{variant}: {calls}");
+        assert!(calls["recv"].as_u64().unwrap() >= 2, "{variant}: {calls}");
+    }
+    assert!(
+        err.contains("every job was cut short by the run timeout (1s)")
+            && err.contains("raise --run-timeout"),
+        "{err}"
+    );
+}
+
+#[test]
+fn shortest_run_timeout_ends_every_job_as_a_run_timeout() {
+    // 1 ms, the shortest allowed: the threaded jobs meet the deadline with less than a
+    // millisecond left, where a socket timeout would round to 0 ("wait forever").
+    let server = FakeServer::start(Misbehaviour::StallMidBody);
+    let (runs, _) = run_both_failing(server.port, 4, &["--run-timeout", "1ms"]);
+    for run in &runs {
         assert_eq!(
-            reasons,
-            [("run timeout".to_string(), 2)],
+            failures(run),
+            [("run timeout".to_string(), 4)],
             "{}",
             run["variant"]
         );
+    }
+}
+
+#[test]
+fn longest_timeouts_run_normally() {
+    let server = FakeServer::start(Misbehaviour::Complete);
+    let output = run(
+        server.port,
+        &[
+            "--json",
+            "-c",
+            "2",
+            "--timeout",
+            "10080m",
+            "--run-timeout",
+            "10080m",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    for run in json_lines(&output) {
+        assert_eq!(run["jobs_ok"], 2, "{}", run["variant"]);
     }
 }
 
@@ -425,13 +470,21 @@ fn bad_arguments_exit_2() {
         &["run", "--path", "no-slash"],
         &["run", "--path", "/with space"],
         &["run", "--buffer-size", "2GiB"],
+        // Durations: below 1 ms, above 7 days, beyond what a duration holds.
+        &["run", "--timeout", "500us"],
+        &["run", "--run-timeout", "0.5ms"],
+        &["run", "--timeout", "10081m"],
+        &["run", "--run-timeout", "99999999999999999999999999s"],
+        &["run", "--timeout", "0s"],
     ] {
         let output = support::run_with_timeout(
             Command::new(support::bin()).args(args),
             Duration::from_secs(10),
         );
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains("error:"), "{args:?}");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error:"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
 

@@ -130,10 +130,18 @@ fn both_variants_download_the_whole_payload_and_outputs_agree() {
             "threaded" => {
                 assert_eq!(run["backend"], "blocking");
                 assert_eq!(count("wait"), 0);
+                // A loopback handshake is over by the first poll(2), if connect() did not finish
+                // it at once (`make trace` checks the exact count against strace).
+                assert!(count("connect_wait") <= CONNECTIONS, "{calls}");
             }
             _ => {
                 assert_eq!(run["backend"], "epoll");
                 assert!(count("wait") > 0);
+                assert_eq!(
+                    count("connect_wait"),
+                    0,
+                    "the loop's waits see connects end"
+                );
             }
         }
     }
@@ -232,4 +240,62 @@ fn text_summary_and_jobs_csv_only() {
     assert!(!text.contains("Failed jobs"));
     assert_eq!(read_csv(&jobs_csv).len(), 3);
     assert!(!out.path().join("runs.csv").exists());
+}
+
+/// The poll variant opens every connection before its loop first waits, so a job's connect phase
+/// starts no earlier than that wait: the opening of the other connections is their socket and
+/// setup time, not this job's connect. Then for every job, connect + TTFB + transfer fit in the
+/// run after all the opening: `run_ns` − Σ(socket + setup). Timed from `connect()` instead, the
+/// first jobs' connect would take in opening all the others, and break this when the opening
+/// takes longer than the run's tail after the first job (many connections, a tiny payload).
+#[test]
+fn poll_connect_starts_when_the_loop_first_waits() {
+    const JOBS: u64 = 300;
+    let root = support::TempDir::new("client-connect");
+    support::write_payload(&root.path().join("tiny"), 128);
+    let server = support::start_lighttpd(root.path());
+    let out = support::TempDir::new("client-connect-out");
+    let output = run(
+        server.port,
+        &[
+            "--variant",
+            "poll",
+            "-c",
+            &JOBS.to_string(),
+            "--path",
+            "/tiny",
+            "--buffer-size",
+            "64KiB",
+            "--json",
+            "--csv-dir",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run_ns = json_lines(&output)[0]["run_ns"].as_u64().unwrap();
+    let jobs = read_csv(&out.path().join("jobs.csv"));
+    assert_eq!(jobs.len() as u64, JOBS);
+    let ns = |job: &HashMap<String, String>, phase: &str| -> u64 {
+        job[phase]
+            .parse()
+            .unwrap_or_else(|_| panic!("{phase} in {job:?}"))
+    };
+    let opening: u64 = jobs
+        .iter()
+        .map(|job| ns(job, "socket_ns") + ns(job, "setup_ns"))
+        .sum();
+    assert!(opening < run_ns, "opening {opening} ns, run {run_ns} ns");
+    for job in &jobs {
+        let after_opening = ns(job, "connect_ns") + ns(job, "ttfb_ns") + ns(job, "transfer_ns");
+        assert!(
+            after_opening <= run_ns - opening,
+            "job {}: connect + ttfb + transfer {after_opening} ns > run {run_ns} ns − opening \
+             {opening} ns",
+            job["job"]
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! Counting in the client itself (rather than with strace or dtrace) works on every OS and costs
 //! nothing measurable: each variant keeps plain integers on its own thread and the totals are summed
 //! at the end. Only the calls that move the benchmark are counted (socket, connect, send, recv,
-//! readiness waits); fcntl/setsockopt/epoll_ctl bookkeeping is not, and `make trace` shows it.
+//! readiness waits, and the waits inside a connect with a timeout); fcntl/setsockopt/epoll_ctl bookkeeping is not, and `make trace` shows it.
 
 use std::ops::AddAssign;
 
@@ -17,8 +17,10 @@ pub struct Counters {
     pub send: u64,
     /// Every recv call, including those that returned EAGAIN or 0 (EOF).
     pub recv: u64,
-    /// Readiness waits (epoll_wait, kevent, poll).
+    /// Readiness waits of the event loop (epoll_wait, kevent, poll).
     pub wait: u64,
+    /// poll(2) calls inside the threaded variant's connect with a timeout.
+    pub connect_wait: u64,
 }
 
 impl AddAssign for Counters {
@@ -28,6 +30,7 @@ impl AddAssign for Counters {
         self.send += other.send;
         self.recv += other.recv;
         self.wait += other.wait;
+        self.connect_wait += other.connect_wait;
     }
 }
 
@@ -39,6 +42,7 @@ impl From<Counters> for Syscalls {
             send: c.send,
             recv: c.recv,
             wait: c.wait,
+            connect_wait: c.connect_wait,
         }
     }
 }

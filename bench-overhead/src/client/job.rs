@@ -12,6 +12,12 @@ use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
 use crate::record::JobRecord;
 
+/// The shortest wait the client sets: socket timeouts are kept in whole microseconds (and a zero
+/// one means "wait forever"), poll(2) counts milliseconds and kernels round to their clock ticks,
+/// so a shorter wait could not be kept. `--timeout` and `--run-timeout` are at least this long, and
+/// a job with less than this left before the run's deadline has reached it.
+pub const MIN_WAIT: Duration = Duration::from_millis(1);
+
 /// Everything a job needs to download, the same for every job of a run.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -137,11 +143,18 @@ impl Collector {
         self.pending -= 1;
     }
 
-    /// Fails every job that never reported, with `reason`.
-    pub fn fail_missing(&mut self, target: &Target, reason: &str, sink: &mut JobSink) {
+    /// Whether job `job` has reported.
+    pub fn reported(&self, job: u32) -> bool {
+        self.slots[job as usize].is_some()
+    }
+
+    /// Fails every job that never reported, with `reason`, as ended at `at` (not when the
+    /// caller gave up waiting for them, which would stretch the run's time).
+    pub fn fail_missing(&mut self, target: &Target, reason: &str, at: Instant, sink: &mut JobSink) {
         for job in 0..self.slots.len() {
             if self.slots[job].is_none() {
-                let finished = Finished::failed_early(target, job as u32, reason.to_string());
+                let mut finished = Finished::failed_early(target, job as u32, reason.to_string());
+                finished.at = at;
                 self.add(finished, sink);
             }
         }
@@ -162,6 +175,29 @@ impl Collector {
 /// Nanoseconds from `from` to `to` (0 if the clock did not move forward).
 pub fn nanos(from: Instant, to: Instant) -> u64 {
     u64::try_from(to.saturating_duration_since(from).as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// `from + duration`, or the latest instant this clock can hold when that would overflow: a
+/// deadline too far away to reach is as good as none, and must not panic.
+pub fn deadline_after(from: Instant, duration: Duration) -> Instant {
+    let mut duration = duration;
+    loop {
+        if let Some(at) = from.checked_add(duration) {
+            return at;
+        }
+        duration /= 2;
+    }
+}
+
+/// The time left before the run's `deadline`; `None` once it has come, i.e. when less than
+/// [`MIN_WAIT`] is left, too little to wait for.
+pub fn time_left(deadline: Instant) -> Option<Duration> {
+    Some(deadline.saturating_duration_since(Instant::now())).filter(|left| *left >= MIN_WAIT)
+}
+
+/// Whether the run's `deadline` has come (see [`time_left`]).
+pub fn deadline_reached(deadline: Instant) -> bool {
+    time_left(deadline).is_none()
 }
 
 /// A duration as people write it: `30s`, `500ms`, `1.5s`.
@@ -231,5 +267,19 @@ mod tests {
             "truncated body"
         );
         assert_eq!(category("HTTP 404"), "HTTP 404");
+    }
+
+    #[test]
+    fn deadlines_saturate_instead_of_overflowing() {
+        let now = Instant::now();
+        assert_eq!(
+            deadline_after(now, Duration::from_secs(3)),
+            now + Duration::from_secs(3)
+        );
+        assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(365 * 86_400));
+        assert!(deadline_reached(now));
+        assert!(deadline_reached(now + MIN_WAIT / 2));
+        assert!(!deadline_reached(now + Duration::from_secs(60)));
+        assert!(time_left(now + Duration::from_secs(60)).unwrap() > Duration::from_secs(59));
     }
 }

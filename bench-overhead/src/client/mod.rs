@@ -2,13 +2,15 @@
 //! time every phase of every job, and report the run.
 //!
 //! - `threaded.rs` and `poll.rs`: the two variants, each handing back an [`job::Outcome`].
-//! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share.
+//! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share;
+//!   `connect.rs`: sockets and connects, the same in both variants.
 //! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `rusage.rs` (CPU, context switches),
 //!   `limits.rs` (open-file limit), `backend.rs` (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod backend;
 mod buffer;
+mod connect;
 mod counters;
 mod http;
 mod job;
@@ -18,6 +20,8 @@ mod poll;
 mod rusage;
 mod summary;
 mod threaded;
+
+pub use job::MIN_WAIT;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -108,13 +108,17 @@ pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Optio
     let path = &args.path;
     Some(match first.as_str() {
         "connection refused" => format!(
-            "no server at {server} (connection refused): start one with make serve or make setup-lighttpd"
+            "no server at {server} (connection refused): start one with `make serve` or `make setup-lighttpd lighttpd-start`"
         ),
         "HTTP 404" => format!(
             "{server} has no {path} (HTTP 404): create it with make payload (served from payloads/), or pass --path"
         ),
         "thread spawn failed" => format!(
             "every thread spawn failed ({first_error}): use fewer --connections or raise the thread limit (ulimit -u)"
+        ),
+        "run timeout" => format!(
+            "every job was cut short by the run timeout ({}) against {server}: check the server, or raise --run-timeout",
+            job::human(args.run_timeout)
         ),
         reason if reason.starts_with("timed out") => format!(
             "every job {first_error} from {server}: check the server, or raise --timeout"

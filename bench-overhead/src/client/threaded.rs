@@ -7,9 +7,13 @@
 //! small: a thousand threads must not cost gigabytes of address space the OS then gets blamed for.
 //!
 //! The connect is the one call that is not plainly blocking: no portable blocking connect has a
-//! timeout, so `socket2::Socket::connect_timeout` makes the socket non-blocking, connects, waits
-//! in poll(2) if the handshake is still in progress, and makes it blocking again. It counts as one
-//! `connect` (its internal poll is not a readiness wait of the I/O model); `make trace` shows it.
+//! timeout, so it is a non-blocking connect and a poll(2) for its end (`connect.rs`), each poll
+//! counted as `connect_wait`.
+//!
+//! Socket timeouts carry the run's deadline too: the last waits are shortened to the time left,
+//! and with less than [`job::MIN_WAIT`] left the job has reached the deadline (a socket timeout
+//! that short would round to zero, which means "wait forever"). A job cut short that way still
+//! reports the bytes it received and the calls it made.
 
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -17,9 +21,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Protocol, Socket, Type};
-
 use crate::client::buffer::RecvBuffer;
+use crate::client::connect;
 use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
 use crate::client::job::{self, Collector, Finished, JobSink, Outcome, Target};
@@ -30,7 +33,8 @@ use crate::record::JobRecord;
 const STACK_SIZE: usize = 256 * 1024;
 
 /// How long after the run timeout the main thread still waits for threads to report: they give
-/// up by themselves at the run timeout, so this only covers a thread the OS did not schedule.
+/// up by themselves at the run timeout, so this only covers a thread the OS did not schedule. A
+/// job that did not report by then counts as ended at the run's deadline, not at this grace's end.
 const REPORT_GRACE: Duration = Duration::from_secs(5);
 
 pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcome {
@@ -39,7 +43,7 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
     let mut setup_ns = vec![None; connections as usize];
     let mut handles = Vec::with_capacity(connections as usize);
     let start = Instant::now();
-    let deadline = start + target.run_timeout;
+    let deadline = job::deadline_after(start, target.run_timeout);
 
     for job in 0..connections {
         let thread_target = Arc::clone(target);
@@ -56,7 +60,7 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
         match spawned {
             Ok(handle) => {
                 setup_ns[job as usize] = Some(spawn_ns);
-                handles.push(handle);
+                handles.push((job, handle));
             }
             Err(err) => {
                 let reason = format!("thread spawn failed: {err}");
@@ -67,8 +71,8 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
     drop(sender);
 
     let mut counters = Counters::default();
-    let give_up = deadline + REPORT_GRACE;
-    let mut missing_reason = job::run_deadline(target.run_timeout);
+    let give_up = job::deadline_after(deadline, REPORT_GRACE);
+    let mut missing = (job::run_deadline(target.run_timeout), deadline);
     while collector.pending() > 0 {
         let wait = give_up.saturating_duration_since(Instant::now());
         match receiver.recv_timeout(wait) {
@@ -79,18 +83,23 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
             }
             Err(mpsc::RecvTimeoutError::Timeout) => break,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                missing_reason = "job thread ended without a result".to_string();
+                missing = (
+                    "job thread ended without a result".to_string(),
+                    Instant::now(),
+                );
                 break;
             }
         }
     }
-    collector.fail_missing(target, &missing_reason, sink);
-    // Threads that reported are ending; join them so their last CPU time lands in this run.
-    for handle in handles {
-        if handle.is_finished() {
+    // Every thread that reported is ending: join them all, so that their exits cost this run, not
+    // the next one. A thread that never reported may be stuck in a call; it is left behind.
+    for (job, handle) in handles {
+        if collector.reported(job) || handle.is_finished() {
             let _ = handle.join();
         }
     }
+    let (reason, at) = missing;
+    collector.fail_missing(target, &reason, at.min(Instant::now()), sink);
     collector.into_outcome(start, counters)
 }
 
@@ -113,31 +122,23 @@ fn fetch(
 ) -> Result<(), String> {
     let begin = Instant::now();
     counters.socket += 1;
-    let socket = Socket::new(
-        Domain::for_address(target.address),
-        Type::STREAM,
-        Some(Protocol::TCP),
-    )
-    .map_err(|err| format!("socket failed: {err}"))?;
+    let socket =
+        connect::tcp_socket(target.address).map_err(|err| format!("socket failed: {err}"))?;
     record.socket_ns = Some(job::nanos(begin, Instant::now()));
 
     let connect_start = Instant::now();
-    let limit = target
-        .timeout
-        .min(deadline.saturating_duration_since(connect_start));
-    if limit.is_zero() {
-        return Err(job::run_deadline(target.run_timeout));
-    }
-    counters.connect += 1;
-    socket
-        .connect_timeout(&target.address.into(), limit)
+    let past_deadline = || job::run_deadline(target.run_timeout);
+    let left = job::time_left(deadline).ok_or_else(past_deadline)?;
+    connect::connect_with_timeout(&socket, target.address, target.timeout.min(left), counters)
         .map_err(|err| reason(&err, "connect", target, deadline))?;
     record.connect_ns = Some(job::nanos(connect_start, Instant::now()));
 
-    let mut read_timeout = target.timeout;
+    // Never below MIN_WAIT: the timeout by its parser, the time left by `time_left`.
+    let left = job::time_left(deadline).ok_or_else(past_deadline)?;
+    let mut read_timeout = target.timeout.min(left);
     socket
         .set_read_timeout(Some(read_timeout))
-        .and_then(|()| socket.set_write_timeout(Some(target.timeout)))
+        .and_then(|()| socket.set_write_timeout(Some(read_timeout)))
         .map_err(|err| format!("setsockopt failed: {err}"))?;
 
     let mut sent = 0;
@@ -155,10 +156,7 @@ fn fetch(
     let mut first_byte: Option<Instant> = None;
     loop {
         // Near the end of the run, shorten the read timeout so the run timeout holds too.
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return Err(job::run_deadline(target.run_timeout));
-        }
+        let remaining = job::time_left(deadline).ok_or_else(past_deadline)?;
         if remaining < read_timeout {
             read_timeout = remaining;
             socket
@@ -185,13 +183,14 @@ fn fetch(
     }
 }
 
-/// The failure reason for `err`, naming the run timeout when that is what cut the call short.
+/// The failure reason for `err`, naming the run timeout when that is what cut the call short (a
+/// socket timeout may end the wait up to a microsecond early: socket2 rounds it down).
 fn reason(err: &io::Error, what: &str, target: &Target, deadline: Instant) -> String {
     let timed_out = matches!(
         err.kind(),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
     );
-    if timed_out && Instant::now() >= deadline {
+    if timed_out && job::deadline_reached(deadline) {
         job::run_deadline(target.run_timeout)
     } else {
         job::io_reason(what, err, target.timeout)

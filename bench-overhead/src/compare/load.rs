@@ -30,6 +30,10 @@ const TEXT_COLUMNS: &[&str] = &[
     "failures",
 ];
 
+/// Columns added after the first release, at the end of the row: files written before lack them,
+/// and their runs read them as not measured.
+const LATER_COLUMNS: &[&str] = &["sys_connect_wait"];
+
 /// Whether the suite finished writing the folder (meta.json's `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -224,7 +228,10 @@ fn check_header(display: &str, names: &[String]) -> anyhow::Result<()> {
             bail!("{display}: column `{name}` appears twice");
         }
     }
-    if let Some(missing) = RunRow::COLUMNS.iter().find(|c| !seen.contains(*c)) {
+    if let Some(missing) = RunRow::COLUMNS
+        .iter()
+        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c))
+    {
         bail!("{display}: missing column `{missing}`: runs.csv needs every column listed in results/README.md");
     }
     Ok(())
@@ -262,6 +269,11 @@ fn parse_run(
             Err(_) => bail!("{}: `{cell}` is not a number", at(column)),
         }
         cells.push(cell.to_string());
+    }
+    for later in LATER_COLUMNS {
+        if !names.iter().any(|name| name == later) {
+            absent.insert(*later);
+        }
     }
     let substituted = csv::StringRecord::from(cells);
     let row: RunRow = substituted
@@ -401,6 +413,24 @@ mod tests {
         // Memory figures memmon did not give are absent; every other column was written.
         assert!(!runs[0].has("mem_pss_anon_avg_bytes"));
         assert!(runs[0].has("mem_rss_avg_bytes") && runs[0].has("cpu_user_s"));
+    }
+
+    #[test]
+    fn files_from_before_a_later_column_still_load() {
+        let without = |line: String| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..cells.len() - LATER_COLUMNS.len()].join(",")
+        };
+        assert_eq!(
+            RunRow::COLUMNS.last(),
+            LATER_COLUMNS.last(),
+            "later columns come last"
+        );
+        let text = format!("{}\n{}\n", without(header()), without(row(&[])));
+        let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
+        assert!(!runs[0].has("sys_connect_wait"));
+        assert_eq!(runs[0].row.sys_connect_wait, 0);
+        assert!(runs[0].has("sys_wait"));
     }
 
     #[test]

@@ -89,13 +89,14 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
         out,
         "Syscalls per MiB:",
         format!(
-            "{:.2} (socket {}, connect {}, send {}, recv {}, wait {})",
+            "{:.2} (socket {}, connect {}, send {}, recv {}, wait {}, connect_wait {})",
             run.syscalls_per_mib(),
             s.socket,
             s.connect,
             s.send,
             s.recv,
-            s.wait
+            s.wait,
+            s.connect_wait
         ),
     )?;
     line(
