@@ -3,9 +3,12 @@
 //!
 //! Files are appended to, so iterations of the suite accumulate in one file joined by `run_id`;
 //! the header row is written only when the file is new or empty. Every row is flushed at once, so
-//! a run that is interrupted keeps every row it wrote.
+//! a run that is interrupted keeps every row it wrote. A file whose header differs from the one
+//! this version writes (an older version's, or another file's) is refused before anything is
+//! written: rows under the wrong header would be read back into the wrong columns.
 
 use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
@@ -32,7 +35,35 @@ pub struct Appender<T> {
     _rows: PhantomData<T>,
 }
 
-impl<T: Serialize> Appender<T> {
+/// The header row this version writes for `T`, without its line end.
+fn header_of<T: Serialize + Default>() -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.serialize(T::default())?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+    let text = String::from_utf8(bytes)?;
+    Ok(text.lines().next().unwrap_or_default().to_string())
+}
+
+/// Refuses a non-empty file whose first line is not `expected`.
+fn check_header(file: &File, path: &Path, expected: &str) -> anyhow::Result<()> {
+    let mut first = String::new();
+    BufReader::new(file)
+        .read_line(&mut first)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let found = first.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        found == expected,
+        "{} has other columns than this version writes (its header starts {:?}): \
+         write to a new folder or file",
+        path.display(),
+        found.chars().take(60).collect::<String>()
+    );
+    Ok(())
+}
+
+impl<T: Serialize + Default> Appender<T> {
     /// Opens (creating it, and its folder, if needed) `path` for appending.
     pub fn open(path: &Path) -> anyhow::Result<Appender<T>> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -41,6 +72,7 @@ impl<T: Serialize> Appender<T> {
         }
         let file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(path)
             .with_context(|| format!("cannot open {} for appending", path.display()))?;
@@ -49,6 +81,9 @@ impl<T: Serialize> Appender<T> {
             .with_context(|| format!("cannot read {}", path.display()))?
             .len()
             == 0;
+        if !is_empty {
+            check_header(&file, path, &header_of::<T>()?)?;
+        }
         let writer = csv::WriterBuilder::new()
             .has_headers(is_empty)
             .from_writer(file);
@@ -97,6 +132,21 @@ mod tests {
         let rows: Vec<JobRecord> = reader.deserialize().map(Result::unwrap).collect();
         assert_eq!(rows[1].job, 1);
         assert_eq!(rows[1].socket_ns, None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_file_with_other_columns_is_refused_and_left_as_is() {
+        let dir = std::env::temp_dir().join(format!("bo-csv-other-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("jobs.csv");
+        let old = "run_id,job,variant\nr,0,poll\n";
+        std::fs::write(&path, old).unwrap();
+        let error = Appender::<JobRecord>::open(&path).err().expect("refused");
+        let message = format!("{error:#}");
+        assert!(message.contains("other columns"), "{message}");
+        assert!(message.contains("run_id,job,variant"), "{message}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), old);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
