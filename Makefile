@@ -6,8 +6,10 @@ ITERATIONS     ?= 10
 PAYLOAD_SIZE   ?= 200
 PORT           ?= 8000
 BIND           ?= 127.0.0.1
-ADDRESS        ?= $(BIND)
 CARGO          ?= cargo
+PAYLOAD_DIR    ?= payloads
+# ADDRESS (where the client connects) has no default here: scripts/lib.sh uses BIND, or the
+# loopback address when BIND is a wildcard (0.0.0.0, ::).
 
 # NO_CONNECTIONS is read by the client at build time (option_env!), as the old suite's -D flag was.
 export NO_CONNECTIONS ITERATIONS PAYLOAD_SIZE PORT BIND ADDRESS
@@ -32,14 +34,21 @@ help:
 	@sed -n 's/^## /  /p' $(MAKEFILE_LIST)
 	@echo
 	@echo "Variables (current value):"
-	@echo "  NO_CONNECTIONS=$(NO_CONNECTIONS)  concurrent connections built in as the default"
+	@echo "  NO_CONNECTIONS=$(NO_CONNECTIONS)  concurrent connections per run, also built in as run's default"
 	@echo "  ITERATIONS=$(ITERATIONS)          runs of each variant"
 	@echo "  PAYLOAD_SIZE=$(PAYLOAD_SIZE)       payload size in MiB"
-	@echo "  PORT=$(PORT) BIND=$(BIND)  where the target server listens"
-	@echo "  ADDRESS=$(ADDRESS)            where the benchmark connects"
-	@echo "  SERVER=lighttpd|builtin   server benchmark/profile/trace start (default: lighttpd when installed)"
-	@echo "  SCHEDULING_RECORDER=path  Haiku's scheduling_recorder, for record-scheduling"
-	@echo "  VARIANTS RESULTS INTERVAL NETWORK META PAYLOAD_PATH CONNECTIONS: see bench-overhead.sh"
+	@echo "  PORT=$(PORT) BIND=$(BIND)  where a started target server listens"
+	@echo "  ADDRESS=$(ADDRESS)  where the client connects (empty: BIND, or 127.0.0.1/::1 when BIND is 0.0.0.0/::)"
+	@echo "  SERVER=$(SERVER)  lighttpd|builtin: the server benchmark/profile/trace start (empty: lighttpd when installed)"
+	@echo "  TIMEOUT=$(TIMEOUT) RUN_TIMEOUT=$(RUN_TIMEOUT)  client limits per wait (30s) and per run (10m)"
+	@echo "  RESULTS=$(RESULTS)  results folder (empty: results/<hostname>-<UTC timestamp>)"
+	@echo "  PROFILE_DIR=$(PROFILE_DIR)  output of profile/record-scheduling/trace (empty: results/<mode>-<host>-<time>)"
+	@echo "  BIN_DIR=$(BIN_DIR)  where bench-overhead and memmon are (empty: target/release)"
+	@echo "  CARGO=$(CARGO)  the cargo that builds and tests"
+	@echo "  SCHEDULING_RECORDER=$(SCHEDULING_RECORDER)  Haiku's scheduling_recorder, for record-scheduling"
+	@echo "  More, described in README.md: VARIANTS CONNECTIONS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
+	@echo "  (bench-overhead.sh); PAIRS LIGHTTPD_PORT (bench-server); DURATION WRK_THREADS PAYLOAD (bench-client);"
+	@echo "  BENCH_SECONDS BENCH_MIB BENCH_THREADS (bench-memmon); QEMU_* (qemu-benchmark, setup/qemu/README.md)"
 
 ## setup-lighttpd: write setup/lighttpd.conf (PORT, BIND) and payloads/testpayload (PAYLOAD_SIZE MiB)
 setup-lighttpd: payload
@@ -57,9 +66,9 @@ lighttpd-start:
 lighttpd-stop:
 	@sh scripts/lighttpd.sh stop
 
-## serve: run the built-in server in the foreground on BIND:PORT, serving payloads/
+## serve: run the built-in server in the foreground on BIND:PORT, serving PAYLOAD_DIR (payloads/)
 serve: payload
-	$(CLIENT) serve --address $(BIND) --port $(PORT) --root payloads
+	$(CLIENT) serve --address $(BIND) --port $(PORT) --root $(PAYLOAD_DIR)
 
 ## benchmark: build, make the payload, start a server, run bench-overhead.sh, stop the server
 benchmark: payload

@@ -19,7 +19,8 @@
 #   META [""]                       space-separated key=value pairs for meta.json's "extra"
 #
 # Exit status: 0 every iteration succeeded; 1 an iteration failed (it is recorded, the suite went
-# on) or a setup error; 130 interrupted (the folder is kept, marked partial).
+# on) or a setup error; 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM, 129 by SIGHUP: 128 + the
+# signal's number, as a shell reports a process the signal killed (the folder is kept, partial).
 
 ADDRESS=${1:-127.0.0.1}
 PORT=${2:-8000}
@@ -55,17 +56,48 @@ esac
 # Fail fast, before any folder exists, when no server answers (the check prints the one line).
 SERVER=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH") || exit 1
 
+# Ctrl-C (INT), TERM or HUP stops the suite at once: the trap sends TERM to memmon, which forwards
+# it to the client (TERM, because a background job of a script starts with INT ignored); the
+# cut-short iteration is recorded as interrupted, the folder is finished as partial, and the
+# summary of the runs recorded so far is printed. INTERRUPTED holds the exit status to end with
+# (128 + the signal's number).
+INTERRUPTED=
+TRAPPED=
+CHILD=
+on_signal() {
+    TRAPPED=1
+    [ -n "$INTERRUPTED" ] || INTERRUPTED=$1
+    if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
+
+# Waits for the background CHILD and sets `status` to its exit status. A trapped signal makes
+# `wait` return at once with a status above 128 while the child still runs (the trap has told it
+# to stop): then wait again for its own status. A second wait that finds the child already
+# reaped says 127: the status it had stands.
+wait_child() {
+    status=
+    while :; do
+        TRAPPED=
+        wait "$CHILD" 2>/dev/null
+        waited=$?
+        if [ "$waited" -eq 127 ] && [ -n "$status" ]; then break; fi
+        status=$waited
+        if [ -z "$TRAPPED" ] || [ "$status" -le 128 ]; then break; fi
+    done
+    CHILD=
+}
+
+# Checks every setting (TIMEOUT and RUN_TIMEOUT too) before it creates the folder.
 "$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
     --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
     --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
+    --timeout "$TIMEOUT" --run-timeout "$RUN_TIMEOUT" \
     --network "$NETWORK" --server "$SERVER" --extra "$META" || exit 1
 RAW=$RESULTS/raw
 say "results go to $RESULTS"
-
-# Ctrl-C or a TERM ends the iteration under way (the client and memmon receive it too when it comes
-# from the terminal); the loop then stops and the folder is finished as partial.
-INTERRUPTED=
-trap 'INTERRUPTED=1' INT TERM
 FAILED=
 
 for variant in $VARIANTS; do
@@ -80,15 +112,19 @@ for variant in $VARIANTS; do
         [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
         [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
         [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
+        # In the background, so a signal to this shell is handled now rather than after the run.
         "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
             --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
-            >"$RAW/$id.run.json" 2>"$RAW/$id.stderr"
-        status=$?
+            >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
+        CHILD=$!
+        # A signal that came before CHILD was set found no child to stop.
+        if [ -n "$INTERRUPTED" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
+        wait_child
         # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
-        # means Ctrl-C even where this shell could not trap it (started with `&`, INT is ignored).
+        # stops the suite even where this shell could not trap the signal.
         case $status in
             0) ;;
-            130 | 143) INTERRUPTED=1 ;;
+            130 | 143) [ -n "$INTERRUPTED" ] || INTERRUPTED=$status ;;
             *) FAILED=1 ;;
         esac
         set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
@@ -105,18 +141,14 @@ for variant in $VARIANTS; do
     done
 done
 
-if [ -n "$INTERRUPTED" ]; then
-    "$BENCH" suite finish --results "$RESULTS" --status partial
-else
-    "$BENCH" suite finish --results "$RESULTS" --status complete
-fi
+# The status is settled here: a signal during the summary below no longer makes the folder partial.
+if [ -n "$INTERRUPTED" ]; then FINAL=partial; else FINAL=complete; fi
+"$BENCH" suite finish --results "$RESULTS" --status "$FINAL"
 
 echo
 "$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
 say "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
-if [ -n "$INTERRUPTED" ]; then
-    say "interrupted: $RESULTS is marked partial"
-    exit 130
-fi
+[ "$FINAL" = partial ] && say "interrupted: $RESULTS is marked partial"
+[ -n "$INTERRUPTED" ] && exit "$INTERRUPTED"
 [ -n "$FAILED" ] && exit 1
 exit 0

@@ -1,16 +1,20 @@
 #!/bin/sh
 # make benchmark: start a target server (lighttpd when installed, else the built-in one) unless one
-# already answers, run bench-overhead.sh against it, stop the server it started (also on failure or
-# Ctrl-C), and say where the results are. `make benchmark` has already built and written the payload.
+# already answers, run bench-overhead.sh against it, stop the server it started (also on failure,
+# Ctrl-C or TERM), and say where the results are. `make benchmark` has already built and written
+# the payload.
 #
 # Make variables arrive as environment: NO_CONNECTIONS (connections per run), ITERATIONS, PORT,
-# BIND, ADDRESS; plus bench-overhead.sh's own (VARIANTS, RESULTS, NETWORK, META…) and SERVER.
+# BIND, ADDRESS; plus bench-overhead.sh's own (VARIANTS, RESULTS, TIMEOUT, RUN_TIMEOUT, NETWORK,
+# META…), SERVER and PAYLOAD_DIR (see lib.sh).
+#
+# Exit status: bench-overhead.sh's (0, or 1 when an iteration failed); 1 when no server could be
+# started; 130 after INT (Ctrl-C), 143 after TERM, 129 after HUP: the runs so far are kept in a
+# partial folder.
 
 . "$(dirname "$0")/lib.sh"
 need_binaries
 
-INTERRUPTED=
-trap 'INTERRUPTED=1' INT TERM
 trap 'stop_server' EXIT
 
 start_server || exit 1
@@ -23,11 +27,15 @@ export RESULTS BIN_DIR PAYLOAD_PATH
 
 status=0
 if [ -z "$INTERRUPTED" ]; then
-    sh "$ROOT/bench-overhead.sh" "$ADDRESS" "$PORT" || status=$?
+    # In the background: INT or TERM to this script reaches the suite at once (see lib.sh), and
+    # the suite marks its folder partial and prints what it recorded before this stops the server.
+    sh "$ROOT/bench-overhead.sh" "$ADDRESS" "$PORT" &
+    CHILD=$!
+    run_child_wait
 fi
 stop_server
 if [ -f "$RESULTS/meta.json" ]; then
     log "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
 fi
-[ -n "$INTERRUPTED" ] && [ "$status" -eq 0 ] && status=130
+[ -n "$INTERRUPTED" ] && status=$INTERRUPTED
 exit "$status"

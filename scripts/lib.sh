@@ -1,23 +1,53 @@
-# Shared by scripts/benchmark.sh and scripts/profile.sh (sourced, not run): where things are, and a
-# target server that is started only when none answers yet and stopped again by whoever started it.
+# Shared by scripts/benchmark.sh and scripts/profile.sh (sourced, not run): where things are; a
+# target server that is started only when none answers yet and stopped again by whoever started it;
+# and running a child so that INT, TERM or HUP reaches it at once.
 #
-# Reads PORT, BIND (where a started server listens), ADDRESS (where the client connects), BIN_DIR,
-# PAYLOAD_PATH, and SERVER=lighttpd|builtin to choose the server instead of preferring lighttpd.
+# Reads PORT, BIND (where a started server listens), ADDRESS (where the client connects; default
+# BIND, or the loopback address when BIND is a wildcard), BIN_DIR, PAYLOAD_PATH, PAYLOAD_DIR (what
+# a started built-in server serves), and SERVER=lighttpd|builtin to choose the server instead of
+# preferring lighttpd.
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN_DIR=${BIN_DIR:-$ROOT/target/release}
 BENCH=$BIN_DIR/bench-overhead
 PORT=${PORT:-8000}
 BIND=${BIND:-127.0.0.1}
-ADDRESS=${ADDRESS:-$BIND}
 PAYLOAD_PATH=${PAYLOAD_PATH:-/testpayload}
+PAYLOAD_DIR=${PAYLOAD_DIR:-$ROOT/payloads}
 SERVER=${SERVER:-}
+# A server bound to every address is reached through loopback here: connecting to 0.0.0.0 would
+# work too, but the runs would be labelled `network` although no packet left the machine.
+if [ -z "${ADDRESS:-}" ]; then
+    case $BIND in
+        0.0.0.0) ADDRESS=127.0.0.1 ;;
+        :: | '[::]') ADDRESS=::1 ;;
+        *) ADDRESS=$BIND ;;
+    esac
+fi
 
 # What start_server started, so stop_server stops exactly that and nothing a user runs.
 STARTED_SERVER=
 SERVER_PID=
 
 log() { echo "$(basename "$0"): $*" >&2; }
+
+# Whether $1 looks like an IPv4 or IPv6 address (the client parses it exactly; this only catches
+# host names such as `localhost`, which it does not resolve).
+is_ip_address() {
+    case $1 in
+        '' | *[!0-9A-Fa-f:.]*) return 1 ;;
+        *:*) return 0 ;;
+        *[!0-9.]* | *..*) return 1 ;;
+        *.*.*.*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+for setting in "ADDRESS=$ADDRESS" "BIND=$BIND"; do
+    if ! is_ip_address "${setting#*=}"; then
+        log "$setting is not an IP address: give one such as 127.0.0.1 or ::1 (host names are not resolved)"
+        exit 1
+    fi
+done
 
 need_binaries() {
     if [ ! -x "$BENCH" ]; then
@@ -44,8 +74,9 @@ start_server() {
         return 0
     fi
     choice=$SERVER
+    why=
     if [ -z "$choice" ]; then
-        if have_lighttpd; then choice=lighttpd; else choice=builtin; fi
+        if have_lighttpd; then choice=lighttpd; else choice=builtin why="lighttpd is not installed: "; fi
     fi
     case $choice in
         lighttpd)
@@ -55,8 +86,8 @@ start_server() {
             STARTED_SERVER=lighttpd
             ;;
         builtin)
-            log "lighttpd is not installed: starting the built-in server on $BIND:$PORT"
-            "$BENCH" serve --address "$BIND" --port "$PORT" --root "$ROOT/payloads" \
+            log "${why}starting the built-in server on $BIND:$PORT (serving $PAYLOAD_DIR)"
+            "$BENCH" serve --address "$BIND" --port "$PORT" --root "$PAYLOAD_DIR" \
                 2>"${TMPDIR:-/tmp}/bench-overhead-serve.$$.log" &
             SERVER_PID=$!
             STARTED_SERVER=builtin
@@ -97,4 +128,40 @@ stop_server() {
     esac
     STARTED_SERVER=
     SERVER_PID=
+}
+
+# Running a child so that a signal stops it at once: start it with `&`, set CHILD=$!, then call
+# run_child_wait. A shell waiting for a foreground child runs its traps only after the child ends
+# (and `make` forwards TERM to its own child only), so INT, TERM or HUP would otherwise wait for
+# the whole run. The trap sends the child TERM: a background job of a script starts with INT
+# ignored.
+# INTERRUPTED holds the exit status to end with: 130 after INT, 143 after TERM, 129 after HUP.
+INTERRUPTED=
+TRAPPED=
+CHILD=
+on_signal() {
+    TRAPPED=1
+    [ -n "$INTERRUPTED" ] || INTERRUPTED=$1
+    if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
+
+# Waits for CHILD and sets `status` to its exit status. A trapped signal makes `wait` return at
+# once above 128 while the child still runs (the trap told it to stop): wait again for its own
+# status; a second wait that finds it already reaped says 127, and the first status stands.
+# (bench-overhead.sh has its own copy: it runs alone inside the QEMU guest, without this file.)
+run_child_wait() {
+    if [ -n "$INTERRUPTED" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
+    status=
+    while :; do
+        TRAPPED=
+        wait "$CHILD" 2>/dev/null
+        waited=$?
+        if [ "$waited" -eq 127 ] && [ -n "$status" ]; then break; fi
+        status=$waited
+        if [ -z "$TRAPPED" ] || [ "$status" -le 128 ]; then break; fi
+    done
+    CHILD=
 }

@@ -2,7 +2,7 @@
 //! the payload, so a missing server costs one line instead of ITERATIONS × variants failed runs.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ struct Head {
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let addr = SocketAddr::new(args.address, args.port);
+    let addr = target(&args.address, &args.port)?;
     let head = probe(addr, &args.path, args.timeout)?;
     if head.status != 200 {
         bail!(
@@ -46,6 +46,25 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // stdout carries only the Server header, for meta.json.
     println!("{}", head.server);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The server's socket address from the script's ADDRESS and PORT. The client connects to IP
+/// addresses only: it resolves no host names, so that what is measured is the transfer alone and
+/// the recorded address says exactly where the data came from.
+fn target(address: &str, port: &str) -> anyhow::Result<SocketAddr> {
+    let ip: IpAddr = address.trim().parse().map_err(|_| {
+        anyhow!(
+            "ADDRESS `{address}` is not an IP address: give one such as 127.0.0.1 or ::1 \
+             (host names are not resolved; `getent hosts NAME` shows a name's addresses)"
+        )
+    })?;
+    let port: u16 = port
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&p| p != 0)
+        .ok_or_else(|| anyhow!("PORT `{port}` is not a port number: give one from 1 to 65535"))?;
+    Ok(SocketAddr::new(ip, port))
 }
 
 fn probe(addr: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<Head> {
@@ -141,6 +160,25 @@ mod tests {
         );
         assert_eq!(parse_head(b"HTTP/1.0 404 Not"), Ok(None));
         assert!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn host_names_and_bad_ports_get_one_line() {
+        assert_eq!(
+            target("127.0.0.1", "8000").unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], 8000))
+        );
+        assert_eq!(target("::1", "80").unwrap().port(), 80);
+        let err = format!("{:#}", target("localhost", "8000").unwrap_err());
+        assert!(
+            err.starts_with("ADDRESS `localhost` is not an IP address"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+        for port in ["0", "65536", "http", ""] {
+            let err = format!("{:#}", target("127.0.0.1", port).unwrap_err());
+            assert!(err.starts_with(&format!("PORT `{port}`")), "{err}");
+        }
     }
 
     #[test]

@@ -108,21 +108,28 @@ fn no_record_reason(args: &RecordArgs) -> String {
     } else {
         format!("exit status {}", args.status)
     };
-    let last_line = args
+    let quoted = args
         .stderr
         .as_deref()
         .and_then(|p| fs::read_to_string(p).ok())
-        .and_then(|text| {
-            text.lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(str::to_string)
-        });
-    if let Some(line) = last_line {
+        .and_then(|text| error_line(&text).map(str::to_string));
+    if let Some(line) = quoted {
         reason.push_str(": ");
-        reason.push_str(line.trim());
+        reason.push_str(&line);
     }
     reason
+}
+
+/// The line of a failed iteration's stderr that says what went wrong: the first `error:` (clap's
+/// and Rust's own) or `bench-overhead:` line (the client's one-line errors), else the first
+/// non-empty line. The last line is often a usage hint such as "For more information, try
+/// '--help'.", which says nothing about the failure.
+fn error_line(stderr: &str) -> Option<&str> {
+    let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.clone().next();
+    lines
+        .find(|l| l.starts_with("error:") || l.starts_with("bench-overhead:"))
+        .or(first)
 }
 
 fn failures_text(record: &RunRecord) -> String {
@@ -215,6 +222,25 @@ mod tests {
         assert_eq!(rows[0].mem_pss_anon_avg_bytes, Some(200.0));
         assert_eq!(rows[0].mem_samples, Some(12));
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn quotes_the_error_line_not_the_usage_hint() {
+        let clap = "error: invalid value 'bogus' for '--timeout <TIMEOUT>': `bogus` is not a \
+                    duration\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            error_line(clap),
+            Some(
+                "error: invalid value 'bogus' for '--timeout <TIMEOUT>': `bogus` is not a duration"
+            )
+        );
+        let client = "  threaded: 3 of 8 jobs\nbench-overhead: no server at 127.0.0.1:1\nmore\n";
+        assert_eq!(
+            error_line(client),
+            Some("bench-overhead: no server at 127.0.0.1:1")
+        );
+        assert_eq!(error_line("\n  first\nsecond\n"), Some("first"));
+        assert_eq!(error_line(" \n"), None);
     }
 
     #[test]

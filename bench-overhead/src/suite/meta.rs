@@ -11,12 +11,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
+use clap::{CommandFactory, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use super::time::now_utc;
 use super::{BeginArgs, FinishArgs};
-use crate::cli::{Variant, DEFAULT_CONNECTIONS};
+use crate::cli::{Cli, Variant, DEFAULT_CONNECTIONS};
 use crate::host::Host;
 use crate::record::RunRow;
 use crate::units::parse_duration;
@@ -70,6 +70,12 @@ pub struct Meta {
     pub iterations: u32,
     pub variants: Vec<String>,
     pub interval: String,
+    /// The client's limit for connecting and each wait for data (`TIMEOUT`, else its default).
+    #[serde(default)]
+    pub timeout: String,
+    /// The client's limit for one whole run (`RUN_TIMEOUT`, else its default).
+    #[serde(default)]
+    pub run_timeout: String,
     /// Rows in runs.csv when the suite ended.
     pub runs_recorded: u64,
     pub failed_iterations: Vec<FailedIteration>,
@@ -98,6 +104,8 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
     parse_duration(&args.interval)
         .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
+    let timeout = client_duration("TIMEOUT", "timeout", &args.timeout)?;
+    let run_timeout = client_duration("RUN_TIMEOUT", "run_timeout", &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
     let network = if args.network.trim().is_empty() {
         if args.address.is_loopback() {
@@ -150,6 +158,8 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         iterations,
         variants: variants.iter().map(|v| v.name().to_string()).collect(),
         interval: args.interval,
+        timeout,
+        run_timeout,
         runs_recorded: 0,
         failed_iterations: Vec::new(),
         extra,
@@ -227,6 +237,29 @@ fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
         .collect()
 }
 
+/// A duration setting passed on to `run` (`TIMEOUT` → `--timeout`), checked with the client's own
+/// parser so a bad value stops the suite before any folder exists rather than failing every
+/// iteration. Empty means the client's default, which is returned (read from `run`'s definition,
+/// so meta.json states the limit the runs really had).
+fn client_duration(variable: &str, arg_id: &str, text: &str) -> anyhow::Result<String> {
+    if text.trim().is_empty() {
+        return Ok(run_default(arg_id));
+    }
+    parse_duration(text).map_err(|e| anyhow::anyhow!("{variable}=`{text}`: {e}"))?;
+    Ok(text.trim().to_string())
+}
+
+/// The default value of the `run` subcommand's argument `arg_id`, as `run --help` shows it.
+fn run_default(arg_id: &str) -> String {
+    let command = Cli::command();
+    command
+        .find_subcommand("run")
+        .and_then(|run| run.get_arguments().find(|a| a.get_id() == arg_id))
+        .and_then(|arg| arg.get_default_values().first())
+        .map(|value| value.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// `key=value key2=value2` → map; values cannot contain spaces (they are shell words).
 fn parse_extra(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
     text.split_whitespace()
@@ -281,5 +314,17 @@ mod tests {
             ("custom".to_string(), String::new())
         );
         assert_eq!(distinct(["a", "", "b", "a"].into_iter()), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn client_durations_are_checked_and_defaults_named() {
+        assert_eq!(client_duration("TIMEOUT", "timeout", "").unwrap(), "30s");
+        assert_eq!(
+            client_duration("RUN_TIMEOUT", "run_timeout", " ").unwrap(),
+            "10m"
+        );
+        assert_eq!(client_duration("TIMEOUT", "timeout", "5s").unwrap(), "5s");
+        let err = client_duration("TIMEOUT", "timeout", "bogus").unwrap_err();
+        assert!(err.to_string().starts_with("TIMEOUT=`bogus`: "), "{err}");
     }
 }

@@ -49,10 +49,12 @@ pub enum Step {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Text, not a parsed address: `check` is the suite's first step, so a host name or a bad port
+    /// gets its own one-line message here instead of clap's usage text.
     #[arg(long, default_value = "127.0.0.1")]
-    pub address: IpAddr,
-    #[arg(long, default_value_t = 8000)]
-    pub port: u16,
+    pub address: String,
+    #[arg(long, default_value = "8000")]
+    pub port: String,
     #[arg(long, default_value = "/testpayload")]
     pub path: String,
     /// Limit for connecting and for the response head.
@@ -85,6 +87,12 @@ pub struct BeginArgs {
     /// memmon's sampling interval.
     #[arg(long)]
     pub interval: String,
+    /// The client's `--timeout` (`TIMEOUT`); empty means its default.
+    #[arg(long, default_value = "")]
+    pub timeout: String,
+    /// The client's `--run-timeout` (`RUN_TIMEOUT`); empty means its default.
+    #[arg(long, default_value = "")]
+    pub run_timeout: String,
     /// Network path label; empty derives it from the address as `run` does.
     #[arg(long, default_value = "")]
     pub network: String,
