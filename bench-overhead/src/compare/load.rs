@@ -51,7 +51,7 @@ pub struct Source {
     pub status: Status,
     /// Rows copied from a publication, not measured by this suite (meta.json `"published": true`).
     pub published: bool,
-    /// Remarks printed as footnotes to a row's memory figure, by run id (meta.json `memory_notes`).
+    /// Remarks printed after a row's memory figure, by run id (meta.json `memory_notes`).
     pub memory_notes: BTreeMap<String, String>,
     /// Iterations each row stands for: 1, except for published rows that are already averages.
     pub iterations_per_row: u32,
