@@ -19,7 +19,10 @@
 #   QEMU_KERNEL   guest kernel (newest /boot/vmlinuz-*); QEMU_MODULES its modules (/lib/modules/<version>)
 #   QEMU_MEM      guest memory in MiB (1024); QEMU_SMP vCPUs (2); QEMU_NIC virtio-net | e1000
 #   QEMU_ACCEL    kvm | tcg | auto (KVM when a KVM guest actually boots, else TCG)
-#   QEMU_TIMEOUT  deadline for the whole guest run in seconds (estimated from the settings)
+#   QEMU_TIMEOUT  deadline for the whole guest run in seconds (estimated from the settings and
+#                 QEMU_MIN_RATE, the slowest aggregate MiB/s a guest run may take: 10)
+#   QEMU_IDLE_TIMEOUT  seconds without console output and without new rows after which the guest
+#                 counts as stuck: QEMU is killed and the folder marked partial (300)
 #   QEMU_OPTS     extra qemu-system-x86_64 options; QEMU the emulator binary
 #   BIN_DIR       host binaries (target/release); BUSYBOX a static busybox; CARGO
 #   BENCH_SCRIPT  the runner packed into the guest (bench-overhead.sh)
@@ -50,6 +53,8 @@ QEMU_SMP=${QEMU_SMP:-2}
 QEMU_NIC=${QEMU_NIC:-virtio-net}
 QEMU_ACCEL=${QEMU_ACCEL:-auto}
 QEMU_OPTS=${QEMU_OPTS:-}
+QEMU_MIN_RATE=${QEMU_MIN_RATE:-10}
+QEMU_IDLE_TIMEOUT=${QEMU_IDLE_TIMEOUT:-300}
 
 is_count() {
     case "$1" in
@@ -61,6 +66,8 @@ is_count "$ITERATIONS" || die "ITERATIONS=$ITERATIONS: give a whole number of it
 is_count "$PORT" || die "PORT=$PORT: give a TCP port number"
 is_count "$QEMU_MEM" || die "QEMU_MEM=$QEMU_MEM: give the guest memory in MiB, e.g. 1024"
 is_count "$QEMU_SMP" || die "QEMU_SMP=$QEMU_SMP: give a number of vCPUs, e.g. 2"
+is_count "$QEMU_MIN_RATE" || die "QEMU_MIN_RATE=$QEMU_MIN_RATE: give the slowest aggregate speed to allow, in whole MiB/s, e.g. 10"
+is_count "$QEMU_IDLE_TIMEOUT" || die "QEMU_IDLE_TIMEOUT=$QEMU_IDLE_TIMEOUT: give the seconds of silence after which the guest counts as stuck, e.g. 300"
 case "$QEMU_NIC" in
 virtio-net) nic_device=virtio-net-pci ;;
 e1000) nic_device=e1000 ;;
@@ -101,7 +108,8 @@ if [ -z "${QEMU_KERNEL:-}" ]; then
     [ -n "$QEMU_KERNEL" ] ||
         die "no guest kernel in /boot: apt-get install linux-image-amd64, or pass QEMU_KERNEL=/path/to/vmlinuz"
 fi
-[ -f "$QEMU_KERNEL" ] || die "QEMU_KERNEL=$QEMU_KERNEL does not exist"
+[ -f "$QEMU_KERNEL" ] ||
+    die "QEMU_KERNEL=$QEMU_KERNEL does not exist: pass a guest kernel image, or install one (Debian/Ubuntu: apt-get install linux-image-amd64) and leave QEMU_KERNEL unset"
 [ -r "$QEMU_KERNEL" ] ||
     die "cannot read $QEMU_KERNEL (some distributions make kernels root-only): sudo chmod 0644 $QEMU_KERNEL, or pass QEMU_KERNEL"
 
@@ -152,8 +160,10 @@ mark_partial() {
         sed 's/"status": *"[a-z]*"/"status": "partial"/' "$RESULTS/meta.json" >"$work/meta.json" &&
             cat "$work/meta.json" >"$RESULTS/meta.json"
     else
+        # The reason may quote the guest's console: escape it for JSON.
+        json_reason=$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')
         printf '{\n  "status": "partial",\n  "network": "QEMU user net",\n  "reason": "%s"\n}\n' \
-            "$1" >"$RESULTS/meta.json"
+            "$json_reason" >"$RESULTS/meta.json"
     fi
 }
 
@@ -274,12 +284,14 @@ else
 fi
 
 # --- the guest run --------------------------------------------------------------------------------
-# Deadline: boot, plus per run a minute and the transfer at 5 MiB/s aggregate (TCG reached 25 to
-# 135 MiB/s here). The guest's client gets the same per-run limit as its --run-timeout, so a slow
-# but moving run finishes instead of failing at the client's default 10 minutes; only a stuck
-# guest ever meets the deadline.
+# Two limits. The inactivity watchdog catches a stuck guest early: no console output and no new
+# row in runs.csv, jobs.csv or memory.csv (memmon adds one every INTERVAL while a run is going) for
+# QEMU_IDLE_TIMEOUT seconds. The deadline bounds a guest that moves, but too slowly: boot, plus per
+# run a minute and the transfer at QEMU_MIN_RATE MiB/s aggregate (TCG reached 25 to 135 MiB/s
+# here). The guest's client gets the same per-run limit as its --run-timeout, so a slow but moving
+# run finishes instead of failing at the client's default 10 minutes.
 runs=$((ITERATIONS * $(echo $VARIANTS | wc -w)))
-transfer_s=$((CONNECTIONS * (payload_bytes / 1048576 + 1) / 5))
+transfer_s=$((CONNECTIONS * (payload_bytes / 1048576 + 1) / QEMU_MIN_RATE))
 per_run=$((60 + transfer_s))
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((180 + runs * per_run))}
 is_count "$QEMU_TIMEOUT" || die "QEMU_TIMEOUT=$QEMU_TIMEOUT: give the deadline in seconds"
@@ -292,7 +304,7 @@ bench.accel=$accel bench.mem=$QEMU_MEM bench.qemu=${qemu_version:-unknown} \
 bench.run_timeout=${per_run}s"
 
 note "guest: Linux $kernel_version, $QEMU_NIC, $QEMU_SMP vCPUs, $QEMU_MEM MiB, $accel; server: $SERVER on 127.0.0.1:$PORT"
-note "$runs runs of $CONNECTIONS x $payload_bytes bytes; deadline ${QEMU_TIMEOUT} s; results: $RESULTS"
+note "$runs runs of $CONNECTIONS x $payload_bytes bytes; deadline ${QEMU_TIMEOUT} s, or ${QEMU_IDLE_TIMEOUT} s without output; results: $RESULTS"
 
 # The console goes to the terminal and to console.log in the results folder (boot messages, the
 # guest's progress, any NETDEV WATCHDOG). The rows arrive over 9p as the guest writes them.
@@ -308,11 +320,45 @@ timeout --kill-after=10 "$QEMU_TIMEOUT" "$QEMU" -accel "$accel" -m "$QEMU_MEM" -
     $QEMU_OPTS </dev/null 2>"$work/qemu.err" &
 qemu_pid=$!
 
+# What the guest has written so far: the sizes of its console log and of the files rows go to.
+activity() {
+    for file in console.log runs.csv jobs.csv memory.csv; do
+        if [ -f "$RESULTS/$file" ]; then
+            wc -c <"$RESULTS/$file" | tr -d ' \n'
+        fi
+        printf ,
+    done
+}
+
 ready=""
+stuck=""
+last_activity=$(activity)
+last_change=$(date +%s)
+ticks=0
 while kill -0 "$qemu_pid" 2>/dev/null; do
     if [ -z "$ready" ] && grep -q 'bench-guest: ready' "$RESULTS/console.log" 2>/dev/null; then
         ready=$(echo "$started $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')
         note "guest ready ${ready} s after QEMU started"
+    fi
+    ticks=$((ticks + 1))
+    if [ $((ticks % 5)) = 0 ]; then
+        now=$(date +%s)
+        current=$(activity)
+        if [ "$current" != "$last_activity" ]; then
+            last_activity=$current
+            last_change=$now
+        elif [ $((now - last_change)) -ge "$QEMU_IDLE_TIMEOUT" ]; then
+            stuck=yes
+            # `timeout` passes the TERM on to QEMU; a QEMU that ignores it is killed 10 s later.
+            kill "$qemu_pid" 2>/dev/null || true
+            waited=0
+            while kill -0 "$qemu_pid" 2>/dev/null && [ "$waited" -lt 50 ]; do
+                sleep 0.2
+                waited=$((waited + 1))
+            done
+            kill -KILL "$qemu_pid" 2>/dev/null || true
+            break
+        fi
     fi
     sleep 0.2
 done
@@ -327,7 +373,9 @@ rm -f "$RESULTS/.guest-exit"
 
 if [ -z "$guest_status" ]; then
     finished=yes
-    if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+    if [ -n "$stuck" ]; then
+        reason="the guest wrote no console output and no rows for QEMU_IDLE_TIMEOUT=$QEMU_IDLE_TIMEOUT s; QEMU was killed"
+    elif [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
         reason="the guest did not finish within QEMU_TIMEOUT=$QEMU_TIMEOUT s; QEMU was killed"
     else
         guest_error=$(sed -n 's/.*bench-guest: error: //p' "$RESULTS/console.log" 2>/dev/null | tail -n 1)

@@ -4,7 +4,8 @@
 #
 # Variables: RESULTS (default: results beside this script), BIN_DIR (default: target/release).
 # Folders without a runs.csv row (an aborted run, an empty folder) are skipped with a message;
-# partial folders are included and marked "(partial)" by compare itself.
+# partial folders are included and marked "(partial)" by compare itself. The report and charts/
+# are replaced together, only when compare succeeded; on a fault the old ones stay as they were.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,22 +33,29 @@ for dir in "$RESULTS"/*/; do
     case $name in
         reference | charts) continue ;;
     esac
-    if [ ! -f "$dir/runs.csv" ] || [ "$(wc -l < "$dir/runs.csv")" -lt 2 ]; then
+    # A header and at least one row; `grep -c` also counts a last line without a newline.
+    if [ ! -f "$dir/runs.csv" ] || [ "$(grep -c '[^[:space:]]' "$dir/runs.csv")" -lt 2 ]; then
         echo "report: skipped $dir: no runs.csv rows (an aborted run?)" >&2
         continue
     fi
     set -- "$@" "$dir"
 done
 
+# Everything is written beside the old report and charts, and swapped in only once all of it is
+# there: a compare that fails leaves the old report.md with every chart it links.
 TMP=$REPORT.tmp.$$
-trap 'rm -f "$TMP" "$TMP.tables" "$TMP.extended"' EXIT
+NEW_CHARTS=$RESULTS/.charts.new.$$
+OLD_CHARTS=$RESULTS/.charts.old.$$
+trap 'rm -rf "$TMP" "$TMP.tables" "$TMP.extended" "$NEW_CHARTS" "$OLD_CHARTS"' EXIT
 trap 'exit 130' INT TERM
 
-# Old charts go, so the report links only what this run drew.
-mkdir -p "$CHARTS"
-rm -f "$CHARTS"/*.svg
-"$BIN" compare --reference --chart "$CHARTS" "$@" > "$TMP.tables"
-"$BIN" compare --reference --extended "$@" > "$TMP.extended"
+failed() {
+    echo "report: $1 failed (see above): $REPORT and $CHARTS are unchanged" >&2
+    exit 1
+}
+mkdir -p "$NEW_CHARTS"
+"$BIN" compare --reference --chart "$NEW_CHARTS" "$@" > "$TMP.tables" || failed "compare --chart"
+"$BIN" compare --reference --extended "$@" > "$TMP.extended" || failed "compare --extended"
 
 {
     echo "# bench-overhead report"
@@ -80,7 +88,7 @@ rm -f "$CHARTS"/*.svg
     echo
     # Speeds first, then memory per setup, then memory over time, each with a readable caption.
     for kind in download memory memory-over-time; do
-        for chart in "$CHARTS/$kind"-*.svg; do
+        for chart in "$NEW_CHARTS/$kind"-*.svg; do
             [ -f "$chart" ] || continue
             file=$(basename "$chart")
             name=${file#"$kind"-}
@@ -96,6 +104,14 @@ rm -f "$CHARTS"/*.svg
         done
     done
 } > "$TMP"
+# The charts, then the report that links them; the old charts go only when the new ones are in.
+if [ -d "$CHARTS" ]; then
+    mv "$CHARTS" "$OLD_CHARTS"
+fi
+if ! mv "$NEW_CHARTS" "$CHARTS"; then
+    [ -d "$OLD_CHARTS" ] && mv "$OLD_CHARTS" "$CHARTS"
+    failed "moving the new charts into place"
+fi
 mv "$TMP" "$REPORT"
 count=$(find "$CHARTS" -name '*.svg' | wc -l)
 echo "report: wrote $REPORT and $count chart(s) in $CHARTS" >&2

@@ -7,8 +7,10 @@
 //! - `record.rs`: the job and run records every exporter consumes (the data contract).
 //! - `export/`: one file per output format.
 //! - `serve/`: the built-in target server; `payload.rs`: deterministic payload files.
-//! - `summarize.rs`, `compare/`: summaries of a results folder and cross-OS tables.
+//! - `summarize.rs`, `compare/`: summaries of a results folder and cross-OS tables; `averages.rs`:
+//!   the averages over iterations both print.
 
+mod averages;
 mod cli;
 mod client;
 mod compare;

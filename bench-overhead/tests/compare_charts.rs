@@ -43,7 +43,8 @@ fn has_text(svg: &str, text: &str) -> bool {
     svg.contains(&format!(">\n{text}\n</text>"))
 }
 
-/// Renders with rsvg-convert when it is installed: a real SVG parser must accept the file.
+/// Renders with rsvg-convert: a real SVG parser must accept the file. Without rsvg-convert
+/// (Debian: librsvg2-bin) the check is skipped through [`support::skip`].
 fn assert_renders(path: &Path) {
     let png = path.with_extension("png");
     let Ok(output) = Command::new("rsvg-convert")
@@ -52,10 +53,10 @@ fn assert_renders(path: &Path) {
         .arg(&png)
         .output()
     else {
-        eprintln!(
-            "rsvg-convert not installed: skipped rendering {}",
+        support::skip(&format!(
+            "rsvg-convert is not installed (apt-get install librsvg2-bin): cannot check that {} renders",
             path.display()
-        );
+        ));
         return;
     };
     assert!(
@@ -67,33 +68,78 @@ fn assert_renders(path: &Path) {
     let _ = std::fs::remove_file(png);
 }
 
-#[test]
-fn charts_are_written_with_titles_axes_and_legends() {
-    let dir = TempDir::new("compare-charts");
-    let charts = dir.path().join("charts");
+/// Runs `compare --chart DIR ARGS…` from `cwd`; returns its stdout, its stderr and the chart
+/// file names, sorted.
+fn compare_charts(dir: &Path, args: &[&str], cwd: &Path) -> (String, String, Vec<String>) {
     let output = Command::new(support::bin())
         .arg("compare")
-        .arg("--reference")
         .arg("--chart")
-        .arg(&charts)
-        .args(["linux-loopback", "haiku-loopback", "qemu-partial"])
-        .current_dir(fixtures())
+        .arg(dir)
+        .args(args)
+        .current_dir(cwd)
         .output()
         .expect("run compare --chart");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // Tables still go to stdout; the charts are announced on stderr.
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("Over loopback (127.0.0.1):"));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("wrote 7 chart(s)"));
-
-    let mut names: Vec<String> = std::fs::read_dir(&charts)
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (stdout, stderr, names)
+}
+
+/// `points="x1,y1 x2,y2 "` of every two-point polyline (plotters draws axes and ticks so).
+fn segments(svg: &str) -> Vec<[i32; 4]> {
+    svg.split("points=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let points: Vec<i32> = rest
+                .split('"')
+                .next()?
+                .split([' ', ','])
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            <[i32; 4]>::try_from(points).ok()
+        })
+        .collect()
+}
+
+/// `(y, height)` of each `<rect>` filled with `colour`.
+fn bars(svg: &str, colour: &str) -> Vec<(i32, i32)> {
+    let attribute = |tag: &str, name: &str| -> i32 {
+        tag.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    svg.split("<rect")
+        .skip(1)
+        .filter(|tag| tag.contains(&format!("fill=\"{colour}\"")))
+        .map(|tag| (attribute(tag, "y"), attribute(tag, "height")))
+        .collect()
+}
+
+#[test]
+fn charts_are_written_with_titles_axes_and_legends() {
+    let dir = TempDir::new("compare-charts");
+    let charts = dir.path().join("charts");
+    let (stdout, stderr, names) = compare_charts(
+        &charts,
+        &[
+            "--reference",
+            "linux-loopback",
+            "haiku-loopback",
+            "qemu-partial",
+        ],
+        &fixtures(),
+    );
+    // Tables still go to stdout; the charts are announced on stderr.
+    assert!(stdout.starts_with("Over loopback (127.0.0.1):"));
+    assert!(stderr.contains("wrote 7 chart(s)"));
     assert_eq!(
         names,
         [
@@ -113,6 +159,10 @@ fn charts_are_written_with_titles_axes_and_legends() {
 
     let download = read(&charts, "download-loopback.svg");
     assert!(download.contains("Per-job download speed, over loopback (127.0.0.1)"));
+    // The published rows were measured with other settings: the chart says so, as the table does.
+    assert!(download.contains(
+        "Measured under different conditions: connections 100 / 8; payload 200 MiB / 5 MiB; compare with care"
+    ));
     assert!(download.contains("Mean per-job download speed (MiB/s)"));
     assert!(download.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded"));
     assert!(download.contains("Haiku (x86_64, hrev54280, KDEBUG_LEVEL 0) poll()-based (published)"));
@@ -140,8 +190,12 @@ fn charts_are_written_with_titles_axes_and_legends() {
     // Haiku has no PSS: RSS, as the old suite measured there.
     let haiku = read(&charts, "memory-over-time-haiku-loopback.svg");
     assert!(haiku.contains("Client memory, RSS (MiB)"));
-    // A run that never finished (no runs.csv row) is left out.
+    // A run that never finished (no runs.csv row) is left out; the folder is marked partial.
     let partial = read(&charts, "memory-over-time-qemu-partial.svg");
+    assert!(partial.contains(
+        "Client memory over time: Linux (x86_64, 6.1.0-41-amd64), QEMU user net (partial)"
+    ));
+    assert!(!over_time.contains("(partial)"));
     assert!(has_text(&partial, "Threaded (1 run)"));
     // One line per finished run, plus the legend's swatch, in each variant's colour.
     let threaded = "<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\"";
@@ -149,4 +203,79 @@ fn charts_are_written_with_titles_axes_and_legends() {
     assert_eq!(partial.matches(threaded).count(), 1 + 1);
     assert_eq!(partial.matches(poll).count(), 1 + 1);
     assert_eq!(over_time.matches(threaded).count(), 2 + 1);
+}
+
+#[test]
+fn a_one_row_chart_has_no_empty_slot_and_no_stray_tick() {
+    let dir = TempDir::new("compare-one-row");
+    let results = dir.path().join("one");
+    std::fs::create_dir_all(&results).unwrap();
+    let runs = std::fs::read_to_string(fixtures().join("qemu-partial/runs.csv")).unwrap();
+    let two_lines: Vec<&str> = runs.lines().take(2).collect();
+    std::fs::write(results.join("runs.csv"), two_lines.join("\n") + "\n").unwrap();
+    let charts = dir.path().join("charts");
+    compare_charts(&charts, &[results.to_str().unwrap()], dir.path());
+    let svg = read(&charts, "download-qemu-user-net.svg");
+    assert_svg("download-qemu-user-net.svg", &svg);
+    assert_renders(&charts.join("download-qemu-user-net.svg"));
+
+    // The y axis: the one long vertical segment. No tick on it (short horizontal segments ending
+    // at its x), and the only bar sits in its middle rather than beside an empty slot.
+    let all = segments(&svg);
+    let axis = all
+        .iter()
+        .find(|[x1, y1, x2, y2]| x1 == x2 && (y2 - y1).abs() > 20)
+        .expect("a y axis");
+    let ticks = all
+        .iter()
+        .filter(|[x1, y1, x2, y2]| {
+            y1 == y2 && (*x2 == axis[0] || *x1 == axis[0]) && (x2 - x1).abs() < 10
+        })
+        .count();
+    assert_eq!(ticks, 0, "stray y tick in {svg}");
+    // The legend's swatch is a 14 px square of the same colour.
+    let drawn: Vec<(i32, i32)> = bars(&svg, "#1F77B4")
+        .into_iter()
+        .filter(|(_, height)| *height > 14)
+        .collect();
+    let [bar] = drawn[..] else {
+        panic!("one bar expected in {svg}")
+    };
+    let axis_middle = (axis[1] + axis[3]) as f64 / 2.0;
+    let bar_middle = bar.0 as f64 + bar.1 as f64 / 2.0;
+    assert!(
+        (axis_middle - bar_middle).abs() <= 2.0,
+        "bar at {bar:?}, axis {axis:?}"
+    );
+    assert!(
+        f64::from(bar.1) > 0.5 * f64::from((axis[3] - axis[1]).abs()),
+        "the bar fills its row"
+    );
+}
+
+#[test]
+fn networks_that_differ_only_in_case_get_their_own_charts() {
+    let dir = TempDir::new("compare-lan");
+    let runs = std::fs::read_to_string(fixtures().join("linux-loopback/runs.csv")).unwrap();
+    for (name, network) in [("upper", "LAN"), ("lower", "lan")] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        let text = runs
+            .replace(",loopback,", &format!(",{network},"))
+            .replace("lin-", &format!("{name}-"));
+        std::fs::write(folder.join("runs.csv"), text).unwrap();
+    }
+    let charts = dir.path().join("charts");
+    let (_, _, names) = compare_charts(&charts, &["upper", "lower"], dir.path());
+    assert_eq!(
+        names,
+        [
+            "download-lan-2.svg",
+            "download-lan.svg",
+            "memory-lan-2.svg",
+            "memory-lan.svg"
+        ]
+    );
+    assert!(read(&charts, "download-lan.svg").contains("over LAN (127.0.0.1)"));
+    assert!(read(&charts, "download-lan-2.svg").contains("over lan (127.0.0.1)"));
 }

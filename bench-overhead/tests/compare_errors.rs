@@ -1,12 +1,13 @@
 //! `bench-overhead compare` on bad input: one line naming the file (and line and column) and what
-//! is wrong, a non-zero exit, never a panic.
+//! is wrong, a non-zero exit, never a panic, never a hang (every run here has a deadline).
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
-use support::TempDir;
+use support::{run_with_timeout, TempDir};
 
 fn fixture(folder: &str, file: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,12 +33,13 @@ fn fails(args: &[&Path]) -> String {
 }
 
 fn fails_with(flags: &[&str], args: &[&Path]) -> String {
-    let output = Command::new(support::bin())
-        .arg("compare")
-        .args(flags)
-        .args(args)
-        .output()
-        .expect("run bench-overhead compare");
+    let output = run_with_timeout(
+        Command::new(support::bin())
+            .arg("compare")
+            .args(flags)
+            .args(args),
+        Duration::from_secs(30),
+    );
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -261,4 +263,138 @@ fn the_same_results_twice() {
         err.ends_with("are the same results: name each results folder once"),
         "{err}"
     );
+}
+
+/// runs.csv of the linux-loopback fixture with `column` set to `value` in the threaded rows.
+fn with_threaded(column: &str, value: &str) -> String {
+    let text = runs_csv();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|c| *c == column).unwrap();
+    let mut out = header.join(",") + "\n";
+    for line in lines {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        if cells[2] == "threaded" {
+            cells[at] = value;
+        }
+        out += &(cells.join(",") + "\n");
+    }
+    out
+}
+
+#[test]
+fn non_finite_or_negative_memory_samples_are_named_not_drawn() {
+    let dir = TempDir::new("compare-inf-sample");
+    let charts = dir.path().join("charts");
+    for (cell, column, sample) in [
+        ("inf", "elapsed_ms", "lin-t1,inf,1,1,1,1\n"),
+        ("-5", "rss_bytes", "lin-t1,0,-5,1,1,1\n"),
+        ("NaN", "pss_anon_bytes", "lin-t1,0,1,1,NaN,1\n"),
+    ] {
+        let results = folder(
+            &dir,
+            column,
+            &[
+                ("runs.csv", runs_csv().as_bytes()),
+                (
+                    "memory.csv",
+                    format!(
+                        "run_id,elapsed_ms,rss_bytes,vsz_bytes,pss_anon_bytes,pss_bytes\n{sample}"
+                    )
+                    .as_bytes(),
+                ),
+            ],
+        );
+        let err = fails_with(&["--chart", charts.to_str().unwrap()], &[&results]);
+        assert!(
+            err.ends_with(&format!(
+                "memory.csv: line 2, column `{column}`: `{cell}` is not a finite number of at least 0 (not a memmon sample)"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_mean_that_overflows_is_refused_in_every_format() {
+    let dir = TempDir::new("compare-overflow");
+    // Each cell is finite, their sum is not: 1.7e308 + 1.7e308 = inf.
+    let results = folder(
+        &dir,
+        "huge",
+        &[("runs.csv", with_threaded("job_mib_s", "1.7e308").as_bytes())],
+    );
+    let charts = dir.path().join("charts");
+    for flags in [
+        vec![],
+        vec!["--format", "json"],
+        vec!["--format", "csv"],
+        vec!["--chart", charts.to_str().unwrap()],
+    ] {
+        let err = fails_with(&flags, &[&results]);
+        assert_eq!(
+            err,
+            format!(
+                "bench-overhead: {}: the mean per-job download speed (job_mib_s) of Linux (x86_64, \
+                 6.1.0-40-amd64) Threaded over its runs is not a finite number: a value in runs.csv \
+                 is out of range; correct or remove that row",
+                results.display()
+            ),
+            "{flags:?}"
+        );
+    }
+    assert!(
+        !charts.join("download-loopback.svg").exists(),
+        "no chart drawn"
+    );
+}
+
+#[test]
+fn a_row_cut_short_says_so() {
+    let dir = TempDir::new("compare-cut");
+    let text = runs_csv();
+    let cut = &text[..text.trim_end().len() - 200];
+    let results = folder(&dir, "cut", &[("runs.csv", cut.as_bytes())]);
+    let err = fails(&[&results]);
+    assert!(
+        err.contains("runs.csv: line 5: the row is cut short ("),
+        "{err}"
+    );
+    assert!(err.ends_with("complete or delete that row"), "{err}");
+
+    let memory = fixture("linux-loopback", "memory.csv");
+    let cut = &memory[..memory.trim_end().len() - 10];
+    let results = folder(
+        &dir,
+        "cut-memory",
+        &[
+            ("runs.csv", text.as_bytes()),
+            ("memory.csv", cut.as_bytes()),
+        ],
+    );
+    let charts = dir.path().join("charts");
+    let err = fails_with(&["--chart", charts.to_str().unwrap()], &[&results]);
+    assert!(err.contains("memory.csv: line "), "{err}");
+    assert!(err.contains(": the row is cut short ("), "{err}");
+}
+
+#[test]
+fn the_reference_folder_beside_reference_is_refused() {
+    let reference = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../results/reference");
+    let err = fails_with(&["--reference"], &[&reference]);
+    assert_eq!(
+        err,
+        format!(
+            "bench-overhead: {}: these are the published rows that --reference already adds: drop the folder or --reference",
+            reference.display()
+        )
+    );
+    // Alone, the folder is the reference set: each published row once.
+    let output = run_with_timeout(
+        Command::new(support::bin()).arg("compare").arg(&reference),
+        Duration::from_secs(30),
+    );
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.matches("(published) |").count(), 10, "{text}");
 }

@@ -3,8 +3,10 @@
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use support::TempDir;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare")
@@ -12,10 +14,15 @@ fn fixtures() -> PathBuf {
 
 /// Runs `compare` from the fixtures folder (so paths in messages are short) and returns stdout.
 fn compare(args: &[&str]) -> String {
+    compare_in(&fixtures(), args)
+}
+
+/// Runs `compare ARGS…` from `dir` and returns stdout.
+fn compare_in(dir: &Path, args: &[&str]) -> String {
     let output = Command::new(support::bin())
         .arg("compare")
         .args(args)
-        .current_dir(fixtures())
+        .current_dir(dir)
         .output()
         .expect("run bench-overhead compare");
     assert!(
@@ -80,38 +87,45 @@ Over QEMU user networking (guest downloads from the host):
 #[test]
 fn reference_rows_reproduce_the_published_tables_exactly() {
     let output = compare(&["--reference"]);
-    // The published table, with "(published)" after each setup and the Linux remark as footnote 1.
-    let mut expected_lines = Vec::new();
-    for line in PUBLISHED.lines() {
-        let Some(cells) = line
-            .strip_prefix("| ")
-            .filter(|_| !line.starts_with("| Setup"))
-        else {
-            expected_lines.push(line.to_string());
-            continue;
-        };
-        let (setup, rest) = cells.split_once(" | ").unwrap();
-        let rest = rest.replace(" MiB (virtual peaked at 8 GB) |", " MiB [1] |");
-        expected_lines.push(format!("| {setup} (published) | {rest}"));
-    }
     let got: Vec<&str> = output.lines().collect();
-    // Every published line appears, in order, with nothing but notes between the two tables.
+    // Every published line appears, in order, exactly as published; a table row only gains
+    // "(published)" after its setup. Nothing between the two tables but notes.
     let mut at = 0;
-    for line in &expected_lines {
+    let mut rows = 0;
+    for line in PUBLISHED.lines() {
+        let expected = match line.strip_prefix("| ") {
+            Some(cells) if !line.starts_with("| Setup") && !line.starts_with("|---") => {
+                rows += 1;
+                let (setup, rest) = cells.split_once(" | ").unwrap();
+                format!("| {setup} (published) | {rest}")
+            }
+            _ => line.to_string(),
+        };
         let found = got[at..]
             .iter()
-            .position(|g| g == line)
-            .unwrap_or_else(|| panic!("missing published line {line:?} in\n{output}"));
+            .position(|g| *g == expected)
+            .unwrap_or_else(|| panic!("missing published line {expected:?} in\n{output}"));
         at += found + 1;
     }
-    assert!(output
-        .contains("\n[1] Linux (x86_64, 5.6.13) Threaded (published): virtual peaked at 8 GB.\n"));
-    // Nothing else: 6 + 4 published rows, no measured rows.
-    let rows = got
-        .iter()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| Setup"))
-        .count();
     assert_eq!(rows, 10);
+
+    // Cell by cell, so a difference names the cell: every published cell, verbatim, memory
+    // remark included ("33.5141 MiB (virtual peaked at 8 GB)", inline as published).
+    let published = markdown_rows(PUBLISHED);
+    let printed = markdown_rows(&output);
+    assert_eq!(
+        printed.len(),
+        published.len(),
+        "no measured rows:\n{output}"
+    );
+    for (want, have) in published.iter().zip(&printed) {
+        assert_eq!(have[0], format!("{} (published)", want[0]));
+        for (column, (w, h)) in want.iter().zip(have).enumerate().skip(1) {
+            assert_eq!(h, w, "{} column {column}", want[0]);
+        }
+    }
+    assert!(output.contains("| 33.5141 MiB (virtual peaked at 8 GB) |"));
+    assert!(!output.contains("[1]"), "no footnote: {output}");
 }
 
 /// Splits the markdown tables into (setup, cells) per row.
@@ -202,6 +216,19 @@ fn csv_carries_the_markdown_numbers() {
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     for (record, row) in records.iter().zip(&markdown) {
         assert_eq!(&record[column("setup")], row[0]);
+        // No float noise (`2.4083200000000002`): at most 15 significant digits.
+        for field in FIELDS {
+            let cell = &record[column(field)];
+            let digits = cell
+                .split(['e', 'E'])
+                .next()
+                .unwrap()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>();
+            let significant = digits.trim_start_matches('0').trim_end_matches('0');
+            assert!(significant.len() <= 15, "{field} of {}: {cell}", row[0]);
+        }
         let values: Vec<Option<f64>> = FIELDS
             .iter()
             .map(|f| record[column(f)].parse().ok())
@@ -246,4 +273,132 @@ fn json_carries_the_markdown_numbers() {
     let json: serde_json::Value = serde_json::from_str(&compare(&args)).unwrap();
     assert!(json["tables"][0]["rows"][0].get("extended").is_none());
     assert_eq!(json["tables"][0]["title"], "Over loopback (127.0.0.1):");
+}
+
+/// A copy of a fixture folder in `dir` under `name`, with `edit` applied to each file's text.
+fn copy_fixture(dir: &Path, from: &str, name: &str, edit: impl Fn(&str, String) -> String) {
+    let to = dir.join(name);
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(fixtures().join(from)).unwrap() {
+        let entry = entry.unwrap();
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        std::fs::write(to.join(&file), edit(&file, text)).unwrap();
+    }
+}
+
+#[test]
+fn rows_that_would_read_the_same_carry_what_differs() {
+    let dir = TempDir::new("compare-collide");
+    copy_fixture(dir.path(), "linux-loopback", "lighttpd", |_, t| t);
+    copy_fixture(dir.path(), "linux-loopback", "builtin", |file, text| {
+        if file == "runs.csv" {
+            text.replace(",lighttpd/1.4.69,", ",bench-overhead/0.1.0,")
+        } else {
+            text
+        }
+    });
+    let out = compare_in(dir.path(), &["lighttpd", "builtin"]);
+    for label in [
+        "| Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd] | 2.2005 us |",
+        "| Linux (x86_64, 6.1.0-40-amd64) poll()-based [lighttpd] |",
+        "| Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server] | 2.2005 us |",
+        "| Linux (x86_64, 6.1.0-40-amd64) poll()-based [built-in server] |",
+    ] {
+        assert!(out.contains(label), "{label} missing from\n{out}");
+    }
+    assert!(
+        out.contains("Note: these rows were measured under different conditions (server lighttpd/1.4.69 / bench-overhead/0.1.0);"),
+        "{out}"
+    );
+    // Charts say it too.
+    let charts = dir.path().join("charts");
+    compare_in(dir.path(), &["--chart", "charts", "lighttpd", "builtin"]);
+    let svg = std::fs::read_to_string(charts.join("download-loopback.svg")).unwrap();
+    assert!(svg.contains("Measured under different conditions: server lighttpd/1.4.69 / bench-overhead/0.1.0; compare with care"));
+    assert!(svg.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server]"));
+}
+
+/// Sets meta.json's machine and QEMU hardware (and a boot time, which must not split rows).
+fn meta(
+    host: &'static str,
+    cpu: &'static str,
+    nic: &'static str,
+    boot_s: &'static str,
+) -> impl Fn(&str, String) -> String {
+    move |file: &str, text: String| {
+        if file != "meta.json" {
+            return text;
+        }
+        let mut meta: serde_json::Value = serde_json::from_str(&text).unwrap();
+        meta["hostname"] = host.into();
+        meta["cpu_model"] = cpu.into();
+        meta["extra"] = serde_json::json!({
+            "qemu_nic": nic, "qemu_vcpus": "2", "qemu_accel": "tcg", "qemu_boot_s": boot_s
+        });
+        meta.to_string()
+    }
+}
+
+#[test]
+fn other_machines_and_qemu_hardware_are_never_merged() {
+    let dir = TempDir::new("compare-machines");
+    copy_fixture(
+        dir.path(),
+        "qemu-partial",
+        "a",
+        meta("box-a", "AMD EPYC 7B13", "virtio-net", "3.4"),
+    );
+    copy_fixture(
+        dir.path(),
+        "qemu-partial",
+        "b",
+        meta("box-a", "AMD EPYC 7B13", "e1000", "3.4"),
+    );
+    copy_fixture(
+        dir.path(),
+        "qemu-partial",
+        "c",
+        meta("box-c", "Intel Xeon", "e1000", "3.4"),
+    );
+    let out = compare_in(dir.path(), &["--extended", "a", "b", "c"]);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| Linux")).collect();
+    assert_eq!(rows.len(), 6, "three setups, two variants each:\n{out}");
+    for label in [
+        "| Linux (x86_64, 6.1.0-41-amd64) Threaded [virtio-net, host box-a, AMD EPYC 7B13] (partial) |",
+        "| Linux (x86_64, 6.1.0-41-amd64) Threaded [e1000, host box-a, AMD EPYC 7B13] (partial) |",
+        "| Linux (x86_64, 6.1.0-41-amd64) Threaded [e1000, host box-c, Intel Xeon] (partial) |",
+    ] {
+        assert!(out.contains(label), "{label} missing from\n{out}");
+    }
+    assert!(
+        out.contains(
+            "(machine box-a / box-c; CPU AMD EPYC 7B13 / Intel Xeon; NIC virtio-net / e1000)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("| Machine | CPU | NIC |"), "{out}");
+    // The same machine and hardware twice is one setup (the boot time does not split it).
+    copy_fixture(
+        dir.path(),
+        "qemu-partial",
+        "d",
+        meta("box-a1", "AMD EPYC 7B13", "virtio-net", "3.4"),
+    );
+    copy_fixture(dir.path(), "qemu-partial", "e", |file, text| {
+        meta("box-a1", "AMD EPYC 7B13", "virtio-net", "6.2")(
+            file,
+            text.replace("qemu-t1", "qemu-t2")
+                .replace("qemu-p1", "qemu-p2"),
+        )
+    });
+    let out = compare_in(dir.path(), &["--extended", "d", "e"]);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| Linux")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows[0].ends_with("| 2 |"),
+        "two runs in one row: {}",
+        rows[0]
+    );
+    assert!(!out.contains("different conditions"), "{out}");
 }

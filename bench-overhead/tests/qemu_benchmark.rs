@@ -3,7 +3,11 @@
 //! networking, and its rows arrive in the results folder over 9p with every byte accounted for and
 //! the network label "QEMU user net".
 //!
-//! The run test is skipped, with a message, only where QEMU cannot run at all (no emulator, no
+//! The limits are tested with a guest whose CPU never starts (`QEMU_OPTS=-S`): it writes nothing,
+//! so the deadline and the inactivity watchdog must end it, keep the folder marked partial and
+//! stop the host's server, in seconds rather than a guest run's minutes.
+//!
+//! The guest tests are skipped, with a message, only where QEMU cannot run at all (no emulator, no
 //! kernel image); `.ci/run` installs both.
 
 mod support;
@@ -12,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use support::{bin, free_port, run_with_timeout, write_payload, TempDir};
+use support::{bin, free_port, run_with_timeout, wait_for_port, write_payload, TempDir};
 
 const CONNECTIONS: usize = 3;
 const PAYLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -79,12 +83,7 @@ fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
 
 #[test]
 fn guest_rows_arrive_with_every_byte_and_the_qemu_label() {
-    if !on_path("qemu-system-x86_64") {
-        support::skip("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
-        return;
-    }
-    let Some(kernel) = guest_kernel() else {
-        support::skip("no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)");
+    let Some(kernel) = guest_kernel_or_skip() else {
         return;
     };
     let kernel_release = kernel
@@ -219,5 +218,114 @@ fn a_missing_kernel_is_named_without_a_guest_run() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains("QEMU_KERNEL"), "{stderr}");
+    assert!(
+        stderr.contains("QEMU_KERNEL=/nonexistent/vmlinuz"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apt-get install linux-image-amd64"),
+        "{stderr}"
+    );
+}
+
+/// What a guest run needs here, or `None` (with the skip message printed) where QEMU cannot run.
+fn guest_kernel_or_skip() -> Option<PathBuf> {
+    if !on_path("qemu-system-x86_64") {
+        support::skip("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+        return None;
+    }
+    let kernel = guest_kernel();
+    if kernel.is_none() {
+        support::skip("no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)");
+    }
+    kernel
+}
+
+/// Runs qemu-benchmark with a guest that never starts its CPU, under the given limits; returns the
+/// output, the results folder and the port the host's server used.
+fn run_silent_guest(
+    dir: &TempDir,
+    limits: &[(&str, &str)],
+) -> (std::process::Output, PathBuf, u16) {
+    let kernel = guest_kernel().expect("checked by the caller");
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    write_payload(&www.join("testpayload"), 4096);
+    let results = dir.path().join("results");
+    let port = free_port();
+    let mut command = qemu_benchmark();
+    command
+        .env("CONNECTIONS", "2")
+        .env("ITERATIONS", "1")
+        .env("PAYLOAD_DIR", &www)
+        .env("PORT", port.to_string())
+        .env("RESULTS", &results)
+        .env("SERVER", "builtin")
+        .env("QEMU_ACCEL", "tcg")
+        .env("QEMU_KERNEL", &kernel)
+        .env("QEMU_OPTS", "-S");
+    for (key, value) in limits {
+        command.env(key, value);
+    }
+    // The static build may take minutes the first time; the guest part takes seconds.
+    let output = run_with_timeout(&mut command, Duration::from_secs(900));
+    (output, results, port)
+}
+
+/// The run failed with `reason` as its one-line message, kept the folder marked partial, and
+/// stopped the server it started.
+fn assert_ended_partial(output: &std::process::Output, results: &Path, port: u16, reason: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap_or("");
+    assert_eq!(
+        last,
+        format!(
+            "qemu-benchmark: {reason}; kept what arrived in {} (marked partial; console.log has the guest's console)",
+            results.display()
+        ),
+        "{stderr}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("meta.json")).unwrap())
+            .expect("meta.json is JSON");
+    assert_eq!(meta["status"], "partial", "{meta}");
+    assert_eq!(meta["reason"], reason, "{meta}");
+    assert!(results.join("console.log").is_file());
+    assert!(
+        !wait_for_port(port, Duration::from_millis(300)),
+        "the host's server on port {port} was stopped"
+    );
+}
+
+#[test]
+fn the_deadline_kills_the_guest_and_keeps_a_partial_folder() {
+    if guest_kernel_or_skip().is_none() {
+        return;
+    }
+    let dir = TempDir::new("qemu-deadline");
+    let (output, results, port) =
+        run_silent_guest(&dir, &[("QEMU_TIMEOUT", "3"), ("QEMU_IDLE_TIMEOUT", "600")]);
+    assert_ended_partial(
+        &output,
+        &results,
+        port,
+        "the guest did not finish within QEMU_TIMEOUT=3 s; QEMU was killed",
+    );
+}
+
+#[test]
+fn a_silent_guest_is_killed_by_the_inactivity_watchdog() {
+    if guest_kernel_or_skip().is_none() {
+        return;
+    }
+    let dir = TempDir::new("qemu-idle");
+    let (output, results, port) =
+        run_silent_guest(&dir, &[("QEMU_TIMEOUT", "600"), ("QEMU_IDLE_TIMEOUT", "2")]);
+    assert_ended_partial(
+        &output,
+        &results,
+        port,
+        "the guest wrote no console output and no rows for QEMU_IDLE_TIMEOUT=2 s; QEMU was killed",
+    );
 }

@@ -65,6 +65,59 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Height of the strip above a chart holding its title and `notes` lines under it.
+fn header_height(notes: usize) -> u32 {
+    16 + 34 + 22 * notes as u32 + 6
+}
+
+/// Draws the title, centred, and each note line under it in grey; returns the area below.
+fn draw_header<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    notes: &[String],
+) -> Result<DrawingArea<DB, plotters::coord::Shift>, String> {
+    let (header, body) = area.split_vertically(header_height(notes.len()));
+    let centre = header.dim_in_pixel().0 as i32 / 2;
+    let title_style =
+        TextStyle::from((FONT, 24).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    header
+        .draw(&Text::new(title.to_string(), (centre, 16), title_style))
+        .map_err(|e| e.to_string())?;
+    let note_style = TextStyle::from((FONT, LABEL_SIZE).into_font())
+        .color(&RGBColor(90, 90, 90))
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, note) in notes.iter().enumerate() {
+        header
+            .draw(&Text::new(
+                note.clone(),
+                (centre, 16 + 34 + 22 * i as i32),
+                note_style.clone(),
+            ))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(body)
+}
+
+/// Splits `text` at spaces into lines that fit `width` pixels at the label size.
+fn wrap(text: &str, width: u32) -> Vec<String> {
+    let max_chars = ((f64::from(width) - 40.0) / CHAR_WIDTH).max(20.0) as usize;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max_chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// The colour of a variant's bars and lines.
 fn variant_colour(variant: Variant) -> RGBColor {
     match variant {
@@ -97,13 +150,27 @@ fn slug(text: &str) -> String {
     }
 }
 
+/// `name`, or `name-2`, `name-3`… when an earlier chart of its kind took it; remembered in `taken`.
+fn unique(taken: &mut Vec<String>, name: String) -> String {
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{name}-{n}");
+        n += 1;
+    }
+    taken.push(candidate.clone());
+    candidate
+}
+
 /// Writes every chart into `dir` (created if needed) and returns the files written.
 pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot create the chart folder", dir.display()))?;
     let mut written = Vec::new();
+    // Network labels that differ only in case or punctuation (`LAN`, `lan`) get distinct files.
+    let mut networks = Vec::new();
     for table in tables {
-        let network = slug(&table.network);
+        let network = unique(&mut networks, slug(&table.network));
         let path = dir.join(format!("download-{network}.svg"));
         bars::draw(&path, table, bars::Measure::Download)?;
         written.push(path);
@@ -124,14 +191,8 @@ pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Re
             .file_name()
             .map_or_else(|| "results".to_string(), |n| slug(&n.to_string_lossy()));
         // Two folders of the same name (from different parents) get distinct files.
-        let mut file = format!("memory-over-time-{name}.svg");
-        let mut n = 2;
-        while names.contains(&file) {
-            file = format!("memory-over-time-{name}-{n}.svg");
-            n += 1;
-        }
-        names.push(file.clone());
-        let path = dir.join(file);
+        let name = unique(&mut names, name);
+        let path = dir.join(format!("memory-over-time-{name}.svg"));
         if memory_time::draw(&path, &memory_csv, source)? {
             written.push(path);
         }
@@ -148,5 +209,14 @@ mod tests {
         assert_eq!(slug("QEMU user net"), "qemu-user-net");
         assert_eq!(slug("loopback"), "loopback");
         assert_eq!(slug("//"), "unlabelled");
+    }
+
+    #[test]
+    fn names_that_slug_alike_stay_distinct() {
+        let mut taken = Vec::new();
+        assert_eq!(unique(&mut taken, slug("LAN")), "lan");
+        assert_eq!(unique(&mut taken, slug("lan")), "lan-2");
+        assert_eq!(unique(&mut taken, slug("L.A.N")), "l-a-n");
+        assert_eq!(unique(&mut taken, slug("lan")), "lan-3");
     }
 }

@@ -1,9 +1,10 @@
 //! The comparison as CSV: one row per setup and network path, the same figures as the markdown at
-//! full precision, with units in the column names. Empty cells are figures no run measured.
+//! full precision (15 significant digits), with units in the column names. Empty cells are figures
+//! no run measured.
 
 use super::aggregate::{Extended, Figures, Row, Table};
 
-const IDENTITY: [&str; 17] = [
+const IDENTITY: [&str; 22] = [
     "network",
     "setup",
     "os",
@@ -16,6 +17,11 @@ const IDENTITY: [&str; 17] = [
     "connections",
     "payload_bytes",
     "buffer_size",
+    "hostname",
+    "cpu_model",
+    "qemu_nic",
+    "qemu_vcpus",
+    "qemu_accel",
     "partial",
     "published",
     "runs",
@@ -69,6 +75,7 @@ pub fn render(tables: &[Table], extended: bool) -> anyhow::Result<String> {
 }
 
 fn identity(network: &str, row: &Row) -> Vec<String> {
+    let hardware = |key: &str| row.hardware.get(key).cloned().unwrap_or_default();
     vec![
         network.to_string(),
         row.setup.clone(),
@@ -82,6 +89,11 @@ fn identity(network: &str, row: &Row) -> Vec<String> {
         row.connections.to_string(),
         row.payload_bytes.to_string(),
         row.buffer_size.to_string(),
+        row.hostname.clone(),
+        row.cpu_model.clone(),
+        hardware("qemu_nic"),
+        hardware("qemu_vcpus"),
+        hardware("qemu_accel"),
         row.partial.to_string(),
         row.published.to_string(),
         row.runs.to_string(),
@@ -114,7 +126,8 @@ fn extended_figures(x: &Extended) -> [Option<f64>; 8] {
     ]
 }
 
-/// Full precision: the shortest text that reads back as the same `f64`.
+/// Full precision: the shortest text that reads back as the same `f64` (the figures are rounded to
+/// 15 significant digits, so no float noise shows).
 fn number(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use serde::Deserialize;
 
+use super::conditions::HARDWARE_KEYS;
 use crate::cli::Variant;
 use crate::record::RunRow;
 
@@ -47,15 +48,22 @@ pub enum Status {
 /// One input: a results folder or a `runs.csv` file, with its runs.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// The path as given, for messages.
+    pub display: String,
     /// The folder holding `memory.csv`, when there is one.
     pub folder: Option<PathBuf>,
     pub status: Status,
     /// Rows copied from a publication, not measured by this suite (meta.json `"published": true`).
     pub published: bool,
-    /// Remarks printed as footnotes to a row's memory figure, by run id (meta.json `memory_notes`).
+    /// Remarks printed after a row's memory figure, by run id (meta.json `memory_notes`).
     pub memory_notes: BTreeMap<String, String>,
     /// Iterations each row stands for: 1, except for published rows that are already averages.
     pub iterations_per_row: u32,
+    /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
+    pub hostname: String,
+    pub cpu_model: String,
+    /// A QEMU guest's virtual hardware: the `extra` keys of [`HARDWARE_KEYS`] that meta.json gives.
+    pub hardware: BTreeMap<String, String>,
     pub runs: Vec<Run>,
 }
 
@@ -88,6 +96,13 @@ pub struct Meta {
     /// Iterations each row already averages (published rows); 1 for the suite's own rows.
     #[serde(default)]
     pub iterations_per_row: Option<u32>,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub cpu_model: String,
+    /// `META="key=value …"` of bench-overhead.sh; values are strings, hand-edited ones may not be.
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
@@ -173,12 +188,26 @@ pub fn source(
         ),
     };
     let meta = meta.unwrap_or_default();
+    let hardware = HARDWARE_KEYS
+        .iter()
+        .filter_map(|(key, _)| {
+            let value = match meta.extra.get(*key)? {
+                serde_json::Value::String(text) => text.trim().to_string(),
+                other => other.to_string(),
+            };
+            (!value.is_empty()).then(|| (key.to_string(), value))
+        })
+        .collect();
     Ok(Source {
+        display,
         folder,
         status,
         published: meta.published,
         memory_notes: meta.memory_notes,
         iterations_per_row: meta.iterations_per_row.unwrap_or(1).max(1),
+        hostname: meta.hostname.trim().to_string(),
+        cpu_model: meta.cpu_model.trim().to_string(),
+        hardware,
         runs,
     })
 }
@@ -333,10 +362,7 @@ fn describe_csv_error(err: &csv::Error, names: &[String]) -> String {
             pos,
             expected_len,
             len,
-        } => format!(
-            "line {}: {len} fields where the header has {expected_len}",
-            pos.as_ref().map_or(0, |p| p.line())
-        ),
+        } => unequal_lengths(pos.as_ref().map_or(0, |p| p.line()), *len, *expected_len),
         csv::ErrorKind::Utf8 { pos, err } => {
             let column = names.get(err.field()).map_or("?", |n| n.as_str());
             format!(
@@ -346,6 +372,19 @@ fn describe_csv_error(err: &csv::Error, names: &[String]) -> String {
         }
         csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
         _ => err.to_string().replace('\n', " "),
+    }
+}
+
+/// A row with fewer fields than the header was cut short (a write interrupted part-way, most
+/// often the last row of a partial folder); one with more was edited.
+pub fn unequal_lengths(line: u64, len: u64, expected: u64) -> String {
+    if len < expected {
+        format!(
+            "line {line}: the row is cut short ({len} of the header's {expected} fields; an \
+             interrupted write?): complete or delete that row"
+        )
+    } else {
+        format!("line {line}: {len} fields where the header has {expected}")
     }
 }
 

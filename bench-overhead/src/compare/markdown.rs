@@ -8,6 +8,7 @@
 use std::fmt::Write;
 
 use super::aggregate::{payload_label, Row, Table};
+use super::conditions;
 use super::label;
 use super::number::g;
 
@@ -76,26 +77,20 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
     let mut header: Vec<&str> = COLUMNS.to_vec();
     if extended {
         header.extend(EXTENDED_COLUMNS);
-        header.extend(table.differing.iter().map(|c| condition_title(c)));
+        header.extend(table.differing.iter().map(|c| c.title()));
     }
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
 
-    let mut footnotes: Vec<(usize, String)> = Vec::new();
     let mut any_missing = false;
     for row in &table.rows {
-        let mut memory = cell(row.figures.memory_mib, "MiB");
-        if let Some(note) = &row.memory_note {
-            footnotes.push((footnotes.len() + 1, format!("{}: {note}.", row.setup)));
-            memory = format!("{memory} [{}]", footnotes.len());
-        }
         let mut cells = vec![
             row.setup.clone(),
             cell(row.figures.socket_creation_us, "us"),
             cell(row.figures.job_setup_us, "us"),
             download_cell(row),
             cell(row.figures.run_time_s, "s"),
-            memory,
+            memory_cell(row),
         ];
         if extended {
             let x = row.extended.clone().unwrap_or_default();
@@ -110,7 +105,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
                 cell(x.run_time_cv_pct, "%"),
                 row.runs.to_string(),
             ]);
-            cells.extend(table.differing.iter().map(|c| condition_value(row, c)));
+            cells.extend(table.differing.iter().map(|c| c.value(row)));
         }
         any_missing |= cells.iter().any(|c| c.contains(NO_DATA));
         // A `|` inside a hand-written label would end the cell early.
@@ -119,9 +114,6 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
     }
 
     let mut notes: Vec<String> = Vec::new();
-    for (number, text) in footnotes {
-        notes.push(format!("[{number}] {text}"));
-    }
     if let Some(row) = table.rows.iter().find(|r| r.published) {
         notes.push(format!(
             "{}: figures of the old suite as published ({} connections, {} payload, averaged over {} iterations), from results/reference/.",
@@ -155,15 +147,19 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
     }
     for row in &table.rows {
         if let Some(failed @ 1..) = row.jobs_failed {
-            notes.push(format!(
-                "{}: {failed} of {} jobs failed; the per-job figures cover the successful jobs only.",
+            let mut note = format!(
+                "{}: {failed} of {} jobs failed; the per-job figures cover the successful jobs only",
                 row.setup,
                 row.jobs_ok.unwrap_or(0) + failed
-            ));
+            );
+            if let Some(runs) = row.selection.describe() {
+                note = format!("{note}; {runs}");
+            }
+            notes.push(format!("{note}."));
         }
     }
     if extended {
-        notes.push("Every figure is a mean over the setup's runs; Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over the runs.".to_string());
+        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over those runs.".to_string());
     }
     if any_missing {
         notes.push(format!("{NO_DATA}: not measured in these results."));
@@ -179,20 +175,6 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
 }
 
 fn conditions_note(table: &Table, extended: bool) -> String {
-    let parts: Vec<String> = table
-        .differing
-        .iter()
-        .map(|condition| {
-            let mut values: Vec<String> = Vec::new();
-            for row in &table.rows {
-                let value = condition_value(row, condition);
-                if !values.contains(&value) {
-                    values.push(value);
-                }
-            }
-            format!("{condition} {}", values.join(" / "))
-        })
-        .collect();
     let hint = if extended {
         "the columns at the right give each row's values"
     } else {
@@ -200,25 +182,16 @@ fn conditions_note(table: &Table, extended: bool) -> String {
     };
     format!(
         "Note: these rows were measured under different conditions ({}); compare them with care: {hint}.",
-        parts.join("; ")
+        conditions::summary(table)
     )
 }
 
-fn condition_title(condition: &str) -> &'static str {
-    match condition {
-        "server" => "Server",
-        "connections" => "Connections",
-        "payload" => "Payload",
-        _ => "Buffer",
-    }
-}
-
-fn condition_value(row: &Row, condition: &str) -> String {
-    match condition {
-        "server" if row.server.is_empty() => NO_DATA.to_string(),
-        "server" => row.server.clone(),
-        "connections" => row.connections.to_string(),
-        "payload" => payload_label(row.payload_bytes),
-        _ => payload_label(row.buffer_size),
+/// The average memory, with the remark the publication printed after it, as published:
+/// `33.5141 MiB (virtual peaked at 8 GB)`.
+fn memory_cell(row: &Row) -> String {
+    let memory = cell(row.figures.memory_mib, "MiB");
+    match &row.memory_note {
+        Some(note) => format!("{memory} ({note})"),
+        None => memory,
     }
 }

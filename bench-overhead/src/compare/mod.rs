@@ -8,6 +8,7 @@
 
 mod aggregate;
 mod chart;
+mod conditions;
 mod csv_table;
 mod json;
 mod label;
@@ -26,6 +27,11 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     if args.reference {
         sources.push(reference::load()?);
     }
+    let reference_ids: Vec<String> = sources
+        .iter()
+        .flat_map(|s| &s.runs)
+        .map(|r| r.row.run_id.clone())
+        .collect();
     let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
     for path in &args.results {
         // The same runs twice would count double in every mean.
@@ -39,9 +45,23 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             }
             seen.push((file, path));
         }
-        sources.push(load::load(path)?);
+        let source = load::load(path)?;
+        // results/reference named beside --reference would count every published row twice.
+        if args.reference
+            && source.published
+            && source
+                .runs
+                .iter()
+                .any(|r| reference_ids.contains(&r.row.run_id))
+        {
+            anyhow::bail!(
+                "{}: these are the published rows that --reference already adds: drop the folder or --reference",
+                path.display()
+            );
+        }
+        sources.push(source);
     }
-    let tables = aggregate::tables(&sources);
+    let tables = aggregate::tables(&sources)?;
     let output = match args.format {
         CompareFormat::Markdown => markdown::render(&tables, args.extended),
         CompareFormat::Csv => csv_table::render(&tables, args.extended)?,

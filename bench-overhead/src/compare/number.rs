@@ -42,6 +42,16 @@ pub fn format_g(value: f64, digits: usize) -> String {
     }
 }
 
+/// `value` rounded to `digits` significant digits; non-finite values and zero as they are.
+pub fn round_significant(value: f64, digits: usize) -> f64 {
+    if !value.is_finite() || value == 0.0 {
+        return value;
+    }
+    format!("{value:.prec$e}", prec = digits.max(1) - 1)
+        .parse()
+        .unwrap_or(value)
+}
+
 fn strip_trailing_zeros(text: &str) -> &str {
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')
@@ -65,6 +75,15 @@ mod tests {
         assert_eq!(g(100.0), "100");
         assert_eq!(g(0.0), "0");
         assert_eq!(g(-1.5), "-1.5");
+    }
+
+    #[test]
+    fn rounding_drops_float_noise() {
+        assert_eq!(round_significant(2.408_320_000_000_000_2, 15), 2.40832);
+        assert_eq!(round_significant(2.408_32, 15).to_string(), "2.40832");
+        assert_eq!(round_significant(123_456.7, 3), 123_000.0);
+        assert_eq!(round_significant(0.0, 15), 0.0);
+        assert!(round_significant(f64::INFINITY, 15).is_infinite());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{draw_legend, variant_colour, Swatch, FONT, LABEL_SIZE, LEGEND_HEIGHT};
 use crate::cli::Variant;
 use crate::compare::label;
-use crate::compare::load::Source;
+use crate::compare::load::{self, Source, Status};
 use crate::compare::number::g;
 use crate::units::MIB;
 
@@ -78,9 +78,20 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
         .map(|p| p.1)
         .fold(0.0_f64, f64::max);
 
+    if !(x_max.is_finite() && y_max.is_finite()) {
+        anyhow::bail!(
+            "{}: cannot draw the chart: the samples of {} span no finite range",
+            path.display(),
+            memory_csv.display()
+        );
+    }
+
     let first = &source.runs[0].row;
     let machine = label::machine_label(&first.os, &first.os_version, &first.arch, &first.kernel);
-    let title = format!("Client memory over time: {machine}, {}", first.network);
+    let mut title = format!("Client memory over time: {machine}, {}", first.network);
+    if source.status == Status::Partial {
+        title = format!("{title} {}", label::PARTIAL_MARK);
+    }
     let metric = if use_pss_anon { "anonymous PSS" } else { "RSS" };
 
     let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
@@ -159,21 +170,43 @@ fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
         }
     }
     let mut samples = Vec::new();
-    for (i, record) in reader.deserialize::<Sample>().enumerate() {
-        let sample = record.map_err(|e| {
+    for record in reader.records() {
+        let record = record.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                pos,
+                expected_len,
+                len,
+            } => anyhow::anyhow!(
+                "{display}: {}",
+                load::unequal_lengths(pos.as_ref().map_or(0, |p| p.line()), *len, *expected_len)
+            ),
+            _ => anyhow::anyhow!("{display}: {}", e.to_string().replace('\n', " ")),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let at = |column: &str| format!("{display}: line {line}, column `{column}`");
+        let sample: Sample = record.deserialize(Some(&header)).map_err(|e| {
             let column = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => err
                     .field()
                     .and_then(|f| header.get(f as usize))
-                    .map(|c| format!(", column `{c}`"))
-                    .unwrap_or_default(),
-                _ => String::new(),
+                    .unwrap_or("?"),
+                _ => "?",
             };
-            anyhow::anyhow!(
-                "{display}: line {}{column}: not a memmon sample (expected numbers)",
-                i + 2
-            )
+            anyhow::anyhow!("{}: not a memmon sample (expected numbers)", at(column))
         })?;
+        // `inf` and `-1` parse as numbers but are no sample: an axis cannot end at infinity.
+        for (column, value) in [
+            ("elapsed_ms", Some(sample.elapsed_ms)),
+            ("rss_bytes", sample.rss_bytes),
+            ("pss_anon_bytes", sample.pss_anon_bytes),
+        ] {
+            if let Some(v) = value.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                anyhow::bail!(
+                    "{}: `{v}` is not a finite number of at least 0 (not a memmon sample)",
+                    at(column)
+                );
+            }
+        }
         samples.push(sample);
     }
     Ok(samples)

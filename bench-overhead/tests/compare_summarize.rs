@@ -1,0 +1,131 @@
+//! `compare` and `summarize` print the same figures for the same results folder: a folder in which
+//! some runs had failed jobs (one run with half its jobs reset, one with every connection refused)
+//! is where their averages would part if each defined its own.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+const MIB: f64 = 1048576.0;
+
+fn folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare/failed-jobs")
+}
+
+fn run(args: &[&str]) -> String {
+    let output = Command::new(support::bin())
+        .args(args)
+        .arg(folder())
+        .output()
+        .expect("run bench-overhead");
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+}
+
+fn number(value: &Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("{value} is not a number"))
+}
+
+#[test]
+fn a_folder_with_failed_jobs_gives_the_same_figures_in_compare_and_summarize() {
+    let compared: Value =
+        serde_json::from_str(&run(&["compare", "--extended", "--format", "json"])).unwrap();
+    let summary: Value = serde_json::from_str(&run(&["summarize", "--json"])).unwrap();
+    let rows = compared["tables"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let variant = row["variant"].as_str().unwrap();
+        let s = summary["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["variant"] == variant)
+            .unwrap();
+        let f = &row["figures"];
+        let pairs = [
+            (
+                "socket",
+                number(&f["socket_creation_us"]) * 1e3,
+                &s["socket_ns"]["value"],
+            ),
+            (
+                "setup",
+                number(&f["job_setup_us"]) * 1e3,
+                &s["setup_ns"]["value"],
+            ),
+            (
+                "receive",
+                number(&f["receive_s"]) * 1e9,
+                &s["receive_ns"]["value"],
+            ),
+            (
+                "per-job speed",
+                number(&f["job_mib_s"]),
+                &s["job_mib_s"]["value"],
+            ),
+            (
+                "run time",
+                number(&f["run_time_s"]) * 1e9,
+                &s["run_ns"]["value"],
+            ),
+            (
+                "memory",
+                number(&f["memory_mib"]) * MIB,
+                &s["memory_avg_bytes"]["value"],
+            ),
+            (
+                "aggregate",
+                number(&row["extended"]["aggregate_gib_s"]) * 1024.0,
+                &s["aggregate_mib_s"]["value"],
+            ),
+        ];
+        for (name, compare, summarize) in pairs {
+            let summarize = number(summarize);
+            assert!(
+                close(compare, summarize),
+                "{variant} {name}: compare {compare}, summarize {summarize}"
+            );
+        }
+        assert_eq!(row["runs"], 3);
+        assert_eq!(row["runs_averaged"], 2);
+    }
+
+    // The figures are the shared definitions, not plain means of the per-run means: threaded-2
+    // (2 jobs of 4 succeeded) weighs half as much in the job figures and nothing in the run time.
+    let threaded = &rows[0];
+    assert_eq!(threaded["variant"], "threaded");
+    // Per-job socket means of the runs: 2300 (4 jobs), 5200 (2 jobs), 2400 (4 jobs).
+    let pooled = (2300.0 * 4.0 + 5200.0 * 2.0 + 2400.0 * 4.0) / 10.0;
+    let plain = (2300.0 + 5200.0 + 2400.0) / 3.0;
+    let socket_ns = number(&threaded["figures"]["socket_creation_us"]) * 1e3;
+    assert!(
+        close(socket_ns, pooled) && !close(socket_ns, plain),
+        "{socket_ns}"
+    );
+    // Run times 16, 40 and 16.5 ms: the failed run is left out.
+    assert!(close(number(&threaded["figures"]["run_time_s"]), 0.01625));
+
+    // The same note, in the same words, in both.
+    let note = "run time, aggregate speed and memory are over the 2 of 3 runs in which every job succeeded";
+    let markdown = run(&["compare"]);
+    let text = run(&["summarize"]);
+    assert!(
+        markdown.contains(&format!("Threaded: 2 of 12 jobs failed; the per-job figures cover the successful jobs only; {note}.")),
+        "{markdown}"
+    );
+    assert!(text.contains(&format!("note: threaded: {note}")), "{text}");
+    assert!(text.contains(&format!("note: poll: {note}")), "{text}");
+}
