@@ -100,16 +100,16 @@ fn a_known_allocation_is_measured_with_a_nonzero_minimum() {
         );
         assert!(field(&loaded, metric, "min") > 0.0, "{metric}: min is 0");
     }
-    // The peak cannot be below any sample of the resident set.
-    let max_rss = field(&loaded, "rss_bytes", "max");
-    let peak = loaded["peak_rss_bytes"].as_f64().expect("peak_rss_bytes");
-    assert!(peak >= max_rss, "{loaded}");
-    assert!(peak >= 64.0 * MIB as f64);
-    // The kernel's own figure may lag only by what its per-CPU RSS counters can hold back: fewer
-    // than max(32, 2 × CPUs) pages per CPU in each of the file, anon and shmem counters.
+    // The kernel's own peak (wait4's ru_maxrss, reported unadjusted) saw at least the 64 MiB the
+    // child touched.
     let kernel = loaded["kernel_peak_rss_bytes"]
         .as_f64()
         .expect("kernel peak");
+    assert!(kernel >= 64.0 * MIB as f64, "{loaded}");
+    // The kernel's figure may lag the samples only by what its per-CPU RSS counters can hold
+    // back: fewer than max(32, 2 × CPUs) pages per CPU in each of the file, anon and shmem
+    // counters.
+    let max_rss = field(&loaded, "rss_bytes", "max");
     // SAFETY: sysconf only returns values.
     let (cpus, page) = unsafe {
         (
