@@ -268,6 +268,9 @@ fn traversal_and_non_files_are_refused() {
         format!("http://localhost{absolute}"),
         "/folder".to_string(),
         "/folder/".to_string(),
+        "/testpayload/".to_string(),
+        "/testpayload/.".to_string(),
+        "/in-link/".to_string(),
         "/".to_string(),
         "/fifo".to_string(),
         "/missing".to_string(),
@@ -300,6 +303,21 @@ fn malformed_oversized_and_unsupported_requests() {
     assert_eq!(status(b"GARBAGE\r\n\r\n"), 400);
     assert_eq!(status(b"GET /testpayload HTTP/9.9\r\n\r\n"), 400);
     assert_eq!(status(b"GET /testpayload HTTP/1.1\r\n\r\n"), 400, "no Host");
+    assert_eq!(
+        status(b"GET /testpayload HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+        400,
+        "two Host lines"
+    );
+    // A malformed HTTP/1.0 request is answered in HTTP/1.0.
+    let malformed = exchange_to_eof(
+        server.port,
+        b"GET /testpayload HTTP/1.0\r\nNo colon\r\n\r\n",
+    );
+    assert!(
+        malformed.head.starts_with("HTTP/1.0 400 Bad Request\r\n"),
+        "{}",
+        malformed.head
+    );
     assert_eq!(
         status(b"GET /testpayload HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc"),
         400
