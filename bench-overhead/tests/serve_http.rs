@@ -219,6 +219,38 @@ fn http11_keep_alive_pipelining_head_and_close() {
 }
 
 #[test]
+fn ten_pipelined_requests_are_all_answered_in_order() {
+    let (dir, payload) = root_with_payload(100_000);
+    std::fs::write(dir.path().join("root/hello"), b"Hello, world!\n").unwrap();
+    let server = serve(&dir.path().join("root"), &[]);
+    let mut stream = connect(server.port);
+    let mut leftover = Vec::new();
+    // Small answers (sent with their head in one write) and a sendfile body, interleaved, in
+    // one write; twice, so the second batch finds the connection past its first exchange.
+    let targets = ["/hello", "/testpayload", "/missing", "/hello", "/hello"];
+    let batch: String = targets
+        .iter()
+        .chain(&targets)
+        .map(|t| format!("GET {t} HTTP/1.1\r\nHost: x\r\n\r\n"))
+        .collect();
+    for _ in 0..2 {
+        stream.write_all(batch.as_bytes()).unwrap();
+        for target in targets.iter().chain(&targets) {
+            let response = read_response(&mut stream, &mut leftover, false);
+            match *target {
+                "/hello" => assert_eq!(
+                    (response.status, &response.body[..]),
+                    (200, &b"Hello, world!\n"[..])
+                ),
+                "/testpayload" => assert!(response.status == 200 && response.body == payload),
+                _ => assert_eq!(response.status, 404),
+            }
+        }
+    }
+    assert!(leftover.is_empty(), "{} bytes too many", leftover.len());
+}
+
+#[test]
 fn http10_keep_alive_when_asked() {
     let (dir, payload) = root_with_payload(200_000);
     let server = serve(&dir.path().join("root"), &[]);
