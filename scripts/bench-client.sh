@@ -12,6 +12,13 @@
 # from /usr/bin/time. Peak memory: memmon's peak_rss_bytes when memmon is built, otherwise the
 # kernel's maximum RSS through /usr/bin/time (the same figure). wrk keeps requesting for DURATION
 # over keep-alive connections, so its figures are normalised per GiB like the client's.
+#
+# wrk's GiB/s is its `summary.bytes` over `summary.duration`: every byte wrk read (it adds each
+# read's length), heads and the responses still in flight when DURATION ended included — with 100
+# connections and a 200 MiB payload most bytes belong to such partial responses. wrk counts a
+# response that takes longer than its --timeout (2 s by default) as a timeout error, though the
+# transfer goes on: every 200 MiB response would be one. --timeout is therefore set beyond
+# DURATION (twice it plus 10 s), so wrk's error count holds real errors only.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -20,6 +27,13 @@ PAYLOAD=${PAYLOAD:-payloads/testpayload}
 CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-100}}
 DURATION=${DURATION:-10s}
 WRK_THREADS=${WRK_THREADS:-2}
+# DURATION in seconds, read as wrk reads it (a whole number, optionally followed by s, m or h).
+DURATION_S=$(printf '%s\n' "$DURATION" | awk '
+    match($0, /^[0-9]+/) {
+        unit = substr($0, RLENGTH + 1)
+        scale = unit == "" || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0
+        if (scale) { print substr($0, 1, RLENGTH) * scale; exit }
+    }')
 CLIENT=$BIN_DIR/bench-overhead
 MEMMON=$BIN_DIR/memmon
 
@@ -28,6 +42,7 @@ die() {
     exit 1
 }
 
+[ -n "$DURATION_S" ] || die "DURATION=$DURATION: give a time such as 10s, 2m or 1h"
 [ -x "$CLIENT" ] || die "$CLIENT is missing: run make build"
 [ -f "$PAYLOAD" ] || die "$PAYLOAD is missing: run make payload"
 LIGHTTPD=$(command -v lighttpd || true)
@@ -120,7 +135,8 @@ for variant in poll threaded; do
 done
 
 if command -v wrk >/dev/null 2>&1; then
-    # wrk counts every byte it read (heads included: ~150 bytes per 200 MiB response).
+    # wrk counts every byte it read (heads included: ~150 bytes per 200 MiB response; partial
+    # responses at the end of DURATION included).
     cat >"$WORK/report.lua" <<'EOF'
 done = function(summary, latency, requests)
     io.write(string.format("wrk_bytes=%d wrk_us=%d wrk_requests=%d wrk_errors=%d\n",
@@ -130,7 +146,8 @@ done = function(summary, latency, requests)
 end
 EOF
     $LIMIT "$TIME" -f "%U %S %M" -o "$WORK/wrk.time" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" \
-        -d"$DURATION" -s "$WORK/report.lua" "http://127.0.0.1:$PORT/$NAME" >"$WORK/wrk.out" ||
+        -d"$DURATION" --timeout "$((DURATION_S * 2 + 10))s" -s "$WORK/report.lua" \
+        "http://127.0.0.1:$PORT/$NAME" >"$WORK/wrk.out" ||
         die "wrk failed: $(tail -n 3 "$WORK/wrk.out")"
     line=$(grep '^wrk_bytes=' "$WORK/wrk.out") || die "wrk printed no summary: $(tail -n 3 "$WORK/wrk.out")"
     eval "$line"

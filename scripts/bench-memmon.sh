@@ -85,6 +85,6 @@ cat <<EOF
 child CPU: the child's user+system time over the run, in % of one core (it keeps one core busy).
 memmon CPU: memmon's own user+system time in % of one core; per sample: that time / samples.
 pss: samples that read Pss_Anon/Pss (smaps_rollup walks every page, so a large child has it read
-under a CPU budget, --pss-budget, 0.5 % of a core by default).
+under a CPU budget, --pss-budget, 0.75 % of a core by default, and at new highs of its memory).
 Goals at 100 ms, default options: memmon CPU <= 1 %, memmon peak <= 4 MiB.
 EOF

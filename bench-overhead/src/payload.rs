@@ -56,6 +56,7 @@ impl PayloadBytes {
 pub fn run(args: PayloadArgs) -> anyhow::Result<ExitCode> {
     let out = &args.out;
     let started = Instant::now();
+    check_destination(out)?;
     if matches_existing(out, args.size)
         .with_context(|| format!("cannot read the existing {}", out.display()))?
     {
@@ -75,6 +76,23 @@ pub fn run(args: PayloadArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses, before any byte is generated, a destination that could never become the payload
+/// file: an existing folder or other non-file (a FIFO would even block the comparison).
+fn check_destination(path: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => anyhow::bail!(
+            "--out {} is a folder: give the payload file's path, e.g. {}",
+            path.display(),
+            path.join("testpayload").display()
+        ),
+        Ok(meta) if !meta.is_file() => anyhow::bail!(
+            "--out {} exists and is not a regular file: choose another path",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `path` already is the payload of `size` bytes. A missing file is simply "no".
@@ -130,10 +148,11 @@ fn write_payload(path: &Path, size: u64) -> anyhow::Result<()> {
 }
 
 fn write_to(temp: &Path, size: u64) -> anyhow::Result<()> {
+    // Created before any byte is generated: an unwritable folder fails here, at once.
     let mut file = File::create(temp).with_context(|| {
         format!(
-            "cannot create {}: check the folder is writable",
-            temp.display()
+            "cannot create a file in {}: check the folder is writable or choose another --out",
+            temp.parent().unwrap_or(Path::new(".")).display()
         )
     })?;
     let mut bytes = PayloadBytes::default();

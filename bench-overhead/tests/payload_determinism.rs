@@ -98,6 +98,38 @@ fn bad_size_is_a_clear_error() {
 }
 
 #[test]
+fn a_folder_or_unwritable_destination_is_refused_up_front() {
+    let dir = support::TempDir::new("payload-dest");
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let out = payload("64MiB", &folder);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is a folder"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // Nothing was written beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["folder"], "{names:?}");
+
+    // A folder nobody may create files in, not even root (sysfs): refused before any byte
+    // is generated, in one line.
+    #[cfg(target_os = "linux")]
+    {
+        let out = payload("64MiB", Path::new("/sys/testpayload"));
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("cannot create a file in /sys: check the folder is writable"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
 fn payload_script_writes_payload_and_hello() {
     let dir = support::TempDir::new("payload-script");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/payload.sh");

@@ -47,10 +47,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Linux: most of one core, in percent, that reading Pss_Anon/Pss may cost. smaps_rollup walks
-    /// every page of the process (1-2 ms per 64 MiB, ~15 ms with 10,000 threads), so a large
-    /// child has its PSS read only every few samples; 100 reads it at every sample.
-    #[arg(long, value_name = "PERCENT", default_value = "0.5", value_parser = parse_percent)]
+    /// Linux: share of one core, in percent, that reading Pss_Anon/Pss may cost on average.
+    /// smaps_rollup walks every page of the process (~1.3 ms per 64 MiB, ~13 ms with 10,000
+    /// threads), so a large child has its PSS read only every few samples, and at once when its
+    /// anonymous memory reaches a new high (borrowing up to 20 samples' share); 100 reads it at
+    /// every sample.
+    #[arg(long, value_name = "PERCENT", default_value = "0.75", value_parser = parse_percent)]
     pub pss_budget: f64,
 
     /// How samples are read: `native` (Linux /proc, Haiku areas) or `sysinfo`. For measuring memmon itself.

@@ -53,11 +53,13 @@ pub struct Summary {
     pub body_bytes: u64,
 }
 
-/// A connection and the interest currently registered for it.
+/// A connection, the interest currently registered for it, and its pending timer.
 struct Slot {
     conn: Connection,
     read: bool,
     write: bool,
+    /// When the timer this connection asked for fires (at most one is pending per connection).
+    timer_at: Option<Instant>,
 }
 
 struct Server<'a> {
@@ -149,7 +151,7 @@ impl Server<'_> {
                         }
                     }
                     LISTENER => self.accept(now),
-                    key => self.wake(key, now),
+                    key => self.on_readiness(key, now),
                 }
             }
             self.fire_timers(now);
@@ -181,12 +183,13 @@ impl Server<'_> {
                 // The peer gave up before we accepted (ECONNABORTED) and the like.
                 Err(_) => continue,
             };
-            if stream.set_nonblocking(true).is_err() {
+            // TCP_NODELAY, as lighttpd has it (set on its listening socket, inherited): under
+            // Nagle a small response to a pipelined request waits for the ACK of the previous
+            // one, which the client delays (~40 ms). Bulk bodies lose nothing: sendfile hands
+            // the socket 256 KiB at a time, full-size segments either way.
+            if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
                 continue;
             }
-            // No TCP_NODELAY: a response is one write (small files) or a head followed at once by
-            // full-size sendfile segments, so Nagle never delays anything, and lighttpd (the
-            // reference) leaves it on too.
             let key = self.free.pop().unwrap_or_else(|| {
                 self.slots.push(None);
                 self.slots.len() - 1
@@ -206,6 +209,7 @@ impl Server<'_> {
                 conn: Connection::new(stream, self.next_id, now),
                 read: true,
                 write: false,
+                timer_at: None,
             });
         }
     }
@@ -225,6 +229,18 @@ impl Server<'_> {
             self.poller
                 .modify_with_mode(&self.listener, Event::none(LISTENER), PollMode::Level);
         self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+    }
+
+    /// An event for connection `key`. One that waits for neither reading nor writing (a
+    /// `slow-drip` pause) can only be told of an error or a hang-up, which the OS keeps
+    /// reporting while it lasts (level-triggered): the peer is gone, so the connection is
+    /// closed instead of being woken again and again until its timer.
+    fn on_readiness(&mut self, key: usize, now: Instant) {
+        match self.slots.get(key) {
+            Some(Some(slot)) if !slot.read && !slot.write => self.close(key, false),
+            Some(Some(_)) => self.wake(key, now),
+            _ => {} // closed earlier in this batch
+        }
     }
 
     /// Lets connection `key` do what it can, then registers what it waits for.
@@ -263,8 +279,9 @@ impl Server<'_> {
                     slot.read = read;
                     slot.write = write;
                 }
-                if let Some(at) = wake_at {
+                if let Some(at) = wake_at.filter(|&at| slot.timer_at != Some(at)) {
                     self.timers.push(Reverse((at, key, slot.conn.id)));
+                    slot.timer_at = Some(at);
                 }
             }
             Next::Close => self.close(key, false),
@@ -278,9 +295,13 @@ impl Server<'_> {
                 break;
             }
             self.timers.pop();
-            let current = matches!(self.slots.get(key), Some(Some(slot)) if slot.conn.id == id);
-            if current {
-                self.wake(key, now);
+            if let Some(Some(slot)) = self.slots.get_mut(key) {
+                if slot.conn.id == id {
+                    if slot.timer_at == Some(at) {
+                        slot.timer_at = None;
+                    }
+                    self.wake(key, now);
+                }
             }
         }
     }

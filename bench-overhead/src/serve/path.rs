@@ -18,7 +18,10 @@ use super::response::Status;
 /// Resolves `target` under `root` (canonical) to the path of a regular file and its metadata
 /// (taken just now, so its length is the length to announce).
 pub fn resolve(root: &Path, target: &str) -> Result<(PathBuf, Metadata), Status> {
-    let relative = relative_path(target)?;
+    let Target {
+        relative,
+        names_folder,
+    } = parse_target(target)?;
     if relative.as_os_str().is_empty() {
         return Err(Status::NotFound); // the root folder itself
     }
@@ -45,8 +48,10 @@ pub fn resolve(root: &Path, target: &str) -> Result<(PathBuf, Metadata), Status>
             (resolved, meta)
         }
     };
-    if !meta.is_file() {
-        return Err(Status::NotFound); // a folder, FIFO, device…
+    // A folder, FIFO, device… and a file asked for as a folder (`/hello/`), which a
+    // filesystem would refuse too (ENOTDIR).
+    if !meta.is_file() || names_folder {
+        return Err(Status::NotFound);
     }
     Ok((resolved, meta))
 }
@@ -60,14 +65,24 @@ pub fn open_regular(path: &Path) -> Result<File, Status> {
     }
 }
 
+/// A request target reduced to a path under the root.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Plain segments, without empty and `.` ones.
+    pub relative: PathBuf,
+    /// The last segment is empty or `.` (`/a/`, `/a/.`): the target names a folder.
+    pub names_folder: bool,
+}
+
 /// The target's path as a relative path of plain segments; 400 for anything suspicious.
-pub fn relative_path(target: &str) -> Result<PathBuf, Status> {
+pub fn parse_target(target: &str) -> Result<Target, Status> {
     // Origin form only: "/path?query". Absolute form ("http://…"), "*" and the rest are refused.
     let Some(rest) = target.strip_prefix('/') else {
         return Err(Status::BadRequest);
     };
     let path = rest.split(['?', '#']).next().unwrap_or("");
     let mut relative = PathBuf::new();
+    let mut names_folder = false;
     for raw in path.split('/') {
         let bytes = percent_decode(raw).ok_or(Status::BadRequest)?;
         let segment = String::from_utf8(bytes).map_err(|_| Status::BadRequest)?;
@@ -78,12 +93,15 @@ pub fn relative_path(target: &str) -> Result<PathBuf, Status> {
         if cfg!(windows) && segment.contains(':') {
             return Err(Status::BadRequest);
         }
-        if segment.is_empty() || segment == "." {
-            continue;
+        names_folder = segment.is_empty() || segment == ".";
+        if !names_folder {
+            relative.push(segment);
         }
-        relative.push(segment);
     }
-    Ok(relative)
+    Ok(Target {
+        relative,
+        names_folder,
+    })
 }
 
 /// `%XX` decoding; `None` for a `%` not followed by two hex digits.
@@ -126,6 +144,14 @@ fn open_options() -> std::fs::OpenOptions {
 mod tests {
     use super::*;
 
+    fn relative_path(target: &str) -> Result<PathBuf, Status> {
+        parse_target(target).map(|t| t.relative)
+    }
+
+    fn names_folder(target: &str) -> bool {
+        parse_target(target).unwrap().names_folder
+    }
+
     #[test]
     fn plain_paths_resolve_to_segments() {
         assert_eq!(
@@ -135,6 +161,16 @@ mod tests {
         assert_eq!(relative_path("//a/./b?x=../y"), Ok(PathBuf::from("a/b")));
         assert_eq!(relative_path("/a%20b"), Ok(PathBuf::from("a b")));
         assert_eq!(relative_path("/"), Ok(PathBuf::new()));
+    }
+
+    #[test]
+    fn a_trailing_slash_or_dot_names_a_folder() {
+        for target in ["/", "/a/", "/a/.", "/a//", "/a/%2e", "/a/?x"] {
+            assert!(names_folder(target), "{target}");
+        }
+        for target in ["/a", "/a/b", "/./a", "/a?x/"] {
+            assert!(!names_folder(target), "{target}");
+        }
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub fn parse(buf: &[u8]) -> Parsed {
         Err(httparse::Error::TooManyHeaders) => {
             return Parsed::Refused(Status::HeadTooLarge, head.version.unwrap_or(1))
         }
-        Err(_) => return Parsed::Refused(Status::BadRequest, 1),
+        // Answer in the request's own version when the request line got that far.
+        Err(_) => return Parsed::Refused(Status::BadRequest, head.version.unwrap_or(1)),
     };
     let minor_version = head.version.unwrap_or(1);
     let refuse = |status| Parsed::Refused(status, minor_version);
@@ -69,6 +70,10 @@ pub fn parse(buf: &[u8]) -> Parsed {
     for header in head.headers.iter() {
         let name = header.name;
         if name.eq_ignore_ascii_case("host") {
+            // RFC 9112 §3.2: more than one Host line is a 400, whatever the version.
+            if has_host {
+                return refuse(Status::BadRequest);
+            }
             has_host = true;
         } else if name.eq_ignore_ascii_case("connection") {
             for token in header.value.split(|&b| b == b',') {
@@ -119,9 +124,40 @@ mod tests {
     }
 
     fn refused(text: &[u8]) -> Status {
+        refused_in(text).0
+    }
+
+    /// The refusal's status and the HTTP/1.x minor version it is answered in.
+    fn refused_in(text: &[u8]) -> (Status, u8) {
         match parse(text) {
-            Parsed::Refused(status, _) => status,
+            Parsed::Refused(status, minor) => (status, minor),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn refusals_answer_in_the_requests_version_when_known() {
+        assert_eq!(
+            refused_in(b"GET / HTTP/1.0\r\nBad Header\r\n\r\n"),
+            (Status::BadRequest, 0)
+        );
+        assert_eq!(
+            refused_in(b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"),
+            (Status::BadRequest, 1)
+        );
+        assert_eq!(
+            refused_in(b"POST / HTTP/1.0\r\n\r\n"),
+            (Status::MethodNotAllowed, 0)
+        );
+        // No version could be read: HTTP/1.1, the server's own.
+        assert_eq!(refused_in(b"GARBAGE\r\n\r\n"), (Status::BadRequest, 1));
+    }
+
+    #[test]
+    fn a_second_host_line_is_refused() {
+        for version in ["1.0", "1.1"] {
+            let text = format!("GET / HTTP/{version}\r\nHost: a\r\nhost: b\r\n\r\n");
+            assert_eq!(refused(text.as_bytes()), Status::BadRequest, "{version}");
         }
     }
 

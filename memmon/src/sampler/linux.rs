@@ -13,21 +13,22 @@
 //!   of a program's own data segments).
 //!
 //! `smaps_rollup` is still not free: the kernel walks every page table entry of the process to
-//! compute PSS: about 1–2 ms of CPU per 64 MiB resident and ~15 ms for a process with 10,000
+//! compute PSS: about 1.3 ms of CPU per 64 MiB resident and ~13 ms for a process with 10,000
 //! threads (40,000 mappings) here (`make bench-memmon`), against ~2 µs for `statm`. So PSS is
-//! read under a CPU budget ([`PssBudget`], `--pss-budget`): at every sample while it is cheap,
-//! every few samples for a large process. A sample without PSS keeps its RSS and VSZ; its PSS
-//! cells are empty.
+//! read under a CPU budget ([`PssBudget`], `--pss-budget`) that favours the samples at a new high
+//! of anonymous memory. A sample without PSS keeps its RSS and VSZ; its PSS cells are empty.
 //!
 //! Both files are opened once and re-read with `pread` at offset 0 (which makes the kernel
-//! regenerate them): no open/close per sample, and the descriptors stay bound to this process
-//! even if its PID were reused after exit.
+//! regenerate them). `statm` reads whatever address space the process has at each read, but
+//! `smaps_rollup` stays bound to the address space it was opened on: once the process calls
+//! `exec`, that one is gone and the read fails (`ESRCH`). It is then opened again — statm has
+//! just shown the process alive, with a new address space — and read once more.
 
 use std::fs::File;
 use std::io::ErrorKind;
 use std::os::unix::fs::FileExt;
-use std::time::Duration;
 
+use super::pss_budget::PssBudget;
 use super::Sample;
 
 /// Large enough for `smaps_rollup` (~1 KiB) in one read; longer content is read in several.
@@ -37,41 +38,15 @@ pub struct ProcSampler {
     pid: u32,
     page_size: u64,
     statm: Option<File>,
-    /// `None` until opened; `Some(None)` when this kernel has no `smaps_rollup` (< 4.14).
-    smaps_rollup: Option<Option<File>>,
+    /// `None` until opened, and again after a failed read until reopened.
+    smaps_rollup: Option<File>,
+    /// False on kernels without `smaps_rollup` (< 4.14): PSS is then never read.
+    has_rollup: bool,
     buffer: Vec<u8>,
     budget: PssBudget,
-}
-
-/// A token bucket of CPU time for reading `smaps_rollup`: each sample earns `interval × share`,
-/// each read spends what it cost (this thread's CPU time, kernel time included). A read happens
-/// when the balance is not negative, so on average PSS costs at most `share` of one core.
-#[derive(Debug, Clone, Copy)]
-pub struct PssBudget {
-    earned_per_sample_ns: i64,
-    balance_ns: i64,
-}
-
-impl PssBudget {
-    pub fn new(interval: Duration, percent: f64) -> PssBudget {
-        PssBudget {
-            earned_per_sample_ns: (interval.as_nanos() as f64 * percent / 100.0) as i64,
-            balance_ns: 0,
-        }
-    }
-
-    /// Called once per sample: may PSS be read now? (Savings are capped at one sample's
-    /// earnings, so a cheap phase never pays for a burst of expensive reads later.)
-    fn allows_read(&mut self) -> bool {
-        let allowed = self.balance_ns >= 0;
-        self.balance_ns =
-            (self.balance_ns + self.earned_per_sample_ns).min(self.earned_per_sample_ns);
-        allowed
-    }
-
-    fn spend(&mut self, cost_ns: i64) {
-        self.balance_ns -= cost_ns;
-    }
+    /// The largest anonymous resident size (bytes) of any sample whose PSS was read; `None`
+    /// before the first reading.
+    anon_rss_at_pss_high: Option<u64>,
 }
 
 /// This thread's CPU time (user + kernel) in nanoseconds.
@@ -96,52 +71,74 @@ impl ProcSampler {
             },
             statm: None,
             smaps_rollup: None,
+            has_rollup: true,
             buffer: Vec::with_capacity(BUFFER_SIZE),
             budget,
+            anon_rss_at_pss_high: None,
         }
     }
 
+    /// One sample; `None` only when `statm` shows no live address space (the process is gone
+    /// or exiting). A PSS read that fails leaves the sample's RSS and VSZ in place.
     pub fn sample(&mut self) -> Option<Sample> {
         if self.statm.is_none() {
             self.statm = Some(File::open(format!("/proc/{}/statm", self.pid)).ok()?);
         }
-        if self.smaps_rollup.is_none() {
-            match File::open(format!("/proc/{}/smaps_rollup", self.pid)) {
-                Ok(file) => self.smaps_rollup = Some(Some(file)),
-                Err(e) if e.kind() == ErrorKind::NotFound && self.process_exists() => {
-                    self.smaps_rollup = Some(None)
-                }
-                Err(_) => return None,
-            }
-        }
-
         let statm = self.statm.as_ref()?;
         read_whole(statm, &mut self.buffer)?;
-        let (vsz_pages, rss_pages) = parse_statm(&self.buffer)?;
+        let statm = parse_statm(&self.buffer)?;
         // A process whose address space is gone (exiting, zombie) reads as all zeros.
-        if vsz_pages == 0 || rss_pages == 0 {
+        if statm.size == 0 || statm.resident == 0 {
             return None;
         }
         let mut sample = Sample {
-            rss: Some(rss_pages * self.page_size),
-            vsz: Some(vsz_pages * self.page_size),
+            rss: Some(statm.resident * self.page_size),
+            vsz: Some(statm.size * self.page_size),
             ..Sample::default()
         };
 
-        if let Some(Some(rollup)) = &self.smaps_rollup {
-            if !self.budget.allows_read() {
-                return Some(sample);
-            }
+        // statm's `shared` counts file-backed and shmem pages: the rest of the resident set is
+        // anonymous, the memory whose PSS is the primary metric.
+        let anon_rss = statm.resident.saturating_sub(statm.shared) * self.page_size;
+        let new_high = self
+            .anon_rss_at_pss_high
+            .map_or(true, |high| anon_rss > high);
+        if self.has_rollup && self.budget.allows_read(new_high) {
             let started = thread_cpu_ns();
-            let read = read_whole(rollup, &mut self.buffer);
+            let pss = self.read_pss();
             self.budget.spend(thread_cpu_ns() - started);
-            // Fails with ESRCH once the address space is gone: drop the whole sample.
-            read?;
-            let pss = parse_rollup(&self.buffer)?;
-            sample.pss_anon = pss.pss_anon;
-            sample.pss = pss.pss;
+            if let Some(pss) = pss {
+                sample.pss_anon = pss.pss_anon;
+                sample.pss = pss.pss;
+                self.anon_rss_at_pss_high = self.anon_rss_at_pss_high.max(Some(anon_rss));
+            }
         }
         Some(sample)
+    }
+
+    /// Reads `smaps_rollup`, opening it again when the open one fails (after an `exec`).
+    fn read_pss(&mut self) -> Option<RollupPss> {
+        if let Some(pss) = self.smaps_rollup.as_ref().and_then(|file| {
+            read_whole(file, &mut self.buffer)?;
+            parse_rollup(&self.buffer)
+        }) {
+            return Some(pss);
+        }
+        self.smaps_rollup = None;
+        let file = match File::open(format!("/proc/{}/smaps_rollup", self.pid)) {
+            Ok(file) => file,
+            Err(e) => {
+                // No such file although the process lives: a kernel before 4.14.
+                if e.kind() == ErrorKind::NotFound && self.process_exists() {
+                    self.has_rollup = false;
+                }
+                return None;
+            }
+        };
+        read_whole(&file, &mut self.buffer)?;
+        let pss = parse_rollup(&self.buffer)?;
+        self.smaps_rollup = Some(file);
+        Some(pss)
     }
 
     fn process_exists(&self) -> bool {
@@ -168,13 +165,24 @@ fn read_whole(file: &File, buffer: &mut Vec<u8>) -> Option<()> {
     }
 }
 
-/// `statm`: "size resident shared text lib data dt", in pages. Returns (size, resident).
-fn parse_statm(text: &[u8]) -> Option<(u64, u64)> {
+/// The first fields of `statm`, in pages.
+#[derive(Debug, PartialEq, Eq)]
+struct Statm {
+    size: u64,
+    resident: u64,
+    /// Resident file-backed and shared-memory pages.
+    shared: u64,
+}
+
+/// `statm`: "size resident shared text lib data dt", in pages.
+fn parse_statm(text: &[u8]) -> Option<Statm> {
     let text = std::str::from_utf8(text).ok()?;
-    let mut fields = text.split_ascii_whitespace();
-    let size = fields.next()?.parse().ok()?;
-    let resident = fields.next()?.parse().ok()?;
-    Some((size, resident))
+    let mut fields = text.split_ascii_whitespace().map(|f| f.parse().ok());
+    Some(Statm {
+        size: fields.next()??,
+        resident: fields.next()??,
+        shared: fields.next()??,
+    })
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -245,34 +253,20 @@ Shared_Clean:       3196 kB
 
     #[test]
     fn statm_gives_size_and_resident_pages() {
-        assert_eq!(parse_statm(b"1234 567 89 1 0 400 0\n"), Some((1234, 567)));
+        assert_eq!(
+            parse_statm(b"1234 567 89 1 0 400 0\n"),
+            Some(Statm {
+                size: 1234,
+                resident: 567,
+                shared: 89
+            })
+        );
         assert_eq!(parse_statm(b""), None);
     }
 
     #[test]
-    fn pss_budget_skips_reads_until_their_cost_is_earned() {
-        // 1% of 100 ms = 1 ms earned per sample; a read costing 3.5 ms waits ~3 samples.
-        let mut budget = PssBudget::new(Duration::from_millis(100), 1.0);
-        let mut reads = 0;
-        for _ in 0..40 {
-            if budget.allows_read() {
-                budget.spend(3_500_000);
-                reads += 1;
-            }
-        }
-        assert!((9..=11).contains(&reads), "{reads} reads");
-        // Cheap reads happen at every sample.
-        let mut budget = PssBudget::new(Duration::from_millis(100), 1.0);
-        assert!((0..40).all(|_| {
-            let allowed = budget.allows_read();
-            budget.spend(10_000);
-            allowed
-        }));
-    }
-
-    #[test]
     fn own_process_reads_nonzero_figures() {
-        let budget = PssBudget::new(Duration::from_millis(100), 100.0);
+        let budget = PssBudget::new(std::time::Duration::from_millis(100), 100.0);
         let mut sampler = ProcSampler::new(std::process::id(), budget);
         let sample = sampler.sample().expect("sampling this process");
         assert!(sample.rss.unwrap() > 0 && sample.vsz.unwrap() >= sample.rss.unwrap());

@@ -1,14 +1,17 @@
 //! One memory sample of the child, read from whatever the OS offers.
 //!
 //! Each OS has its own module behind `cfg`; [`Sampler`] picks one. A metric the OS does not offer
-//! is `None` (absent in JSON, an empty CSV cell), never 0. A sample that could not be read
-//! completely — typically because the child is exiting and its address space is already gone —
-//! is `None` as a whole: it is dropped, never counted as a zero.
+//! is `None` (absent in JSON, an empty CSV cell), never 0. A sample whose resident and virtual
+//! size could not be read — the child is exiting and its address space is already gone — is
+//! `None` as a whole: it is dropped, never counted as a zero. PSS (Linux) that was not read or
+//! could not be read leaves the rest of the sample in place.
 
 #[cfg(target_os = "haiku")]
 mod haiku;
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
+mod pss_budget;
 #[cfg(not(target_os = "haiku"))]
 mod sysinfo_backend;
 
@@ -54,7 +57,7 @@ impl Sampler {
             #[cfg(target_os = "linux")]
             SamplerKind::Native => Sampler::Linux(linux::ProcSampler::new(
                 pid,
-                linux::PssBudget::new(interval, pss_budget_percent),
+                pss_budget::PssBudget::new(interval, pss_budget_percent),
             )),
             #[cfg(target_os = "haiku")]
             SamplerKind::Native => Sampler::Haiku(haiku::AreaSampler::new(pid)),
