@@ -29,10 +29,17 @@ impl Drop for Served {
 }
 
 fn serve(root: &Path, extra: &[&str]) -> Served {
-    let mut child = Command::new(support::bin())
+    let mut command = Command::new(support::bin());
+    command
         .args(["serve", "--port", "0", "--root"])
         .arg(root)
-        .args(extra)
+        .args(extra);
+    serve_by(command)
+}
+
+/// Starts `command` (a `serve --port 0`, possibly through a shell) and reads its port.
+fn serve_by(mut command: Command) -> Served {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -415,6 +422,48 @@ fn sigterm_and_sigint_stop_cleanly() {
         );
         drop(open);
     }
+}
+
+/// A server started with SIGINT ignored (a background job of a script) keeps it ignored, so a
+/// Ctrl-C meant for the script does not stop it; SIGTERM still does.
+#[cfg(unix)]
+#[test]
+fn sigint_ignored_at_start_stays_ignored() {
+    let (dir, payload) = root_with_payload(1000);
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(r#"trap '' INT; exec "$0" serve --port 0 --root "$1""#)
+        .arg(support::bin())
+        .arg(dir.path().join("root"));
+    let mut server = serve_by(command);
+    let signal = |name: &str| {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(server.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name}");
+    };
+    signal("INT");
+    // Still serving after the SIGINT: a whole download succeeds.
+    let (head, body) = support::http_get(server.port, "/testpayload");
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    assert_eq!(body, payload);
+    signal("TERM");
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status:?}");
+    let lines: Vec<String> =
+        std::iter::from_fn(|| server.stderr.recv_timeout(TIMEOUT).ok()).collect();
+    let last = lines.last().expect("a last stderr line");
+    assert!(last.starts_with("stopped on SIGTERM"), "{last}");
 }
 
 #[test]

@@ -56,6 +56,18 @@ mod imp {
         }
     }
 
+    /// Whether `signal`'s disposition is SIG_IGN.
+    fn is_ignored(signal: libc::c_int) -> io::Result<bool> {
+        // SAFETY: a zeroed sigaction is a valid value for the kernel to overwrite; a null new
+        // action makes this a pure query.
+        let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: `current` lives on this frame for the call.
+        if unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(current.sa_sigaction == libc::SIG_IGN)
+    }
+
     /// SIGINT and SIGTERM turned into a readable pipe the event loop waits on (the self-pipe
     /// trick), so the loop stops between two events with every connection in a known state.
     pub struct ShutdownSignal {
@@ -82,6 +94,12 @@ mod imp {
             }
             PIPE_WRITE.store(fds[1], Ordering::Relaxed);
             for signal in [libc::SIGINT, libc::SIGTERM] {
+                // A signal the server was started with ignored (a background job of a script,
+                // `nohup`) stays ignored, as a shell's background jobs expect: a Ctrl-C meant
+                // for the script must not stop the server under its feet.
+                if is_ignored(signal)? {
+                    continue;
+                }
                 // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the
                 // handler only performs async-signal-safe work.
                 unsafe {
