@@ -56,42 +56,16 @@ esac
 # Fail fast, before any folder exists, when no server answers (the check prints the one line).
 SERVER=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH") || exit 1
 
-# Ctrl-C (INT), TERM or HUP stops the suite at once: the trap sends TERM to memmon, which forwards
-# it to the client (TERM, because a background job of a script starts with INT ignored); the
-# cut-short iteration is recorded as interrupted, the folder is finished as partial, and the
-# summary of the runs recorded so far is printed. INTERRUPTED holds the exit status to end with
-# (128 + the signal's number).
-INTERRUPTED=
-TRAPPED=
-CHILD=
-on_signal() {
-    TRAPPED=1
-    [ -n "$INTERRUPTED" ] || INTERRUPTED=$1
-    if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
-}
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
-trap 'on_signal 129' HUP
-
-# Waits for the background CHILD and sets `status` to its exit status. A trapped signal makes
-# `wait` return at once with a status above 128 while the child still runs (the trap has told it
-# to stop): then wait again for its own status. A second wait that finds the child already
-# reaped says 127: the status it had stands.
-wait_child() {
-    status=
-    while :; do
-        TRAPPED=
-        wait "$CHILD" 2>/dev/null
-        waited=$?
-        if [ "$waited" -eq 127 ] && [ -n "$status" ]; then break; fi
-        status=$waited
-        if [ -z "$TRAPPED" ] || [ "$status" -le 128 ]; then break; fi
-    done
-    CHILD=
-}
+# Ctrl-C (INT), TERM or HUP stops the suite at once (scripts/signals.sh): memmon forwards the TERM
+# it gets to the client; the cut-short iteration is recorded as interrupted, the folder is finished
+# as partial, and the summary of the runs recorded so far is printed.
+SIGNALS=$HERE/scripts/signals.sh
+[ -r "$SIGNALS" ] || { say "$SIGNALS is missing: run bench-overhead.sh from its checkout"; exit 1; }
+# shellcheck source=scripts/signals.sh
+. "$SIGNALS"
 
 # Checks every setting (TIMEOUT and RUN_TIMEOUT too) before it creates the folder.
-"$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
+uninterrupted "$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
     --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
     --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
     --timeout "$TIMEOUT" --run-timeout "$RUN_TIMEOUT" \
@@ -119,7 +93,7 @@ for variant in $VARIANTS; do
         CHILD=$!
         # A signal that came before CHILD was set found no child to stop.
         if [ -n "$INTERRUPTED" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
-        wait_child
+        run_child_wait
         # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
         # stops the suite even where this shell could not trap the signal.
         case $status in
@@ -132,9 +106,9 @@ for variant in $VARIANTS; do
             --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
             --label "$variant $i/$ITERATIONS"
         [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
-        if ! "$BENCH" suite record "$@"; then
+        if ! uninterrupted "$BENCH" suite record "$@"; then
             say "could not record $id: stopping (rows written so far are kept)"
-            "$BENCH" suite finish --results "$RESULTS" --status partial
+            uninterrupted "$BENCH" suite finish --results "$RESULTS" --status partial
             exit 1
         fi
         i=$((i + 1))
@@ -143,10 +117,10 @@ done
 
 # The status is settled here: a signal during the summary below no longer makes the folder partial.
 if [ -n "$INTERRUPTED" ]; then FINAL=partial; else FINAL=complete; fi
-"$BENCH" suite finish --results "$RESULTS" --status "$FINAL"
+uninterrupted "$BENCH" suite finish --results "$RESULTS" --status "$FINAL"
 
 echo
-"$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
+uninterrupted "$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
 say "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
 [ "$FINAL" = partial ] && say "interrupted: $RESULTS is marked partial"
 [ -n "$INTERRUPTED" ] && exit "$INTERRUPTED"

@@ -42,7 +42,12 @@ fn sigint_leaves_a_partial_folder_whose_rows_parse() {
     );
     suite.signal_group(libc::SIGINT);
     let status = suite.wait(STOP_BOUND, "after SIGINT");
-    assert_eq!(status.code(), Some(130), "exit status after SIGINT");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "exit status after SIGINT; stderr:\n{}",
+        suite.stderr_text()
+    );
 
     let runs = check_partial_folder(&results);
     assert!(runs.len() >= 2 && runs.len() < 100, "{} runs", runs.len());

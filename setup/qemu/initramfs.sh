@@ -1,6 +1,6 @@
 #!/bin/sh
-# Packs the QEMU guest's initramfs: busybox, the static bench-overhead and memmon, bench-overhead.sh,
-# the kernel modules the guest needs (NIC, 9p), and setup/qemu/init.sh as /init.
+# Packs the QEMU guest's initramfs: busybox, the static bench-overhead and memmon, bench-overhead.sh
+# with the scripts/signals.sh it sources (from the checkout BENCH_SCRIPT is in), the kernel modules the guest needs (NIC, 9p), and setup/qemu/init.sh as /init.
 #
 #   sh setup/qemu/initramfs.sh OUT.cpio
 #
@@ -28,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 stage=$work/root
 
 mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/tmp" "$stage/results" \
-    "$stage/bench" "$stage/lib/modules" "$stage/etc"
+    "$stage/bench/scripts" "$stage/lib/modules" "$stage/etc"
 
 # busybox and one link per applet. `busybox --list` names busybox itself: linking that would replace
 # the binary with a link to itself, and the kernel could then not run /init (error -40, ELOOP).
@@ -47,6 +47,7 @@ if command -v strip >/dev/null 2>&1; then
     strip "$stage/bin/bench-overhead" "$stage/bin/memmon"
 fi
 cp "$BENCH_SCRIPT" "$stage/bench/bench-overhead.sh"
+cp "$(dirname "$BENCH_SCRIPT")/scripts/signals.sh" "$stage/bench/scripts/signals.sh"
 cp "$here/init.sh" "$stage/init"
 chmod 755 "$stage/init" "$stage/bench/bench-overhead.sh"
 
