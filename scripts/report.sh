@@ -33,6 +33,11 @@ for dir in "$RESULTS"/*/; do
     case $name in
         reference | charts) continue ;;
     esac
+    # make profile, record-scheduling and trace keep their output beside the suite's folders.
+    if [ ! -f "$dir/meta.json" ] && [ ! -f "$dir/runs.csv" ]; then
+        echo "report: skipped $dir: not a results folder of the suite (no meta.json or runs.csv)" >&2
+        continue
+    fi
     # A header and at least one row; `grep -c` also counts a last line without a newline.
     if [ ! -f "$dir/runs.csv" ] || [ "$(grep -c '[^[:space:]]' "$dir/runs.csv")" -lt 2 ]; then
         echo "report: skipped $dir: no runs.csv rows (an aborted run?)" >&2

@@ -26,14 +26,26 @@ fn report_covers_every_folder_and_links_existing_charts() {
     let results = dir.path().join("results");
     copy_folder(&fixtures.join("linux-loopback"), &results.join("host-a"));
     copy_folder(&fixtures.join("qemu-partial"), &results.join("host-b"));
+    // A suite run stopped before its first row (meta.json, no rows), and `make trace` output.
     std::fs::create_dir_all(results.join("aborted")).unwrap();
+    std::fs::copy(
+        fixtures.join("linux-loopback/meta.json"),
+        results.join("aborted/meta.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(results.join("trace-host")).unwrap();
+    std::fs::write(results.join("trace-host/poll.strace.txt"), "calls\n").unwrap();
 
     let output = report(&results);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("skipped"),
+        stderr.contains("aborted: no runs.csv rows (an aborted run?)"),
         "the aborted folder is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("trace-host: not a results folder of the suite"),
+        "the trace output is named as such: {stderr}"
     );
 
     let report = std::fs::read_to_string(results.join("report.md")).unwrap();
