@@ -121,8 +121,7 @@ stop_server() {
             ;;
         builtin)
             log "stopping the built-in server"
-            kill "$SERVER_PID" 2>/dev/null
-            wait "$SERVER_PID" 2>/dev/null
+            stop_process "$SERVER_PID"
             rm -f "${TMPDIR:-/tmp}/bench-overhead-serve.$$.log"
             ;;
     esac
@@ -132,3 +131,5 @@ stop_server() {
 
 # INT, TERM or HUP stop a running child at once: CHILD, run_child_wait and INTERRUPTED.
 . "$ROOT/scripts/signals.sh"
+# stop_process: a bounded stop of a background process.
+. "$ROOT/scripts/process.sh"

@@ -36,6 +36,8 @@ die() {
     exit 1
 }
 note() { echo "qemu-benchmark: $*" >&2; }
+# stop_process: a bounded stop of the built-in server.
+. "$repo/scripts/process.sh"
 
 CARGO=${CARGO:-cargo}
 CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-100}}
@@ -170,10 +172,7 @@ mark_partial() {
 stop_server() {
     case "$server_started" in
     lighttpd) SETUP_DIR=$work sh scripts/lighttpd.sh stop >/dev/null 2>&1 || true ;;
-    builtin)
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        ;;
+    builtin) stop_process "$server_pid" ;;
     esac
     server_started=""
     server_pid=""
@@ -349,14 +348,10 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
             last_change=$now
         elif [ $((now - last_change)) -ge "$QEMU_IDLE_TIMEOUT" ]; then
             stuck=yes
-            # `timeout` passes the TERM on to QEMU; a QEMU that ignores it is killed 10 s later.
+            # `timeout` passes the TERM on to QEMU and, thanks to --kill-after, kills a QEMU that
+            # ignores it 10 s later; the `wait` below returns once QEMU is gone. (Killing
+            # `timeout` itself instead would leave QEMU running, orphaned.)
             kill "$qemu_pid" 2>/dev/null || true
-            waited=0
-            while kill -0 "$qemu_pid" 2>/dev/null && [ "$waited" -lt 50 ]; do
-                sleep 0.2
-                waited=$((waited + 1))
-            done
-            kill -KILL "$qemu_pid" 2>/dev/null || true
             break
         fi
     fi

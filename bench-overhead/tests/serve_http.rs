@@ -425,7 +425,8 @@ fn sigterm_and_sigint_stop_cleanly() {
 }
 
 /// A server started with SIGINT ignored (a background job of a script) keeps it ignored, so a
-/// Ctrl-C meant for the script does not stop it; SIGTERM still does.
+/// Ctrl-C meant for the script does not stop it; SIGTERM stops it even when it too was ignored,
+/// so a script's stop always works.
 #[cfg(unix)]
 #[test]
 fn sigint_ignored_at_start_stays_ignored() {
@@ -433,7 +434,7 @@ fn sigint_ignored_at_start_stays_ignored() {
     let mut command = Command::new("sh");
     command
         .arg("-c")
-        .arg(r#"trap '' INT; exec "$0" serve --port 0 --root "$1""#)
+        .arg(r#"trap '' INT TERM; exec "$0" serve --port 0 --root "$1""#)
         .arg(support::bin())
         .arg(dir.path().join("root"));
     let mut server = serve_by(command);

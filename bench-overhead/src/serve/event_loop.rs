@@ -79,10 +79,13 @@ struct Server<'a> {
     last_emfile_warning: Option<Instant>,
 }
 
-/// Runs until SIGINT or SIGTERM.
-pub fn serve(listener: TcpListener, config: &Config) -> anyhow::Result<Summary> {
+/// Runs until `signal` reports SIGINT or SIGTERM.
+pub fn serve(
+    listener: TcpListener,
+    signal: &ShutdownSignal,
+    config: &Config,
+) -> anyhow::Result<Summary> {
     let poller = Poller::new().context("cannot create the readiness poller")?;
-    let signal = ShutdownSignal::install().context("cannot install the SIGINT/SIGTERM handler")?;
     // SAFETY (both registrations): the listener and the signal pipe outlive the poller's use of
     // them: they are deleted from it (or the poller dropped) before they are closed.
     unsafe {
@@ -109,7 +112,7 @@ pub fn serve(listener: TcpListener, config: &Config) -> anyhow::Result<Summary> 
         accept_paused_until: None,
         last_emfile_warning: None,
     };
-    let stopped_by = server.run(&signal)?;
+    let stopped_by = server.run(signal)?;
     server.close_all();
     Ok(Summary {
         stopped_by,

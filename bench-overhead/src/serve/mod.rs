@@ -66,6 +66,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "--root {} is not a folder: pass the folder holding the files to serve",
         args.root.display()
     );
+    // Before the first line: whoever reads the port from it may stop the server at once, and a
+    // SIGTERM that arrived before the handler would kill it without its closing line.
+    let signal =
+        os::ShutdownSignal::install().context("cannot install the SIGINT/SIGTERM handler")?;
     let address = SocketAddr::new(args.address, args.port);
     let listener = listen(address)?;
     let local = listener
@@ -103,7 +107,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         fault: args.fault,
         idle_timeout: args.idle_timeout,
     };
-    let stats = event_loop::serve(listener, &config)?;
+    let stats = event_loop::serve(listener, &signal, &config)?;
     eprintln!(
         "stopped on {}: {} connections, {} requests, {} body bytes sent",
         stats.stopped_by, stats.connections, stats.requests, stats.body_bytes

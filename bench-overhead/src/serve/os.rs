@@ -94,10 +94,11 @@ mod imp {
             }
             PIPE_WRITE.store(fds[1], Ordering::Relaxed);
             for signal in [libc::SIGINT, libc::SIGTERM] {
-                // A signal the server was started with ignored (a background job of a script,
-                // `nohup`) stays ignored, as a shell's background jobs expect: a Ctrl-C meant
-                // for the script must not stop the server under its feet.
-                if is_ignored(signal)? {
+                // A SIGINT the server was started with ignored (a background job of a script)
+                // stays ignored, as a shell's background jobs expect: a Ctrl-C meant for the
+                // script must not stop the server under its feet; the script stops it with
+                // SIGTERM, which is always handled, so that stop can never be ignored.
+                if signal == libc::SIGINT && is_ignored(signal)? {
                     continue;
                 }
                 // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the
