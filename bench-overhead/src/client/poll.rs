@@ -75,7 +75,7 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
     let mut counters = Counters::default();
     let mut slots: Vec<Option<Connection>> = Vec::with_capacity(connections as usize);
     let start = Instant::now();
-    let deadline = job::deadline_after(start, target.run_timeout);
+    let deadline = start + target.run_timeout;
 
     for job in 0..connections {
         match open(job, target, &poller, &mut counters) {
@@ -94,7 +94,7 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
     for connection in slots.iter_mut().flatten() {
         connection.connect_clock = connection.connect_clock.max(waiting_from);
     }
-    let mut next_sweep = job::deadline_after(waiting_from, sweep_every);
+    let mut next_sweep = waiting_from + sweep_every;
     while active > 0 {
         let now = Instant::now();
         if now >= deadline {
@@ -134,7 +134,7 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
         let now = Instant::now();
         if now >= next_sweep {
             active -= sweep(&mut slots, now, target, &poller, &mut collector, sink);
-            next_sweep = job::deadline_after(now, sweep_every);
+            next_sweep = now + sweep_every;
         }
     }
     Ok(collector.into_outcome(start, counters))
@@ -191,7 +191,7 @@ fn open(
         request_done: now,
         first_byte: None,
         sent: 0,
-        idle_deadline: job::deadline_after(now, target.timeout),
+        idle_deadline: now + target.timeout,
     })
 }
 
@@ -218,7 +218,7 @@ fn step(
         }
         connection.record.connect_ns = Some(job::nanos(connection.connect_clock, now));
         connection.stage = Stage::Sending;
-        connection.idle_deadline = job::deadline_after(now, target.timeout);
+        connection.idle_deadline = now + target.timeout;
     }
     if connection.stage == Stage::Sending {
         return send(connection, target, poller, counters);
@@ -240,7 +240,7 @@ fn step(
                 connection.first_byte = Some(now);
                 connection.record.ttfb_ns = Some(job::nanos(connection.request_done, now));
             }
-            connection.idle_deadline = job::deadline_after(now, target.timeout);
+            connection.idle_deadline = now + target.timeout;
             connection.reader.feed(bytes).err().map(Err)
         }
         Err(err)
@@ -271,7 +271,7 @@ fn send(
     }
     let now = Instant::now();
     connection.request_done = now;
-    connection.idle_deadline = job::deadline_after(now, target.timeout);
+    connection.idle_deadline = now + target.timeout;
     connection.stage = Stage::Receiving;
     let key = connection.record.job as usize;
     match poller.modify_with_mode(&connection.socket, Event::readable(key), PollMode::Level) {

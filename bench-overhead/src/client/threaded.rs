@@ -43,7 +43,7 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
     let mut setup_ns = vec![None; connections as usize];
     let mut handles = Vec::with_capacity(connections as usize);
     let start = Instant::now();
-    let deadline = job::deadline_after(start, target.run_timeout);
+    let deadline = start + target.run_timeout;
 
     for job in 0..connections {
         let thread_target = Arc::clone(target);
@@ -71,7 +71,7 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
     drop(sender);
 
     let mut counters = Counters::default();
-    let give_up = job::deadline_after(deadline, REPORT_GRACE);
+    let give_up = deadline + REPORT_GRACE;
     let mut missing = (job::run_deadline(target.run_timeout), deadline);
     while collector.pending() > 0 {
         let wait = give_up.saturating_duration_since(Instant::now());
