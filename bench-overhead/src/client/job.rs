@@ -182,6 +182,15 @@ pub fn nanos(from: Instant, to: Instant) -> u64 {
     u64::try_from(to.saturating_duration_since(from).as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// How late a limit may be kept: a tenth of it, between 5 ms and 500 ms. The poll variant checks
+/// idle deadlines this often; the threaded variant shortens a socket's read timeout to the run's
+/// deadline only once the deadline has moved in by more than this. Neither then wakes or makes a
+/// system call often just to keep a limit to the millisecond, which would cost CPU time the run
+/// reports.
+pub fn limit_slack(limit: Duration) -> Duration {
+    (limit / 10).clamp(Duration::from_millis(5), Duration::from_millis(500))
+}
+
 /// The time left before the run's `deadline`; `None` once it has come, i.e. when less than
 /// [`MIN_WAIT`] is left, too little to wait for.
 pub fn time_left(deadline: Instant) -> Option<Duration> {

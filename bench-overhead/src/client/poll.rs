@@ -19,7 +19,7 @@
 //! by a periodic sweep, and the whole run has `--run-timeout`.
 
 use std::io::{self, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use polling::{Event, Events, PollMode, Poller};
 use socket2::Socket;
@@ -58,12 +58,6 @@ struct Connection {
 /// A job that is over: `Err` carries the failure reason.
 type Verdict = Result<(), String>;
 
-/// How often idle deadlines are checked: a tenth of the timeout, between 5 ms and 500 ms, so a
-/// timeout fires at most 10 % late without waking an idle loop often.
-fn sweep_interval(timeout: Duration) -> Duration {
-    (timeout / 10).clamp(Duration::from_millis(5), Duration::from_millis(500))
-}
-
 pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Result<Outcome> {
     let poller = Poller::new().map_err(|err| anyhow::anyhow!("cannot create a poller: {err}"))?;
     anyhow::ensure!(
@@ -89,7 +83,9 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
     let mut active = slots.iter().filter(|slot| slot.is_some()).count();
 
     let mut events = Events::new();
-    let sweep_every = sweep_interval(target.timeout);
+    // Idle deadlines are checked this often: a timeout fires at most its slack late, and an idle
+    // loop does not wake often.
+    let sweep_every = job::limit_slack(target.timeout);
     let waiting_from = Instant::now();
     for connection in slots.iter_mut().flatten() {
         connection.connect_clock = connection.connect_clock.max(waiting_from);
