@@ -91,8 +91,6 @@ for variant in $VARIANTS; do
             --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
             >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
         CHILD=$!
-        # A signal that came before CHILD was set found no child to stop.
-        if [ -n "$INTERRUPTED" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
         run_child_wait
         # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
         # stops the suite even where this shell could not trap the signal.
