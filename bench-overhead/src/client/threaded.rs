@@ -36,7 +36,8 @@ use crate::record::JobRecord;
 const STACK_SIZE: usize = 256 * 1024;
 
 /// How long after the run timeout the main thread still waits for threads to report: they give
-/// up by themselves at the run timeout, so this only covers a thread the OS did not schedule. A
+/// up by themselves at the run timeout (at most 500 ms, a wait's slack, later), so this only
+/// covers a thread the OS did not schedule. A
 /// job that did not report by then counts as ended at the run's deadline, not at this grace's end.
 const REPORT_GRACE: Duration = Duration::from_secs(5);
 
