@@ -21,6 +21,8 @@
 # Exit status: 0 every iteration succeeded; 1 an iteration failed (it is recorded, the suite went
 # on) or a setup error; 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM, 129 by SIGHUP: 128 + the
 # signal's number, as a shell reports a process the signal killed (the folder is kept, partial).
+# A signal once every iteration has run (while the folder is finished and the summary printed)
+# stops nothing: the folder is complete, and so the status is 0 or 1.
 
 ADDRESS=${1:-127.0.0.1}
 PORT=${2:-8000}
@@ -91,8 +93,6 @@ for variant in $VARIANTS; do
             --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
             >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
         CHILD=$!
-        # A signal that came before CHILD was set found no child to stop.
-        if [ -n "$INTERRUPTED" ]; then kill -TERM "$CHILD" 2>/dev/null; fi
         run_child_wait
         # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
         # stops the suite even where this shell could not trap the signal.
@@ -115,14 +115,17 @@ for variant in $VARIANTS; do
     done
 done
 
-# The status is settled here: a signal during the summary below no longer makes the folder partial.
+# The status is settled here: a signal during the summary below no longer makes the folder partial,
+# nor the exit status 128 + its number (that status says the folder is partial).
 if [ -n "$INTERRUPTED" ]; then FINAL=partial; else FINAL=complete; fi
 uninterrupted "$BENCH" suite finish --results "$RESULTS" --status "$FINAL"
 
 echo
 uninterrupted "$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
 say "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
-[ "$FINAL" = partial ] && say "interrupted: $RESULTS is marked partial"
-[ -n "$INTERRUPTED" ] && exit "$INTERRUPTED"
+if [ "$FINAL" = partial ]; then
+    say "interrupted: $RESULTS is marked partial"
+    exit "$INTERRUPTED"
+fi
 [ -n "$FAILED" ] && exit 1
 exit 0

@@ -10,7 +10,8 @@
 #
 # Exit status: bench-overhead.sh's (0, or 1 when an iteration failed); 1 when no server could be
 # started; 130 after INT (Ctrl-C), 143 after TERM, 129 after HUP: the runs so far are kept in a
-# partial folder.
+# partial folder. A signal once the suite's iterations are over (during its summary) leaves its
+# folder complete and the status bench-overhead.sh's.
 
 . "$(dirname "$0")/lib.sh"
 need_binaries
@@ -25,7 +26,7 @@ export CONNECTIONS
 RESULTS=${RESULTS:-$ROOT/results/$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
 export RESULTS BIN_DIR PAYLOAD_PATH
 
-status=0
+status=
 if [ -z "$INTERRUPTED" ]; then
     # In the background: INT or TERM to this script reaches the suite at once (see lib.sh), and
     # the suite marks its folder partial and prints what it recorded before this stops the server.
@@ -37,5 +38,8 @@ stop_server
 if [ -f "$RESULTS/meta.json" ]; then
     log "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
 fi
-[ -n "$INTERRUPTED" ] && status=$INTERRUPTED
-exit "$status"
+# The suite's status above 128 says its folder is partial: then this script's signal names it.
+if [ -n "$INTERRUPTED" ] && { [ -z "$status" ] || [ "$status" -gt 128 ]; }; then
+    status=$INTERRUPTED
+fi
+exit "${status:-0}"

@@ -20,7 +20,7 @@ SERVER=${SERVER:-}
 if [ -z "${ADDRESS:-}" ]; then
     case $BIND in
         0.0.0.0) ADDRESS=127.0.0.1 ;;
-        :: | '[::]') ADDRESS=::1 ;;
+        ::) ADDRESS=::1 ;;
         *) ADDRESS=$BIND ;;
     esac
 fi

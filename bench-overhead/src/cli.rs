@@ -18,6 +18,12 @@ pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
     None => "100",
 };
 
+/// `run --timeout`'s default; `suite begin` records it in meta.json when `TIMEOUT` is unset.
+pub const DEFAULT_TIMEOUT: &str = "30s";
+
+/// `run --run-timeout`'s default; `suite begin` records it in meta.json when `RUN_TIMEOUT` is unset.
+pub const DEFAULT_RUN_TIMEOUT: &str = "10m";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "bench-overhead",
@@ -93,11 +99,11 @@ pub struct RunArgs {
     pub buffer_size: u64,
     /// Limit for connecting and for each wait for data: a job that receives nothing for this long
     /// fails (e.g. 30s, 500ms; 1ms to 7 days).
-    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
+    #[arg(long, default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
     /// drips bytes forever cannot hang the run (1ms to 7 days).
-    #[arg(long, default_value = "10m", value_parser = parse_timeout)]
+    #[arg(long, default_value = DEFAULT_RUN_TIMEOUT, value_parser = parse_timeout)]
     pub run_timeout: Duration,
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
@@ -127,8 +133,8 @@ fn parse_request_path(text: &str) -> Result<String, String> {
 }
 
 /// A client timeout: a duration of at least [`MIN_WAIT`] (1 ms), the shortest wait the client can
-/// keep on every OS.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+/// keep on every OS. `suite begin` checks `TIMEOUT` and `RUN_TIMEOUT` with it too.
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let duration = parse_duration(text)?;
     if duration < MIN_WAIT {
         return Err(format!(

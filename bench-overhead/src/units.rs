@@ -39,8 +39,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// The longest duration accepted: a week is far beyond any run or wait here, and anything longer
-/// only risks overflowing a deadline (`Instant + Duration`) or a system call's timeout field.
+/// The longest duration accepted: a week is far beyond any run or wait here. The cap is what lets
+/// the client write its deadlines as plain `Instant + Duration` and hand timeouts to system calls
+/// without overflowing either.
 pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Parses a duration: a number with ms, s or m (e.g. 500ms, 30s, 2m); a bare number is seconds.

@@ -27,8 +27,13 @@ fn bad_timeouts_are_refused_before_any_folder_exists() {
     support::write_payload(&root.path().join("testpayload"), 1 << 10);
     let server = support::start_builtin(root.path(), None);
     let work = support::TempDir::new("suite-bad");
-    for (variable, value) in [("TIMEOUT", "bogus"), ("RUN_TIMEOUT", "forever")] {
-        let results = work.path().join(variable);
+    // 0.5ms parses as a duration, but the client needs at least 1ms: refused here, not by every run.
+    for (variable, value) in [
+        ("TIMEOUT", "bogus"),
+        ("RUN_TIMEOUT", "forever"),
+        ("TIMEOUT", "0.5ms"),
+    ] {
+        let results = work.path().join(format!("{variable}-{value}"));
         let lines = failed_start(
             suite_common::suite_command(server.port, &results)
                 .env("ITERATIONS", "1")

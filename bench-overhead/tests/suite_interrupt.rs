@@ -2,12 +2,15 @@
 //! (what `make` forwards, what a supervisor sends). The suite stops the run under way at once,
 //! keeps every row written so far, marks meta.json partial, prints the summary of what it recorded,
 //! and exits 128 + the signal's number. `scripts/benchmark.sh` also stops the server it started.
+//! Once every iteration has run, a signal stops nothing: the folder is complete, the status 0.
 
 mod suite_common;
 mod support;
 
 use std::collections::BTreeSet;
 use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -133,6 +136,24 @@ fn sigterm_to_the_script_stops_the_run_under_way() {
     assert!(stdout.contains("status partial"), "{stdout}");
 }
 
+/// `sh scripts/benchmark.sh` starting the built-in server on `port` to serve `payloads`, its suite
+/// writing to `results` with 2 connections per run (BIN_DIR and ITERATIONS are the caller's).
+fn benchmark_command(payloads: &Path, port: u16, results: &Path, work: &Path) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg(suite_common::repo().join("scripts/benchmark.sh"))
+        .env("SERVER", "builtin")
+        .env("PORT", port.to_string())
+        .env("BIND", "127.0.0.1")
+        .env_remove("ADDRESS")
+        .env("PAYLOAD_DIR", payloads)
+        .env("RESULTS", results)
+        .env("CONNECTIONS", "2")
+        .env("INTERVAL", "50ms")
+        .env("TMPDIR", work);
+    command
+}
+
 /// SIGTERM to scripts/benchmark.sh alone (what `make` forwards to its child): the suite it runs
 /// stops, and so does the server it started.
 #[test]
@@ -143,19 +164,9 @@ fn sigterm_to_benchmark_sh_stops_the_suite_and_its_server() {
     let results = work.path().join("results");
     let port = support::free_port();
     let mut benchmark = GroupRun::spawn(
-        Command::new("sh")
-            .arg(suite_common::repo().join("scripts/benchmark.sh"))
-            .env("SERVER", "builtin")
-            .env("PORT", port.to_string())
-            .env("BIND", "127.0.0.1")
-            .env_remove("ADDRESS")
-            .env("PAYLOAD_DIR", payloads.path())
+        benchmark_command(payloads.path(), port, &results, work.path())
             .env("BIN_DIR", suite_common::bin_dir())
-            .env("RESULTS", &results)
-            .env("ITERATIONS", "100000")
-            .env("CONNECTIONS", "2")
-            .env("INTERVAL", "50ms")
-            .env("TMPDIR", work.path()),
+            .env("ITERATIONS", "100000"),
         work.path(),
     );
     let runs_csv = results.join("runs.csv");
@@ -185,4 +196,81 @@ fn sigterm_to_benchmark_sh_stops_the_suite_and_its_server() {
     assert!(!stderr.contains("lighttpd is not installed"), "{stderr}");
     let runs = check_partial_folder(&results);
     assert!(runs.len() >= 2, "{} runs", runs.len());
+}
+
+/// A BIN_DIR in `dir` whose `bench-overhead` sends SIGINT to its process group (a terminal's
+/// Ctrl-C) as `summarize` starts, when every iteration has run, and then runs the real one;
+/// `memmon` is the real one.
+fn ctrl_c_at_the_summary(dir: &Path) -> PathBuf {
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let real = suite_common::bin_dir();
+    std::os::unix::fs::symlink(real.join("memmon"), bin_dir.join("memmon")).unwrap();
+    let wrapper = bin_dir.join("bench-overhead");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = summarize ]; then kill -INT 0; fi\nexec '{}' \"$@\"\n",
+            real.join("bench-overhead").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin_dir
+}
+
+/// What a suite that got Ctrl-C only during its summary leaves: a complete folder with its run,
+/// the summary printed, and no claim that it was interrupted.
+fn check_complete_despite_ctrl_c(results: &Path, status: std::process::ExitStatus, run: &GroupRun) {
+    let stderr = run.stderr_text();
+    assert_eq!(status.code(), Some(0), "exit status:\n{stderr}");
+    let meta = read_meta(results);
+    assert_eq!(meta["status"], "complete", "{meta:#}");
+    assert_eq!(meta["runs_recorded"], 1, "{meta:#}");
+    assert!(!stderr.contains("marked partial"), "{stderr}");
+    assert!(results.join("summary.md").exists(), "no summary.md");
+}
+
+#[test]
+fn ctrl_c_during_the_summary_leaves_a_complete_folder_and_status_0() {
+    let root = support::TempDir::new("suite-late-int-root");
+    support::write_payload(&root.path().join("testpayload"), 64 << 10);
+    let server = support::start_builtin(root.path(), None);
+    let work = support::TempDir::new("suite-late-int");
+    let results = work.path().join("results");
+    let mut suite = GroupRun::spawn(
+        suite_common::suite_command(server.port, &results)
+            .env("BIN_DIR", ctrl_c_at_the_summary(work.path()))
+            .env("ITERATIONS", "1")
+            .env("VARIANTS", "threaded")
+            .env("CONNECTIONS", "2"),
+        work.path(),
+    );
+    let status = suite.wait(STOP_BOUND, "after one iteration");
+    check_complete_despite_ctrl_c(&results, status, &suite);
+    let stdout = suite.stdout_text();
+    assert!(stdout.contains("threaded (blocking)"), "{stdout}");
+}
+
+/// The same through `make benchmark`'s script: it ends with the suite's status, not the signal's.
+#[test]
+fn ctrl_c_during_the_summary_of_benchmark_sh_leaves_status_0() {
+    let payloads = support::TempDir::new("bench-late-int-payloads");
+    support::write_payload(&payloads.path().join("testpayload"), 64 << 10);
+    let work = support::TempDir::new("bench-late-int");
+    let results = work.path().join("results");
+    let port = support::free_port();
+    let mut benchmark = GroupRun::spawn(
+        benchmark_command(payloads.path(), port, &results, work.path())
+            .env("BIN_DIR", ctrl_c_at_the_summary(work.path()))
+            .env("ITERATIONS", "1")
+            .env("VARIANTS", "threaded"),
+        work.path(),
+    );
+    let status = benchmark.wait(STOP_BOUND, "after one iteration");
+    check_complete_despite_ctrl_c(&results, status, &benchmark);
+    assert!(
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)).is_err(),
+        "the built-in server benchmark.sh started still listens on {port}"
+    );
 }

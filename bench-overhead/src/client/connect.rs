@@ -22,7 +22,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::client::counters::Counters;
 
-pub use platform::{connect_with_timeout, in_progress};
+pub use platform::connect_with_timeout;
+use platform::in_progress;
 
 /// A TCP socket for `address`, from one bare `socket()` call.
 pub fn tcp_socket(address: SocketAddr) -> io::Result<Socket> {
@@ -60,7 +61,6 @@ mod platform {
     use socket2::Socket;
 
     use super::{poll_millis, start, Counters};
-    use crate::client::job;
 
     /// A non-blocking connect that has started but not finished (EINPROGRESS; WouldBlock on OSes
     /// that say EAGAIN).
@@ -77,7 +77,7 @@ mod platform {
         limit: Duration,
         counters: &mut Counters,
     ) -> io::Result<()> {
-        let deadline = job::deadline_after(Instant::now(), limit);
+        let deadline = Instant::now() + limit;
         socket.set_nonblocking(true)?;
         counters.connect += 1;
         if !start(socket, address)? {

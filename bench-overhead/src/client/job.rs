@@ -19,6 +19,11 @@ use crate::record::JobRecord;
 pub const MIN_WAIT: Duration = Duration::from_millis(1);
 
 /// Everything a job needs to download, the same for every job of a run.
+///
+/// Both limits come through the duration parser, which caps them at [`MAX_DURATION`] (a week):
+/// deadlines are plain `Instant + limit` (plus a few seconds at most), which cannot overflow.
+///
+/// [`MAX_DURATION`]: crate::units::MAX_DURATION
 #[derive(Debug, Clone)]
 pub struct Target {
     pub address: SocketAddr,
@@ -177,16 +182,13 @@ pub fn nanos(from: Instant, to: Instant) -> u64 {
     u64::try_from(to.saturating_duration_since(from).as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// `from + duration`, or the latest instant this clock can hold when that would overflow: a
-/// deadline too far away to reach is as good as none, and must not panic.
-pub fn deadline_after(from: Instant, duration: Duration) -> Instant {
-    let mut duration = duration;
-    loop {
-        if let Some(at) = from.checked_add(duration) {
-            return at;
-        }
-        duration /= 2;
-    }
+/// How late a limit may be kept: a tenth of it, between 5 ms and 500 ms. The poll variant checks
+/// idle deadlines this often; the threaded variant shortens a socket's read timeout to the run's
+/// deadline only once the deadline has moved in by more than this. Neither then wakes or makes a
+/// system call often just to keep a limit to the millisecond, which would cost CPU time the run
+/// reports.
+pub fn limit_slack(limit: Duration) -> Duration {
+    (limit / 10).clamp(Duration::from_millis(5), Duration::from_millis(500))
 }
 
 /// The time left before the run's `deadline`; `None` once it has come, i.e. when less than
@@ -270,13 +272,8 @@ mod tests {
     }
 
     #[test]
-    fn deadlines_saturate_instead_of_overflowing() {
+    fn the_deadline_comes_with_less_than_min_wait_left() {
         let now = Instant::now();
-        assert_eq!(
-            deadline_after(now, Duration::from_secs(3)),
-            now + Duration::from_secs(3)
-        );
-        assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(365 * 86_400));
         assert!(deadline_reached(now));
         assert!(deadline_reached(now + MIN_WAIT / 2));
         assert!(!deadline_reached(now + Duration::from_secs(60)));

@@ -19,7 +19,7 @@
 //! by a periodic sweep, and the whole run has `--run-timeout`.
 
 use std::io::{self, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use polling::{Event, Events, PollMode, Poller};
 use socket2::Socket;
@@ -58,12 +58,6 @@ struct Connection {
 /// A job that is over: `Err` carries the failure reason.
 type Verdict = Result<(), String>;
 
-/// How often idle deadlines are checked: a tenth of the timeout, between 5 ms and 500 ms, so a
-/// timeout fires at most 10 % late without waking an idle loop often.
-fn sweep_interval(timeout: Duration) -> Duration {
-    (timeout / 10).clamp(Duration::from_millis(5), Duration::from_millis(500))
-}
-
 pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Result<Outcome> {
     let poller = Poller::new().map_err(|err| anyhow::anyhow!("cannot create a poller: {err}"))?;
     anyhow::ensure!(
@@ -75,7 +69,7 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
     let mut counters = Counters::default();
     let mut slots: Vec<Option<Connection>> = Vec::with_capacity(connections as usize);
     let start = Instant::now();
-    let deadline = job::deadline_after(start, target.run_timeout);
+    let deadline = start + target.run_timeout;
 
     for job in 0..connections {
         match open(job, target, &poller, &mut counters) {
@@ -89,12 +83,14 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
     let mut active = slots.iter().filter(|slot| slot.is_some()).count();
 
     let mut events = Events::new();
-    let sweep_every = sweep_interval(target.timeout);
+    // Idle deadlines are checked this often: a timeout fires at most its slack late, and an idle
+    // loop does not wake often.
+    let sweep_every = job::limit_slack(target.timeout);
     let waiting_from = Instant::now();
     for connection in slots.iter_mut().flatten() {
         connection.connect_clock = connection.connect_clock.max(waiting_from);
     }
-    let mut next_sweep = job::deadline_after(waiting_from, sweep_every);
+    let mut next_sweep = waiting_from + sweep_every;
     while active > 0 {
         let now = Instant::now();
         if now >= deadline {
@@ -134,7 +130,7 @@ pub fn run(target: &Target, connections: u32, sink: &mut JobSink) -> anyhow::Res
         let now = Instant::now();
         if now >= next_sweep {
             active -= sweep(&mut slots, now, target, &poller, &mut collector, sink);
-            next_sweep = job::deadline_after(now, sweep_every);
+            next_sweep = now + sweep_every;
         }
     }
     Ok(collector.into_outcome(start, counters))
@@ -191,7 +187,7 @@ fn open(
         request_done: now,
         first_byte: None,
         sent: 0,
-        idle_deadline: job::deadline_after(now, target.timeout),
+        idle_deadline: now + target.timeout,
     })
 }
 
@@ -218,7 +214,7 @@ fn step(
         }
         connection.record.connect_ns = Some(job::nanos(connection.connect_clock, now));
         connection.stage = Stage::Sending;
-        connection.idle_deadline = job::deadline_after(now, target.timeout);
+        connection.idle_deadline = now + target.timeout;
     }
     if connection.stage == Stage::Sending {
         return send(connection, target, poller, counters);
@@ -240,7 +236,7 @@ fn step(
                 connection.first_byte = Some(now);
                 connection.record.ttfb_ns = Some(job::nanos(connection.request_done, now));
             }
-            connection.idle_deadline = job::deadline_after(now, target.timeout);
+            connection.idle_deadline = now + target.timeout;
             connection.reader.feed(bytes).err().map(Err)
         }
         Err(err)
@@ -271,7 +267,7 @@ fn send(
     }
     let now = Instant::now();
     connection.request_done = now;
-    connection.idle_deadline = job::deadline_after(now, target.timeout);
+    connection.idle_deadline = now + target.timeout;
     connection.stage = Stage::Receiving;
     let key = connection.record.job as usize;
     match poller.modify_with_mode(&connection.socket, Event::readable(key), PollMode::Level) {

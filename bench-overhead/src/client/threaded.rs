@@ -12,8 +12,11 @@
 //!
 //! Socket timeouts carry the run's deadline too: the last waits are shortened to the time left,
 //! and with less than [`job::MIN_WAIT`] left the job has reached the deadline (a socket timeout
-//! that short would round to zero, which means "wait forever"). A job cut short that way still
-//! reports the bytes it received and the calls it made.
+//! that short would round to zero, which means "wait forever"). The read timeout is shortened only
+//! once the deadline has moved in by more than [`job::limit_slack`] of it (5 to 500 ms), not before
+//! every recv: a `setsockopt` per recv would inflate the variant's CPU time. A wait may so end up
+//! to that slack after the deadline. A job cut short that way still reports the bytes it received
+//! and the calls it made.
 
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -33,7 +36,8 @@ use crate::record::JobRecord;
 const STACK_SIZE: usize = 256 * 1024;
 
 /// How long after the run timeout the main thread still waits for threads to report: they give
-/// up by themselves at the run timeout, so this only covers a thread the OS did not schedule. A
+/// up by themselves at the run timeout (at most 500 ms, a wait's slack, later), so this only
+/// covers a thread the OS did not schedule. A
 /// job that did not report by then counts as ended at the run's deadline, not at this grace's end.
 const REPORT_GRACE: Duration = Duration::from_secs(5);
 
@@ -43,7 +47,7 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
     let mut setup_ns = vec![None; connections as usize];
     let mut handles = Vec::with_capacity(connections as usize);
     let start = Instant::now();
-    let deadline = job::deadline_after(start, target.run_timeout);
+    let deadline = start + target.run_timeout;
 
     for job in 0..connections {
         let thread_target = Arc::clone(target);
@@ -71,7 +75,7 @@ pub fn run(target: &Arc<Target>, connections: u32, sink: &mut JobSink) -> Outcom
     drop(sender);
 
     let mut counters = Counters::default();
-    let give_up = job::deadline_after(deadline, REPORT_GRACE);
+    let give_up = deadline + REPORT_GRACE;
     let mut missing = (job::run_deadline(target.run_timeout), deadline);
     while collector.pending() > 0 {
         let wait = give_up.saturating_duration_since(Instant::now());
@@ -157,8 +161,8 @@ fn fetch(
     loop {
         // Near the end of the run, shorten the read timeout so the run timeout holds too.
         let remaining = job::time_left(deadline).ok_or_else(past_deadline)?;
-        if remaining < read_timeout {
-            read_timeout = remaining;
+        if let Some(shorter) = shortened_read_timeout(read_timeout, remaining) {
+            read_timeout = shorter;
             socket
                 .set_read_timeout(Some(read_timeout))
                 .map_err(|err| format!("setsockopt failed: {err}"))?;
@@ -183,6 +187,12 @@ fn fetch(
     }
 }
 
+/// The read timeout to arm before a recv when the `armed` one could let the wait end more than its
+/// slack after the run's deadline, `remaining` away; `None` keeps the armed one.
+fn shortened_read_timeout(armed: Duration, remaining: Duration) -> Option<Duration> {
+    (remaining + job::limit_slack(armed) < armed).then_some(remaining)
+}
+
 /// The failure reason for `err`, naming the run timeout when that is what cut the call short (a
 /// socket timeout may end the wait up to a microsecond early: socket2 rounds it down).
 fn reason(err: &io::Error, what: &str, target: &Target, deadline: Instant) -> String {
@@ -194,5 +204,60 @@ fn reason(err: &io::Error, what: &str, target: &Target, deadline: Instant) -> St
         job::run_deadline(target.run_timeout)
     } else {
         job::io_reason(what, err, target.timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_timeout_is_shortened_only_past_its_slack() {
+        let armed = Duration::from_secs(30);
+        // Slack 500 ms: 29.6 s left keeps the armed timeout, 29.4 s shortens it.
+        assert_eq!(shortened_read_timeout(armed, armed), None);
+        assert_eq!(
+            shortened_read_timeout(armed, Duration::from_millis(29_600)),
+            None
+        );
+        assert_eq!(
+            shortened_read_timeout(armed, Duration::from_millis(29_400)),
+            Some(Duration::from_millis(29_400))
+        );
+        // Slack 5 ms for short timeouts: 4 ms left of an armed 10 ms is shortened.
+        assert_eq!(
+            shortened_read_timeout(Duration::from_millis(10), Duration::from_millis(6)),
+            None
+        );
+        assert_eq!(
+            shortened_read_timeout(Duration::from_millis(10), Duration::from_millis(4)),
+            Some(Duration::from_millis(4))
+        );
+    }
+
+    /// The last 30 s of a run with `--timeout 30s`, one recv every 10 ms (what a slow-drip server
+    /// gives): the read timeout is re-armed a few dozen times, not before each of the 3000 recvs,
+    /// and no wait could end more than its slack after the run's deadline.
+    #[test]
+    fn re_arming_does_not_scale_with_recvs() {
+        let timeout = Duration::from_secs(30);
+        let mut armed = timeout;
+        let mut recvs = 0;
+        let mut re_armed = 0;
+        let mut remaining = timeout;
+        while remaining >= job::MIN_WAIT {
+            if let Some(shorter) = shortened_read_timeout(armed, remaining) {
+                armed = shorter;
+                re_armed += 1;
+            }
+            assert!(
+                armed <= remaining + job::limit_slack(armed),
+                "{armed:?} armed with {remaining:?} left"
+            );
+            recvs += 1;
+            remaining = remaining.saturating_sub(Duration::from_millis(10));
+        }
+        assert_eq!(recvs, 3000);
+        assert!(re_armed > 0 && re_armed < 150, "{re_armed} re-arms");
     }
 }

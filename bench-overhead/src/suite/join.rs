@@ -112,7 +112,7 @@ fn no_record_reason(args: &RecordArgs) -> String {
         .stderr
         .as_deref()
         .and_then(|p| fs::read_to_string(p).ok())
-        .and_then(|text| error_line(&text).map(str::to_string));
+        .and_then(|text| error_line(&text));
     if let Some(line) = quoted {
         reason.push_str(": ");
         reason.push_str(&line);
@@ -121,15 +121,38 @@ fn no_record_reason(args: &RecordArgs) -> String {
 }
 
 /// The line of a failed iteration's stderr that says what went wrong: the first `error:` (clap's
-/// and Rust's own) or `bench-overhead:` line (the client's one-line errors), else the first
-/// non-empty line. The last line is often a usage hint such as "For more information, try
-/// '--help'.", which says nothing about the failure.
-fn error_line(stderr: &str) -> Option<&str> {
-    let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.clone().next();
-    lines
-        .find(|l| l.starts_with("error:") || l.starts_with("bench-overhead:"))
-        .or(first)
+/// and Rust's own), `bench-overhead:` (the client's one-line errors), `memmon:` (memmon's) or Rust
+/// panic line, else the first non-empty line. The last line is often a usage hint such as "For
+/// more information, try '--help'.", which says nothing about the failure.
+fn error_line(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    let Some(at) = lines.iter().position(|line| says_what_failed(line)) else {
+        return lines
+            .into_iter()
+            .find(|l| !l.is_empty())
+            .map(str::to_string);
+    };
+    let line = lines[at];
+    match lines.get(at + 1) {
+        // `thread 'main' panicked at src/x.rs:1:2:` names only the place; the message follows.
+        Some(message) if is_panic(line) && line.ends_with(':') && !message.is_empty() => {
+            Some(format!("{line} {message}"))
+        }
+        _ => Some(line.to_string()),
+    }
+}
+
+fn says_what_failed(line: &str) -> bool {
+    ["error:", "bench-overhead:", "memmon:"]
+        .iter()
+        .any(|prefix| line.starts_with(prefix))
+        || is_panic(line)
+}
+
+/// Rust's panic line: `thread 'main' panicked at …`, in newer Rust `thread 'main' (1234) panicked
+/// at …` with the thread's id (and the thread's name varies).
+fn is_panic(line: &str) -> bool {
+    line.starts_with("thread '") && line.contains(" panicked at ")
 }
 
 fn failures_text(record: &RunRecord) -> String {
@@ -229,18 +252,53 @@ mod tests {
         let clap = "error: invalid value 'bogus' for '--timeout <TIMEOUT>': `bogus` is not a \
                     duration\n\nFor more information, try '--help'.\n";
         assert_eq!(
-            error_line(clap),
+            error_line(clap).as_deref(),
             Some(
                 "error: invalid value 'bogus' for '--timeout <TIMEOUT>': `bogus` is not a duration"
             )
         );
         let client = "  threaded: 3 of 8 jobs\nbench-overhead: no server at 127.0.0.1:1\nmore\n";
         assert_eq!(
-            error_line(client),
+            error_line(client).as_deref(),
             Some("bench-overhead: no server at 127.0.0.1:1")
         );
-        assert_eq!(error_line("\n  first\nsecond\n"), Some("first"));
+        assert_eq!(error_line("\n  first\nsecond\n").as_deref(), Some("first"));
         assert_eq!(error_line(" \n"), None);
+    }
+
+    #[test]
+    fn quotes_memmon_and_a_panic_with_its_message() {
+        let memmon = "  threaded: 3 of 8 jobs\nmemmon: cannot run `bench-overhead`: No such file \
+                      or directory (check the path)\n";
+        assert_eq!(
+            error_line(memmon).as_deref(),
+            Some("memmon: cannot run `bench-overhead`: No such file or directory (check the path)")
+        );
+        // Rust 1.73 and later: the place, then the message on the next line.
+        let panic = "progress\nthread 'main' panicked at src/client/poll.rs:12:5:\nindex out of \
+                     bounds\nnote: run with `RUST_BACKTRACE=1` environment variable to display a \
+                     backtrace\n";
+        assert_eq!(
+            error_line(panic).as_deref(),
+            Some("thread 'main' panicked at src/client/poll.rs:12:5: index out of bounds")
+        );
+        let with_id = "thread 'main' (29409) panicked at src/suite/join.rs:3:9:\nboom\n";
+        assert_eq!(
+            error_line(with_id).as_deref(),
+            Some("thread 'main' (29409) panicked at src/suite/join.rs:3:9: boom")
+        );
+        // Older Rust: the message within the line.
+        let old = "thread '<unnamed>' panicked at 'boom', src/main.rs:2:5\nnote: run with …\n";
+        assert_eq!(
+            error_line(old).as_deref(),
+            Some("thread '<unnamed>' panicked at 'boom', src/main.rs:2:5")
+        );
+        // A panic with an empty message: the place alone, not the backtrace hint.
+        let empty = "thread 'main' panicked at src/main.rs:2:5:\n\nnote: run with …\n";
+        assert_eq!(
+            error_line(empty).as_deref(),
+            Some("thread 'main' panicked at src/main.rs:2:5:")
+        );
     }
 
     #[test]

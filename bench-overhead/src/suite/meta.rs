@@ -11,12 +11,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::{CommandFactory, ValueEnum};
+use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::time::now_utc;
 use super::{BeginArgs, FinishArgs};
-use crate::cli::{Cli, Variant, DEFAULT_CONNECTIONS};
+use crate::cli::{
+    parse_timeout, Variant, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+};
 use crate::host::Host;
 use crate::record::RunRow;
 use crate::units::parse_duration;
@@ -104,8 +106,8 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
     parse_duration(&args.interval)
         .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
-    let timeout = client_duration("TIMEOUT", "timeout", &args.timeout)?;
-    let run_timeout = client_duration("RUN_TIMEOUT", "run_timeout", &args.run_timeout)?;
+    let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
+    let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
     let network = if args.network.trim().is_empty() {
         if args.address.is_loopback() {
@@ -237,27 +239,16 @@ fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
         .collect()
 }
 
-/// A duration setting passed on to `run` (`TIMEOUT` → `--timeout`), checked with the client's own
-/// parser so a bad value stops the suite before any folder exists rather than failing every
-/// iteration. Empty means the client's default, which is returned (read from `run`'s definition,
-/// so meta.json states the limit the runs really had).
-fn client_duration(variable: &str, arg_id: &str, text: &str) -> anyhow::Result<String> {
+/// A timeout passed on to `run` (`TIMEOUT` → `--timeout`), checked with the client's own parser so
+/// a bad value stops the suite before any folder exists rather than failing every iteration.
+/// Empty means the client's `default`, which is returned (the constant `run`'s argument uses, so
+/// meta.json states the limit the runs really had).
+fn client_duration(variable: &str, default: &str, text: &str) -> anyhow::Result<String> {
     if text.trim().is_empty() {
-        return Ok(run_default(arg_id));
+        return Ok(default.to_string());
     }
-    parse_duration(text).map_err(|e| anyhow::anyhow!("{variable}=`{text}`: {e}"))?;
+    parse_timeout(text).map_err(|e| anyhow::anyhow!("{variable}=`{text}`: {e}"))?;
     Ok(text.trim().to_string())
-}
-
-/// The default value of the `run` subcommand's argument `arg_id`, as `run --help` shows it.
-fn run_default(arg_id: &str) -> String {
-    let command = Cli::command();
-    command
-        .find_subcommand("run")
-        .and_then(|run| run.get_arguments().find(|a| a.get_id() == arg_id))
-        .and_then(|arg| arg.get_default_values().first())
-        .map(|value| value.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// `key=value key2=value2` → map; values cannot contain spaces (they are shell words).
@@ -318,13 +309,40 @@ mod tests {
 
     #[test]
     fn client_durations_are_checked_and_defaults_named() {
-        assert_eq!(client_duration("TIMEOUT", "timeout", "").unwrap(), "30s");
         assert_eq!(
-            client_duration("RUN_TIMEOUT", "run_timeout", " ").unwrap(),
+            client_duration("TIMEOUT", DEFAULT_TIMEOUT, "").unwrap(),
+            "30s"
+        );
+        assert_eq!(
+            client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, " ").unwrap(),
             "10m"
         );
-        assert_eq!(client_duration("TIMEOUT", "timeout", "5s").unwrap(), "5s");
-        let err = client_duration("TIMEOUT", "timeout", "bogus").unwrap_err();
+        assert_eq!(
+            client_duration("TIMEOUT", DEFAULT_TIMEOUT, "5s").unwrap(),
+            "5s"
+        );
+        let err = client_duration("TIMEOUT", DEFAULT_TIMEOUT, "bogus").unwrap_err();
         assert!(err.to_string().starts_with("TIMEOUT=`bogus`: "), "{err}");
+        // What `run` refuses, `begin` refuses too: below the 1 ms every wait needs.
+        let err = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, "0.5ms").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "RUN_TIMEOUT=`0.5ms`: `0.5ms` is too short: at least 1ms (socket and poll timeouts \
+             cannot keep less)"
+        );
+    }
+
+    /// The defaults meta.json names are the ones `run` applies.
+    #[test]
+    fn the_recorded_defaults_are_runs_defaults() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::parse_from(["bench-overhead", "run"]);
+        let crate::cli::Command::Run(run) = cli.command else {
+            panic!("not the run subcommand");
+        };
+        assert_eq!(run.timeout, parse_timeout(DEFAULT_TIMEOUT).unwrap());
+        assert_eq!(run.run_timeout, parse_timeout(DEFAULT_RUN_TIMEOUT).unwrap());
+        // As README.md and results/README.md state them.
+        assert_eq!((DEFAULT_TIMEOUT, DEFAULT_RUN_TIMEOUT), ("30s", "10m"));
     }
 }

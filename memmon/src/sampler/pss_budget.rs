@@ -100,8 +100,8 @@ mod tests {
 
     #[test]
     fn borrowing_for_new_highs_is_bounded() {
-        // Every sample a new high (a process that keeps growing): after borrowing its ten
-        // samples' worth, reads fall back to what the share pays for.
+        // Every sample a new high (a process that keeps growing): after borrowing its
+        // BORROWED_SAMPLES (20) samples' worth, reads fall back to what the share pays for.
         let reads = run(400, 3_500_000, |_| true).len();
         assert!((113..=121).contains(&reads), "{reads} reads");
     }
