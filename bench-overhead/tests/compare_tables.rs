@@ -319,6 +319,58 @@ fn rows_that_would_read_the_same_carry_what_differs() {
     assert!(svg.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server]"));
 }
 
+#[test]
+fn two_versions_of_one_server_beside_other_connections_keep_every_label_distinct() {
+    let dir = TempDir::new("compare-versions");
+    let with = |server: &'static str, connections: &'static str| {
+        move |file: &str, text: String| {
+            if file == "runs.csv" {
+                text.replace(",blocking,8,", &format!(",blocking,{connections},"))
+                    .replace(",epoll,8,", &format!(",epoll,{connections},"))
+                    .replace(",lighttpd/1.4.69,", &format!(",{server},"))
+            } else {
+                text
+            }
+        }
+    };
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "a",
+        with("lighttpd/1.4.59", "100"),
+    );
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "b",
+        with("lighttpd/1.4.69", "100"),
+    );
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "c",
+        with("lighttpd/1.4.69", "8"),
+    );
+    let out = compare_in(dir.path(), &["a", "b", "c"]);
+    let setups: Vec<String> = markdown_rows(&out)
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(setups.len(), 6, "three setups, two variants each:\n{out}");
+    let distinct: std::collections::BTreeSet<&String> = setups.iter().collect();
+    assert_eq!(distinct.len(), setups.len(), "{setups:#?}");
+    for label in [
+        "Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd/1.4.59, 100 connections]",
+        "Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd/1.4.69, 100 connections]",
+        "Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd/1.4.69, 8 connections]",
+    ] {
+        assert!(
+            setups.iter().any(|s| s == label),
+            "{label} missing from\n{out}"
+        );
+    }
+}
+
 /// Sets meta.json's machine and QEMU hardware (and a boot time, which must not split rows).
 fn meta(
     host: &'static str,
