@@ -102,6 +102,17 @@ fn a_folder_with_failed_jobs_gives_the_same_figures_in_compare_and_summarize() {
         assert_eq!(row["runs"], 3);
         assert_eq!(row["runs_averaged"], 2);
     }
+    // The CSV says it too.
+    let csv_text = run(&["compare", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for record in reader.records().map(Result::unwrap) {
+        assert_eq!(
+            (&record[at("runs")], &record[at("runs_averaged")]),
+            ("3", "2")
+        );
+    }
 
     // The figures are the shared definitions, not plain means of the per-run means: threaded-2
     // (2 jobs of 4 succeeded) weighs half as much in the job figures and nothing in the run time.

@@ -236,6 +236,29 @@ fn csv_carries_the_markdown_numbers() {
         assert_same_numbers(row, &values, "CSV");
         assert_eq!(record[column("runs")], row[14]);
     }
+    // The same identity columns as the JSON, in the same order after `runs`.
+    let names: Vec<&str> = header.iter().collect();
+    let runs = column("runs");
+    assert_eq!(
+        names[runs..runs + 4],
+        ["runs", "runs_averaged", "jobs_ok", "jobs_failed"]
+    );
+    args.retain(|a| *a != "csv");
+    args.push("json");
+    let json: serde_json::Value = serde_json::from_str(&compare(&args)).unwrap();
+    let rows = json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["rows"].as_array().unwrap());
+    for (record, row) in records.iter().zip(rows) {
+        assert_eq!(
+            record[column("runs_averaged")],
+            row["runs_averaged"].to_string(),
+            "{}",
+            row["setup"]
+        );
+    }
 }
 
 #[test]
