@@ -231,7 +231,9 @@ fn garbage_memory_csv_fails_only_when_charting() {
     let charts = dir.path().join("charts");
     let err = fails_with(&["--chart", charts.to_str().unwrap()], &[&results]);
     assert!(
-        err.contains("memory.csv: line 2, column `rss_bytes`: not a memmon sample"),
+        err.contains(
+            "memory.csv: line 2, column `rss_bytes`: `lots` is not a number (not a memmon sample)"
+        ),
         "{err}"
     );
 }
