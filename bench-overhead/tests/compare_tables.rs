@@ -477,3 +477,70 @@ fn other_machines_and_qemu_hardware_are_never_merged() {
     );
     assert!(!out.contains("different conditions"), "{out}");
 }
+
+/// linux-loopback with every poll job failed (0 succeeded, 8 failed per run); with `unmeasured`,
+/// the poll runs also lack their context switches.
+fn all_poll_jobs_failed(unmeasured: bool) -> impl Fn(&str, String) -> String {
+    move |file: &str, text: String| {
+        if file != "runs.csv" {
+            return text;
+        }
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let at = |name: &str| header.iter().position(|c| *c == name).unwrap();
+        let mut lines = vec![header.join(",")];
+        for line in text.lines().skip(1) {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if cells[at("variant")] == "poll" {
+                cells[at("jobs_ok")] = "0";
+                cells[at("jobs_failed")] = "8";
+                if unmeasured {
+                    cells[at("ctx_voluntary")] = "";
+                }
+            }
+            lines.push(cells.join(","));
+        }
+        lines.join("\n") + "\n"
+    }
+}
+
+#[test]
+fn a_setup_without_a_successful_job_says_so_rather_than_not_measured() {
+    let dir = TempDir::new("compare-no-success");
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "refused",
+        all_poll_jobs_failed(false),
+    );
+    for extended in [false, true] {
+        let args: &[&str] = if extended {
+            &["--extended", "refused"]
+        } else {
+            &["refused"]
+        };
+        let out = compare_in(dir.path(), args);
+        let poll = out
+            .lines()
+            .find(|l| l.starts_with("| Linux (x86_64, 6.1.0-40-amd64) poll()-based |"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(poll.contains("| — | — | — |"), "{poll}");
+        assert!(
+            out.contains(
+                "Linux (x86_64, 6.1.0-40-amd64) poll()-based: all 16 jobs failed: with no \
+                 successful job, the per-job figures (—) have nothing to average; no run had \
+                 every job succeed: run time"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("not measured"), "{out}");
+    }
+    // A figure missing from the input is still said to be not measured.
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "unmeasured",
+        all_poll_jobs_failed(true),
+    );
+    let out = compare_in(dir.path(), &["--extended", "unmeasured"]);
+    assert!(out.contains("—: not measured in these results."), "{out}");
+}
