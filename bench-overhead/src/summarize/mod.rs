@@ -360,10 +360,7 @@ fn summarize_variant(
         aggregate_mib_s: measured_value("aggregate_mib_s", |r| r.row.aggregate_mib_s),
         memory_metric,
         memory_runs: memory.len(),
-        memory_samples_min: measured
-            .iter()
-            .filter_map(|r| r.row.mem_samples)
-            .min(),
+        memory_samples_min: measured.iter().filter_map(|r| r.row.mem_samples).min(),
         memory_min_bytes: memory_figure(|m| m.min),
         memory_avg_bytes: memory_figure(|m| Some(m.avg)),
         memory_max_bytes: memory_figure(|m| m.max),
