@@ -80,8 +80,10 @@ mkdir -p "$NEW_CHARTS"
     [ $# -eq 0 ] || echo
     echo "## Tables"
     echo
-    echo "Columns as the old suite published them: means over iterations; times in us (microseconds)"
-    echo "and s, speeds in MiB/s, memory in MiB (anonymous PSS on Linux, the team's area RAM on Haiku)."
+    echo "Columns as the old suite published them: job figures (socket creation, job setup, download)"
+    echo "are pooled over every successful job of every run; run figures (run time, memory) cover the"
+    echo "runs in which every job succeeded (every run when none did). Times in us (microseconds) and s,"
+    echo "speeds in MiB/s, memory in MiB (anonymous PSS on Linux, the team's area RAM on Haiku)."
     echo
     cat "$TMP.tables"
     echo

@@ -11,8 +11,10 @@
 //!   means over every run, and a note says so.
 //!
 //! `summarize` has each job in `jobs.csv`; `compare` may only have `runs.csv`, whose per-run means
-//! over the successful jobs times `jobs_ok` give the same sums.
+//! over the successful jobs times `jobs_ok` give the same sums. Both read `runs.csv` with the same
+//! loader (`compare::load`), which tells a measured value from an empty cell.
 
+use crate::compare::load::Run;
 use crate::record::RunRow;
 
 /// Sum and count of one per-job figure over a run's successful jobs.
@@ -44,6 +46,24 @@ impl JobSum {
     }
 }
 
+/// A run's sum of one per-job figure over its successful jobs, from its `runs.csv` `mean` of
+/// `column` × `jobs_ok`; `None` when the column was not measured. Rows that do not give the job
+/// counts (the published ones, each already an average) weigh as one job.
+pub fn job_sum(run: &Run, column: &str, mean: f64) -> Option<JobSum> {
+    let jobs_ok = if run.has("jobs_ok") {
+        u64::from(run.row.jobs_ok)
+    } else {
+        1
+    };
+    run.has(column).then(|| JobSum::from_mean(mean, jobs_ok))
+}
+
+/// Whether every job of the run succeeded, so that its per-run figures count; a row that does
+/// not say is taken as it is.
+pub fn clean(run: &Run) -> bool {
+    !run.has("jobs_failed") || run.row.jobs_failed == 0
+}
+
 /// A per-job figure over every successful job of every run; `None` when no job succeeded.
 pub fn pooled(runs: impl IntoIterator<Item = JobSum>) -> Option<f64> {
     let total = runs.into_iter().fold(JobSum::default(), |a, r| JobSum {
@@ -66,18 +86,19 @@ pub enum RunSelection {
 }
 
 impl RunSelection {
-    /// The note that says which runs the per-run figures cover, when not all of them.
-    pub fn note(self, subject: &str) -> Option<String> {
-        self.describe().map(|text| format!("{subject}: {text}"))
+    /// The note that says which runs the per-run `figures` (`run time and memory`) cover, when
+    /// not all of them.
+    pub fn note(self, subject: &str, figures: &str) -> Option<String> {
+        self.describe(figures)
+            .map(|text| format!("{subject}: {text}"))
     }
 
     /// [`note`](Self::note) without its subject.
-    pub fn describe(self) -> Option<String> {
+    pub fn describe(self, figures: &str) -> Option<String> {
         match self {
             RunSelection::All => None,
             RunSelection::Clean { clean, of } => Some(format!(
-                "run time, aggregate speed and memory are over the {clean} of {of} runs in which \
-                 every job succeeded"
+                "{figures} are over the {clean} of {of} runs in which every job succeeded"
             )),
             RunSelection::NoneClean { of } => {
                 let runs = if of == 1 {
@@ -86,8 +107,7 @@ impl RunSelection {
                     format!("all {of} runs")
                 };
                 Some(format!(
-                    "no run had every job succeed: run time, aggregate speed and memory are over \
-                     {runs}, failed jobs included"
+                    "no run had every job succeed: {figures} are over {runs}, failed jobs included"
                 ))
             }
         }
@@ -194,9 +214,11 @@ mod tests {
             (vec![1, 2], RunSelection::NoneClean { of: 2 })
         );
         assert_eq!(select_runs(&[0], |f| f == 0).1, RunSelection::All);
-        assert_eq!(RunSelection::All.note("x"), None);
+        assert_eq!(RunSelection::All.note("x", "run time"), None);
         assert_eq!(
-            RunSelection::Clean { clean: 2, of: 3 }.note("poll").unwrap(),
+            RunSelection::Clean { clean: 2, of: 3 }
+                .note("poll", "run time, aggregate speed and memory")
+                .unwrap(),
             "poll: run time, aggregate speed and memory are over the 2 of 3 runs in which every job succeeded"
         );
     }

@@ -231,7 +231,9 @@ fn garbage_memory_csv_fails_only_when_charting() {
     let charts = dir.path().join("charts");
     let err = fails_with(&["--chart", charts.to_str().unwrap()], &[&results]);
     assert!(
-        err.contains("memory.csv: line 2, column `rss_bytes`: not a memmon sample"),
+        err.contains(
+            "memory.csv: line 2, column `rss_bytes`: `lots` is not a number (not a memmon sample)"
+        ),
         "{err}"
     );
 }
@@ -397,4 +399,37 @@ fn the_reference_folder_beside_reference_is_refused() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text.matches("(published) |").count(), 10, "{text}");
+}
+
+#[test]
+fn a_figure_too_large_for_a_chart_axis_is_refused_when_charting() {
+    let dir = TempDir::new("compare-huge-axis");
+    // One run of one successful job at 1.7e308 MiB/s: a finite mean, but no finite axis holds it
+    // with room for its label.
+    let text = with_threaded("job_mib_s", "1.7e308");
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let at = header.iter().position(|c| *c == "jobs_ok").unwrap();
+    let mut row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    row[at] = "1";
+    let runs = format!("{}\n{}\n", header.join(","), row.join(","));
+    let results = folder(&dir, "huge", &[("runs.csv", runs.as_bytes())]);
+    let ok = run_with_timeout(
+        Command::new(support::bin()).arg("compare").arg(&results),
+        Duration::from_secs(30),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let charts = dir.path().join("charts");
+    let err = fails_with(&["--chart", charts.to_str().unwrap()], &[&results]);
+    assert_eq!(
+        err,
+        format!(
+            "bench-overhead: {}: cannot draw the chart: 1.7e+308 MiB/s leaves no finite axis: a \
+             value in runs.csv is out of range; correct or remove that row",
+            charts.join("download-loopback.svg").display()
+        )
+    );
 }

@@ -102,6 +102,17 @@ fn a_folder_with_failed_jobs_gives_the_same_figures_in_compare_and_summarize() {
         assert_eq!(row["runs"], 3);
         assert_eq!(row["runs_averaged"], 2);
     }
+    // The CSV says it too.
+    let csv_text = run(&["compare", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for record in reader.records().map(Result::unwrap) {
+        assert_eq!(
+            (&record[at("runs")], &record[at("runs_averaged")]),
+            ("3", "2")
+        );
+    }
 
     // The figures are the shared definitions, not plain means of the per-run means: threaded-2
     // (2 jobs of 4 succeeded) weighs half as much in the job figures and nothing in the run time.
@@ -118,14 +129,75 @@ fn a_folder_with_failed_jobs_gives_the_same_figures_in_compare_and_summarize() {
     // Run times 16, 40 and 16.5 ms: the failed run is left out.
     assert!(close(number(&threaded["figures"]["run_time_s"]), 0.01625));
 
-    // The same note, in the same words, in both.
-    let note = "run time, aggregate speed and memory are over the 2 of 3 runs in which every job succeeded";
+    // The same note in both, naming the per-run figures each prints.
+    let over = "are over the 2 of 3 runs in which every job succeeded";
+    let failed =
+        "Threaded: 2 of 12 jobs failed; the per-job figures cover the successful jobs only";
     let markdown = run(&["compare"]);
-    let text = run(&["summarize"]);
     assert!(
-        markdown.contains(&format!("Threaded: 2 of 12 jobs failed; the per-job figures cover the successful jobs only; {note}.")),
+        markdown.contains(&format!("{failed}; run time and memory {over}.")),
         "{markdown}"
     );
+    let extended = run(&["compare", "--extended"]);
+    assert!(
+        extended.contains(&format!(
+            "{failed}; run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context \
+             switches, peak RSS and run time CV {over}."
+        )),
+        "{extended}"
+    );
+    let text = run(&["summarize"]);
+    let note = format!("run time, aggregate speed and memory {over}");
     assert!(text.contains(&format!("note: threaded: {note}")), "{text}");
     assert!(text.contains(&format!("note: poll: {note}")), "{text}");
+}
+
+/// Runs `bench-overhead ARGS… PATH`, expects it to fail, and returns its one stderr line.
+fn refused(args: &[&str], path: &std::path::Path) -> String {
+    let output = support::run_with_timeout(
+        Command::new(support::bin()).args(args).arg(path),
+        std::time::Duration::from_secs(30),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{args:?}: one line expected: {stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "{args:?}: nothing printed on failure"
+    );
+    stderr.trim_end().to_string()
+}
+
+#[test]
+fn a_value_out_of_range_is_refused_by_both_in_the_same_words() {
+    let dir = support::TempDir::new("summarize-inf");
+    let results = dir.path().join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    for file in ["runs.csv", "jobs.csv", "meta.json"] {
+        std::fs::copy(folder().join(file), results.join(file)).unwrap();
+    }
+    let text = std::fs::read_to_string(folder().join("runs.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|c| *c == "job_mib_s").unwrap();
+    for (value, reason) in [
+        ("inf", "`inf` is not a finite number of at least 0"),
+        ("NaN", "`NaN` is not a finite number of at least 0"),
+        ("-1", "`-1` is not a finite number of at least 0"),
+    ] {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut cells: Vec<&str> = lines[2].split(',').collect();
+        cells[column] = value;
+        lines[2] = cells.join(",");
+        std::fs::write(results.join("runs.csv"), lines.join("\n") + "\n").unwrap();
+        let expected = format!(
+            "bench-overhead: {}: line 3, column `job_mib_s`: {reason}",
+            results.join("runs.csv").display()
+        );
+        assert_eq!(refused(&["summarize"], &results), expected);
+        assert_eq!(refused(&["compare"], &results), expected);
+    }
 }

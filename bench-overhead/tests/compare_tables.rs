@@ -236,6 +236,29 @@ fn csv_carries_the_markdown_numbers() {
         assert_same_numbers(row, &values, "CSV");
         assert_eq!(record[column("runs")], row[14]);
     }
+    // The same identity columns as the JSON, in the same order after `runs`.
+    let names: Vec<&str> = header.iter().collect();
+    let runs = column("runs");
+    assert_eq!(
+        names[runs..runs + 4],
+        ["runs", "runs_averaged", "jobs_ok", "jobs_failed"]
+    );
+    args.retain(|a| *a != "csv");
+    args.push("json");
+    let json: serde_json::Value = serde_json::from_str(&compare(&args)).unwrap();
+    let rows = json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["rows"].as_array().unwrap());
+    for (record, row) in records.iter().zip(rows) {
+        assert_eq!(
+            record[column("runs_averaged")],
+            row["runs_averaged"].to_string(),
+            "{}",
+            row["setup"]
+        );
+    }
 }
 
 #[test]
@@ -317,6 +340,58 @@ fn rows_that_would_read_the_same_carry_what_differs() {
     let svg = std::fs::read_to_string(charts.join("download-loopback.svg")).unwrap();
     assert!(svg.contains("Measured under different conditions: server lighttpd/1.4.69 / bench-overhead/0.1.0; compare with care"));
     assert!(svg.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server]"));
+}
+
+#[test]
+fn two_versions_of_one_server_beside_other_connections_keep_every_label_distinct() {
+    let dir = TempDir::new("compare-versions");
+    let with = |server: &'static str, connections: &'static str| {
+        move |file: &str, text: String| {
+            if file == "runs.csv" {
+                text.replace(",blocking,8,", &format!(",blocking,{connections},"))
+                    .replace(",epoll,8,", &format!(",epoll,{connections},"))
+                    .replace(",lighttpd/1.4.69,", &format!(",{server},"))
+            } else {
+                text
+            }
+        }
+    };
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "a",
+        with("lighttpd/1.4.59", "100"),
+    );
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "b",
+        with("lighttpd/1.4.69", "100"),
+    );
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "c",
+        with("lighttpd/1.4.69", "8"),
+    );
+    let out = compare_in(dir.path(), &["a", "b", "c"]);
+    let setups: Vec<String> = markdown_rows(&out)
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(setups.len(), 6, "three setups, two variants each:\n{out}");
+    let distinct: std::collections::BTreeSet<&String> = setups.iter().collect();
+    assert_eq!(distinct.len(), setups.len(), "{setups:#?}");
+    for label in [
+        "Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd/1.4.59, 100 connections]",
+        "Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd/1.4.69, 100 connections]",
+        "Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd/1.4.69, 8 connections]",
+    ] {
+        assert!(
+            setups.iter().any(|s| s == label),
+            "{label} missing from\n{out}"
+        );
+    }
 }
 
 /// Sets meta.json's machine and QEMU hardware (and a boot time, which must not split rows).
@@ -401,4 +476,71 @@ fn other_machines_and_qemu_hardware_are_never_merged() {
         rows[0]
     );
     assert!(!out.contains("different conditions"), "{out}");
+}
+
+/// linux-loopback with every poll job failed (0 succeeded, 8 failed per run); with `unmeasured`,
+/// the poll runs also lack their context switches.
+fn all_poll_jobs_failed(unmeasured: bool) -> impl Fn(&str, String) -> String {
+    move |file: &str, text: String| {
+        if file != "runs.csv" {
+            return text;
+        }
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let at = |name: &str| header.iter().position(|c| *c == name).unwrap();
+        let mut lines = vec![header.join(",")];
+        for line in text.lines().skip(1) {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if cells[at("variant")] == "poll" {
+                cells[at("jobs_ok")] = "0";
+                cells[at("jobs_failed")] = "8";
+                if unmeasured {
+                    cells[at("ctx_voluntary")] = "";
+                }
+            }
+            lines.push(cells.join(","));
+        }
+        lines.join("\n") + "\n"
+    }
+}
+
+#[test]
+fn a_setup_without_a_successful_job_says_so_rather_than_not_measured() {
+    let dir = TempDir::new("compare-no-success");
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "refused",
+        all_poll_jobs_failed(false),
+    );
+    for extended in [false, true] {
+        let args: &[&str] = if extended {
+            &["--extended", "refused"]
+        } else {
+            &["refused"]
+        };
+        let out = compare_in(dir.path(), args);
+        let poll = out
+            .lines()
+            .find(|l| l.starts_with("| Linux (x86_64, 6.1.0-40-amd64) poll()-based |"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(poll.contains("| — | — | — |"), "{poll}");
+        assert!(
+            out.contains(
+                "Linux (x86_64, 6.1.0-40-amd64) poll()-based: all 16 jobs failed: with no \
+                 successful job, the per-job figures (—) have nothing to average; no run had \
+                 every job succeed: run time"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("not measured"), "{out}");
+    }
+    // A figure missing from the input is still said to be not measured.
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "unmeasured",
+        all_poll_jobs_failed(true),
+    );
+    let out = compare_in(dir.path(), &["--extended", "unmeasured"]);
+    assert!(out.contains("—: not measured in these results."), "{out}");
 }

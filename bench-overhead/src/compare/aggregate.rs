@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::conditions::{self, Condition};
 use super::load::{Run, Source, Status};
 use super::{label, number};
-use crate::averages::{self, JobSum, RunSelection};
+use crate::averages::{self, RunSelection};
 use crate::cli::Variant;
 use crate::record::{RunRecord, RunRow};
 use crate::units::MIB;
@@ -258,24 +258,6 @@ fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     averages::mean(&values.into_iter().flatten().collect::<Vec<f64>>())
 }
 
-/// A run's sum of one per-job figure over its successful jobs: its mean × `jobs_ok`. Absent when
-/// the column was not measured. Rows that do not give the job counts (the published ones, each
-/// already an average) weigh as one job.
-fn job_sum(run: &Run, column: &str, mean: f64, scale: f64) -> Option<JobSum> {
-    let jobs_ok = if run.has("jobs_ok") {
-        u64::from(run.row.jobs_ok)
-    } else {
-        1
-    };
-    run.has(column)
-        .then(|| JobSum::from_mean(mean / scale, jobs_ok))
-}
-
-/// Whether every job of the run succeeded; a row that does not say is taken as it is.
-fn clean(run: &Run) -> bool {
-    !run.has("jobs_failed") || run.row.jobs_failed == 0
-}
-
 fn run_figure(run: &Run, columns: &[&str], value: impl FnOnce() -> f64) -> Option<f64> {
     columns.iter().all(|c| run.has(c)).then(value)
 }
@@ -289,14 +271,13 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
             .sum()
     };
     let job = |column: &str, value: fn(&RunRow) -> f64, scale: f64| {
-        let sums: Vec<JobSum> = all
-            .iter()
-            .filter_map(|r| job_sum(r, column, value(&r.row), scale))
-            .collect();
-        (!sums.is_empty()).then(|| averages::pooled(sums)).flatten()
+        averages::pooled(
+            all.iter()
+                .filter_map(|r| averages::job_sum(r, column, value(&r.row) / scale)),
+        )
     };
     // Per-run figures: over the runs in which every job succeeded, as summarize.
-    let (measured, selection) = averages::select_runs(runs, |(r, _)| clean(r));
+    let (measured, selection) = averages::select_runs(runs, |(r, _)| averages::clean(r));
     let rows = || measured.iter().map(|(run, _)| *run);
     let figures = Figures {
         socket_creation_us: job("socket_mean_ns", |r| r.socket_mean_ns, 1e3),

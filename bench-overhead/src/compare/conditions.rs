@@ -155,7 +155,7 @@ impl Condition {
         }
         Some(match self {
             // The product first: `[lighttpd]` beside `[built-in server]`; two versions of one
-            // product fall back to the raw values (see `brackets`).
+            // product fall back to the raw values (see `words`).
             Condition::Server if product(&raw) == "bench-overhead" => "built-in server".into(),
             Condition::Server => product(&raw).to_string(),
             Condition::Connections => plural(&raw, "connection"),
@@ -229,37 +229,18 @@ pub fn summary(table: &Table) -> String {
 }
 
 /// For each of `rows` (whose labels are the same), the bracket that tells it apart from the others:
-/// the values of every condition in which they differ, `[built-in server]`, `[lighttpd]`.
+/// its word for every condition in which they differ, `[built-in server]`, `[lighttpd]`. Rows are
+/// distinct setups, so they differ in some condition's recorded value, and each condition's words
+/// tell its values apart (see [`words`]): no two rows get the same bracket.
 pub fn brackets(rows: &[&Row]) -> Vec<String> {
-    let parts = |condition: Condition| -> Vec<Option<String>> {
-        rows.iter().map(|r| condition.label_part(r)).collect()
-    };
-    let mut chosen: Vec<Vec<Option<String>>> = DISTINGUISHING
+    let chosen: Vec<Vec<String>> = DISTINGUISHING
         .into_iter()
-        .filter(|c| {
-            let distinct: BTreeSet<Option<String>> = parts(*c).into_iter().collect();
-            distinct.len() > 1
-        })
-        .map(parts)
+        .map(|condition| words(condition, rows))
+        .filter(|words| words.iter().any(|word| *word != words[0]))
         .collect();
-    if chosen.is_empty() {
-        // Conditions that only differ in detail (two builds of the built-in server): the raw
-        // values, which always tell distinct setups apart.
-        chosen = DISTINGUISHING
-            .into_iter()
-            .filter(|c| {
-                let distinct: BTreeSet<String> = rows.iter().map(|r| c.raw(r)).collect();
-                distinct.len() > 1
-            })
-            .map(|c| rows.iter().map(|r| Some(c.raw(r))).collect())
-            .collect();
-    }
     (0..rows.len())
         .map(|i| {
-            let words: Vec<String> = chosen
-                .iter()
-                .map(|parts| parts[i].clone().unwrap_or_else(|| "unknown".to_string()))
-                .collect();
+            let words: Vec<&str> = chosen.iter().map(|words| words[i].as_str()).collect();
             if words.is_empty() {
                 String::new()
             } else {
@@ -267,6 +248,45 @@ pub fn brackets(rows: &[&Row]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// A value the input does not give, in a bracket.
+const UNKNOWN: &str = "unknown";
+
+/// Each row's word for `condition`: its short label part (`lighttpd`, `8 connections`), or its
+/// recorded value where rows with different values would read the same (`lighttpd/1.4.59` beside
+/// `lighttpd/1.4.69`). Rows with different values always get different words.
+fn words(condition: Condition, rows: &[&Row]) -> Vec<String> {
+    let raw: Vec<String> = rows.iter().map(|r| condition.raw(r)).collect();
+    let part: Vec<String> = rows
+        .iter()
+        .map(|r| condition.label_part(r).unwrap_or_else(|| UNKNOWN.into()))
+        .collect();
+    let shown_raw = |i: usize| {
+        if raw[i].is_empty() {
+            UNKNOWN.to_string()
+        } else {
+            raw[i].clone()
+        }
+    };
+    let n = rows.len();
+    let collides = |i: usize| (0..n).any(|j| raw[j] != raw[i] && part[j] == part[i]);
+    let words: Vec<String> = (0..n)
+        .map(|i| {
+            if collides(i) {
+                shown_raw(i)
+            } else {
+                part[i].clone()
+            }
+        })
+        .collect();
+    // A recorded value that reads like another row's label part: the recorded values throughout.
+    let tells_apart = (0..n).all(|i| (0..n).all(|j| raw[i] == raw[j] || words[i] != words[j]));
+    if tells_apart {
+        words
+    } else {
+        (0..n).map(shown_raw).collect()
+    }
 }
 
 #[cfg(test)]
@@ -329,5 +349,38 @@ mod tests {
             brackets(&[&e, &f]),
             ["[bench-overhead/0.1.0]", "[bench-overhead/0.2.0]"]
         );
+        // Only the colliding versions read as recorded; another product keeps its short name.
+        assert_eq!(
+            brackets(&[&a, &g, &b]),
+            [
+                "[lighttpd/1.4.69]",
+                "[lighttpd/1.4.59]",
+                "[built-in server]"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_row_gets_its_own_bracket() {
+        let with = |server: &str, connections: u32| Row {
+            connections,
+            ..row(server, "h")
+        };
+        // Two versions of one server and two connection counts: the versions differ only in
+        // detail, the connection counts in their short label part.
+        let a = with("lighttpd/1.4.59", 100);
+        let b = with("lighttpd/1.4.69", 100);
+        let c = with("lighttpd/1.4.69", 8);
+        let labels = brackets(&[&a, &b, &c]);
+        assert_eq!(
+            labels,
+            [
+                "[lighttpd/1.4.59, 100 connections]",
+                "[lighttpd/1.4.69, 100 connections]",
+                "[lighttpd/1.4.69, 8 connections]",
+            ]
+        );
+        let distinct: BTreeSet<&String> = labels.iter().collect();
+        assert_eq!(distinct.len(), labels.len(), "{labels:?}");
     }
 }

@@ -4,7 +4,7 @@
 
 use super::aggregate::{Extended, Figures, Row, Table};
 
-const IDENTITY: [&str; 22] = [
+const IDENTITY: [&str; 23] = [
     "network",
     "setup",
     "os",
@@ -25,6 +25,7 @@ const IDENTITY: [&str; 22] = [
     "partial",
     "published",
     "runs",
+    "runs_averaged",
     "jobs_ok",
     "jobs_failed",
 ];
@@ -97,6 +98,7 @@ fn identity(network: &str, row: &Row) -> Vec<String> {
         row.partial.to_string(),
         row.published.to_string(),
         row.runs.to_string(),
+        row.runs_averaged.to_string(),
         row.jobs_ok.map(|n| n.to_string()).unwrap_or_default(),
         row.jobs_failed.map(|n| n.to_string()).unwrap_or_default(),
     ]

@@ -1,4 +1,6 @@
-//! Loading and validating the inputs of `compare`: results folders and `runs.csv` files.
+//! Loading and validating the inputs of `compare` (results folders and `runs.csv` files), and of
+//! `summarize`, which reads a folder's `runs.csv` and `meta.json` here so that the two commands
+//! accept and refuse the same files.
 //!
 //! Files are hand-edited, copied between machines and cut short by Ctrl-C, so nothing here trusts
 //! them: every fault becomes one line naming the file (and the line and column) and what is wrong.
@@ -13,7 +15,9 @@ use serde::Deserialize;
 
 use super::conditions::HARDWARE_KEYS;
 use crate::cli::Variant;
+use crate::export::csv::{number_problem, read_header, row_error};
 use crate::record::RunRow;
+use crate::suite::FailedIteration;
 
 /// Columns holding text; every other column holds a number.
 const TEXT_COLUMNS: &[&str] = &[
@@ -84,7 +88,8 @@ impl Run {
     }
 }
 
-/// The parts of `meta.json` that `compare` reads; the suite writes more.
+/// The parts of `meta.json` that `compare` and `summarize` read, each optional, so a hand-edited
+/// file need only be valid JSON whose fields have their types; the suite writes more.
 #[derive(Debug, Default, Deserialize)]
 pub struct Meta {
     #[serde(default)]
@@ -103,6 +108,22 @@ pub struct Meta {
     /// `META="key=value …"` of bench-overhead.sh; values are strings, hand-edited ones may not be.
     #[serde(default)]
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// The client machine, as `summarize` heads its output.
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub os_version: String,
+    #[serde(default)]
+    pub arch: String,
+    #[serde(default)]
+    pub kernel: String,
+    #[serde(default)]
+    pub cores: u64,
+    /// Iterations of each variant the suite planned; 0 when not said.
+    #[serde(default)]
+    pub iterations: u32,
+    #[serde(default)]
+    pub failed_iterations: Vec<FailedIteration>,
 }
 
 /// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
@@ -140,29 +161,35 @@ pub fn load(path: &Path) -> anyhow::Result<Source> {
             .flatten();
         (path.to_path_buf(), folder)
     };
-    let bytes = std::fs::read(&runs_csv).map_err(|_| {
-        anyhow::anyhow!(
-            "{}: cannot read: {}",
-            runs_csv.display(),
-            io_reason(&runs_csv)
-        )
-    })?;
-    let runs = parse_runs(&runs_csv.display().to_string(), &bytes)?;
+    let runs = parse_runs(&runs_csv.display().to_string(), &read_bytes(&runs_csv)?)?;
     let meta = match &folder {
-        Some(folder) if folder.join("meta.json").exists() => {
-            let meta_path = folder.join("meta.json");
-            let text = std::fs::read_to_string(&meta_path).map_err(|_| {
-                anyhow::anyhow!(
-                    "{}: cannot read: {}",
-                    meta_path.display(),
-                    io_reason(&meta_path)
-                )
-            })?;
-            Some(parse_meta(&meta_path.display().to_string(), &text)?)
-        }
-        _ => None,
+        Some(folder) => read_meta(folder)?,
+        None => None,
     };
     source(display, folder, meta, runs)
+}
+
+/// The runs of a `runs.csv` that may hold none yet (see [`parse_recorded_runs`]).
+pub fn read_recorded_runs(runs_csv: &Path) -> anyhow::Result<Vec<Run>> {
+    parse_recorded_runs(&runs_csv.display().to_string(), &read_bytes(runs_csv)?)
+}
+
+/// The folder's meta.json, when it has one.
+pub fn read_meta(folder: &Path) -> anyhow::Result<Option<Meta>> {
+    let meta_path = folder.join("meta.json");
+    if !meta_path.exists() {
+        return Ok(None);
+    }
+    let bytes = read_bytes(&meta_path)?;
+    let display = meta_path.display().to_string();
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{display}: not valid meta.json: not UTF-8 text"))?;
+    parse_meta(&display, &text).map(Some)
+}
+
+fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|_| anyhow::anyhow!("{}: cannot read: {}", path.display(), io_reason(path)))
 }
 
 /// Builds a source from parsed parts (also used for the built-in reference rows).
@@ -178,15 +205,7 @@ pub fn source(
             .map(|f| f.join("meta.json").display().to_string())
             .unwrap_or_else(|| format!("{display}: meta.json"))
     };
-    let status = match meta.as_ref().and_then(|m| m.status.as_deref()) {
-        None => Status::Unknown,
-        Some("complete") => Status::Complete,
-        Some("partial") => Status::Partial,
-        Some(other) => bail!(
-            "{}: status is `{other}`, expected `complete` or `partial`",
-            meta_file()
-        ),
-    };
+    let status = status(meta.as_ref(), &meta_file())?;
     let meta = meta.unwrap_or_default();
     let hardware = HARDWARE_KEYS
         .iter()
@@ -212,23 +231,46 @@ pub fn source(
     })
 }
 
-/// Parses meta.json: valid JSON whose `status`, when present, is a string.
+/// meta.json's `status`; `meta_file` names the file in messages.
+pub fn status(meta: Option<&Meta>, meta_file: &str) -> anyhow::Result<Status> {
+    Ok(match meta.and_then(|m| m.status.as_deref()) {
+        None => Status::Unknown,
+        Some("complete") => Status::Complete,
+        Some("partial") => Status::Partial,
+        Some(other) => {
+            bail!("{meta_file}: status is `{other}`, expected `complete` or `partial`")
+        }
+    })
+}
+
+/// Parses meta.json: valid JSON whose fields, when present, have their types.
 pub fn parse_meta(display: &str, text: &str) -> anyhow::Result<Meta> {
     serde_json::from_str(text)
         .map_err(|err| anyhow::anyhow!("{display}: not valid meta.json: {err}"))
 }
 
-/// Parses the text of a `runs.csv`; `display` names the file in messages.
+/// Parses the text of a `runs.csv`; `display` names the file in messages. A file without runs is
+/// refused: there is nothing to compare.
 pub fn parse_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
+    let runs = parse_recorded_runs(display, bytes)?;
+    if runs.is_empty() {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            bail!("{display}: empty file, no header row: expected the runs.csv columns of results/README.md");
+        }
+        bail!("{display}: no runs, only a header row: the suite writes a row when a run finishes");
+    }
+    Ok(runs)
+}
+
+/// Parses the text of a `runs.csv` that may hold no run yet (an empty file, or a header only: a
+/// suite whose every run failed before writing a row).
+pub fn parse_recorded_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|err| anyhow::anyhow!("{display}: {}", describe_csv_error(&err, &[])))?
-        .clone();
+    let header = read_header(&mut reader, display)?;
     if header.iter().all(|name| name.trim().is_empty()) {
-        bail!("{display}: empty file, no header row: expected the runs.csv columns of results/README.md");
+        return Ok(Vec::new());
     }
     let names: Vec<String> = header.iter().map(|name| name.trim().to_string()).collect();
     check_header(display, &names)?;
@@ -236,13 +278,8 @@ pub fn parse_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
 
     let mut runs = Vec::new();
     for record in reader.records() {
-        let record = record
-            .map_err(|err| anyhow::anyhow!("{display}: {}", describe_csv_error(&err, &names)))?;
-        let line = record.position().map_or(0, |p| p.line());
-        runs.push(parse_run(display, line, &names, &header, &record)?);
-    }
-    if runs.is_empty() {
-        bail!("{display}: no runs, only a header row: the suite writes a row when a run finishes");
+        let record = record.map_err(|err| row_error(display, &err, &header, None))?;
+        runs.push(parse_run(display, &names, &header, &record)?);
     }
     Ok(runs)
 }
@@ -268,11 +305,11 @@ fn check_header(display: &str, names: &[String]) -> anyhow::Result<()> {
 
 fn parse_run(
     display: &str,
-    line: u64,
     names: &[String],
     header: &csv::StringRecord,
     record: &csv::StringRecord,
 ) -> anyhow::Result<Run> {
+    let line = record.position().map_or(0, |p| p.line());
     let at = |column: &str| format!("{display}: line {line}, column `{column}`");
     let mut absent = BTreeSet::new();
     let mut cells = Vec::with_capacity(names.len());
@@ -289,13 +326,8 @@ fn parse_run(
             cells.push(if column.starts_with("mem_") { "" } else { "0" }.to_string());
             continue;
         }
-        match cell.parse::<f64>() {
-            Ok(value) if value.is_finite() && value >= 0.0 => {}
-            Ok(_) => bail!(
-                "{}: `{cell}` is not a finite number of at least 0",
-                at(column)
-            ),
-            Err(_) => bail!("{}: `{cell}` is not a number", at(column)),
+        if let Some(problem) = number_problem(cell) {
+            bail!("{}: {problem}", at(column));
         }
         cells.push(cell.to_string());
     }
@@ -304,25 +336,11 @@ fn parse_run(
             absent.insert(*later);
         }
     }
-    let substituted = csv::StringRecord::from(cells);
+    let mut substituted = csv::StringRecord::from(cells);
+    substituted.set_position(record.position().cloned());
     let row: RunRow = substituted
         .deserialize(Some(header))
-        .map_err(|err| match err.kind() {
-            csv::ErrorKind::Deserialize { err, .. } => {
-                let field = err.field().map(|i| i as usize);
-                let column = field.and_then(|i| names.get(i)).map_or("?", |n| n.as_str());
-                let value = field.and_then(|i| record.get(i)).unwrap_or("").trim();
-                anyhow::anyhow!(
-                    "{}: `{value}` does not fit: {}",
-                    at(column),
-                    deserialize_reason(err)
-                )
-            }
-            _ => anyhow::anyhow!(
-                "{display}: line {line}: {}",
-                describe_csv_error(&err, names)
-            ),
-        })?;
+        .map_err(|err| row_error(display, &err, header, Some(record.as_byte_record())))?;
     let Some(variant) = Variant::ALL.into_iter().find(|v| v.name() == row.variant) else {
         bail!(
             "{}: unknown variant `{}`, expected `threaded` or `poll`",
@@ -344,48 +362,6 @@ fn column_name(name: &str) -> &'static str {
         .find(|c| **c == name)
         .copied()
         .unwrap_or("?")
-}
-
-fn deserialize_reason(err: &csv::DeserializeError) -> String {
-    match err.kind() {
-        csv::DeserializeErrorKind::ParseInt(_) => {
-            "expected a whole number in range for this column".to_string()
-        }
-        csv::DeserializeErrorKind::ParseFloat(_) => "expected a number".to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn describe_csv_error(err: &csv::Error, names: &[String]) -> String {
-    match err.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => unequal_lengths(pos.as_ref().map_or(0, |p| p.line()), *len, *expected_len),
-        csv::ErrorKind::Utf8 { pos, err } => {
-            let column = names.get(err.field()).map_or("?", |n| n.as_str());
-            format!(
-                "line {}, column `{column}`: not valid UTF-8 text",
-                pos.as_ref().map_or(0, |p| p.line())
-            )
-        }
-        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-        _ => err.to_string().replace('\n', " "),
-    }
-}
-
-/// A row with fewer fields than the header was cut short (a write interrupted part-way, most
-/// often the last row of a partial folder); one with more was edited.
-pub fn unequal_lengths(line: u64, len: u64, expected: u64) -> String {
-    if len < expected {
-        format!(
-            "line {line}: the row is cut short ({len} of the header's {expected} fields; an \
-             interrupted write?): complete or delete that row"
-        )
-    } else {
-        format!("line {line}: {len} fields where the header has {expected}")
-    }
 }
 
 fn io_reason(path: &Path) -> String {

@@ -35,6 +35,21 @@ pub const EXTENDED_COLUMNS: [&str; 9] = [
     "Runs",
 ];
 
+/// The cells of a row that are per-job figures (socket creation, job setup, download, transfer
+/// p50 and p99): none when no job of the row succeeded.
+const PER_JOB_CELLS: [usize; 5] = [1, 2, 3, 6, 7];
+
+/// The per-run figures of a table, as its notes name them: means over the runs in which every job
+/// succeeded.
+fn run_figures(extended: bool) -> &'static str {
+    if extended {
+        "run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context switches, peak \
+         RSS and run time CV"
+    } else {
+        "run time and memory"
+    }
+}
+
 /// A cell with no data.
 pub const NO_DATA: &str = "—";
 
@@ -82,7 +97,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
 
-    let mut any_missing = false;
+    let mut any_unmeasured = false;
     for row in &table.rows {
         let mut cells = vec![
             row.setup.clone(),
@@ -107,7 +122,11 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
             ]);
             cells.extend(table.differing.iter().map(|c| c.value(row)));
         }
-        any_missing |= cells.iter().any(|c| c.contains(NO_DATA));
+        // A row in which no job succeeded has no per-job figure: that `—` is said in its note.
+        let no_successful_job = row.jobs_ok == Some(0);
+        any_unmeasured |= cells.iter().enumerate().any(|(i, c)| {
+            c.contains(NO_DATA) && !(no_successful_job && PER_JOB_CELLS.contains(&i))
+        });
         // A `|` inside a hand-written label would end the cell early.
         let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
@@ -147,12 +166,19 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
     }
     for row in &table.rows {
         if let Some(failed @ 1..) = row.jobs_failed {
-            let mut note = format!(
-                "{}: {failed} of {} jobs failed; the per-job figures cover the successful jobs only",
-                row.setup,
-                row.jobs_ok.unwrap_or(0) + failed
-            );
-            if let Some(runs) = row.selection.describe() {
+            let mut note = match row.jobs_ok {
+                Some(0) => format!(
+                    "{}: all {failed} jobs failed: with no successful job, the per-job figures \
+                     ({NO_DATA}) have nothing to average",
+                    row.setup
+                ),
+                ok => format!(
+                    "{}: {failed} of {} jobs failed; the per-job figures cover the successful jobs only",
+                    row.setup,
+                    ok.unwrap_or(0) + failed
+                ),
+            };
+            if let Some(runs) = row.selection.describe(run_figures(extended)) {
                 note = format!("{note}; {runs}");
             }
             notes.push(format!("{note}."));
@@ -161,7 +187,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
     if extended {
         notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over those runs.".to_string());
     }
-    if any_missing {
+    if any_unmeasured {
         notes.push(format!("{NO_DATA}: not measured in these results."));
     }
     if !notes.is_empty() {

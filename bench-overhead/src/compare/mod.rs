@@ -12,7 +12,7 @@ mod conditions;
 mod csv_table;
 mod json;
 mod label;
-mod load;
+pub mod load;
 mod markdown;
 mod number;
 mod reference;
@@ -46,9 +46,9 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             seen.push((file, path));
         }
         let source = load::load(path)?;
-        // results/reference named beside --reference would count every published row twice.
-        if args.reference
-            && source.published
+        // results/reference named beside --reference would count every published row twice
+        // (without --reference, `reference_ids` is empty).
+        if source.published
             && source
                 .runs
                 .iter()

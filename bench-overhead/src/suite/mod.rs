@@ -25,7 +25,7 @@ use clap::{Args, Subcommand};
 
 use crate::units::parse_duration;
 
-pub use meta::Status;
+pub use meta::{FailedIteration, Status};
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {

@@ -96,9 +96,12 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         .fold(0.0_f64, f64::max);
     // Room at the right of the longest bar for its value.
     let x_max = if max > 0.0 { max * 1.18 } else { 1.0 };
+    // Every figure is finite, but one near the largest `f64` leaves no room for its label.
     if !x_max.is_finite() {
         return Err(fail(format!(
-            "the largest {} is not a finite number",
+            "{} {} leaves no finite axis: a value in runs.csv is out of range; correct or remove \
+             that row",
+            g(max),
             measure.unit()
         )));
     }

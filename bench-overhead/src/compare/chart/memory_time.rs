@@ -11,8 +11,9 @@ use serde::Deserialize;
 use super::{draw_legend, variant_colour, Swatch, FONT, LABEL_SIZE, LEGEND_HEIGHT};
 use crate::cli::Variant;
 use crate::compare::label;
-use crate::compare::load::{self, Source, Status};
+use crate::compare::load::{Source, Status};
 use crate::compare::number::g;
+use crate::export::csv::{describe_error, number_problem, read_header, row_error};
 use crate::units::MIB;
 
 /// memmon's `memory.csv` columns (results/README.md).
@@ -77,14 +78,6 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
         .flatten()
         .map(|p| p.1)
         .fold(0.0_f64, f64::max);
-
-    if !(x_max.is_finite() && y_max.is_finite()) {
-        anyhow::bail!(
-            "{}: cannot draw the chart: the samples of {} span no finite range",
-            path.display(),
-            memory_csv.display()
-        );
-    }
 
     let first = &source.runs[0].row;
     let machine = label::machine_label(&first.os, &first.os_version, &first.arch, &first.kernel);
@@ -152,15 +145,13 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
     Ok(true)
 }
 
+/// memmon's samples; every number a finite one of at least 0 (an axis cannot end at infinity).
 fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
-    let display = memory_csv.display();
+    let display = memory_csv.display().to_string();
     let bytes =
         std::fs::read(memory_csv).map_err(|e| anyhow::anyhow!("{display}: cannot read: {e}"))?;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let header = reader
-        .headers()
-        .map_err(|e| anyhow::anyhow!("{display}: {}", e.to_string().replace('\n', " ")))?
-        .clone();
+    let header = read_header(&mut reader, &display)?;
     for column in COLUMNS {
         if !header.iter().any(|h| h.trim() == column) {
             anyhow::bail!(
@@ -169,44 +160,30 @@ fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
             );
         }
     }
+    let numeric: Vec<(usize, &str)> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| ["elapsed_ms", "rss_bytes", "pss_anon_bytes"].contains(&name.trim()))
+        .collect();
     let mut samples = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                pos,
-                expected_len,
-                len,
-            } => anyhow::anyhow!(
-                "{display}: {}",
-                load::unequal_lengths(pos.as_ref().map_or(0, |p| p.line()), *len, *expected_len)
-            ),
-            _ => anyhow::anyhow!("{display}: {}", e.to_string().replace('\n', " ")),
-        })?;
+        let record = record.map_err(|e| row_error(&display, &e, &header, None))?;
         let line = record.position().map_or(0, |p| p.line());
-        let at = |column: &str| format!("{display}: line {line}, column `{column}`");
-        let sample: Sample = record.deserialize(Some(&header)).map_err(|e| {
-            let column = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err
-                    .field()
-                    .and_then(|f| header.get(f as usize))
-                    .unwrap_or("?"),
-                _ => "?",
-            };
-            anyhow::anyhow!("{}: not a memmon sample (expected numbers)", at(column))
-        })?;
-        // `inf` and `-1` parse as numbers but are no sample: an axis cannot end at infinity.
-        for (column, value) in [
-            ("elapsed_ms", Some(sample.elapsed_ms)),
-            ("rss_bytes", sample.rss_bytes),
-            ("pss_anon_bytes", sample.pss_anon_bytes),
-        ] {
-            if let Some(v) = value.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+        for (index, column) in &numeric {
+            let cell = record.get(*index).unwrap_or("").trim();
+            if let Some(problem) = (!cell.is_empty()).then(|| number_problem(cell)).flatten() {
                 anyhow::bail!(
-                    "{}: `{v}` is not a finite number of at least 0 (not a memmon sample)",
-                    at(column)
+                    "{display}: line {line}, column `{}`: {problem} (not a memmon sample)",
+                    column.trim()
                 );
             }
         }
+        let sample: Sample = record.deserialize(Some(&header)).map_err(|e| {
+            anyhow::anyhow!(
+                "{display}: {} (not a memmon sample)",
+                describe_error(&e, &header, Some(record.as_byte_record()))
+            )
+        })?;
         samples.push(sample);
     }
     Ok(samples)
