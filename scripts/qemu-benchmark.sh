@@ -162,8 +162,8 @@ mark_partial() {
         sed 's/"status": *"[a-z]*"/"status": "partial"/' "$RESULTS/meta.json" >"$work/meta.json" &&
             cat "$work/meta.json" >"$RESULTS/meta.json"
     else
-        # The reason may quote the guest's console: escape it for JSON.
-        json_reason=$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')
+        # The reason may quote the guest's console: drop control characters, escape the rest for JSON.
+        json_reason=$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')
         printf '{\n  "status": "partial",\n  "network": "QEMU user net",\n  "reason": "%s"\n}\n' \
             "$json_reason" >"$RESULTS/meta.json"
     fi
