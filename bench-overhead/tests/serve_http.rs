@@ -397,29 +397,8 @@ fn sigterm_and_sigint_stop_cleanly() {
     for signal in ["TERM", "INT"] {
         let mut server = serve(&dir.path().join("root"), &[]);
         let open = connect(server.port); // an open connection does not delay the stop
-        let killed = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(server.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "serve ignored SIG{signal}");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        assert!(status.success(), "SIG{signal}: {status:?}");
-        // Every line until stderr closes (the reader thread ends at EOF).
-        let lines: Vec<String> =
-            std::iter::from_fn(|| server.stderr.recv_timeout(TIMEOUT).ok()).collect();
-        let last = lines.last().expect("a last stderr line");
-        assert!(
-            last.starts_with(&format!("stopped on SIG{signal}")),
-            "{last}"
-        );
+        send_signal(&server, signal);
+        expect_clean_stop(&mut server, signal);
         drop(open);
     }
 }
@@ -438,33 +417,43 @@ fn sigint_ignored_at_start_stays_ignored() {
         .arg(support::bin())
         .arg(dir.path().join("root"));
     let mut server = serve_by(command);
-    let signal = |name: &str| {
-        let sent = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(server.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(sent.success(), "kill -{name}");
-    };
-    signal("INT");
+    send_signal(&server, "INT");
     // Still serving after the SIGINT: a whole download succeeds.
     let (head, body) = support::http_get(server.port, "/testpayload");
     assert!(head.starts_with("HTTP/1.0 200"), "{head}");
     assert_eq!(body, payload);
-    signal("TERM");
+    send_signal(&server, "TERM");
+    expect_clean_stop(&mut server, "TERM");
+}
+
+/// Sends SIG`name` to the server with kill(1).
+#[cfg(unix)]
+fn send_signal(server: &Served, name: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{name}");
+}
+
+/// The server ends within TIMEOUT with status 0 and says, last, which signal stopped it.
+#[cfg(unix)]
+fn expect_clean_stop(server: &mut Served, name: &str) {
     let deadline = Instant::now() + TIMEOUT;
     let status = loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        assert!(Instant::now() < deadline, "serve ignored SIG{name}");
         std::thread::sleep(Duration::from_millis(10));
     };
-    assert!(status.success(), "{status:?}");
+    assert!(status.success(), "SIG{name}: {status:?}");
+    // Every line until stderr closes (the reader thread ends at EOF).
     let lines: Vec<String> =
         std::iter::from_fn(|| server.stderr.recv_timeout(TIMEOUT).ok()).collect();
     let last = lines.last().expect("a last stderr line");
-    assert!(last.starts_with("stopped on SIGTERM"), "{last}");
+    assert!(last.starts_with(&format!("stopped on SIG{name}")), "{last}");
 }
 
 #[test]
