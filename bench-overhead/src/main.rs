@@ -17,6 +17,7 @@ mod compare;
 mod export;
 mod host;
 mod payload;
+mod readiness;
 mod record;
 mod serve;
 mod suite;

@@ -8,7 +8,6 @@
 //!   `limits.rs` (open-file limit), `backend.rs` (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
-mod backend;
 mod buffer;
 mod connect;
 mod counters;
@@ -35,6 +34,7 @@ use crate::cli::{RunArgs, Variant};
 use crate::export::csv::Appender;
 use crate::export::{json, text};
 use crate::host::Host;
+use crate::readiness;
 use crate::record::{JobRecord, RunRecord, RunRow};
 
 /// Where the run's rows go; each is optional.
@@ -129,11 +129,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let (outcome, backend) = match variant {
             Variant::Threaded => (
                 threaded::run(&Arc::new(target.clone()), args.connections, &mut sink),
-                backend::BLOCKING,
+                readiness::BLOCKING,
             ),
             Variant::Poll => (
                 poll::run(&target, args.connections, &mut sink)?,
-                backend::READINESS_API,
+                readiness::READINESS_API,
             ),
         };
         let usage = rusage::now().since(&before);

@@ -20,21 +20,6 @@ use super::os::ShutdownSignal;
 use super::send::SCRATCH_BYTES;
 use super::Config;
 
-/// The readiness API `polling` uses on this OS, for the start-up log line.
-pub const BACKEND: &str = if cfg!(any(target_os = "linux", target_os = "android")) {
-    "epoll"
-} else if cfg!(any(
-    target_os = "macos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-)) {
-    "kqueue"
-} else {
-    "poll(2)"
-};
-
 /// Keys of the two non-connection sources (`usize::MAX` is reserved by `polling`).
 const LISTENER: usize = usize::MAX - 1;
 const SIGNAL: usize = usize::MAX - 2;

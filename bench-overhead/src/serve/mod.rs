@@ -95,7 +95,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "serving regular files under {} over HTTP/1.0 and 1.1: one thread, {} readiness loop, \
          bodies via {}, idle timeout {:?}",
         root.display(),
-        event_loop::BACKEND,
+        crate::readiness::READINESS_API,
         send::METHOD,
         args.idle_timeout
     );

@@ -1,4 +1,5 @@
-//! The name of the readiness API the `polling` crate uses on this OS, for the run record.
+//! The name of the readiness API the `polling` crate uses on this OS, for the client's run record
+//! and the built-in server's start-up line.
 //!
 //! `polling` picks it at build time by target OS, so the name is decided the same way.
 
