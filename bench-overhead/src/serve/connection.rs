@@ -18,13 +18,15 @@ use super::response::{self, Status};
 use super::send::{read_at, send_bytes, send_file};
 use super::{path, Config};
 
-/// Body bytes one connection may send per wake before the loop serves the others: fairness,
-/// and short rounds so new requests are answered promptly (the socket stays writable, so the
-/// level-triggered loop comes straight back). lighttpd sends 256 KiB per wake as well; with
-/// 8 MiB the first byte of the 100th download came ~100 ms late and the aggregate the poll
-/// client reached dropped to ~0.65× lighttpd's. Measured and rejected here: one `sendfile` call
-/// per wake (lighttpd's way, ~0.7×) and MSG_MORE on the head (~0.75× against ~0.93× without).
-const BYTES_PER_WAKE: u64 = 256 * 1024;
+/// Body bytes one connection may send per wake before the loop serves the others: one loopback
+/// segment (64 KiB). Fine-grained turns keep data arriving on every connection all the time, so
+/// the client under test finds something to read on each wait instead of falling asleep and being
+/// woken (at the server's expense) for each segment, a state that halved the aggregate in some
+/// runs. Measured with the poll client, 100 connections (ABBA rounds against lighttpd, mean
+/// aggregate): 256 KiB per wake (lighttpd's figure) 0.70–0.80× lighttpd; 64 KiB alone 0.69–0.93×;
+/// with the send buffer of `send::prepare_socket` as well, 1.01–1.09×. 8 MiB per wake delayed
+/// the first byte of the 100th download by ~100 ms.
+const BYTES_PER_WAKE: u64 = 64 * 1024;
 
 /// Files up to this size go out in the same write as the head (one system call, one segment),
 /// which is what request-rate work on `hello` measures.

@@ -17,7 +17,7 @@ use polling::{Event, Events, PollMode, Poller};
 use super::connection::{Connection, Context, Next, Stats};
 use super::files::OpenFiles;
 use super::os::ShutdownSignal;
-use super::send::SCRATCH_BYTES;
+use super::send::{prepare_socket, SCRATCH_BYTES};
 use super::Config;
 
 /// Keys of the two non-connection sources (`usize::MAX` is reserved by `polling`).
@@ -171,11 +171,7 @@ impl Server<'_> {
                 // The peer gave up before we accepted (ECONNABORTED) and the like.
                 Err(_) => continue,
             };
-            // TCP_NODELAY, as lighttpd has it (set on its listening socket, inherited): under
-            // Nagle a small response to a pipelined request waits for the ACK of the previous
-            // one, which the client delays (~40 ms). Bulk bodies lose nothing: sendfile hands
-            // the socket 256 KiB at a time, full-size segments either way.
-            if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
+            if prepare_socket(&stream).is_err() {
                 continue;
             }
             let key = self.free.pop().unwrap_or_else(|| {
