@@ -15,18 +15,8 @@ use super::fault::{self, After, DRIP_CHUNK, DRIP_PAUSE};
 use super::files::OpenFiles;
 use super::request::{self, Method, Parsed, MAX_HEAD_BYTES};
 use super::response::{self, Status};
-use super::send::{read_at, send_bytes, send_file};
+use super::send::{read_at, send_bytes, send_file, turn_bytes};
 use super::{path, Config};
-
-/// Body bytes one connection may send per wake before the loop serves the others: one loopback
-/// segment (64 KiB). Fine-grained turns keep data arriving on every connection all the time, so
-/// the client under test finds something to read on each wait instead of falling asleep and being
-/// woken (at the server's expense) for each segment, a state that halved the aggregate in some
-/// runs. Measured with the poll client, 100 connections (ABBA rounds against lighttpd, mean
-/// aggregate): 256 KiB per wake (lighttpd's figure) 0.70–0.80× lighttpd; 64 KiB alone 0.69–0.93×;
-/// with the send buffer of `send::prepare_socket` as well, 1.01–1.09×. 8 MiB per wake delayed
-/// the first byte of the 100th download by ~100 ms.
-const BYTES_PER_WAKE: u64 = 64 * 1024;
 
 /// Files up to this size go out in the same write as the head (one system call, one segment),
 /// which is what request-rate work on `hello` measures.
@@ -315,7 +305,7 @@ fn keep_or_close(keep_alive: bool) -> After {
     }
 }
 
-/// Sends what the socket takes of the head, then of the body.
+/// Sends what the socket takes of the head, then up to one turn (`turn_bytes`) of the body.
 fn send(
     stream: &TcpStream,
     out: &mut Outgoing,
@@ -337,6 +327,8 @@ fn send(
     let Some(file) = &out.body else {
         return Ok(Progress::Done);
     };
+    // Asked on every turn: the segment size grows with the peer's window during a download.
+    let turn = turn_bytes(stream);
     let mut sent_now = 0;
     while out.offset < out.body_len {
         if let Some(resume_at) = out.resume_at {
@@ -345,7 +337,7 @@ fn send(
             }
             out.resume_at = None;
         }
-        let mut want = (out.body_len - out.offset).min(BYTES_PER_WAKE - sent_now);
+        let mut want = (out.body_len - out.offset).min(turn - sent_now);
         if out.drip {
             want = want.min(DRIP_CHUNK);
         }
@@ -363,7 +355,7 @@ fn send(
                 *last_activity = cx.now;
                 if out.drip && out.offset < out.body_len {
                     out.resume_at = Some(cx.now + DRIP_PAUSE);
-                } else if sent_now == BYTES_PER_WAKE && out.offset < out.body_len {
+                } else if sent_now == turn && out.offset < out.body_len {
                     return Ok(Progress::Later(None));
                 }
             }

@@ -18,20 +18,62 @@ pub const METHOD: &str = "read+write";
 /// Size of the shared buffer the read+write path uses.
 pub const SCRATCH_BYTES: usize = 256 * 1024;
 
-/// The send buffer each connection gets (Linux doubles it for bookkeeping: 1 MiB in effect).
-/// Left to autotuning it grows to 4 MiB, the server runs that far ahead of the client, and the
-/// client then copies megabytes per `recv` out of queues gone cold in the cache: the poll client
-/// reached 0.70–0.80× its lighttpd aggregate that way and 0.90–1.02× with this buffer alone (see
-/// `BYTES_PER_WAKE` in connection.rs for the pair). It also bounds what 10,000 connections can pin
-/// in kernel memory. 1 MiB drains in well under a millisecond on loopback, and still in 8 ms at
-/// the ~120 MiB/s a QEMU guest reaches, so no link the suite measures is held back by it.
+/// Body bytes a connection aims to send per wake before the loop serves the others (lighttpd's
+/// figure): one wake per ~100 `sendfile`s at 100 connections, and a new request waits at most
+/// one round.
+const TURN_TARGET: u64 = 256 * 1024;
+
+/// Body bytes per wake for `socket`: the whole segments (of its current MSS) that fit in 256 KiB,
+/// at least one; 256 KiB where the MSS cannot be read.
+///
+/// Whole segments, because under TCP_NODELAY a turn that ends mid-segment sends its tail as a runt
+/// of its own: 256 KiB turns on loopback (MSS 65,483) put a 212-byte segment after every four full
+/// ones, and a client pays a wake-up and a `recv` for each. lighttpd does exactly that. The
+/// figures are with `prepare_socket`'s send buffer.
+pub fn turn_bytes(socket: &TcpStream) -> u64 {
+    match segment_size(socket) {
+        Some(mss) if mss > 0 => (TURN_TARGET / mss).max(1) * mss,
+        _ => TURN_TARGET,
+    }
+}
+
+/// The connection's maximum segment size (TCP_MAXSEG).
+#[cfg(unix)]
+fn segment_size(socket: &TcpStream) -> Option<u64> {
+    socket2::SockRef::from(socket).tcp_mss().ok().map(u64::from)
+}
+
+#[cfg(not(unix))]
+fn segment_size(_socket: &TcpStream) -> Option<u64> {
+    None
+}
+
+/// The send buffer each connection gets (Linux doubles it for its bookkeeping: 1 MiB in effect).
+/// Autotuned, it grows to 4 MiB and the server runs that far ahead of the client on every
+/// connection. It also bounds what 10,000 connections can pin in kernel memory. 1 MiB drains in
+/// well under a millisecond on loopback and in 8 ms at the ~120 MiB/s of a QEMU guest.
 pub const SEND_BUFFER_BYTES: usize = 512 * 1024;
 
 /// Readies an accepted connection: non-blocking, TCP_NODELAY, and a fixed send buffer.
 ///
 /// TCP_NODELAY as lighttpd has it (set on its listening socket, inherited): under Nagle a small
 /// response to a pipelined request waits for the ACK of the previous one, which the client delays
-/// (~40 ms). Bulk bodies lose nothing: `sendfile` hands the socket whole segments either way.
+/// (~40 ms). Bodies lose nothing, as turns are whole segments (`turn_bytes`).
+///
+/// Whole-segment turns and this buffer, measured with 100 connections in rounds alternating with
+/// lighttpd on the same machine (mean aggregate, built-in / lighttpd; 6 poll and 5 threaded runs
+/// per cell; `make bench-server` gives the poll column):
+///
+/// | server                              | cubic: poll | threaded | BBR: poll | threaded |
+/// |-------------------------------------|-------------|----------|-----------|----------|
+/// | 256 KiB turns, autotuned buffer     | 1.05        | 0.93     | 0.70–1.09 | 0.92     |
+/// | whole segments, autotuned buffer    | 1.11        | 0.99     | 0.79–0.96 | 1.05     |
+/// | whole segments, this buffer         | 1.15        | 0.85     | 1.61–2.01 | 1.17     |
+///
+/// Under BBR (this machine's default), whose pacing makes runs bimodal on loopback, only the last
+/// row keeps the poll client at lighttpd's level; under cubic (the common default) every row
+/// does, and the buffer costs the threaded client 15 %. Figures against the two servers are not
+/// interchangeable either way (the README says so).
 pub fn prepare_socket(socket: &TcpStream) -> io::Result<()> {
     socket.set_nonblocking(true)?;
     socket.set_nodelay(true)?;
