@@ -17,6 +17,7 @@
 #   BIN_DIR [target/release beside this script]   where bench-overhead and memmon are
 #   NETWORK [loopback or network]   network path label recorded with every run
 #   META [""]                       space-separated key=value pairs for meta.json's "extra"
+#                                   (tcp_congestion_control is added on Linux unless given)
 #
 # Exit status: 0 every iteration succeeded; 1 an iteration failed (it is recorded, the suite went
 # on) or a setup error; 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM, 129 by SIGHUP: 128 + the
@@ -53,6 +54,15 @@ for binary in "$BENCH" "$MEMMON"; do
 done
 case $ITERATIONS in
     '' | *[!0-9]*) say "ITERATIONS=$ITERATIONS is not a whole number"; exit 1 ;;
+esac
+
+# The TCP congestion control shapes loopback figures as much as the server does (with cubic they
+# were about twice BBR's on the machine the README names), so meta.json's extra records it unless
+# META already does. Linux only: elsewhere there is no such file to read.
+CC_FILE=/proc/sys/net/ipv4/tcp_congestion_control
+case " $META " in
+    *" tcp_congestion_control="*) ;;
+    *) [ -r "$CC_FILE" ] && META="${META:+$META }tcp_congestion_control=$(cat "$CC_FILE")" ;;
 esac
 
 # Fail fast, before any folder exists, when no server answers (the check prints the one line).

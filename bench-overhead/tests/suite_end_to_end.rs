@@ -205,10 +205,12 @@ fn run_suite(port: u16, busybox: bool, expect_server: &str) {
     assert_eq!(meta["timeout"], "30s");
     assert_eq!(meta["run_timeout"], "10m");
     assert_eq!(meta["failed_iterations"], serde_json::json!([]));
-    assert_eq!(
-        meta["extra"],
-        serde_json::json!({"purpose": "test", "nic": "none"})
-    );
+    // META's pairs, and on Linux the congestion control the suite adds by itself.
+    let mut extra = serde_json::json!({"purpose": "test", "nic": "none"});
+    if let Ok(cc) = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control") {
+        extra["tcp_congestion_control"] = serde_json::json!(cc.trim());
+    }
+    assert_eq!(meta["extra"], extra);
     assert!(results.join("summary.md").exists());
 
     // The summary's figures are the CSVs' figures.
