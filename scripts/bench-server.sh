@@ -67,7 +67,9 @@ aggregate() {
     echo "$line" | sed -n 's/.*"aggregate_mib_s":\([0-9.eE+-]*\).*/\1/p'
 }
 
-echo "poll client, $CONNECTIONS connections, $PAYLOAD_PATH, $PAIRS interleaved pairs (aggregate MiB/s)"
+# The congestion control changes loopback figures (and this ratio) as much as the server does.
+cc=$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null || echo unknown)
+echo "poll client, $CONNECTIONS connections, $PAYLOAD_PATH, $PAIRS interleaved pairs (aggregate MiB/s), TCP congestion control: $cc"
 printf '  %-6s %12s %12s %8s\n' pair lighttpd built-in ratio
 i=1
 : >"$WORK/pairs"
