@@ -56,8 +56,8 @@ case $ITERATIONS in
     '' | *[!0-9]*) say "ITERATIONS=$ITERATIONS is not a whole number"; exit 1 ;;
 esac
 
-# The TCP congestion control shapes loopback figures as much as the server does (with cubic they
-# were about twice BBR's on the machine the README names), so meta.json's extra records it unless
+# The TCP congestion control shapes loopback figures as much as the server does (under cubic up to
+# twice those under BBR on the machine the README names), so meta.json's extra records it unless
 # META already does. Linux only: elsewhere there is no such file to read.
 CC_FILE=/proc/sys/net/ipv4/tcp_congestion_control
 case " $META " in

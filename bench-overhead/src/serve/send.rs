@@ -20,7 +20,7 @@ pub const SCRATCH_BYTES: usize = 256 * 1024;
 
 /// Body bytes a connection aims to send per wake before the loop serves the others (lighttpd's
 /// figure): one wake per ~100 `sendfile`s at 100 connections, and a new request waits at most
-/// one round.
+/// one round. (With 8 MiB turns the first byte of the 100th download came ~100 ms late.)
 const TURN_TARGET: u64 = 256 * 1024;
 
 /// Body bytes per wake for `socket`: the whole segments (of its current MSS) that fit in 256 KiB,
@@ -28,8 +28,8 @@ const TURN_TARGET: u64 = 256 * 1024;
 ///
 /// Whole segments, because under TCP_NODELAY a turn that ends mid-segment sends its tail as a runt
 /// of its own: 256 KiB turns on loopback (MSS 65,483) put a 212-byte segment after every four full
-/// ones, and a client pays a wake-up and a `recv` for each. lighttpd does exactly that. The
-/// figures are with `prepare_socket`'s send buffer.
+/// ones, and a client pays a wake-up and a `recv` for each. lighttpd does exactly that. What it
+/// gains, with and without the send buffer: see `prepare_socket`.
 pub fn turn_bytes(socket: &TcpStream) -> u64 {
     match segment_size(socket) {
         Some(mss) if mss > 0 => (TURN_TARGET / mss).max(1) * mss,
@@ -62,18 +62,18 @@ pub const SEND_BUFFER_BYTES: usize = 512 * 1024;
 ///
 /// Whole-segment turns and this buffer, measured with 100 connections in rounds alternating with
 /// lighttpd on the same machine (mean aggregate, built-in / lighttpd; 6 poll and 5 threaded runs
-/// per cell; `make bench-server` gives the poll column):
+/// per cell, ranges over several such sets and `make bench-server`, which gives the poll column):
 ///
-/// | server                              | cubic: poll | threaded | BBR: poll | threaded |
-/// |-------------------------------------|-------------|----------|-----------|----------|
-/// | 256 KiB turns, autotuned buffer     | 1.05        | 0.93     | 0.70–1.09 | 0.92     |
-/// | whole segments, autotuned buffer    | 1.11        | 0.99     | 0.79–0.96 | 1.05     |
-/// | whole segments, this buffer         | 1.15        | 0.85     | 1.61–2.01 | 1.17     |
+/// | server                              | cubic: poll | threaded | BBR: poll | threaded  |
+/// |-------------------------------------|-------------|----------|-----------|-----------|
+/// | 256 KiB turns, autotuned buffer     | 1.05        | 0.93     | 0.70–1.09 | 0.92–0.93 |
+/// | whole segments, autotuned buffer    | 1.11        | 0.99     | 0.79–0.96 | 1.05      |
+/// | whole segments, this buffer         | 1.15        | 0.85     | 1.57–2.01 | 1.17–1.28 |
 ///
-/// Under BBR (this machine's default), whose pacing makes runs bimodal on loopback, only the last
-/// row keeps the poll client at lighttpd's level; under cubic (the common default) every row
-/// does, and the buffer costs the threaded client 15 %. Figures against the two servers are not
-/// interchangeable either way (the README says so).
+/// Under BBR (the default of the VM the suite was built on), whose pacing makes loopback runs
+/// bimodal, only the last row keeps the poll client at lighttpd's level; under cubic (the common
+/// default) every row does, and the buffer costs the threaded client 15 %. Figures against the
+/// two servers are not interchangeable either way (the README says so).
 pub fn prepare_socket(socket: &TcpStream) -> io::Result<()> {
     socket.set_nonblocking(true)?;
     socket.set_nodelay(true)?;
