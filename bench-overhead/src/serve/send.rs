@@ -160,3 +160,33 @@ mod linux {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// On a real loopback connection a turn is a whole number of the connection's segments and
+    /// never more than the target: no turn ends in a runt. The client asks for 1,000-byte
+    /// segments, which divide no power of two, so a fixed 256 KiB turn would fail here. (Linux:
+    /// where the advertised MSS is known to bound the peer's.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_turn_is_whole_segments_within_the_target() {
+        use socket2::{Domain, Socket, Type};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        client.set_tcp_mss(1000).unwrap();
+        client
+            .connect(&listener.local_addr().unwrap().into())
+            .unwrap();
+        let (server, _) = listener.accept().unwrap();
+        prepare_socket(&server).unwrap();
+        send_bytes(&server, b"HTTP/1.1 200 OK\r\n\r\n").unwrap();
+        let mss = segment_size(&server).unwrap();
+        assert!(mss > 0 && mss <= 1000, "mss {mss}");
+        let turn = turn_bytes(&server);
+        assert_eq!(turn % mss, 0, "turn {turn} is not whole segments of {mss}");
+        assert!(turn >= mss && turn <= TURN_TARGET, "turn {turn}, mss {mss}");
+    }
+}
