@@ -415,6 +415,40 @@ fn meta(
     }
 }
 
+/// Sets meta.json's `extra` to the congestion control the suite records on Linux.
+fn congestion_control(name: &'static str) -> impl Fn(&str, String) -> String {
+    move |file: &str, text: String| {
+        if file != "meta.json" {
+            return text;
+        }
+        let mut meta: serde_json::Value = serde_json::from_str(&text).unwrap();
+        meta["extra"] = serde_json::json!({ "tcp_congestion_control": name });
+        meta.to_string()
+    }
+}
+
+#[test]
+fn runs_under_different_congestion_controls_are_never_merged() {
+    let dir = TempDir::new("compare-congestion");
+    copy_fixture(dir.path(), "qemu-partial", "a", congestion_control("bbr"));
+    copy_fixture(dir.path(), "qemu-partial", "b", congestion_control("cubic"));
+    let out = compare_in(dir.path(), &["--extended", "a", "b"]);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| Linux")).collect();
+    assert_eq!(rows.len(), 4, "two setups, two variants each:\n{out}");
+    for label in [
+        "| Linux (x86_64, 6.1.0-41-amd64) Threaded [TCP bbr] (partial) |",
+        "| Linux (x86_64, 6.1.0-41-amd64) Threaded [TCP cubic] (partial) |",
+    ] {
+        assert!(out.contains(label), "{label} missing from\n{out}");
+    }
+    assert!(out.contains("TCP congestion control bbr / cubic"), "{out}");
+    // The same congestion control twice is one setup.
+    copy_fixture(dir.path(), "qemu-partial", "c", congestion_control("bbr"));
+    let out = compare_in(dir.path(), &["--extended", "a", "c"]);
+    let rows = out.lines().filter(|l| l.starts_with("| Linux")).count();
+    assert_eq!(rows, 2, "one setup, two variants:\n{out}");
+}
+
 #[test]
 fn other_machines_and_qemu_hardware_are_never_merged() {
     let dir = TempDir::new("compare-machines");

@@ -80,7 +80,7 @@ pub struct Row {
     pub hostname: String,
     pub cpu_model: String,
     /// The virtual hardware of a QEMU guest (meta.json `extra`: `qemu_nic`, `qemu_vcpus`,
-    /// `qemu_accel`); empty elsewhere.
+    /// `qemu_accel`) and the TCP congestion control (`tcp_congestion_control`), those given.
     pub hardware: BTreeMap<String, String>,
     pub partial: bool,
     pub published: bool,

@@ -12,13 +12,15 @@ use serde::Serialize;
 
 use super::aggregate::{payload_label, Row, Table};
 
-/// meta.json `extra` keys that describe the hardware a QEMU guest ran on: they change the figures
-/// (DESIGN §8), so runs that differ in them are different setups. Other `extra` keys (boot time,
+/// meta.json `extra` keys that describe the hardware a QEMU guest ran on (DESIGN §8) and the TCP
+/// congestion control (which changed loopback figures up to twofold, see the README): they change
+/// the figures, so runs that differ in them are different setups. Other `extra` keys (boot time,
 /// QEMU's version, free-form notes) do not split rows.
-pub const HARDWARE_KEYS: [(&str, Condition); 3] = [
+pub const HARDWARE_KEYS: [(&str, Condition); 4] = [
     ("qemu_nic", Condition::Nic),
     ("qemu_vcpus", Condition::Vcpus),
     ("qemu_accel", Condition::Accelerator),
+    ("tcp_congestion_control", Condition::CongestionControl),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,6 +36,7 @@ pub enum Condition {
     Nic,
     Vcpus,
     Accelerator,
+    CongestionControl,
     /// Only to tell apart rows whose labels would collide: the label already carries the OS
     /// version on Haiku and the kernel elsewhere.
     OsVersion,
@@ -42,7 +45,7 @@ pub enum Condition {
 }
 
 /// The conditions a table reports when its rows differ in them, in column order.
-const REPORTED: [Condition; 9] = [
+const REPORTED: [Condition; 10] = [
     Condition::Server,
     Condition::Connections,
     Condition::Payload,
@@ -52,10 +55,11 @@ const REPORTED: [Condition; 9] = [
     Condition::Nic,
     Condition::Vcpus,
     Condition::Accelerator,
+    Condition::CongestionControl,
 ];
 
 /// Every condition that can tell two rows of a table apart, for their labels.
-const DISTINGUISHING: [Condition; 12] = [
+const DISTINGUISHING: [Condition; 13] = [
     Condition::Server,
     Condition::Connections,
     Condition::Payload,
@@ -63,6 +67,7 @@ const DISTINGUISHING: [Condition; 12] = [
     Condition::Nic,
     Condition::Vcpus,
     Condition::Accelerator,
+    Condition::CongestionControl,
     Condition::Machine,
     Condition::Cpu,
     Condition::OsVersion,
@@ -83,6 +88,7 @@ impl Condition {
             Condition::Nic => "nic",
             Condition::Vcpus => "vcpus",
             Condition::Accelerator => "accelerator",
+            Condition::CongestionControl => "congestion_control",
             Condition::OsVersion => "os_version",
             Condition::Kernel => "kernel",
             Condition::Backend => "backend",
@@ -92,9 +98,11 @@ impl Condition {
     /// As the note above a table names it: `connections 100 / 8`, `CPU A / B`.
     fn in_note(self) -> &'static str {
         match self {
-            Condition::Cpu | Condition::Nic | Condition::Vcpus | Condition::OsVersion => {
-                self.title()
-            }
+            Condition::Cpu
+            | Condition::Nic
+            | Condition::Vcpus
+            | Condition::OsVersion
+            | Condition::CongestionControl => self.title(),
             _ => self.name(),
         }
     }
@@ -111,6 +119,7 @@ impl Condition {
             Condition::Nic => "NIC",
             Condition::Vcpus => "vCPUs",
             Condition::Accelerator => "Accelerator",
+            Condition::CongestionControl => "TCP congestion control",
             Condition::OsVersion => "OS version",
             Condition::Kernel => "Kernel",
             Condition::Backend => "Backend",
@@ -130,6 +139,7 @@ impl Condition {
             Condition::Nic => hardware("qemu_nic"),
             Condition::Vcpus => hardware("qemu_vcpus"),
             Condition::Accelerator => hardware("qemu_accel"),
+            Condition::CongestionControl => hardware("tcp_congestion_control"),
             Condition::OsVersion => row.os_version.clone(),
             Condition::Kernel => row.kernel.clone(),
             Condition::Backend => row.backend.clone(),
@@ -164,6 +174,7 @@ impl Condition {
             Condition::Machine => format!("host {raw}"),
             Condition::Vcpus => plural(&raw, "vCPU"),
             Condition::Accelerator => raw.to_uppercase(),
+            Condition::CongestionControl => format!("TCP {raw}"),
             _ => raw,
         })
     }

@@ -66,7 +66,8 @@ pub struct Source {
     /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
     pub hostname: String,
     pub cpu_model: String,
-    /// A QEMU guest's virtual hardware: the `extra` keys of [`HARDWARE_KEYS`] that meta.json gives.
+    /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
+    /// [`HARDWARE_KEYS`] that meta.json gives.
     pub hardware: BTreeMap<String, String>,
     pub runs: Vec<Run>,
 }
