@@ -16,7 +16,7 @@ use super::aggregate::{payload_label, Row, Table};
 /// congestion control (which changed loopback figures up to twofold, see the README): they change
 /// the figures, so runs that differ in them are different setups. Other `extra` keys (boot time,
 /// QEMU's version, free-form notes) do not split rows.
-pub const HARDWARE_KEYS: [(&str, Condition); 4] = [
+pub const SETUP_EXTRA_KEYS: [(&str, Condition); 4] = [
     ("qemu_nic", Condition::Nic),
     ("qemu_vcpus", Condition::Vcpus),
     ("qemu_accel", Condition::Accelerator),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use serde::Deserialize;
 
-use super::conditions::HARDWARE_KEYS;
+use super::conditions::SETUP_EXTRA_KEYS;
 use crate::cli::Variant;
 use crate::export::csv::{number_problem, read_header, row_error};
 use crate::record::RunRow;
@@ -67,7 +67,7 @@ pub struct Source {
     pub hostname: String,
     pub cpu_model: String,
     /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
-    /// [`HARDWARE_KEYS`] that meta.json gives.
+    /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
     pub hardware: BTreeMap<String, String>,
     pub runs: Vec<Run>,
 }
@@ -208,7 +208,7 @@ pub fn source(
     };
     let status = status(meta.as_ref(), &meta_file())?;
     let meta = meta.unwrap_or_default();
-    let hardware = HARDWARE_KEYS
+    let hardware = SETUP_EXTRA_KEYS
         .iter()
         .filter_map(|(key, _)| {
             let value = match meta.extra.get(*key)? {
