@@ -48,11 +48,11 @@ fn segment_size(_socket: &TcpStream) -> Option<u64> {
     None
 }
 
-/// The send buffer each connection gets (Linux doubles it for its bookkeeping: 1 MiB in effect).
+/// The send buffer each connection gets (Linux doubles it for its bookkeeping: 2 MiB in effect).
 /// Autotuned, it grows to 4 MiB and the server runs that far ahead of the client on every
-/// connection. It also bounds what 10,000 connections can pin in kernel memory. 1 MiB drains in
-/// well under a millisecond on loopback and in 8 ms at the ~120 MiB/s of a QEMU guest.
-pub const SEND_BUFFER_BYTES: usize = 512 * 1024;
+/// connection. It also bounds what 10,000 connections can pin in kernel memory. 2 MiB drains in
+/// about a millisecond on loopback and in 16 ms at the ~120 MiB/s of a QEMU guest.
+pub const SEND_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Readies an accepted connection: non-blocking, TCP_NODELAY, and a fixed send buffer.
 ///
@@ -60,20 +60,23 @@ pub const SEND_BUFFER_BYTES: usize = 512 * 1024;
 /// response to a pipelined request waits for the ACK of the previous one, which the client delays
 /// (~40 ms). Bodies lose nothing, as turns are whole segments (`turn_bytes`).
 ///
-/// Whole-segment turns and this buffer, measured with 100 connections in rounds alternating with
-/// lighttpd on the same machine (mean aggregate, built-in / lighttpd; 6 poll and 5 threaded runs
-/// per cell, ranges over several such sets and `make bench-server`, which gives the poll column):
+/// Whole-segment turns and the send buffer, measured with 100 connections in rounds alternating
+/// with lighttpd on the same machine (mean aggregate, built-in / lighttpd; 5–6 runs per cell,
+/// ranges over several such sets and `make bench-server`, which gives the poll column):
 ///
-/// | server                              | cubic: poll | threaded | BBR: poll | threaded  |
-/// |-------------------------------------|-------------|----------|-----------|-----------|
-/// | 256 KiB turns, autotuned buffer     | 1.05        | 0.93     | 0.70–1.09 | 0.92–0.93 |
-/// | whole segments, autotuned buffer    | 1.11        | 0.99     | 0.79–0.96 | 1.05      |
-/// | whole segments, this buffer         | 1.15        | 0.85     | 1.57–2.01 | 1.17–1.28 |
+/// | server                              | cubic: poll | threaded  | BBR: poll | threaded  |
+/// |-------------------------------------|-------------|-----------|-----------|-----------|
+/// | 256 KiB turns, autotuned buffer     | 1.05        | 0.93      | 0.70–1.09 | 0.92–0.93 |
+/// | whole segments, autotuned buffer    | 1.11        | 0.99      | 0.79–0.96 | 1.05      |
+/// | whole segments, 512 KiB buffer      | 1.06–1.16   | 0.85–0.87 | 1.57–2.13 | 1.17–1.31 |
+/// | whole segments, 1 MiB buffer (this) | 1.02–1.14   | 0.92      | 1.10–1.40 | 1.26      |
+/// | whole segments, 2 MiB buffer        | 1.00        | 1.01      | 0.87      | 1.04      |
 ///
 /// Under BBR (the default of the VM the suite was built on), whose pacing makes loopback runs
-/// bimodal, only the last row keeps the poll client at lighttpd's level; under cubic (the common
-/// default) every row does, and the buffer costs the threaded client 15 %. Figures against the
-/// two servers are not interchangeable either way (the README says so).
+/// bimodal, a fixed buffer keeps the poll client at lighttpd's level; under cubic (the common
+/// default) every row does, and a small buffer costs the threaded client. 1 MiB is the size
+/// that keeps both clients within 10 % of lighttpd or above under both. Figures against the two
+/// servers are not interchangeable either way (the README says so).
 pub fn prepare_socket(socket: &TcpStream) -> io::Result<()> {
     socket.set_nonblocking(true)?;
     socket.set_nodelay(true)?;
