@@ -73,10 +73,10 @@ pub const SEND_BUFFER_BYTES: usize = 1024 * 1024;
 /// | whole segments, 2 MiB buffer        | 1.00        | 1.01      | 0.87      | 1.04      |
 ///
 /// Under BBR (the default of the VM the suite was built on), whose pacing makes loopback runs
-/// bimodal, a fixed buffer keeps the poll client at lighttpd's level; under cubic (the common
-/// default) every row does, and a small buffer costs the threaded client. 1 MiB is the size
-/// that keeps both clients within 10 % of lighttpd or above under both. Figures against the two
-/// servers are not interchangeable either way (the README says so).
+/// bimodal, a fixed buffer of up to 1 MiB keeps the poll client at lighttpd's level or above;
+/// under cubic (the common default) every row does, and a small buffer costs the threaded
+/// client. 1 MiB is the size that keeps both clients within 10 % of lighttpd or above under both.
+/// Figures against the two servers are not interchangeable either way (the README says so).
 pub fn prepare_socket(socket: &TcpStream) -> io::Result<()> {
     socket.set_nonblocking(true)?;
     socket.set_nodelay(true)?;
