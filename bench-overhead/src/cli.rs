@@ -7,8 +7,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::str::FromStr;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::client::model::{Backend, ModelSpec};
 use crate::client::MIN_WAIT;
 use crate::units::{parse_bytes, parse_duration};
 
@@ -64,24 +67,33 @@ pub enum Variant {
     Threaded,
     /// One thread multiplexing every connection with non-blocking sockets and a readiness API.
     Poll,
+    /// One thread submitting connects, sends and receives to io_uring (Linux).
+    Uring,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 2] = [Variant::Threaded, Variant::Poll];
+    pub const ALL: [Variant; 3] = [Variant::Threaded, Variant::Poll, Variant::Uring];
 
     pub fn name(self) -> &'static str {
         match self {
             Variant::Threaded => "threaded",
             Variant::Poll => "poll",
+            Variant::Uring => "uring",
         }
     }
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// I/O variant to run; both, one after the other, when omitted.
-    #[arg(long, value_enum)]
-    pub variant: Option<Variant>,
+    /// I/O model to run, as MODEL[:BACKEND]: threaded, poll (the OS's native readiness API),
+    /// poll:epoll, poll:kqueue, poll:poll (plain poll(2)), poll:polling (the polling crate),
+    /// uring (io_uring, Linux). Repeat it to run several, each in its own process; every model
+    /// this OS supports, with its native backend, when omitted.
+    #[arg(long, value_name = "MODEL[:BACKEND]", value_parser = parse_model)]
+    pub variant: Vec<ModelSpec>,
+    /// Readiness backend for a bare `--variant poll`: epoll, kqueue, poll or polling.
+    #[arg(long, value_parser = parse_backend)]
+    pub backend: Option<Backend>,
     /// Concurrent connections (one download each).
     #[arg(long, short = 'c', default_value = DEFAULT_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
     pub connections: u32,
@@ -101,6 +113,11 @@ pub struct RunArgs {
     /// fails (e.g. 30s, 500ms; 1ms to 7 days).
     #[arg(long, default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
     pub timeout: Duration,
+    /// Speed floor, as curl's --speed-limit with --speed-time = --timeout: a job that moves fewer
+    /// bytes per second than this over a --timeout window fails ("too slow", with its rate), so a
+    /// server dripping bytes cannot keep a job alive until --run-timeout (e.g. 1KiB, 0 for none).
+    #[arg(long, default_value = "1KiB", value_parser = parse_bytes)]
+    pub speed_limit: u64,
     /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
     /// drips bytes forever cannot hang the run (1ms to 7 days).
     #[arg(long, default_value = DEFAULT_RUN_TIMEOUT, value_parser = parse_timeout)]
@@ -108,7 +125,7 @@ pub struct RunArgs {
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Append DIR/jobs.csv (as jobs finish) and DIR/runs.csv (per run).
+    /// Append DIR/jobs.csv and DIR/runs.csv (written after each run).
     #[arg(long, value_name = "DIR")]
     pub csv_dir: Option<PathBuf>,
     /// Append job rows to this file only (bench-overhead.sh joins the run row with memmon's figures).
@@ -120,6 +137,17 @@ pub struct RunArgs {
     /// Network path label; "loopback" for 127.0.0.0/8 and ::1, otherwise "network", when omitted.
     #[arg(long)]
     pub network: Option<String>,
+}
+
+fn parse_model(text: &str) -> Result<ModelSpec, String> {
+    text.parse()
+}
+
+fn parse_backend(text: &str) -> Result<Backend, String> {
+    let backend: Backend = text.parse()?;
+    // The same check as `poll:BACKEND`.
+    ModelSpec::from_str(&format!("poll:{text}"))?;
+    Ok(backend)
 }
 
 /// A request path goes into the request line as is: it must start with `/` and hold no spaces or

@@ -36,6 +36,21 @@ pub struct JobRecord {
     pub status: u16,
     /// Why the job failed; empty when it succeeded.
     pub error: String,
+    /// The model's backend (see [`RunRecord::backend`]). The columns from here on were added
+    /// later: files written before lack them and read them as absent.
+    #[serde(default)]
+    pub backend: String,
+    /// Named part of `connect_ns`: the time before the model first waited (poll, uring).
+    #[serde(default)]
+    pub queued_ns: Option<u64>,
+    /// Named part of `setup_ns` (threaded): thread spawn called → the thread runs.
+    #[serde(default)]
+    pub thread_start_ns: Option<u64>,
+    /// When the job began and ended, from the run's start: the phases add up to `end - start`.
+    #[serde(default)]
+    pub start_ns: Option<u64>,
+    #[serde(default)]
+    pub end_ns: Option<u64>,
 }
 
 impl JobRecord {
@@ -46,6 +61,22 @@ impl JobRecord {
     /// The old suite's "receive time": request written → last byte (TTFB + transfer).
     pub fn receive_ns(&self) -> Option<u64> {
         Some(self.ttfb_ns? + self.transfer_ns?)
+    }
+
+    /// The job's wall time, begin → end.
+    pub fn wall_ns(&self) -> Option<u64> {
+        Some(self.end_ns?.checked_sub(self.start_ns?)?)
+    }
+
+    /// The five phases added up; `None` unless every one was reached.
+    pub fn phase_sum_ns(&self) -> Option<u64> {
+        Some(
+            self.socket_ns?
+                + self.setup_ns?
+                + self.connect_ns?
+                + self.ttfb_ns?
+                + self.transfer_ns?,
+        )
     }
 }
 
@@ -104,11 +135,36 @@ pub struct Syscalls {
     /// Absent (0) in records written before it was counted.
     #[serde(default)]
     pub connect_wait: u64,
+    /// The kinds from here on were counted later: `None` in records written before.
+    /// fcntl(2)/ioctl(2) on sockets.
+    #[serde(default)]
+    pub fcntl: Option<u64>,
+    /// setsockopt(2)/getsockopt(2).
+    #[serde(default)]
+    pub sockopt: Option<u64>,
+    /// Interest-set changes (epoll_ctl, kevent changes) and creating the poller.
+    #[serde(default)]
+    pub ctl: Option<u64>,
+    /// io_uring_enter/io_uring_register and creating the ring.
+    #[serde(default)]
+    pub submit: Option<u64>,
+    #[serde(default)]
+    pub close: Option<u64>,
+    /// Threads the model spawned (not a system call of a kind: not in [`Syscalls::total`]).
+    #[serde(default)]
+    pub thread_spawns: Option<u64>,
 }
 
 impl Syscalls {
     pub fn total(&self) -> u64 {
-        self.socket + self.connect + self.send + self.recv + self.wait + self.connect_wait
+        let later = [self.fcntl, self.sockopt, self.ctl, self.submit, self.close];
+        self.socket
+            + self.connect
+            + self.send
+            + self.recv
+            + self.wait
+            + self.connect_wait
+            + later.iter().flatten().sum::<u64>()
     }
 }
 
@@ -168,6 +224,16 @@ pub struct RunRecord {
     /// Filled in when the run was measured under memmon (bench-overhead.sh).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemoryFigures>,
+    /// Receive-buffer bytes the model allocated (threaded: connections × buffer; poll: one
+    /// buffer; uring: its provided-buffer pool); `None` in records written before.
+    #[serde(default)]
+    pub recv_buffer_bytes: Option<u64>,
+    /// What the backend used of the OS, e.g. io_uring's probed features; empty when nothing to say.
+    #[serde(default)]
+    pub backend_features: String,
+    /// The run was cut short by SIGINT/SIGTERM: unfinished jobs failed as "interrupted".
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl RunRecord {
@@ -226,6 +292,26 @@ run_row! {
     /// Added after the columns above, hence last; empty in files written before it was counted.
     #[serde(default)]
     sys_connect_wait: u64,
+    /// Added later still; empty in files written before (and then a poll run's backend was the
+    /// `polling` crate, whatever the `backend` column says).
+    #[serde(default)]
+    recv_buffer_bytes: Option<u64>,
+    #[serde(default)]
+    sys_fcntl: Option<u64>,
+    #[serde(default)]
+    sys_sockopt: Option<u64>,
+    #[serde(default)]
+    sys_ctl: Option<u64>,
+    #[serde(default)]
+    sys_submit: Option<u64>,
+    #[serde(default)]
+    sys_close: Option<u64>,
+    #[serde(default)]
+    thread_spawns: Option<u64>,
+    #[serde(default)]
+    backend_features: String,
+    #[serde(default)]
+    interrupted: bool,
 }
 
 /// Splits `a=1; b=2` back into a map; entries that do not parse are kept with count 1.
@@ -328,6 +414,15 @@ impl From<&RunRecord> for RunRow {
             sys_recv: r.syscalls.recv,
             sys_wait: r.syscalls.wait,
             sys_connect_wait: r.syscalls.connect_wait,
+            recv_buffer_bytes: r.recv_buffer_bytes,
+            sys_fcntl: r.syscalls.fcntl,
+            sys_sockopt: r.syscalls.sockopt,
+            sys_ctl: r.syscalls.ctl,
+            sys_submit: r.syscalls.submit,
+            sys_close: r.syscalls.close,
+            thread_spawns: r.syscalls.thread_spawns,
+            backend_features: r.backend_features.clone(),
+            interrupted: r.interrupted,
             mem_samples: has_mem.then_some(mem.samples),
             mem_rss_min_bytes: mem.rss.map(|m| m.min),
             mem_rss_avg_bytes: mem.rss.map(|m| m.avg),
@@ -346,6 +441,17 @@ impl From<&RunRecord> for RunRow {
         };
         with_phase_columns!(phase_columns, row, r.phases);
         row
+    }
+}
+
+/// The backend a row names. Rows written before the client had its own raw backends (no
+/// `recv_buffer_bytes` column) ran the poll variant on the `polling` crate, whatever readiness API
+/// their `backend` column names: they read as `polling`, never as a raw `epoll`.
+pub fn legacy_backend(row: &RunRow) -> String {
+    if row.recv_buffer_bytes.is_none() && row.variant == "poll" {
+        "polling".to_string()
+    } else {
+        row.backend.clone()
     }
 }
 
@@ -389,7 +495,7 @@ impl From<&RunRow> for RunRecord {
             run_id: row.run_id.clone(),
             started_unix_s: row.started_unix_s,
             variant: row.variant.clone(),
-            backend: row.backend.clone(),
+            backend: legacy_backend(row),
             connections: row.connections,
             buffer_size: row.buffer_size,
             payload_bytes: row.payload_bytes,
@@ -422,9 +528,18 @@ impl From<&RunRow> for RunRecord {
                 recv: row.sys_recv,
                 wait: row.sys_wait,
                 connect_wait: row.sys_connect_wait,
+                fcntl: row.sys_fcntl,
+                sockopt: row.sys_sockopt,
+                ctl: row.sys_ctl,
+                submit: row.sys_submit,
+                close: row.sys_close,
+                thread_spawns: row.thread_spawns,
             },
             phases,
             memory,
+            recv_buffer_bytes: row.recv_buffer_bytes,
+            backend_features: row.backend_features.clone(),
+            interrupted: row.interrupted,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Turns a variant's [`Outcome`] into the [`RunRecord`] every exporter consumes, and says what to do
+//! Turns a model's [`Outcome`] into the [`RunRecord`] every exporter consumes, and says what to do
 //! when every job failed for the same reason.
 
 use std::collections::BTreeMap;
@@ -26,7 +26,6 @@ pub struct RunContext<'a> {
     pub args: &'a RunArgs,
     pub host: &'a Host,
     pub network: &'a str,
-    pub backend: &'static str,
     pub started_unix_s: u64,
 }
 
@@ -58,7 +57,7 @@ pub fn run_record(
         run_id: target.run_id.clone(),
         started_unix_s: context.started_unix_s,
         variant: target.variant.to_string(),
-        backend: context.backend.to_string(),
+        backend: target.backend.to_string(),
         connections: args.connections,
         buffer_size: args.buffer_size,
         payload_bytes: outcome.payload_bytes,
@@ -87,6 +86,9 @@ pub fn run_record(
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,
+        recv_buffer_bytes: Some(outcome.recv_buffer_bytes),
+        backend_features: outcome.features.clone(),
+        interrupted: outcome.interrupted,
     }
 }
 
