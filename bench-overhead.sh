@@ -28,7 +28,13 @@
 ADDRESS=${1:-127.0.0.1}
 PORT=${2:-8000}
 ITERATIONS=${ITERATIONS:-10}
-VARIANTS=${VARIANTS:-threaded poll}
+# Every model this OS supports, each with its native backend (uring on Linux only).
+if [ -z "${VARIANTS:-}" ]; then
+    case $(uname -s) in
+        Linux) VARIANTS="threaded poll uring" ;;
+        *) VARIANTS="threaded poll" ;;
+    esac
+fi
 CONNECTIONS=${CONNECTIONS:-}
 PAYLOAD_PATH=${PAYLOAD_PATH:-/testpayload}
 INTERVAL=${INTERVAL:-100ms}
@@ -90,7 +96,8 @@ for variant in $VARIANTS; do
     i=1
     while [ "$i" -le "$ITERATIONS" ]; do
         [ -n "$INTERRUPTED" ] && break 2
-        id=$variant-$i
+        # poll:poll → poll-poll: a run id and a file name without a colon.
+        id=$(printf '%s' "$variant" | tr ':' '-')-$i
         say "$variant $i/$ITERATIONS"
         set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" \
             --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"

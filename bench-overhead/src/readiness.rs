@@ -41,6 +41,3 @@ pub const READINESS_API: &str = "iocp";
     windows
 )))]
 pub const READINESS_API: &str = "poll";
-
-/// The threaded variant's "backend": plain blocking calls.
-pub const BLOCKING: &str = "blocking";

@@ -245,6 +245,40 @@ impl SpeedFloor {
     }
 }
 
+/// Where a connection of a one-thread model (poll, uring) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Connecting,
+    Sending,
+    Receiving,
+}
+
+/// Why a connection at `stage` must end at `now`: past its idle deadline, or (once connected)
+/// below the speed floor; `None` while it may go on. `bytes` is what it has received so far.
+pub fn overdue(
+    stage: Stage,
+    idle_deadline: Instant,
+    floor: &mut SpeedFloor,
+    now: Instant,
+    bytes: u64,
+    target: &Target,
+) -> Option<String> {
+    if now >= idle_deadline {
+        return Some(match stage {
+            Stage::Connecting => connect_timeout(target.timeout),
+            Stage::Sending => format!(
+                "timed out after {} sending the request",
+                human(target.timeout)
+            ),
+            Stage::Receiving => data_timeout(target.timeout),
+        });
+    }
+    if stage == Stage::Connecting {
+        return None;
+    }
+    floor.check(now, bytes, target).err()
+}
+
 /// The reason every job still running fails with when SIGINT or SIGTERM ends the run.
 pub const INTERRUPTED: &str = "interrupted: the run was stopped by a signal";
 

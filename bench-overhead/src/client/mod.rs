@@ -21,6 +21,7 @@ pub mod model;
 mod net;
 mod phases;
 mod rusage;
+pub mod strace;
 mod summary;
 pub mod syscalls;
 

@@ -37,7 +37,27 @@ const TEXT_COLUMNS: &[&str] = &[
 
 /// Columns added after the first release, at the end of the row: files written before lack them,
 /// and their runs read them as not measured.
-const LATER_COLUMNS: &[&str] = &["sys_connect_wait"];
+const LATER_COLUMNS: &[&str] = &[
+    "sys_connect_wait",
+    "recv_buffer_bytes",
+    "sys_fcntl",
+    "sys_sockopt",
+    "sys_ctl",
+    "sys_submit",
+    "sys_close",
+    "thread_spawns",
+];
+
+/// Later columns that may be empty (not counted then): they stay empty rather than 0.
+const OPTIONAL_LATER: &[&str] = &[
+    "recv_buffer_bytes",
+    "sys_fcntl",
+    "sys_sockopt",
+    "sys_ctl",
+    "sys_submit",
+    "sys_close",
+    "thread_spawns",
+];
 
 /// Whether the suite finished writing the folder (meta.json's `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,7 +344,8 @@ fn parse_run(
         if cell.is_empty() {
             absent.insert(column);
             // Optional (memory) columns stay empty; the others hold 0 and are marked absent.
-            cells.push(if column.starts_with("mem_") { "" } else { "0" }.to_string());
+            let optional = column.starts_with("mem_") || OPTIONAL_LATER.contains(&column);
+            cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
         if let Some(problem) = number_problem(cell) {
@@ -339,9 +360,10 @@ fn parse_run(
     }
     let mut substituted = csv::StringRecord::from(cells);
     substituted.set_position(record.position().cloned());
-    let row: RunRow = substituted
+    let mut row: RunRow = substituted
         .deserialize(Some(header))
         .map_err(|err| row_error(display, &err, header, Some(record.as_byte_record())))?;
+    row.backend = crate::record::legacy_backend(&row);
     let Some(variant) = Variant::ALL.into_iter().find(|v| v.name() == row.variant) else {
         bail!(
             "{}: unknown variant `{}`, expected `threaded` or `poll`",
@@ -447,6 +469,8 @@ mod tests {
         assert!(!runs[0].has("sys_connect_wait"));
         assert_eq!(runs[0].row.sys_connect_wait, 0);
         assert!(runs[0].has("sys_wait"));
+        // Written before the client's raw backends: its poll run used the polling crate.
+        assert_eq!(runs[0].row.backend, "polling");
     }
 
     #[test]

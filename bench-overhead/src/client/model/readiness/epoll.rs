@@ -77,6 +77,10 @@ impl Poller for Epoll {
         Ok(())
     }
 
+    fn descriptors(&self) -> u64 {
+        1
+    }
+
     fn wait(
         &mut self,
         timeout: Duration,

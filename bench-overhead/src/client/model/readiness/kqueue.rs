@@ -89,6 +89,10 @@ impl Poller for Kqueue {
         Ok(())
     }
 
+    fn descriptors(&self) -> u64 {
+        1
+    }
+
     fn wait(
         &mut self,
         timeout: Duration,

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::exchange::{Download, Exchange, Progress};
 use crate::client::interrupt;
-use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Target};
+use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, Target};
 use crate::client::model::Backend;
 use crate::client::net::{self, RecvBuffer};
 use crate::client::phases::Timeline;
@@ -78,6 +78,8 @@ pub trait Poller {
     ) -> io::Result<()>;
     /// Called before the socket is closed; raw epoll and kqueue need nothing (close removes it).
     fn remove(&mut self, fd: BorrowedFd, key: usize, counters: &mut Counters) -> io::Result<()>;
+    /// Descriptors the client itself opened for the poller (closed with it, each counted).
+    fn descriptors(&self) -> u64;
     /// One wait of at most `timeout`; `ready` is cleared and filled.
     fn wait(
         &mut self,
@@ -118,14 +120,6 @@ fn open_poller(
         ),
     };
     Ok(poller)
-}
-
-/// Where a connection stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Connecting,
-    Sending,
-    Receiving,
 }
 
 /// One job in flight.
@@ -236,9 +230,14 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
     }
     let Loop {
         collector,
-        counters,
+        mut counters,
+        poller,
         ..
     } = state;
+    for _ in 0..poller.descriptors() {
+        counters.count(crate::client::syscalls::Kind::Close);
+    }
+    drop(poller);
     let mut outcome = collector.into_outcome(start, counters);
     outcome.recv_buffer_bytes = target.buffer_size as u64;
     outcome.interrupted = interrupted;
@@ -430,23 +429,16 @@ impl Loop<'_> {
             let Some(connection) = slot.as_mut() else {
                 continue;
             };
-            let reason = if now >= connection.idle_deadline {
-                match connection.stage {
-                    Stage::Connecting => job::connect_timeout(target.timeout),
-                    Stage::Sending => format!(
-                        "timed out after {} sending the request",
-                        job::human(target.timeout)
-                    ),
-                    Stage::Receiving => job::data_timeout(target.timeout),
-                }
-            } else if connection.stage == Stage::Connecting {
+            let bytes = connection.exchange.report().body_bytes;
+            let Some(reason) = job::overdue(
+                connection.stage,
+                connection.idle_deadline,
+                &mut connection.floor,
+                now,
+                bytes,
+                target,
+            ) else {
                 continue;
-            } else {
-                let bytes = connection.exchange.report().body_bytes;
-                match connection.floor.check(now, bytes, target) {
-                    Ok(()) => continue,
-                    Err(reason) => reason,
-                }
             };
             let connection = slot.take().expect("checked above");
             self.finish(job as u32, connection, Err(reason));

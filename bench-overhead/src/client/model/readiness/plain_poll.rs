@@ -76,6 +76,10 @@ impl Poller for PlainPoll {
         Ok(())
     }
 
+    fn descriptors(&self) -> u64 {
+        0
+    }
+
     fn wait(
         &mut self,
         timeout: Duration,

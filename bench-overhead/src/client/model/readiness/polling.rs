@@ -75,6 +75,10 @@ impl Poller for Polling {
         self.poller.delete(fd)
     }
 
+    fn descriptors(&self) -> u64 {
+        0
+    }
+
     fn wait(
         &mut self,
         timeout: Duration,
