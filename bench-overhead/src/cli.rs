@@ -116,7 +116,7 @@ pub struct RunArgs {
     /// Speed floor, as curl's --speed-limit with --speed-time = --timeout: a job that moves fewer
     /// bytes per second than this over a --timeout window fails ("too slow", with its rate), so a
     /// server dripping bytes cannot keep a job alive until --run-timeout (e.g. 1KiB, 0 for none).
-    #[arg(long, default_value = "1KiB", value_parser = parse_bytes)]
+    #[arg(long, default_value = "100", value_parser = parse_bytes)]
     pub speed_limit: u64,
     /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
     /// drips bytes forever cannot hang the run (1ms to 7 days).

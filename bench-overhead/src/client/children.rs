@@ -8,7 +8,8 @@
 //! must reach it too), writes its rows and ends; no later model starts.
 
 use std::ffi::OsString;
-use std::process::{Child, Command, ExitCode};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,6 +28,7 @@ pub fn run_each(args: &RunArgs, specs: &[ModelSpec]) -> anyhow::Result<ExitCode>
         .clone()
         .unwrap_or_else(|| format!("{}-{}", super::unix_now(), std::process::id()));
     let mut failed = false;
+    let mut said: Vec<String> = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         if interrupt::requested() {
             return Ok(ExitCode::from(interrupt::exit_status()));
@@ -35,11 +37,27 @@ pub fn run_each(args: &RunArgs, specs: &[ModelSpec]) -> anyhow::Result<ExitCode>
             println!();
         }
         let run_id = format!("{base_id}-{}", suffix(*spec));
-        let child = Command::new(&exe)
+        let mut child = Command::new(&exe)
             .args(child_args(args, *spec, &run_id))
+            .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start {} for the {spec} model", exe.display()))?;
+        let stderr = child.stderr.take().map(|pipe| {
+            std::thread::spawn(move || {
+                BufReader::new(pipe)
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect::<Vec<_>>()
+            })
+        });
         let status = wait(child)?;
+        // The same advice from every model ("no server at …") is said once.
+        for line in stderr.and_then(|t| t.join().ok()).unwrap_or_default() {
+            if !said.contains(&line) {
+                eprintln!("{line}");
+                said.push(line);
+            }
+        }
         if interrupt::requested() {
             return Ok(ExitCode::from(interrupt::exit_status()));
         }
