@@ -124,7 +124,6 @@ fn child_args(args: &RunArgs, spec: ModelSpec, run_id: &str) -> Vec<OsString> {
     if let Some(network) = &args.network {
         pair("--network", network.clone());
     }
-    let mut out = out;
     out.insert(0, "run".into());
     if args.json {
         out.push("--json".into());
