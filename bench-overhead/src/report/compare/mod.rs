@@ -6,21 +6,19 @@
 //! (setup and table names), `number` (the old suite's number format), then one file per output
 //! format (`markdown`, `csv_table`, `json`) and `chart` (SVG).
 
-mod aggregate;
-mod chart;
-mod conditions;
+pub mod aggregate;
+pub mod conditions;
 mod csv_table;
 mod json;
-mod label;
-pub mod load;
 mod markdown;
-mod number;
 mod reference;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{CompareArgs, CompareFormat};
+use crate::report::chart;
+use crate::results::load;
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let mut sources = Vec::new();

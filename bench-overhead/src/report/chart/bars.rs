@@ -7,10 +7,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_legend, lighter, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
 use crate::cli::Variant;
-use crate::compare::aggregate::{Row, Table};
-use crate::compare::conditions;
-use crate::compare::label::variant_label;
-use crate::compare::number::g;
+use crate::report::compare::aggregate::{Row, Table};
+use crate::report::compare::conditions;
+use crate::report::label::variant_label;
+use crate::report::number::g;
 
 /// What the bars show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use serde::Deserialize;
 
-use super::conditions::SETUP_EXTRA_KEYS;
 use crate::cli::Variant;
-use crate::export::csv::{number_problem, read_header, row_error};
 use crate::record::RunRow;
+use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
+use crate::results::csv::{number_problem, read_header, row_error};
 use crate::suite::FailedIteration;
 
 /// Columns holding text; every other column holds a number.

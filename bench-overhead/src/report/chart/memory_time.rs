@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::{draw_legend, variant_colour, Swatch, FONT, LABEL_SIZE, LEGEND_HEIGHT};
 use crate::cli::Variant;
-use crate::compare::label;
-use crate::compare::load::{Source, Status};
-use crate::compare::number::g;
-use crate::export::csv::{describe_error, number_problem, read_header, row_error};
+use crate::report::label;
+use crate::report::number::g;
+use crate::results::csv::{describe_error, number_problem, read_header, row_error};
+use crate::results::load::{Source, Status};
 use crate::units::MIB;
 
 /// memmon's `memory.csv` columns (results/README.md).

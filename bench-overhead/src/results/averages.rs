@@ -12,10 +12,10 @@
 //!
 //! `summarize` has each job in `jobs.csv`; `compare` may only have `runs.csv`, whose per-run means
 //! over the successful jobs times `jobs_ok` give the same sums. Both read `runs.csv` with the same
-//! loader (`compare::load`), which tells a measured value from an empty cell.
+//! loader (`results::load`), which tells a measured value from an empty cell.
 
-use crate::compare::load::Run;
 use crate::record::RunRow;
+use crate::results::load::Run;
 
 /// Sum and count of one per-job figure over a run's successful jobs.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]

@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use super::aggregate::{payload_label, Row, Table};
 use super::conditions;
-use super::label;
-use super::number::g;
+use crate::report::label;
+use crate::report::number::g;
 
 /// The published columns, exactly.
 pub const COLUMNS: [&str; 6] = [

@@ -4,7 +4,7 @@
 //! path and variant, measured under the same conditions (server, connections, payload, buffer, the
 //! client machine and a QEMU guest's virtual hardware: see `conditions`), from inputs of the same
 //! standing (measured, partial, published). The averages are those of `summarize`
-//! (`crate::averages`): per-job figures pooled over every successful job, per-run figures over the
+//! (`crate::results::averages`): per-job figures pooled over every successful job, per-run figures over the
 //! runs in which every job succeeded. A figure no run measured stays `None` and prints as `—`,
 //! never as 0.
 
@@ -14,11 +14,11 @@ use anyhow::bail;
 use serde::Serialize;
 
 use super::conditions::{self, Condition};
-use super::load::{Run, Source, Status};
-use super::{label, number};
-use crate::averages::{self, RunSelection};
 use crate::cli::Variant;
 use crate::record::{RunRecord, RunRow};
+use crate::report::{label, number};
+use crate::results::averages::{self, RunSelection};
+use crate::results::load::{Run, Source, Status};
 use crate::units::MIB;
 
 /// The old suite's columns, averaged over a setup's runs.
@@ -434,7 +434,10 @@ pub fn payload_label(bytes: u64) -> String {
     if bytes == 0 {
         "—".to_string()
     } else {
-        format!("{} MiB", super::number::g(bytes as f64 / MIB as f64))
+        format!(
+            "{} MiB",
+            crate::report::number::g(bytes as f64 / MIB as f64)
+        )
     }
 }
 

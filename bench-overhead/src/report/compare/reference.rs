@@ -2,10 +2,10 @@
 //! and built into the binary, so `--reference` works from any folder and the figures cannot drift
 //! from the files that document them.
 
-use super::load::{self, Source};
+use crate::results::load::{self, Source};
 
-const RUNS_CSV: &str = include_str!("../../../results/reference/runs.csv");
-const META_JSON: &str = include_str!("../../../results/reference/meta.json");
+const RUNS_CSV: &str = include_str!("../../../../results/reference/runs.csv");
+const META_JSON: &str = include_str!("../../../../results/reference/meta.json");
 
 /// Where the rows come from, as messages name it.
 pub const DISPLAY: &str = "results/reference";

@@ -1,7 +1,7 @@
 //! `bench-overhead summarize RESULTS`: the old suite's per-variant summary of a results folder, plus
 //! how much each figure varies over the iterations.
 //!
-//! The averages are the old suite's, defined in `crate::averages` and shared with `compare`, and
+//! The averages are the old suite's, defined in `crate::results::averages` and shared with `compare`, and
 //! `runs.csv` and `meta.json` are read by `compare`'s own loader, so the two commands print the same
 //! figures for the same folder and refuse the same faults: job figures (socket creation, job setup,
 //! receive time, per-job speed) are means over every successful job of every run pooled together;
@@ -10,8 +10,6 @@
 //! without job rows, or with a job row that does not parse, takes its `runs.csv` means. The spread
 //! is the coefficient of variation (sample standard deviation / mean) of the per-run values: above
 //! 10 % a figure is too noisy to compare without more iterations.
-
-mod jobs;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,10 +20,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use crate::averages::{self, cv, mean, JobSum, RunSelection};
 use crate::cli::SummarizeArgs;
-use crate::compare::load::{self, Run, Status};
 use crate::record::JobRecord;
+use crate::results::averages::{self, cv, mean, JobSum, RunSelection};
+use crate::results::jobs;
+use crate::results::load::{self, Run, Status};
 use crate::units::{format_bytes, format_nanos};
 
 /// A figure whose coefficient of variation over runs exceeds this is flagged.
