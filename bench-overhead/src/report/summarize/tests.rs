@@ -1,9 +1,23 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::*;
+use super::compute::summarize_variant;
+use super::summarize;
+use super::summary::{Summary, VariantSummary};
+use super::view::{figures, View, CV_WARNING};
 use crate::cli::Variant;
+use crate::record::JobRecord;
 use crate::record::RunRow;
+use crate::results::jobs;
+use crate::results::load::Run;
 use crate::units::MIB;
+
+fn text(summary: &Summary) -> String {
+    super::text::render(&View::new(summary))
+}
+
+fn markdown(summary: &Summary) -> String {
+    super::markdown::render(&View::new(summary))
+}
 
 fn row(run_id: &str, variant: &str, run_ns: u64, mem_avg: Option<f64>) -> RunRow {
     RunRow {
@@ -290,8 +304,8 @@ fn an_empty_cell_is_not_measured_not_zero() {
     writer
         .serialize(row("poll-1", "poll", 1_000_000_000, None))
         .unwrap();
-    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
-    let line = text.lines().nth(1).unwrap();
+    let written = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+    let line = written.lines().nth(1).unwrap();
     // Empty run_ns and aggregate_mib_s, as a published row may have them.
     let at = |name: &str| RunRow::COLUMNS.iter().position(|c| *c == name).unwrap();
     let mut cells: Vec<&str> = line.split(',').collect();
@@ -305,7 +319,7 @@ fn an_empty_cell_is_not_measured_not_zero() {
     .unwrap();
     let summary = summarize(&dir).unwrap();
     assert_eq!(summary.variants[0].run_ns, None);
-    let out = super::text(&summary);
+    let out = text(&summary);
     assert!(
         out.contains("Average run time                     —"),
         "{out}"
