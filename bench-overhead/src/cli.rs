@@ -7,6 +7,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bench_records::{MetaStatus, Variant};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::client::MIN_WAIT;
@@ -56,31 +58,24 @@ pub enum Command {
     Suite(crate::suite::SuiteArgs),
 }
 
-/// The two I/O strategies under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    /// One OS thread per connection, blocking socket calls.
-    Threaded,
-    /// One thread multiplexing every connection with non-blocking sockets and a readiness API.
-    Poll,
+/// The variants by name, each with its description as help (as `ValueEnum` would show it).
+fn variant_parser() -> impl TypedValueParser<Value = Variant> {
+    PossibleValuesParser::new(
+        Variant::ALL.map(|v| PossibleValue::new(v.name()).help(v.description())),
+    )
+    .try_map(|name| name.parse::<Variant>())
 }
 
-impl Variant {
-    pub const ALL: [Variant; 2] = [Variant::Threaded, Variant::Poll];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Threaded => "threaded",
-            Variant::Poll => "poll",
-        }
-    }
+/// meta.json's status by name.
+pub(crate) fn status_parser() -> impl TypedValueParser<Value = MetaStatus> {
+    PossibleValuesParser::new(MetaStatus::ALL.map(|s| PossibleValue::new(s.name())))
+        .try_map(|name| name.parse::<MetaStatus>())
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// I/O variant to run; both, one after the other, when omitted.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = variant_parser())]
     pub variant: Option<Variant>,
     /// Concurrent connections (one download each).
     #[arg(long, short = 'c', default_value = DEFAULT_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]

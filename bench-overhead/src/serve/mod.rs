@@ -95,7 +95,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "serving regular files under {} over HTTP/1.0 and 1.1: one thread, {} readiness loop, \
          bodies via {}, idle timeout {:?}",
         root.display(),
-        crate::readiness::READINESS_API,
+        bench_records::Backend::READINESS,
         send::METHOD,
         args.idle_timeout
     );
