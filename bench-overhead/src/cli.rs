@@ -174,6 +174,11 @@ pub struct ServeArgs {
     /// for a client that stopped reading); a stall fault is exempt.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
+    /// Answer 408 and close when a request head is not complete this long after its first byte,
+    /// however steadily bytes trickle in (as nginx's client_header_timeout); a benchmark client
+    /// sends its head in one write.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
 }
 
 /// Deliberate server faults, one per run, so client tests can observe each failure mode.

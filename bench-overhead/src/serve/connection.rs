@@ -12,15 +12,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::fault::{self, After, DRIP_CHUNK, DRIP_PAUSE};
-use super::files::OpenFiles;
+use super::files::{OpenFiles, Opened};
 use super::request::{self, Method, Parsed, MAX_HEAD_BYTES};
 use super::response::{self, Status};
-use super::send::{read_at, send_bytes, send_file, turn_bytes};
+use super::send::{send_bytes, send_file, turn_bytes};
 use super::{path, Config};
-
-/// Files up to this size go out in the same write as the head (one system call, one segment),
-/// which is what request-rate work on `hello` measures.
-const INLINE_BODY: u64 = 16 * 1024;
 
 const OCTETS: &str = "application/octet-stream";
 
@@ -121,6 +117,8 @@ pub struct Connection {
     /// Unique for the server's life: stale timers of a reused slot are recognised by it.
     pub id: u64,
     pub last_activity: Instant,
+    /// When the first byte of the request head being read arrived (`--header-timeout`).
+    head_started: Option<Instant>,
     buf: Vec<u8>,
     phase: Phase,
 }
@@ -131,6 +129,7 @@ impl Connection {
             stream,
             id,
             last_activity: now,
+            head_started: None,
             buf: Vec::new(),
             phase: Phase::Head,
         }
@@ -139,6 +138,22 @@ impl Connection {
     /// Whether `--idle-timeout` applies now (a stall fault is silent on purpose).
     pub fn times_out(&self) -> bool {
         !matches!(self.phase, Phase::Stalled)
+    }
+
+    /// Whether a request head has been arriving for `limit` or longer and is still not complete.
+    pub fn head_overdue(&self, now: Instant, limit: Duration) -> bool {
+        matches!(self.phase, Phase::Head)
+            && self
+                .head_started
+                .is_some_and(|started| now.duration_since(started) >= limit)
+    }
+
+    /// Gives up on a head that is overdue: 408, then close (the next `advance` sends it).
+    pub fn refuse_slow_head(&mut self) {
+        self.buf.clear();
+        self.head_started = None;
+        let bytes = response::error(Status::RequestTimeout, 1, false, true);
+        self.phase = Phase::Send(Outgoing::bytes(bytes, After::Close));
     }
 
     /// Does all the work the socket allows now; returns what to wait for.
@@ -154,6 +169,8 @@ impl Connection {
                     },
                     Parsed::Request(request, head_len) => {
                         self.buf.drain(..head_len);
+                        // Pipelined bytes already here begin the next head.
+                        self.head_started = (!self.buf.is_empty()).then_some(cx.now);
                         cx.stats.requests += 1;
                         self.phase = Phase::Send(respond(&request, cx));
                     }
@@ -217,6 +234,7 @@ impl Connection {
         self.buf.extend_from_slice(&cx.scratch[..n]);
         if n > 0 {
             self.last_activity = cx.now;
+            self.head_started.get_or_insert(cx.now);
         }
         Ok(n)
     }
@@ -238,25 +256,19 @@ impl Connection {
 /// The response to a well-formed request.
 fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
     let minor = request.minor_version;
-    let opened = path::resolve(&cx.config.root, &request.target)
-        .and_then(|(path, meta)| cx.files.open(&path, &meta));
+    let opened =
+        path::file_under_root(&request.target).and_then(|relative| cx.files.open(&relative));
     match opened {
-        Ok((file, len))
-            if request.method == Method::Get && cx.config.fault.is_none() && len <= INLINE_BODY =>
-        {
+        Ok(Opened {
+            contents: Some(contents),
+            len,
+            ..
+        }) if request.method == Method::Get && cx.config.fault.is_none() => {
             let mut bytes = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
-            let head_len = bytes.len();
-            bytes.resize(head_len + len as usize, 0);
-            match read_exact_at(&file, &mut bytes[head_len..]) {
-                Ok(()) => Outgoing::bytes(bytes, keep_or_close(request.keep_alive)),
-                // The file shrank while it was read: say so rather than send a wrong body.
-                Err(_) => Outgoing::bytes(
-                    response::error(Status::InternalError, minor, false, true),
-                    After::Close,
-                ),
-            }
+            bytes.extend_from_slice(&contents);
+            Outgoing::bytes(bytes, keep_or_close(request.keep_alive))
         }
-        Ok((file, len)) if request.method == Method::Get => {
+        Ok(Opened { file, len, .. }) if request.method == Method::Get => {
             let plan = fault::plan(cx.config.fault, len, minor, request.keep_alive);
             Outgoing {
                 head: plan.head,
@@ -269,7 +281,7 @@ fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
                 after: plan.after,
             }
         }
-        Ok((_, len)) => {
+        Ok(Opened { len, .. }) => {
             let head = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
             Outgoing::bytes(head, keep_or_close(request.keep_alive))
         }
@@ -281,20 +293,6 @@ fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
             Outgoing::bytes(bytes, keep_or_close(keep_alive))
         }
     }
-}
-
-/// Fills `buf` from the start of `file`.
-fn read_exact_at(file: &File, buf: &mut [u8]) -> io::Result<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        match read_at(file, &mut buf[done..], done as u64) {
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => done += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(())
 }
 
 fn keep_or_close(keep_alive: bool) -> After {

@@ -69,6 +69,7 @@ pub fn serve(
     listener: TcpListener,
     signal: &ShutdownSignal,
     config: &Config,
+    files: OpenFiles,
 ) -> anyhow::Result<Summary> {
     let poller = Poller::new().context("cannot create the readiness poller")?;
     // SAFETY (both registrations): the listener and the signal pipe outlive the poller's use of
@@ -92,7 +93,7 @@ pub fn serve(
         timers: BinaryHeap::new(),
         next_id: 0,
         scratch: vec![0; SCRATCH_BYTES],
-        files: OpenFiles::default(),
+        files,
         stats: Stats::default(),
         accept_paused_until: None,
         last_emfile_warning: None,
@@ -110,10 +111,10 @@ pub fn serve(
 impl Server<'_> {
     fn run(&mut self, signal: &ShutdownSignal) -> anyhow::Result<&'static str> {
         let mut events = Events::new();
-        // Idle connections are found by a sweep: cheap (one pass every few seconds at most)
-        // and needs no per-connection timer that every byte would have to move.
-        let sweep_every =
-            (self.config.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        // Idle connections and overdue heads are found by a sweep: cheap (one pass a second at
+        // most) and needs no per-connection timer that every byte would have to move.
+        let shortest = self.config.idle_timeout.min(self.config.header_timeout);
+        let sweep_every = (shortest / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut next_sweep = Instant::now() + sweep_every;
         loop {
             let mut deadline = next_sweep;
@@ -290,13 +291,18 @@ impl Server<'_> {
         }
     }
 
+    /// Closes idle connections; answers 408 to heads not complete within `--header-timeout`.
     fn sweep_idle(&mut self, now: Instant) {
         let limit = self.config.idle_timeout;
         for key in 0..self.slots.len() {
-            let idle = matches!(&self.slots[key], Some(slot)
-                if slot.conn.times_out() && now.duration_since(slot.conn.last_activity) >= limit);
-            if idle {
+            let Some(slot) = &mut self.slots[key] else {
+                continue;
+            };
+            if slot.conn.times_out() && now.duration_since(slot.conn.last_activity) >= limit {
                 self.close(key, false);
+            } else if slot.conn.head_overdue(now, self.config.header_timeout) {
+                slot.conn.refuse_slow_head();
+                self.wake(key, now);
             }
         }
     }

@@ -10,6 +10,7 @@ pub enum Status {
     BadRequest,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     HeadTooLarge,
     InternalError,
 }
@@ -21,6 +22,7 @@ impl Status {
             Status::BadRequest => 400,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
+            Status::RequestTimeout => 408,
             Status::HeadTooLarge => 431,
             Status::InternalError => 500,
         }
@@ -32,6 +34,7 @@ impl Status {
             Status::BadRequest => "Bad Request",
             Status::NotFound => "Not Found",
             Status::MethodNotAllowed => "Method Not Allowed",
+            Status::RequestTimeout => "Request Timeout",
             Status::HeadTooLarge => "Request Header Fields Too Large",
             Status::InternalError => "Internal Server Error",
         }
