@@ -1,5 +1,5 @@
-//! One connection's life: read a request head, send the response, then wait for the next
-//! request, close, reset or stall — never blocking, so one thread can run thousands of them.
+//! One connection's life: read a request head (and an upload's body), send the response, then
+//! wait for the next request, close, reset or stall — never blocking, so one thread can run thousands of them.
 //!
 //! `advance` does as much work as the socket allows right now and says what to wait for next;
 //! it may be called spuriously (a stale timer, a level-triggered wake) and then does nothing
@@ -30,7 +30,12 @@ pub struct Stats {
     pub connections: u64,
     pub requests: u64,
     pub body_bytes: u64,
+    /// Upload body bytes received (and discarded).
+    pub upload_bytes: u64,
 }
+
+/// Upload bytes read per wake at most before the loop serves the others.
+const UPLOAD_TURN: u64 = 1024 * 1024;
 
 /// What the loop needs from itself while a connection advances.
 pub struct Context<'a> {
@@ -69,12 +74,24 @@ impl Next {
 enum Phase {
     /// Reading a request head (also: idle between keep-alive requests).
     Head,
+    /// Receiving an upload's body.
+    Upload(Upload),
     /// Sending a response.
     Send(Outgoing),
     /// A stall fault: silent until the client closes.
     Stalled,
     /// Our side is shut down; discarding input until EOF or the deadline.
     Lingering(Instant),
+}
+
+/// An upload's body on its way in: counted and dropped, through the loop's one buffer.
+struct Upload {
+    /// What is still to be sent of `100 Continue` before the body is read (empty: nothing).
+    interim: &'static [u8],
+    remaining: u64,
+    received: u64,
+    minor_version: u8,
+    keep_alive: bool,
 }
 
 /// A response on its way out.
@@ -169,10 +186,14 @@ impl Connection {
                     },
                     Parsed::Request(request, head_len) => {
                         self.buf.drain(..head_len);
+                        cx.stats.requests += 1;
+                        self.phase = if request.method.uploads() {
+                            self.start_upload(&request, cx)
+                        } else {
+                            Phase::Send(respond(&request, cx))
+                        };
                         // Pipelined bytes already here begin the next head.
                         self.head_started = (!self.buf.is_empty()).then_some(cx.now);
-                        cx.stats.requests += 1;
-                        self.phase = Phase::Send(respond(&request, cx));
                     }
                     Parsed::Refused(status, minor_version) => {
                         self.buf.clear();
@@ -181,6 +202,22 @@ impl Connection {
                         self.phase = Phase::Send(Outgoing::bytes(bytes, After::Close));
                     }
                 },
+                Phase::Upload(upload) => {
+                    match receive(&self.stream, upload, cx, &mut self.last_activity) {
+                        Err(_) => return Next::Close,
+                        Ok(Some(next)) => return next,
+                        Ok(None) => {
+                            let keep_alive = upload.keep_alive;
+                            let bytes = response::upload_received(
+                                upload.received,
+                                upload.minor_version,
+                                keep_alive,
+                            );
+                            self.phase =
+                                Phase::Send(Outgoing::bytes(bytes, keep_or_close(keep_alive)));
+                        }
+                    }
+                }
                 Phase::Send(out) => match send(&self.stream, out, cx, &mut self.last_activity) {
                     Err(_) => return Next::Close,
                     Ok(Progress::Blocked) => return Next::WRITE,
@@ -225,6 +262,34 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// The phase after an upload's head: 413 for a body over `--max-upload` (before any of it
+    /// is read), else receiving it, starting with the body bytes that came with the head.
+    fn start_upload(&mut self, request: &request::Request, cx: &mut Context) -> Phase {
+        let minor_version = request.minor_version;
+        if request.body_len > cx.config.max_upload {
+            self.buf.clear();
+            let bytes = response::error(Status::ContentTooLarge, minor_version, false, true);
+            return Phase::Send(Outgoing::bytes(bytes, After::Close));
+        }
+        let early = (self.buf.len() as u64).min(request.body_len);
+        self.buf.drain(..early as usize);
+        cx.stats.upload_bytes += early;
+        let remaining = request.body_len - early;
+        // RFC 9110 §10.1.1: no 100 once the client sent some body anyway.
+        let interim = if request.expect_continue && early == 0 && remaining > 0 {
+            response::CONTINUE
+        } else {
+            &[]
+        };
+        Phase::Upload(Upload {
+            interim,
+            remaining,
+            received: early,
+            minor_version,
+            keep_alive: request.keep_alive,
+        })
     }
 
     /// Reads more of a request head, never past `MAX_HEAD_BYTES` in the buffer.
@@ -293,6 +358,47 @@ fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
             Outgoing::bytes(bytes, keep_or_close(keep_alive))
         }
     }
+}
+
+/// Sends what is left of `100 Continue`, then reads and counts body bytes (one turn at most).
+/// `None` once the whole body is in; `Some` what to wait for otherwise.
+fn receive(
+    stream: &TcpStream,
+    upload: &mut Upload,
+    cx: &mut Context,
+    last_activity: &mut Instant,
+) -> io::Result<Option<Next>> {
+    while !upload.interim.is_empty() {
+        match send_bytes(stream, upload.interim) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => upload.interim = &upload.interim[n..],
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Some(Next::WRITE)),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    let mut read_now = 0;
+    while upload.remaining > 0 {
+        if read_now >= UPLOAD_TURN {
+            return Ok(Some(Next::READ)); // level-triggered: woken again at once
+        }
+        let want = upload.remaining.min(cx.scratch.len() as u64) as usize;
+        match (&*stream).read(&mut cx.scratch[..want]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                let n = n as u64;
+                upload.remaining -= n;
+                upload.received += n;
+                read_now += n;
+                cx.stats.upload_bytes += n;
+                *last_activity = cx.now;
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Some(Next::READ)),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(None)
 }
 
 fn keep_or_close(keep_alive: bool) -> After {

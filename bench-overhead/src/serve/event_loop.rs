@@ -36,6 +36,7 @@ pub struct Summary {
     pub connections: u64,
     pub requests: u64,
     pub body_bytes: u64,
+    pub upload_bytes: u64,
 }
 
 /// A connection, the interest currently registered for it, and its pending timer.
@@ -105,6 +106,7 @@ pub fn serve(
         connections: server.stats.connections,
         requests: server.stats.requests,
         body_bytes: server.stats.body_bytes,
+        upload_bytes: server.stats.upload_bytes,
     })
 }
 

@@ -45,6 +45,7 @@ pub struct Config {
     pub fault: Option<Fault>,
     pub idle_timeout: Duration,
     pub header_timeout: Duration,
+    pub max_upload: u64,
 }
 
 /// The `Server` header: names this server and its version in every record the client writes.
@@ -94,9 +95,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     eprintln!(
-        "serving regular files under {} over HTTP/1.0 and 1.1: one thread, {} readiness loop, \
+        "serving regular files under {} over HTTP/1.0 and 1.1 (PUT/POST bodies up to {} bytes \
+         counted and discarded): one thread, {} readiness loop, \
          bodies via {}, idle timeout {:?}, header timeout {:?}",
         root.display(),
+        args.max_upload,
         crate::readiness::READINESS_API,
         send::METHOD,
         args.idle_timeout,
@@ -109,11 +112,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         fault: args.fault,
         idle_timeout: args.idle_timeout,
         header_timeout: args.header_timeout,
+        max_upload: args.max_upload,
     };
     let stats = event_loop::serve(listener, &signal, &config, files::OpenFiles::new(root_dir))?;
     eprintln!(
-        "stopped on {}: {} connections, {} requests, {} body bytes sent",
-        stats.stopped_by, stats.connections, stats.requests, stats.body_bytes
+        "stopped on {}: {} connections, {} requests, {} body bytes sent, {} upload bytes received",
+        stats.stopped_by, stats.connections, stats.requests, stats.body_bytes, stats.upload_bytes
     );
     Ok(ExitCode::SUCCESS)
 }
