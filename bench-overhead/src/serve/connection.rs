@@ -175,9 +175,14 @@ impl Connection {
 
     /// Does all the work the socket allows now; returns what to wait for.
     pub fn advance(&mut self, cx: &mut Context) -> Next {
+        // Once a response went out, the next request is waited for rather than read for: a
+        // read now would find nothing, most of the time, and cost a system call per request
+        // (the level-triggered poller reports the socket when it has something).
+        let mut responded = false;
         loop {
             match &mut self.phase {
                 Phase::Head => match request::parse(&self.buf) {
+                    Parsed::Incomplete if responded => return Next::READ,
                     Parsed::Incomplete => match self.read_head(cx) {
                         Ok(0) => return Next::Close,
                         Ok(_) => continue,
@@ -214,7 +219,7 @@ impl Connection {
                                 keep_alive,
                             );
                             self.phase =
-                                Phase::Send(Outgoing::bytes(bytes, keep_or_close(keep_alive)));
+                                Phase::Send(Outgoing::bytes(bytes, fault::keep(keep_alive)));
                         }
                     }
                 }
@@ -229,10 +234,18 @@ impl Connection {
                         }
                     }
                     Ok(Progress::Done) => match out.after {
-                        After::KeepAlive => self.phase = Phase::Head,
+                        After::KeepAlive => {
+                            self.phase = Phase::Head;
+                            responded = true;
+                        }
+                        After::End
+                            if self.buf.is_empty() && nothing_more(&self.stream, cx.scratch) =>
+                        {
+                            return Next::Close
+                        }
                         After::Stall => self.phase = Phase::Stalled,
                         After::Reset => return Next::Reset,
-                        After::Close => {
+                        After::Close | After::End => {
                             if self.stream.shutdown(Shutdown::Write).is_err() {
                                 return Next::Close;
                             }
@@ -331,7 +344,7 @@ fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
         }) if request.method == Method::Get && cx.config.fault.is_none() => {
             let mut bytes = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
             bytes.extend_from_slice(&contents);
-            Outgoing::bytes(bytes, keep_or_close(request.keep_alive))
+            Outgoing::bytes(bytes, fault::keep(request.keep_alive))
         }
         Ok(Opened { file, len, .. }) if request.method == Method::Get => {
             let plan = fault::plan(cx.config.fault, len, minor, request.keep_alive);
@@ -348,15 +361,25 @@ fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
         }
         Ok(Opened { len, .. }) => {
             let head = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
-            Outgoing::bytes(head, keep_or_close(request.keep_alive))
+            Outgoing::bytes(head, fault::keep(request.keep_alive))
         }
         Err(status) => {
             // A missing file is an ordinary answer; a suspicious target ends the connection.
             let keep_alive = request.keep_alive && status == Status::NotFound;
             let with_body = request.method == Method::Get;
             let bytes = response::error(status, minor, keep_alive, with_body);
-            Outgoing::bytes(bytes, keep_or_close(keep_alive))
+            Outgoing::bytes(bytes, fault::keep(keep_alive))
         }
+    }
+}
+
+/// Whether the client has sent nothing after its request: one read finds nothing or EOF, so
+/// a close now sends a FIN, not the RST that unread input would turn it into.
+fn nothing_more(stream: &TcpStream, scratch: &mut [u8]) -> bool {
+    match (&*stream).read(&mut scratch[..1]) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(err) => err.kind() == io::ErrorKind::WouldBlock,
     }
 }
 
@@ -399,14 +422,6 @@ fn receive(
         }
     }
     Ok(None)
-}
-
-fn keep_or_close(keep_alive: bool) -> After {
-    if keep_alive {
-        After::KeepAlive
-    } else {
-        After::Close
-    }
 }
 
 /// Sends what the socket takes of the head, then up to one turn (`turn_bytes`) of the body.

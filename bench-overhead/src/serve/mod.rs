@@ -8,7 +8,8 @@
 //! second core of a small machine to the client under test.
 //!
 //! Where things live:
-//! - `event_loop.rs`: accepting, readiness, timers, idle timeouts, shutdown.
+//! - `event_loop.rs`: readiness, timers, idle timeouts, shutdown.
+//! - `accept.rs`: accepting connections with their socket options in few system calls.
 //! - `connection.rs`: one connection's state machine (read head → respond → keep-alive/close).
 //! - `request.rs`: request heads (httparse) and what they ask for.
 //! - `path.rs`: mapping a request target to a relative path of plain names, or a refusal.
@@ -19,6 +20,7 @@
 //! - `send.rs`: body bytes to the socket (`sendfile` on Linux, read+write elsewhere).
 //! - `os.rs`: descriptor limit and SIGINT/SIGTERM (Unix).
 
+mod accept;
 mod beneath;
 mod connection;
 mod event_loop;
@@ -132,6 +134,9 @@ fn listen(address: SocketAddr) -> anyhow::Result<TcpListener> {
     socket
         .set_reuse_address(true)
         .context("cannot set SO_REUSEADDR")?;
+    // Inherited by accepted sockets where the OS does so (`accept.rs`).
+    accept::set_options(socket2::SockRef::from(&socket))
+        .context("cannot set TCP_NODELAY and the send buffer on the listening socket")?;
     socket
         .bind(&address.into())
         .with_context(|| format!("cannot listen on {address}: {hint}"))?;
