@@ -2,8 +2,8 @@
 //! reasons.
 //!
 //! Failure reasons are short and stable ("connection refused", "HTTP 404", "truncated body: got X
-//! of Y bytes"): the part before the first `:` is the category a run counts failures by, the rest
-//! is the detail kept in `jobs.csv`.
+//! of Y bytes"): a record keeps each as a [`Failure`], whose kind is the category a run counts
+//! failures by and whose message `jobs.csv` keeps.
 
 use std::io;
 use std::net::SocketAddr;
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use crate::client::exchange::{Download, Report};
 use crate::client::phases::{nanos, Timeline};
 use crate::client::syscalls::Counters;
-use crate::record::JobRecord;
 use crate::units::format_bytes;
+use bench_records::{Failure, JobRecord};
 
 /// The shortest wait the client sets: socket timeouts are kept in whole microseconds (and a zero
 /// one means "wait forever"), poll(2) counts milliseconds and kernels round to their clock ticks,
@@ -89,7 +89,7 @@ impl Finished {
         timeline.fill(&mut record, run_start);
         record.bytes = report.body_bytes;
         record.status = report.status;
-        record.error = error.unwrap_or_default();
+        record.error = error.map(Failure::from);
         Finished {
             record,
             at,
@@ -101,7 +101,7 @@ impl Finished {
     /// A job that failed before it began (no thread, the run's deadline, an interrupt…).
     pub fn failed_early(target: &Target, job: u32, reason: String, at: Instant) -> Finished {
         let mut record = target.record(job);
-        record.error = reason;
+        record.error = Some(Failure::from(reason));
         Finished {
             record,
             at,
@@ -339,11 +339,6 @@ pub fn io_reason(what: &str, err: &io::Error, timeout: Duration) -> String {
     }
 }
 
-/// The category of a failure reason: the text before the first `:`.
-pub fn category(error: &str) -> &str {
-    error.split(':').next().unwrap_or(error).trim()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,11 +359,6 @@ mod tests {
             "timed out after 30s connecting"
         );
         assert_eq!(human(Duration::from_millis(500)), "500ms");
-        assert_eq!(
-            category("truncated body: got 1 of 2 bytes"),
-            "truncated body"
-        );
-        assert_eq!(category("HTTP 404"), "HTTP 404");
     }
 
     #[test]

@@ -35,11 +35,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::{RunArgs, Variant};
-use crate::export::csv::Appender;
+use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
-use crate::record::{JobRecord, RunRow};
+use bench_records::{Appender, JobRecord, RunRow, Variant};
 use model::ModelSpec;
 
 fn unix_now() -> u64 {
@@ -89,11 +88,15 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
     let mut jobs_out = Vec::new();
     let mut runs_out = None;
     if let Some(dir) = &args.csv_dir {
-        jobs_out.push(Appender::<JobRecord>::open(&dir.join("jobs.csv"))?);
-        runs_out = Some(Appender::<RunRow>::open(&dir.join("runs.csv"))?);
+        jobs_out.push(Appender::<JobRecord>::open_in_new_folder(
+            &dir.join("jobs.csv"),
+        )?);
+        runs_out = Some(Appender::<RunRow>::open_in_new_folder(
+            &dir.join("runs.csv"),
+        )?);
     }
     if let Some(file) = &args.jobs_csv {
-        jobs_out.push(Appender::open(file)?);
+        jobs_out.push(Appender::open_in_new_folder(file)?);
     }
     let host = Host::detect();
     let network = args
@@ -131,8 +134,8 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
     let first_error = outcome
         .jobs
         .iter()
-        .find(|job| !job.ok())
-        .map(|job| job.error.clone())
+        .find_map(|job| job.error.as_ref())
+        .map(ToString::to_string)
         .unwrap_or_default();
     let context = summary::RunContext {
         args,
@@ -168,7 +171,7 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
         eprintln!("bench-overhead: {advice}");
     }
     if let Some(err) = write_error {
-        return Err(err);
+        return Err(err.into());
     }
     Ok(if record.interrupted {
         ExitCode::from(interrupt::exit_status())

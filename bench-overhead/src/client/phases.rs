@@ -31,7 +31,7 @@
 
 use std::time::Instant;
 
-use crate::record::JobRecord;
+use bench_records::JobRecord;
 
 /// One job's marks; each is set once, when the model passes it.
 #[derive(Debug, Clone, Copy)]

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::client::syscalls::Kind;
-use crate::record::RunRecord;
+use bench_records::RunRecord;
 
 /// Rust's runtime checks that stdin, stdout and stderr are open with one `poll(2)` before `main`.
 pub const STARTUP_POLLS: u64 = 1;

@@ -10,7 +10,7 @@
 
 use std::ops::AddAssign;
 
-use crate::record::Syscalls;
+use bench_records::Syscalls;
 
 /// A kind of system call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::SyscallsArgs;
-use crate::record::RunRecord;
+use bench_records::RunRecord;
 
 pub fn run(args: SyscallsArgs) -> anyhow::Result<ExitCode> {
     let strace_text = fs::read_to_string(&args.strace)
@@ -62,7 +62,7 @@ fn parse_strace_counts(text: &str) -> BTreeMap<String, u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Syscalls;
+    use bench_records::Syscalls;
 
     /// What `strace -f -c` printed for `run --variant poll:epoll -c 5` here (columns trimmed).
     const STRACE: &str = "\

@@ -17,7 +17,7 @@ pub mod uring;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::cli::Variant;
+use bench_records::Variant;
 
 /// A readiness API for the `poll` model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
