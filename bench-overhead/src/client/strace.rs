@@ -2,7 +2,8 @@
 //! they must be equal. What strace sees that is not the client's code is named, never hidden:
 //!
 //! - Rust's start-up checks stdin/stdout/stderr with one `poll` ([`STARTUP_POLLS`]);
-//! - `close`s of files others opened (host detection, /proc reads, CSV files): one per `openat`;
+//! - `close`s of files others opened (host detection, /proc reads, CSV files): one per `openat`
+//!   that succeeded;
 //! - the `polling` crate's own calls: re-arming `epoll_ctl`s, a `timerfd_settime` and an eventfd
 //!   `read` per wait, and its three descriptors (epoll, eventfd, timerfd) with their closes — so
 //!   for that backend `ctl` is the crate's finding, shown but not compared;
@@ -46,6 +47,9 @@ fn client_count(record: &RunRecord, kind: Kind) -> Option<u64> {
 pub fn compare(record: &RunRecord, counts: &BTreeMap<String, u64>) -> (String, bool) {
     let count = |name: &str| counts.get(name).copied().unwrap_or(0);
     let sum = |names: &[&str]| names.iter().map(|n| count(n)).sum::<u64>();
+    let failed = |name: &str| count(&format!("{name}!errors"));
+    // Files opened by others: each successful open, and only those, is closed.
+    let opened: u64 = FILE_OPENS.iter().map(|n| count(n) - failed(n)).sum();
     let polling = record.backend == "polling";
     let threaded = record.backend == "blocking";
     let mut out = String::new();
@@ -78,7 +82,7 @@ pub fn compare(record: &RunRecord, counts: &BTreeMap<String, u64>) -> (String, b
             not_ours += sum(&["poll", "ppoll"]).min(STARTUP_POLLS);
         }
         if kind == Kind::Close {
-            not_ours += sum(&FILE_OPENS);
+            not_ours += opened;
             if polling {
                 not_ours += sum(&POLLING_DESCRIPTORS);
             }
@@ -130,8 +134,11 @@ pub fn compare(record: &RunRecord, counts: &BTreeMap<String, u64>) -> (String, b
     }
     let others: Vec<String> = counts
         .iter()
-        .filter(|(name, _)| !claimed.contains(&name.as_str()))
-        .map(|(name, calls)| format!("{name} {calls}"))
+        .filter(|(name, _)| !name.contains('!') && !claimed.contains(&name.as_str()))
+        .map(|(name, calls)| match failed(name) {
+            0 => format!("{name} {calls}"),
+            errors => format!("{name} {} ({errors} failed)", calls - errors),
+        })
         .collect();
     let _ = writeln!(
         out,

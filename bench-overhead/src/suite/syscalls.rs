@@ -39,7 +39,8 @@ pub fn run(args: SyscallsArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `syscall → calls` from `strace -c` output (the `total` line left out).
+/// `syscall → calls` from `strace -c` output (the `total` line left out), and for a call with
+/// failures also `syscall!errors → failed calls` (a failed open leaves nothing to close).
 fn parse_strace_counts(text: &str) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();
     for line in text.lines() {
@@ -54,6 +55,11 @@ fn parse_strace_counts(text: &str) -> BTreeMap<String, u64> {
         }
         if let Ok(calls) = words[3].parse::<u64>() {
             *counts.entry(name.to_string()).or_insert(0) += calls;
+        }
+        if words.len() == 6 {
+            if let Ok(errors) = words[4].parse::<u64>() {
+                *counts.entry(format!("{name}!errors")).or_insert(0) += errors;
+            }
         }
     }
     counts
@@ -73,7 +79,7 @@ mod tests {
   5.00    0.000050           2        19         1 close
   1.00    0.000010           1        10           epoll_ctl
   1.00    0.000010           1         1           epoll_create1
-  1.00    0.000010           1        13         2 openat
+  1.00    0.000010           1        15         2 openat
   1.00    0.000010           1         5         5 connect
   1.00    0.000010           1         5           sendto
   1.00    0.000010           1         5           socket
@@ -122,7 +128,7 @@ mod tests {
         assert_eq!(close[..5], ["close", "6", "19", "13", "+0"], "{text}");
         assert!(
             text.contains(
-                "not the client's code (start-up, std, allocator, files): mmap 18, openat 13"
+                "not the client's code (start-up, std, allocator, files): mmap 18, openat 13 (2 failed)"
             ),
             "{text}"
         );
