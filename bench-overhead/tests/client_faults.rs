@@ -146,13 +146,15 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
         });
         return None;
     }
+    if let Misbehaviour::Overlong = misbehaviour {
+        // One write, so one loopback segment: the client sees the extra bytes in the chunk that
+        // reaches Content-Length (from separate writes it could be done before they arrive).
+        stream.write_all(&[b'x'; SENT + 500]).ok()?;
+        return None;
+    }
     stream.write_all(&[b'x'; SENT]).ok()?;
     match misbehaviour {
         Misbehaviour::StallMidBody | Misbehaviour::KeepOpen => Some(stream),
-        Misbehaviour::Overlong => {
-            stream.write_all(&[b'y'; 500]).ok()?;
-            None
-        }
         Misbehaviour::ResetMidBody => {
             // Linger 0: close sends RST instead of FIN.
             socket2::SockRef::from(&stream)
