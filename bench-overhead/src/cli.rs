@@ -14,7 +14,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::client::model::{Backend, ModelSpec};
-use crate::client::MIN_WAIT;
+use crate::client::{Workload, MIN_WAIT};
 use crate::units::{parse_bytes, parse_duration};
 
 /// The connection count baked in at build time (`make NO_CONNECTIONS=n`), as the old suite did.
@@ -87,9 +87,29 @@ pub struct RunArgs {
     /// Server port.
     #[arg(long, short = 'p', default_value_t = 8000, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
-    /// Path requested from the server.
-    #[arg(long, default_value = "/testpayload", value_parser = parse_request_path)]
-    pub path: String,
+    /// Path requested from the server; by default /testpayload (download), /hello (keepalive),
+    /// /upload (upload).
+    #[arg(long, value_parser = parse_request_path)]
+    pub path: Option<String>,
+    /// What each connection does: download (one GET of the payload), keepalive (HTTP/1.1
+    /// requests for a small object back to back on one connection, for --duration or
+    /// --requests), upload (one PUT of --upload-size; needs a server that answers with the byte
+    /// count it received, as the built-in `bench-overhead serve` does — lighttpd does not).
+    #[arg(long, default_value = "download", value_parser = parse_workload)]
+    pub workload: Workload,
+    /// keepalive: counted requests per connection (after the warm-up).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// keepalive: how long connections ask, warm-up included (10s when neither this nor
+    /// --requests is given).
+    #[arg(long, value_parser = parse_timeout)]
+    pub duration: Option<Duration>,
+    /// keepalive: requests due in this first part of --duration are made but not counted.
+    #[arg(long, value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
+    /// upload: body bytes per connection (e.g. 1MiB, 0 for none).
+    #[arg(long, default_value = "1MiB", value_parser = parse_bytes)]
+    pub upload_size: u64,
     /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536), at most 1 GiB.
     #[arg(long, default_value = "4MiB", value_parser = parse_buffer_size)]
     pub buffer_size: u64,
@@ -121,6 +141,19 @@ pub struct RunArgs {
     /// Network path label; "loopback" for 127.0.0.0/8 and ::1, otherwise "network", when omitted.
     #[arg(long)]
     pub network: Option<String>,
+}
+
+impl RunArgs {
+    /// `--path`, or the workload's default.
+    pub fn path(&self) -> &str {
+        self.path
+            .as_deref()
+            .unwrap_or_else(|| self.workload.default_path())
+    }
+}
+
+fn parse_workload(text: &str) -> Result<Workload, String> {
+    text.parse()
 }
 
 fn parse_model(text: &str) -> Result<ModelSpec, String> {

@@ -24,6 +24,31 @@ fn every_model_counts_what_strace_sees() {
     let root = support::TempDir::new("strace-root");
     support::write_payload(&root.path().join("payload"), 1 << 20);
     let server = support::start_lighttpd(root.path());
+    let args = ["--path", "/payload", "--buffer-size", "64KiB"];
+    check_every_model(server.port, "download", &args);
+}
+
+/// The request-rate and upload workloads: keep-alive requests against lighttpd, uploads against
+/// the built-in server, every model counted as strace counts.
+#[test]
+fn every_model_counts_what_strace_sees_in_the_other_workloads() {
+    if !strace_available() {
+        support::skip("strace is not installed or cannot trace here (apt-get install strace)");
+        return;
+    }
+    let root = support::TempDir::new("strace-root");
+    std::fs::write(root.path().join("hello"), b"Hello, world\n").unwrap();
+    let lighttpd = support::start_lighttpd(root.path());
+    let keepalive = ["--workload", "keepalive", "--requests", "30"];
+    check_every_model(lighttpd.port, "keepalive", &keepalive);
+    let builtin = support::start_builtin(root.path(), None);
+    let upload = ["--workload", "upload", "--upload-size", "256KiB"];
+    check_every_model(builtin.port, "upload", &upload);
+}
+
+/// Runs every model under `strace -f -c` with `args` against `port` and requires `suite
+/// syscalls` to find every kind equal.
+fn check_every_model(port: u16, label: &str, args: &[&str]) {
     let out = support::TempDir::new("strace-out");
     for model in support::ALL_MODELS {
         let name = model.replace(':', "-");
@@ -35,10 +60,11 @@ fn every_model_counts_what_strace_sees() {
                 .arg(&trace)
                 .arg(support::bin())
                 .args(["run", "--json", "--variant", model, "-c", "10"])
-                .args(["--address", "127.0.0.1", "--port", &server.port.to_string()])
-                .args(["--path", "/payload", "--buffer-size", "64KiB"]),
+                .args(["--address", "127.0.0.1", "--port", &port.to_string()])
+                .args(args),
             Duration::from_secs(60),
         );
+        let model = format!("{label} {model}");
         assert!(
             output.status.success(),
             "{model}: {}",

@@ -9,6 +9,7 @@
 //! - [`variant`]: the I/O variants under test and the readiness backend behind each.
 //! - [`failure`]: why a job failed, as a kind with its message beside it.
 //! - [`job`], [`run`]: the job and run records (`jobs.csv`, `run --json`, `runs.csv`).
+//! - [`requests`]: the request-rate figures of a run (requests, req/s, latency percentiles).
 //! - [`memory`]: memmon's sample row (`memory.csv`) and JSON summary, and [`MinAvgMax`].
 //! - [`meta`]: the `meta.json` file.
 //! - [`append`]: appending rows to a CSV file, the one way every CSV file is written.
@@ -18,6 +19,7 @@ pub mod failure;
 pub mod job;
 pub mod memory;
 pub mod meta;
+pub mod requests;
 pub mod run;
 pub mod variant;
 
@@ -26,6 +28,7 @@ pub use failure::{Failure, FailureKind};
 pub use job::JobRecord;
 pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
 pub use meta::{FailedIteration, Meta, MetaFields, MetaStatus};
+pub use requests::{LatencyPercentiles, RequestFigures};
 pub use run::{MemoryFigures, PhaseStats, Phases, RunRecord, RunRow, Setup, Syscalls};
 pub use variant::{Backend, Variant};
 

@@ -160,6 +160,17 @@ pub struct RunRecord {
     /// The run was cut short by SIGINT/SIGTERM: unfinished jobs failed as "interrupted".
     #[serde(default)]
     pub interrupted: bool,
+    /// What each connection did: `download` (one GET, the default and every older record),
+    /// `keepalive` (requests back to back on one connection), `upload` (one PUT with a body).
+    #[serde(default = "download")]
+    pub workload: String,
+    /// Request-rate figures; `None` for one-request workloads (download, upload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<crate::RequestFigures>,
+}
+
+fn download() -> String {
+    "download".to_string()
 }
 
 impl RunRecord {
@@ -476,6 +487,9 @@ impl From<&RunRow> for RunRecord {
             // JSON only: in runs.csv an interrupted run shows as its "interrupted" failures.
             backend_features: String::new(),
             interrupted: row.failures.contains("interrupted="),
+            // runs.csv holds download runs only.
+            workload: download(),
+            requests: None,
         }
     }
 }
@@ -541,6 +555,8 @@ mod tests {
             recv_buffer_bytes: Some(4 << 20),
             backend_features: String::new(),
             interrupted: false,
+            workload: download(),
+            requests: None,
             phases: Phases {
                 socket: stats(10),
                 setup: stats(20),

@@ -115,7 +115,20 @@ fn child_args(args: &RunArgs, spec: ModelSpec, run_id: &str) -> Vec<OsString> {
     pair("--connections", args.connections.to_string());
     pair("--address", args.address.to_string());
     pair("--port", args.port.to_string());
-    pair("--path", args.path.clone());
+    if let Some(path) = &args.path {
+        pair("--path", path.clone());
+    }
+    pair("--workload", args.workload.to_string());
+    pair("--upload-size", args.upload_size.to_string());
+    if let Some(requests) = args.requests {
+        pair("--requests", requests.to_string());
+    }
+    if let Some(duration) = args.duration {
+        pair("--duration", micros(duration));
+    }
+    if let Some(warmup) = args.warmup {
+        pair("--warmup", micros(warmup));
+    }
     pair("--buffer-size", args.buffer_size.to_string());
     pair("--timeout", micros(args.timeout));
     pair("--run-timeout", micros(args.run_timeout));

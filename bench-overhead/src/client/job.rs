@@ -10,9 +10,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::client::exchange::{Download, Report};
+use crate::cli::RunArgs;
+use crate::client::exchange::{
+    self, AnyExchange, Download, Exchange, KeepAlive, Report, Stop, Upload,
+};
+use crate::client::latency::Latency;
 use crate::client::phases::{nanos, Timeline};
 use crate::client::syscalls::Counters;
+use crate::client::workload::Workload;
 use crate::units::format_bytes;
 use bench_records::{Failure, JobRecord};
 
@@ -31,7 +36,12 @@ pub const MIN_WAIT: Duration = Duration::from_millis(1);
 #[derive(Debug, Clone)]
 pub struct Target {
     pub address: SocketAddr,
+    /// The request (download, keepalive) or the upload's head.
     pub request: Arc<[u8]>,
+    pub workload: Workload,
+    pub upload_size: u64,
+    /// When keep-alive connections stop asking (set as the model starts).
+    pub stop: Stop,
     /// Bytes per recv call.
     pub buffer_size: usize,
     /// Limit for connecting, for each wait for data, and the speed floor's window.
@@ -58,8 +68,37 @@ impl Target {
     }
 
     /// The exchange each job runs.
-    pub fn exchange(&self) -> Download {
-        Download::new(Arc::clone(&self.request))
+    pub fn exchange(&self) -> AnyExchange {
+        let request = Arc::clone(&self.request);
+        match self.workload {
+            Workload::Download => AnyExchange::Download(Download::new(request)),
+            Workload::KeepAlive => {
+                AnyExchange::KeepAlive(Box::new(KeepAlive::new(request, self.stop)))
+            }
+            Workload::Upload => AnyExchange::Upload(Upload::new(request, self.upload_size)),
+        }
+    }
+}
+
+/// The bytes each job of `workload` sends first: `GET` HTTP/1.0 (download), `GET` HTTP/1.1
+/// (keepalive: the connection stays open), or the upload's `PUT` head (asking for `100 Continue`
+/// before the body).
+pub fn request_bytes(args: &RunArgs, workload: Workload) -> Arc<[u8]> {
+    let (address, port, path) = (args.address, args.port, args.path());
+    match workload {
+        Workload::Download => exchange::request(address, port, path),
+        Workload::KeepAlive => exchange::head("GET", path, "1.1", address, port, "")
+            .into_bytes()
+            .into(),
+        Workload::Upload => {
+            let mut length = format!("Content-Length: {}\r\n", args.upload_size);
+            if args.upload_size > 0 {
+                length.push_str("Expect: 100-continue\r\n");
+            }
+            exchange::head("PUT", path, "1.1", address, port, &length)
+                .into_bytes()
+                .into()
+        }
     }
 }
 
@@ -71,6 +110,8 @@ pub struct Finished {
     pub at: Instant,
     pub server: Option<String>,
     pub content_length: Option<u64>,
+    /// The exchange's counted request latencies (request-rate workloads).
+    pub latency: Option<Latency>,
 }
 
 impl Finished {
@@ -80,10 +121,11 @@ impl Finished {
         target: &Target,
         job: u32,
         mut timeline: Timeline,
-        report: Report,
+        exchange: &mut impl Exchange,
         error: Option<String>,
         run_start: Instant,
     ) -> Finished {
+        let report: Report = exchange.report();
         let at = Timeline::mark(&mut timeline.end);
         let mut record = target.record(job);
         timeline.fill(&mut record, run_start);
@@ -95,6 +137,7 @@ impl Finished {
             at,
             server: report.server,
             content_length: report.content_length,
+            latency: exchange.take_latency(),
         }
     }
 
@@ -107,6 +150,7 @@ impl Finished {
             at,
             server: None,
             content_length: None,
+            latency: None,
         }
     }
 }
@@ -128,6 +172,8 @@ pub struct Outcome {
     pub features: String,
     /// SIGINT/SIGTERM cut the run short.
     pub interrupted: bool,
+    /// Every job's request latencies merged (request-rate workloads).
+    pub latency: Option<Latency>,
 }
 
 /// Gathers finished jobs in memory (rows are written after the run, so no measured thread writes
@@ -138,6 +184,7 @@ pub struct Collector {
     last: Option<Instant>,
     server: Option<String>,
     payload_bytes: Option<u64>,
+    latency: Option<Latency>,
 }
 
 impl Collector {
@@ -148,6 +195,7 @@ impl Collector {
             last: None,
             server: None,
             payload_bytes: None,
+            latency: None,
         }
     }
 
@@ -166,6 +214,11 @@ impl Collector {
         }
         if self.payload_bytes.is_none() && finished.record.status == 200 {
             self.payload_bytes = finished.content_length;
+        }
+        if let Some(latency) = &finished.latency {
+            self.latency
+                .get_or_insert_with(Latency::default)
+                .merge(latency);
         }
         self.last = Some(self.last.map_or(finished.at, |last| last.max(finished.at)));
         *slot = Some(finished.record);
@@ -203,6 +256,7 @@ impl Collector {
             recv_buffer_bytes: 0,
             features: String::new(),
             interrupted: false,
+            latency: self.latency,
         }
     }
 }

@@ -15,6 +15,7 @@ mod children;
 mod exchange;
 mod interrupt;
 mod job;
+mod latency;
 mod limits;
 mod measure;
 pub mod model;
@@ -24,8 +25,10 @@ mod rusage;
 pub mod strace;
 mod summary;
 pub mod syscalls;
+mod workload;
 
 pub use job::MIN_WAIT;
+pub use workload::Workload;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -70,6 +73,15 @@ fn specs(args: &RunArgs) -> Vec<ModelSpec> {
 /// when SIGINT (SIGTERM) cut it short. Setup errors (open-file limit, unwritable CSV folder) are
 /// returned before any connection is opened.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // Bad request-rate flags are refused before anything runs.
+    let schedule = workload::Schedule::check(
+        args.workload,
+        args.requests,
+        args.duration,
+        args.warmup,
+        args.run_timeout,
+    )
+    .map_err(anyhow::Error::msg)?;
     interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     limits::ensure_room_for(args.connections)?;
     let specs = specs(&args);
@@ -78,13 +90,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .run_id
             .clone()
             .unwrap_or_else(|| format!("{}-{}", unix_now(), std::process::id()));
-        return run_one(&args, spec, run_id);
+        return run_one(&args, spec, run_id, schedule);
     }
     children::run_each(&args, &specs)
 }
 
 /// Runs one model in this process and writes its rows.
-fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<ExitCode> {
+fn run_one(
+    args: &RunArgs,
+    spec: ModelSpec,
+    run_id: String,
+    schedule: workload::Schedule,
+) -> anyhow::Result<ExitCode> {
     let mut jobs_out = Vec::new();
     let mut runs_out = None;
     if let Some(dir) = &args.csv_dir {
@@ -103,9 +120,12 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
         .network
         .clone()
         .unwrap_or_else(|| summary::default_network(args.address).to_string());
-    let target = job::Target {
+    let mut target = job::Target {
         address: SocketAddr::new(args.address, args.port),
-        request: exchange::request(args.address, args.port, &args.path),
+        request: job::request_bytes(args, args.workload),
+        workload: args.workload,
+        upload_size: args.upload_size,
+        stop: exchange::Stop::default(),
         buffer_size: usize::try_from(args.buffer_size).context("--buffer-size too large")?,
         timeout: args.timeout,
         run_timeout: args.run_timeout,
@@ -115,6 +135,13 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
         backend: spec.backend_name(),
     };
     let started_unix_s = unix_now();
+    // The schedule counts from here, the models' start.
+    let now = std::time::Instant::now();
+    target.stop = exchange::Stop {
+        requests: schedule.requests,
+        until: schedule.duration.map(|d| now + d),
+        warmup_until: Some(now + schedule.warmup).filter(|_| !schedule.warmup.is_zero()),
+    };
     let before = rusage::now();
     let outcome = match spec.variant {
         Variant::Threaded => model::threaded::run(&Arc::new(target.clone()), args.connections),

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use crate::cli::RunArgs;
 use crate::client::job::{self, Outcome, Target};
@@ -10,7 +11,7 @@ use crate::client::measure;
 use crate::client::rusage::Usage;
 use crate::host::Host;
 use crate::units;
-use bench_records::{FailureKind, RunRecord, Setup};
+use bench_records::{FailureKind, RequestFigures, RunRecord, Setup};
 
 /// The network label when `--network` is not given.
 pub fn default_network(address: IpAddr) -> &'static str {
@@ -61,7 +62,7 @@ pub fn run_record(
         payload_bytes: outcome.payload_bytes,
         address: args.address.to_string(),
         port: args.port,
-        path: args.path.clone(),
+        path: args.path().to_string(),
         setup: Setup {
             os: context.host.os.clone(),
             os_version: context.host.os_version.clone(),
@@ -87,7 +88,29 @@ pub fn run_record(
         recv_buffer_bytes: Some(outcome.recv_buffer_bytes),
         backend_features: outcome.features.clone(),
         interrupted: outcome.interrupted,
+        workload: target.workload.to_string(),
+        requests: request_figures(outcome, args.warmup.unwrap_or_default()),
     }
+}
+
+/// Requests, req/s and latency percentiles of a request-rate run, from the jobs' merged
+/// histograms; the counted window is the run without its warm-up.
+fn request_figures(outcome: &Outcome, warmup: Duration) -> Option<RequestFigures> {
+    let latency = outcome.latency.as_ref()?;
+    let requests = latency.count();
+    let warmup_ns = u64::try_from(warmup.as_nanos()).unwrap_or(u64::MAX);
+    let measured_ns = outcome.run_ns.saturating_sub(warmup_ns);
+    Some(RequestFigures {
+        requests,
+        warmup_requests: latency.warmup,
+        measured_ns,
+        requests_per_s: if measured_ns == 0 {
+            0.0
+        } else {
+            requests as f64 / (measured_ns as f64 / 1e9)
+        },
+        latency_us: latency.percentiles(),
+    })
 }
 
 /// One line saying what to do when every job of every run failed for the same reason; `None` when
@@ -105,7 +128,7 @@ pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Optio
         IpAddr::V4(v4) => format!("{v4}:{}", args.port),
         IpAddr::V6(v6) => format!("[{v6}]:{}", args.port),
     };
-    let path = &args.path;
+    let path = args.path();
     Some(match FailureKind::from_label(first) {
         FailureKind::ConnectionRefused => format!(
             "no server at {server} (connection refused): start one with `make serve` or `make setup-lighttpd lighttpd-start`"

@@ -4,7 +4,70 @@
 use std::fmt::Write;
 
 use crate::units::{format_bytes, format_nanos, GIB};
-use bench_records::{PhaseStats, RunRecord};
+use bench_records::{PhaseStats, RequestFigures, RunRecord};
+
+/// A request-rate run's figures: requests, req/s, the latency distribution and the cost per
+/// request. Costs are over every request made, warm-up included, as CPU time and system calls
+/// are counted over the whole run.
+fn write_requests(
+    out: &mut String,
+    run: &RunRecord,
+    requests: &RequestFigures,
+    counted: &[String],
+) -> std::fmt::Result {
+    let line = |out: &mut String, label: &str, value: String| writeln!(out, "  {label:<26}{value}");
+    line(out, "Workload:", run.workload.clone())?;
+    line(
+        out,
+        "Requests:",
+        format!(
+            "{} counted over {} (+{} in the warm-up)",
+            requests.requests,
+            format_nanos(requests.measured_ns as f64),
+            requests.warmup_requests
+        ),
+    )?;
+    line(
+        out,
+        "Requests per second:",
+        format!("{:.0}", requests.requests_per_s),
+    )?;
+    let latency = match &requests.latency_us {
+        Some(p) => format!(
+            "p50 {:.1} µs, p75 {:.1}, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, p99.99 {:.1}, max {:.1}, mean {:.1}",
+            p.p50, p.p75, p.p90, p.p99, p.p99_9, p.p99_99, p.max, p.mean
+        ),
+        None => "— (no request counted)".to_string(),
+    };
+    line(out, "Latency:", latency)?;
+    let made = requests.requests + requests.warmup_requests;
+    let per = |value: f64| {
+        if made == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.2}", value / made as f64)
+        }
+    };
+    line(
+        out,
+        "CPU per request:",
+        format!("{} µs", per((run.cpu_user_s + run.cpu_sys_s) * 1e6)),
+    )?;
+    line(
+        out,
+        "Syscalls per request:",
+        format!(
+            "{} ({} over {made} requests)",
+            per(run.syscalls.total() as f64),
+            counted.join(", ")
+        ),
+    )?;
+    let switches = run
+        .ctx_voluntary
+        .zip(run.ctx_involuntary)
+        .map_or_else(|| "—".to_string(), |(v, i)| per((v + i) as f64));
+    line(out, "Context switches/request:", switches)
+}
 
 /// The summary of one variant run, several lines, ending with a newline.
 pub fn summary(run: &RunRecord) -> String {
@@ -107,6 +170,9 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
         "Syscalls per MiB:",
         format!("{:.2} ({})", run.syscalls_per_mib(), counted.join(", ")),
     )?;
+    if let Some(requests) = &run.requests {
+        write_requests(out, run, requests, &counted)?;
+    }
     if let Some(spawns) = s.thread_spawns.filter(|n| *n > 0) {
         line(out, "Threads spawned:", spawns.to_string())?;
     }

@@ -195,6 +195,7 @@ pub fn start_lighttpd(root: &Path) -> ServerGuard {
          server.errorlog = \"{dir}/error.log\"\n\
          server.max-fds = 16384\n\
          server.max-connections = 8192\n\
+         server.max-keep-alive-requests = 65535\n\
          mimetype.assign = (\"\" => \"application/octet-stream\")\n",
         root = root.canonicalize().expect("payload root").display(),
         dir = dir.path().display(),

@@ -144,7 +144,7 @@ fn download(
         &mut counters,
     )
     .err();
-    let finished = Finished::new(target, job, timeline, exchange.report(), error, run_start);
+    let finished = Finished::new(target, job, timeline, &mut exchange, error, run_start);
     (finished, counters)
 }
 
@@ -189,6 +189,7 @@ fn converse(
         .map_err(|err| reason(&err, "connect", target, deadline))?;
     let connected = Instant::now();
     timeline.connected = Some(connected);
+    exchange.connected(connected);
 
     let mut floor = SpeedFloor::new(connected);
     loop {
@@ -222,7 +223,7 @@ fn converse(
             timeline.end = Some(now);
             return Ok(());
         }
-        floor.check(now, exchange.report().body_bytes, target)?;
+        floor.check(now, exchange.progress_bytes(), target)?;
     }
 }
 

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use io_uring::{cqueue, opcode, squeue, types, IoUring};
 
-use crate::client::exchange::{Download, Exchange, Progress};
+use crate::client::exchange::{AnyExchange, Exchange, Progress};
 use crate::client::interrupt;
 use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, Target};
 use crate::client::net;
@@ -54,7 +54,7 @@ fn user_data(job: u32, op: u64) -> u64 {
 
 struct Connection {
     socket: OwnedFd,
-    exchange: Download,
+    exchange: AnyExchange,
     timeline: Timeline,
     stage: Stage,
     floor: SpeedFloor,
@@ -259,9 +259,9 @@ impl Ring<'_> {
     /// Queues `entry`; when the submission queue is full, submits what it holds first.
     fn push(&mut self, entry: &squeue::Entry) {
         loop {
-            // SAFETY: every buffer an entry points at outlives its operation: the request bytes
-            // are the run's `Arc<[u8]>` held by the exchange until its job is finished (a send
-            // completes before the job can), the socket address is `self.address`, and the pool
+            // SAFETY: every buffer an entry points at outlives its operation: the bytes sent
+            // are the run's `Arc<[u8]>` request held by the exchange until its job is finished
+            // (a send completes before the job can) or the upload's static block of zeros, the socket address is `self.address`, and the pool
             // lives as long as the ring, which is dropped before it.
             if unsafe { self.ring.submission().push(entry) }.is_ok() {
                 return;
@@ -302,7 +302,7 @@ impl Ring<'_> {
     fn open(&mut self, job: u32) -> Option<Connection> {
         let target = self.target;
         let mut timeline = Timeline::new(Instant::now());
-        let exchange = target.exchange();
+        let mut exchange = target.exchange();
         let socket = match net::tcp_socket(target.address, false, &mut self.counters) {
             Ok(socket) => socket,
             Err(err) => {
@@ -310,7 +310,7 @@ impl Ring<'_> {
                     target,
                     job,
                     timeline,
-                    exchange.report(),
+                    &mut exchange,
                     Some(format!("socket failed: {err}")),
                     self.start,
                 );
@@ -384,6 +384,7 @@ impl Ring<'_> {
                     return Some(Err(error("connect")));
                 }
                 connection.timeline.connected = Some(now);
+                connection.exchange.connected(now);
                 connection.floor = SpeedFloor::new(now);
                 connection.idle_deadline = now + target.timeout;
                 self.send(job, connection);
@@ -449,7 +450,7 @@ impl Ring<'_> {
     fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) {
         let Connection {
             socket,
-            exchange,
+            mut exchange,
             timeline,
             receiving,
             stage,
@@ -473,7 +474,7 @@ impl Ring<'_> {
             self.target,
             job,
             timeline,
-            exchange.report(),
+            &mut exchange,
             verdict.err(),
             self.start,
         );
@@ -488,7 +489,7 @@ impl Ring<'_> {
             let Some(connection) = slot.as_mut() else {
                 continue;
             };
-            let bytes = connection.exchange.report().body_bytes;
+            let bytes = connection.exchange.progress_bytes();
             let Some(reason) = job::overdue(
                 connection.stage,
                 connection.idle_deadline,

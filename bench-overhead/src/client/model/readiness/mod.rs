@@ -35,7 +35,7 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use crate::client::exchange::{Download, Exchange, Progress};
+use crate::client::exchange::{AnyExchange, Exchange, Progress};
 use crate::client::interrupt;
 use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, Target};
 use crate::client::model::Backend;
@@ -127,9 +127,11 @@ struct Connection {
     /// The job index, which is also its slot and its key with the poller.
     job: u32,
     socket: OwnedFd,
-    exchange: Download,
+    exchange: AnyExchange,
     timeline: Timeline,
     stage: Stage,
+    /// What the poller waits for on this socket now (a change is one `ctl` call).
+    interest: Interest,
     floor: SpeedFloor,
     /// The job fails if it makes no progress by then.
     idle_deadline: Instant,
@@ -250,20 +252,26 @@ impl Loop<'_> {
     fn open(&mut self, job: u32) -> Result<Connection, Box<Finished>> {
         let target = self.target;
         let mut timeline = Timeline::new(Instant::now());
-        let exchange = target.exchange();
-        let fail = |timeline: Timeline, exchange: &Download, reason: String| {
+        let mut exchange = target.exchange();
+        let fail = |timeline: Timeline, exchange: &mut AnyExchange, reason: String| {
             Box::new(Finished::new(
                 target,
                 job,
                 timeline,
-                exchange.report(),
+                exchange,
                 Some(reason),
                 self.start,
             ))
         };
         let socket = match net::tcp_socket(target.address, true, &mut self.counters) {
             Ok(socket) => socket,
-            Err(err) => return Err(fail(timeline, &exchange, format!("socket failed: {err}"))),
+            Err(err) => {
+                return Err(fail(
+                    timeline,
+                    &mut exchange,
+                    format!("socket failed: {err}"),
+                ))
+            }
         };
         timeline.socket = Some(Instant::now());
         let registered = self.poller.add(
@@ -275,7 +283,7 @@ impl Loop<'_> {
         if let Err(err) = registered {
             net::close(socket, &mut self.counters);
             let reason = format!("poller registration failed: {err}");
-            return Err(fail(timeline, &exchange, reason));
+            return Err(fail(timeline, &mut exchange, reason));
         }
         timeline.connect_issued = Some(Instant::now());
         // Done at once or under way, the loop learns the outcome from writability.
@@ -288,7 +296,7 @@ impl Loop<'_> {
                     .remove(socket_fd(&socket), job as usize, &mut self.counters);
                 net::close(socket, &mut self.counters);
                 let reason = job::io_reason("connect", &err, target.timeout);
-                return Err(fail(timeline, &exchange, reason));
+                return Err(fail(timeline, &mut exchange, reason));
             }
         }
         let now = Instant::now();
@@ -298,6 +306,7 @@ impl Loop<'_> {
             exchange,
             timeline,
             stage: Stage::Connecting,
+            interest: Interest::Write,
             floor: SpeedFloor::new(now),
             idle_deadline: now + target.timeout,
         })
@@ -319,6 +328,7 @@ impl Loop<'_> {
             }
             let now = Instant::now();
             connection.timeline.connected = Some(now);
+            connection.exchange.connected(now);
             connection.floor = SpeedFloor::new(now);
             connection.stage = Stage::Sending;
             connection.idle_deadline = now + target.timeout;
@@ -356,21 +366,18 @@ impl Loop<'_> {
         }
         connection.idle_deadline = now + target.timeout;
         if !connection.exchange.to_send().is_empty() {
-            connection.stage = Stage::Sending;
-            let key = connection.job as usize;
-            let fd = socket_fd(&connection.socket);
-            if let Err(err) = self
-                .poller
-                .modify(fd, key, Interest::Write, &mut self.counters)
-            {
-                return Some(Err(format!("poller update failed: {err}")));
-            }
+            // The next request (keep-alive): sent at once, as the socket is almost always
+            // writable; the poller is asked for writability only when it is not.
+            return self.send(connection);
         }
         None
     }
 
     /// Sends what the exchange has to send; once it is all out, waits for the response instead.
+    /// The poller's interest changes only when it must: to writability when a send would block,
+    /// back to readability once all is out.
     fn send(&mut self, connection: &mut Connection) -> Option<Verdict> {
+        connection.stage = Stage::Sending;
         while !connection.exchange.to_send().is_empty() {
             match net::send(
                 &connection.socket,
@@ -378,20 +385,30 @@ impl Loop<'_> {
                 &mut self.counters,
             ) {
                 Ok(n) => connection.exchange.sent(n),
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    return self.interest(connection, Interest::Write)
+                }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Some(Err(job::io_reason("send", &err, self.target.timeout))),
             }
         }
         connection.idle_deadline = Instant::now() + self.target.timeout;
         connection.stage = Stage::Receiving;
+        self.interest(connection, Interest::Read)
+    }
+
+    /// Makes the poller wait for `interest` on `connection` (one `ctl` call when it changes).
+    fn interest(&mut self, connection: &mut Connection, interest: Interest) -> Option<Verdict> {
+        if connection.interest == interest {
+            return None;
+        }
         let key = connection.job as usize;
         let fd = socket_fd(&connection.socket);
-        match self
-            .poller
-            .modify(fd, key, Interest::Read, &mut self.counters)
-        {
-            Ok(()) => None,
+        match self.poller.modify(fd, key, interest, &mut self.counters) {
+            Ok(()) => {
+                connection.interest = interest;
+                None
+            }
             Err(err) => Some(Err(format!("poller update failed: {err}"))),
         }
     }
@@ -400,7 +417,7 @@ impl Loop<'_> {
     fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) {
         let Connection {
             socket,
-            exchange,
+            mut exchange,
             timeline,
             ..
         } = connection;
@@ -408,12 +425,11 @@ impl Loop<'_> {
             .poller
             .remove(socket_fd(&socket), job as usize, &mut self.counters);
         net::close(socket, &mut self.counters);
-        let report = exchange.report();
         let finished = Finished::new(
             self.target,
             job,
             timeline,
-            report,
+            &mut exchange,
             verdict.err(),
             self.start,
         );
@@ -429,7 +445,7 @@ impl Loop<'_> {
             let Some(connection) = slot.as_mut() else {
                 continue;
             };
-            let bytes = connection.exchange.report().body_bytes;
+            let bytes = connection.exchange.progress_bytes();
             let Some(reason) = job::overdue(
                 connection.stage,
                 connection.idle_deadline,

@@ -1,0 +1,220 @@
+//! The keep-alive workload: HTTP/1.1 requests for one small object sent one after another on one
+//! connection (a closed loop, as wrk does), until a request count or a time is reached.
+//!
+//! A request's latency runs from the moment it is due — the connection is up (first request) or
+//! the previous response is complete — to its response complete. Requests that become due before
+//! the warm-up ends are made but not counted. The exchange reads the clock at those two moments
+//! only; it still owns no socket.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::response::Response;
+use super::{Exchange, Progress, Report};
+use crate::client::latency::Latency;
+
+/// When a request-rate connection stops asking: after `requests` counted requests, or once a
+/// response completes at or after `until`, whichever comes first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stop {
+    pub requests: Option<u64>,
+    pub until: Option<Instant>,
+    /// Requests due before this are the warm-up.
+    pub warmup_until: Option<Instant>,
+}
+
+#[derive(Debug)]
+pub struct KeepAlive {
+    request: Arc<[u8]>,
+    sent: usize,
+    response: Response,
+    stop: Stop,
+    /// When the request in flight became due; `None` before the connection is up.
+    due: Option<Instant>,
+    /// Responses completed, warm-up included.
+    answered: u64,
+    latency: Latency,
+    /// Body bytes of every completed response.
+    body_bytes: u64,
+    /// What the first response said (status, Server, Content-Length) for the run record.
+    first: Option<Report>,
+}
+
+impl KeepAlive {
+    pub fn new(request: Arc<[u8]>, stop: Stop) -> KeepAlive {
+        KeepAlive {
+            request,
+            sent: 0,
+            response: Response::default(),
+            stop,
+            due: None,
+            answered: 0,
+            latency: Latency::default(),
+            body_bytes: 0,
+            first: None,
+        }
+    }
+
+    /// The response in flight is complete at `now`: count it, then stop or ask again.
+    fn answered(&mut self, now: Instant) -> Progress {
+        self.answered += 1;
+        let response = std::mem::take(&mut self.response);
+        self.body_bytes += response.body_bytes;
+        if self.first.is_none() {
+            self.first = Some(Report::of(&response));
+        }
+        let due = self.due.unwrap_or(now);
+        if self.stop.warmup_until.is_some_and(|end| due < end) {
+            self.latency.warmup += 1;
+        } else {
+            self.latency.record(now.saturating_duration_since(due));
+        }
+        let enough = self
+            .stop
+            .requests
+            .is_some_and(|n| self.latency.count() >= n);
+        if enough || self.stop.until.is_some_and(|until| now >= until) {
+            return Progress::Done;
+        }
+        self.sent = 0;
+        self.due = Some(now);
+        Progress::Continue
+    }
+}
+
+impl Exchange for KeepAlive {
+    fn to_send(&self) -> &[u8] {
+        &self.request[self.sent..]
+    }
+
+    fn sent(&mut self, n: usize) {
+        self.sent = (self.sent + n).min(self.request.len());
+    }
+
+    fn received(&mut self, data: &[u8]) -> Result<Progress, String> {
+        match self.response.received(data)? {
+            Progress::Continue => Ok(Progress::Continue),
+            Progress::Done => Ok(self.answered(Instant::now())),
+        }
+    }
+
+    fn closed(&mut self) -> Result<(), String> {
+        if self.response.untouched() && self.answered > 0 {
+            return Err(format!(
+                "the server closed the kept-alive connection after {} responses (a server limit: lighttpd's server.max-keep-alive-requests, 1000 by default)",
+                self.answered
+            ));
+        }
+        self.response.closed()?;
+        Err("keep-alive response without Content-Length: the server closed to end it".to_string())
+    }
+
+    fn report(&self) -> Report {
+        let mut report = self
+            .first
+            .clone()
+            .unwrap_or_else(|| Report::of(&self.response));
+        report.body_bytes = self.body_bytes + self.response.body_bytes;
+        report
+    }
+
+    fn progress_bytes(&self) -> u64 {
+        self.body_bytes + self.response.body_bytes
+    }
+
+    fn connected(&mut self, now: Instant) {
+        self.due.get_or_insert(now);
+    }
+
+    fn take_latency(&mut self) -> Option<Latency> {
+        Some(std::mem::take(&mut self.latency))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: s\r\n\r\nhello";
+
+    fn keepalive(stop: Stop) -> KeepAlive {
+        let mut exchange = KeepAlive::new(Arc::from(&b"GET /hello HTTP/1.1\r\n\r\n"[..]), stop);
+        exchange.connected(Instant::now());
+        exchange
+    }
+
+    /// Sends the request and feeds one response; the progress it made.
+    fn round(exchange: &mut KeepAlive, response: &[u8]) -> Result<Progress, String> {
+        let n = exchange.to_send().len();
+        assert!(n > 0, "a request is due");
+        exchange.sent(n);
+        exchange.received(response)
+    }
+
+    #[test]
+    fn asks_again_until_the_request_count() {
+        let mut exchange = keepalive(Stop {
+            requests: Some(3),
+            ..Stop::default()
+        });
+        assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Continue));
+        // A response split in two still counts once.
+        let n = exchange.to_send().len();
+        exchange.sent(n);
+        assert_eq!(exchange.received(&RESPONSE[..20]), Ok(Progress::Continue));
+        assert_eq!(exchange.received(&RESPONSE[20..]), Ok(Progress::Continue));
+        assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Done));
+        let report = exchange.report();
+        assert_eq!(report.body_bytes, 15);
+        assert_eq!(report.status, 200);
+        assert_eq!(report.server.as_deref(), Some("s"));
+        assert_eq!(exchange.take_latency().unwrap().count(), 3);
+    }
+
+    #[test]
+    fn warmup_requests_are_made_not_counted() {
+        let mut exchange = keepalive(Stop {
+            requests: Some(1),
+            warmup_until: Some(Instant::now() + Duration::from_secs(3600)),
+            ..Stop::default()
+        });
+        for _ in 0..4 {
+            assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Continue));
+        }
+        let latency = exchange.take_latency().unwrap();
+        assert_eq!((latency.count(), latency.warmup), (0, 4));
+    }
+
+    #[test]
+    fn stops_at_its_time() {
+        let mut exchange = keepalive(Stop {
+            until: Some(Instant::now()),
+            ..Stop::default()
+        });
+        assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Done));
+    }
+
+    #[test]
+    fn a_close_between_responses_fails_and_extra_bytes_fail() {
+        let mut exchange = keepalive(Stop::default());
+        assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Continue));
+        assert_eq!(
+            exchange.closed(),
+            Err("the server closed the kept-alive connection after 1 responses (a server limit: lighttpd's server.max-keep-alive-requests, 1000 by default)".into())
+        );
+        let mut exchange = keepalive(Stop::default());
+        let two = [RESPONSE, b"x"].concat();
+        assert!(round(&mut exchange, &two)
+            .unwrap_err()
+            .starts_with("body longer than Content-Length"));
+        let mut exchange = keepalive(Stop::default());
+        assert_eq!(
+            round(
+                &mut exchange,
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+            ),
+            Err("HTTP 404".into())
+        );
+    }
+}

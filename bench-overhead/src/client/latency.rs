@@ -1,0 +1,104 @@
+//! Request latency as a distribution: an HdrHistogram from 1 µs to 1 h at 3 significant digits,
+//! recorded in nanoseconds. Each connection of a request-rate run keeps its own; the run merges
+//! them and reads its percentiles from the merged one, never from averaged percentiles.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use bench_records::LatencyPercentiles;
+
+/// 1 µs: the lowest value told apart from its neighbours.
+const LOWEST_NS: u64 = 1_000;
+/// 1 h: longer latencies are recorded as 1 h.
+const HIGHEST_NS: u64 = 3_600 * 1_000_000_000;
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Counted latencies and the warm-up requests beside them.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    histogram: Histogram<u64>,
+    /// Requests answered during the warm-up: made, not recorded.
+    pub warmup: u64,
+}
+
+impl Default for Latency {
+    fn default() -> Latency {
+        Latency {
+            histogram: Histogram::new_with_bounds(LOWEST_NS, HIGHEST_NS, SIGNIFICANT_DIGITS)
+                .expect("constant bounds are valid"),
+            warmup: 0,
+        }
+    }
+}
+
+impl Latency {
+    pub fn record(&mut self, latency: Duration) {
+        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.histogram.saturating_record(ns.min(HIGHEST_NS));
+    }
+
+    /// Requests recorded.
+    pub fn count(&self) -> u64 {
+        self.histogram.len()
+    }
+
+    pub fn merge(&mut self, other: &Latency) {
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.histogram.add(&other.histogram);
+        self.warmup += other.warmup;
+    }
+
+    /// The percentiles in microseconds; `None` when nothing was recorded.
+    pub fn percentiles(&self) -> Option<LatencyPercentiles> {
+        if self.histogram.is_empty() {
+            return None;
+        }
+        let us = |ns: u64| ns as f64 / 1_000.0;
+        let at = |q: f64| us(self.histogram.value_at_quantile(q));
+        Some(LatencyPercentiles {
+            p50: at(0.50),
+            p75: at(0.75),
+            p90: at(0.90),
+            p99: at(0.99),
+            p99_9: at(0.999),
+            p99_99: at(0.9999),
+            max: us(self.histogram.max()),
+            mean: self.histogram.mean() / 1_000.0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_percentiles_come_from_all_values() {
+        let mut fast = Latency::default();
+        let mut slow = Latency::default();
+        for _ in 0..99 {
+            fast.record(Duration::from_micros(100));
+        }
+        slow.record(Duration::from_millis(50));
+        slow.warmup = 3;
+        fast.merge(&slow);
+        assert_eq!(fast.count(), 100);
+        assert_eq!(fast.warmup, 3);
+        let p = fast.percentiles().unwrap();
+        // 3 significant digits: each value within 0.5 % of what was recorded.
+        let near = |got: f64, want: f64| (got - want).abs() <= want * 0.005;
+        assert!(near(p.p50, 100.0) && near(p.p99, 100.0), "{p:?}");
+        assert!(near(p.p99_9, 50_000.0) && near(p.max, 50_000.0), "{p:?}");
+        assert!(near(p.mean, (99.0 * 100.0 + 50_000.0) / 100.0), "{p:?}");
+        assert!(Latency::default().percentiles().is_none());
+    }
+
+    #[test]
+    fn an_hour_and_more_saturates_at_an_hour() {
+        let mut latency = Latency::default();
+        latency.record(Duration::from_secs(10_000));
+        let max = latency.percentiles().unwrap().max;
+        assert!((max / 1e6 - 3600.0).abs() <= 3600.0 * 0.005, "{max}");
+    }
+}

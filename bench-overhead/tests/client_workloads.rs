@@ -1,0 +1,202 @@
+//! The request-rate and upload workloads in every model over real loopback sockets: keep-alive
+//! requests against lighttpd (counts exact with `--requests`), uploads against the built-in
+//! server (the server's byte count checked), refusals and bad flags.
+
+mod support;
+
+use support::{all_model_args, json_lines, run_client};
+
+const HELLO: &[u8] = b"Hello, world\n";
+const CONNECTIONS: u64 = 4;
+
+fn root_with_hello() -> support::TempDir {
+    let root = support::TempDir::new("workload-root");
+    std::fs::write(root.path().join("hello"), HELLO).unwrap();
+    root
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn keepalive_makes_exactly_the_requests_asked_in_every_model() {
+    let root = root_with_hello();
+    let server = support::start_lighttpd(root.path());
+    let mut args = vec![
+        "--workload",
+        "keepalive",
+        "--requests",
+        "50",
+        "-c",
+        "4",
+        "--json",
+    ];
+    args.extend(all_model_args());
+    let output = run_client(server.port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), support::ALL_MODELS.len());
+    for run in &runs {
+        let model = &run["variant"];
+        assert_eq!(run["workload"], "keepalive", "{model}");
+        assert_eq!(run["path"], "/hello", "{model}");
+        assert_eq!(run["jobs_ok"], CONNECTIONS, "{model}");
+        let requests = &run["requests"];
+        assert_eq!(requests["requests"], CONNECTIONS * 50, "{model}");
+        assert_eq!(requests["warmup_requests"], 0, "{model}");
+        // Every response's body is counted, and nothing else.
+        assert_eq!(
+            run["bytes"],
+            CONNECTIONS * 50 * HELLO.len() as u64,
+            "{model}"
+        );
+        let latency = &requests["latency_us"];
+        let p = |name: &str| latency[name].as_f64().unwrap();
+        assert!(p("p50") > 0.0, "{model}: {latency}");
+        assert!(
+            p("p50") <= p("p90") && p("p90") <= p("p99") && p("p99") <= p("max"),
+            "{model}: {latency}"
+        );
+        assert!(requests["requests_per_s"].as_f64().unwrap() > 0.0);
+        // One send call per request at least where sends are system calls (uring submits them
+        // in batches): a request was really made each time.
+        if model != "uring" {
+            assert!(
+                run["syscalls"]["send"].as_u64().unwrap() >= CONNECTIONS * 50,
+                "{model}"
+            );
+        }
+    }
+}
+
+#[test]
+fn keepalive_for_a_duration_counts_after_the_warmup() {
+    let root = root_with_hello();
+    let server = support::start_lighttpd(root.path());
+    let output = run_client(
+        server.port,
+        &[
+            "--workload",
+            "keepalive",
+            "--duration",
+            "600ms",
+            "--warmup",
+            "200ms",
+            "-c",
+            "2",
+            "--variant",
+            "poll",
+            "--json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let run = &json_lines(&output)[0];
+    let requests = &run["requests"];
+    let counted = requests["requests"].as_u64().unwrap();
+    let warmup = requests["warmup_requests"].as_u64().unwrap();
+    assert!(counted > 0 && warmup > 0, "{requests}");
+    assert_eq!(
+        run["bytes"].as_u64().unwrap(),
+        (counted + warmup) * HELLO.len() as u64
+    );
+}
+
+#[test]
+fn uploads_are_counted_by_the_builtin_server_in_every_model() {
+    let root = root_with_hello();
+    let server = support::start_builtin(root.path(), None);
+    let mut args = vec!["--workload", "upload", "--upload-size", "300KiB", "-c", "4"];
+    args.push("--json");
+    args.extend(all_model_args());
+    let output = run_client(server.port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for run in json_lines(&output) {
+        let model = &run["variant"];
+        assert_eq!(run["workload"], "upload", "{model}");
+        assert_eq!(run["jobs_ok"], CONNECTIONS, "{model}");
+        assert_eq!(run["bytes"], CONNECTIONS * 300 * 1024, "{model}");
+        assert!(run.get("requests").is_none(), "{model}");
+    }
+}
+
+#[test]
+fn an_upload_the_server_refuses_fails_every_job_with_its_status() {
+    let root = root_with_hello();
+    // lighttpd has no upload handler here: it refuses the PUT.
+    let lighttpd = support::start_lighttpd(root.path());
+    let output = run_client(
+        lighttpd.port,
+        &[
+            "--workload",
+            "upload",
+            "--upload-size",
+            "1KiB",
+            "-c",
+            "3",
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    for run in json_lines(&output) {
+        assert_eq!(run["jobs_failed"], 3);
+        let failures = run["failures"].as_object().unwrap();
+        assert!(
+            failures.keys().all(|k| k.starts_with("HTTP 4")),
+            "{failures:?}"
+        );
+    }
+    // The built-in server over its --max-upload: 413.
+    let builtin = support::start_builtin(root.path(), None);
+    let output = run_client(
+        builtin.port,
+        &[
+            "--workload",
+            "upload",
+            "--upload-size",
+            "2GiB",
+            "-c",
+            "2",
+            "--variant",
+            "poll",
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let run = &json_lines(&output)[0];
+    assert_eq!(run["failures"]["HTTP 413"], 2, "{run}");
+}
+
+#[test]
+fn bad_request_rate_flags_are_one_line_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--workload",
+                "keepalive",
+                "--duration",
+                "1s",
+                "--warmup",
+                "2s",
+            ],
+            "not longer than --warmup",
+        ),
+        (
+            &["--requests", "5"],
+            "--requests applies to --workload keepalive",
+        ),
+        (
+            &["--workload", "keepalive", "--requests", "0"],
+            "--requests",
+        ),
+        (&["--workload", "churny"], "unknown workload"),
+    ];
+    for (args, expected) in cases {
+        // Port 9 (discard): nothing must be contacted before the flags are refused.
+        let output = run_client(9, args);
+        let text = stderr(&output);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(text.contains(expected), "{args:?}: {text}");
+        assert!(!text.contains("panicked"), "{args:?}: {text}");
+    }
+}
