@@ -31,7 +31,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|&n| n >= 1)
         .with_context(|| format!("ITERATIONS=`{}` is not a whole number ≥ 1", args.iterations))?;
-    let variants = parse_variants(&args.variants)?;
+    parse_variants(&args.variants)?;
     let connections_text = if args.connections.trim().is_empty() {
         DEFAULT_CONNECTIONS
     } else {
@@ -96,7 +96,12 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         path: args.path,
         connections,
         iterations,
-        variants: variants.iter().map(ToString::to_string).collect(),
+        // As VARIANTS names them (checked above): `poll` stays `poll`, the native backend.
+        variants: args
+            .variants
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
         interval: args.interval,
         timeout,
         run_timeout,
