@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::child::{Child, Reaped};
 use crate::cli::Cli;
 use crate::csv_out::CsvSink;
-use crate::sampler::Sampler;
+use crate::sampler::{Sample, Sampler};
 use crate::signals::Signals;
 use crate::stats::Stats;
 use crate::summary::Summary;
@@ -93,8 +93,13 @@ impl Monitor {
             cli.interval.as_millis() as u64,
             elapsed_ms,
             &reaped,
+            sampler.high_water_mark(),
             crate::child::own_usage(),
         );
+        let warning = summary.schedule_warning();
+        if let (Some(warning), true, false) = (&warning, cli.json, cli.quiet) {
+            eprintln!("{warning}");
+        }
         let text = if cli.json {
             summary.to_json()
         } else {
@@ -119,6 +124,9 @@ impl Monitor {
     /// The sampling loop. First sample right after spawn, then one every `interval`; the child's
     /// exit (SIGCHLD) and forwarded signals wake the loop at once, so the exit is never noticed
     /// late. The child is reaped here and only here.
+    ///
+    /// A sample is recorded (counted, written to the CSV) when the next one is due: what was read
+    /// for it in the background (PSS) is added then, if it is back ([`Sampler::complete`]).
     fn sample_until_exit(
         &mut self,
         child: &Child,
@@ -128,9 +136,11 @@ impl Monitor {
         start: Instant,
     ) -> std::io::Result<Reaped> {
         let mut next_sample = start;
-        // Whether a signal (SIGCHLD, SIGINT, SIGTERM) may have arrived: then pending signals are
-        // forwarded and the child checked before anything else. A wait that merely timed out
-        // goes straight to the sample, which checks the child right after reading it.
+        // The latest sample, not yet recorded, and when it was taken (ms after spawn).
+        let mut pending: Option<(Sample, u64)> = None;
+        // Whether a signal (SIGCHLD, SIGINT, SIGTERM, SIGHUP) may have arrived: then pending
+        // signals are forwarded and the child checked before anything else. A wait that merely
+        // timed out goes straight to the sample, which checks the child right after reading it.
         let mut signalled = true;
         loop {
             if signalled {
@@ -138,6 +148,9 @@ impl Monitor {
                     child.signal(signal);
                 }
                 if let Some(reaped) = child.try_reap()? {
+                    // What was read for the last sample may still come, but not after the time
+                    // the next sample would have been due.
+                    self.record(sampler, stats, pending.take(), Some(next_sample));
                     return Ok(reaped);
                 }
             }
@@ -146,6 +159,7 @@ impl Monitor {
                 signalled = self.signals.wait(next_sample - now);
                 continue;
             }
+            self.record(sampler, stats, pending.take(), None);
             let elapsed_ms = now.duration_since(start).as_millis() as u64;
             let sample = sampler.sample();
             // The child may have exited while it was read: such a sample may describe an address
@@ -153,10 +167,7 @@ impl Monitor {
             if let Some(reaped) = child.try_reap()? {
                 return Ok(reaped);
             }
-            if let Some(sample) = sample {
-                stats.add(&sample, elapsed_ms);
-                self.write_csv(elapsed_ms, &sample);
-            }
+            pending = sample.map(|sample| (sample, elapsed_ms));
             // After a stall (a stopped memmon, an overloaded machine) resume the rhythm from now
             // instead of taking a burst of catch-up samples.
             next_sample += interval;
@@ -167,9 +178,26 @@ impl Monitor {
         }
     }
 
+    /// Completes a taken sample (waiting for its background reading until `until` at most, or
+    /// not at all), adds it to the figures and appends it to the CSV.
+    fn record(
+        &mut self,
+        sampler: &mut Sampler,
+        stats: &mut Stats,
+        pending: Option<(Sample, u64)>,
+        until: Option<Instant>,
+    ) {
+        let Some((mut sample, elapsed_ms)) = pending else {
+            return;
+        };
+        sampler.complete(&mut sample, until);
+        stats.add(&sample, elapsed_ms);
+        self.write_csv(elapsed_ms, &sample);
+    }
+
     /// Appends the sample to the CSV; on failure says so once and stops writing (the summary is
     /// still produced, and memmon exits with [`OWN_FAILURE`]).
-    fn write_csv(&mut self, elapsed_ms: u64, sample: &crate::sampler::Sample) {
+    fn write_csv(&mut self, elapsed_ms: u64, sample: &Sample) {
         if let Some(csv) = &mut self.csv {
             if let Err(e) = csv.write(elapsed_ms, sample) {
                 eprintln!("memmon: {e:#}; no further rows are written");

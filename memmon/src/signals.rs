@@ -1,4 +1,5 @@
-//! Signals: SIGINT/SIGTERM to forward to the child, SIGCHLD to notice its exit at once.
+//! Signals: SIGINT/SIGTERM/SIGHUP to forward to the child (as GNU `timeout` does), SIGCHLD to
+//! notice its exit at once.
 //!
 //! The classic self-pipe: the handlers only note the signal in an atomic and write one byte to a
 //! non-blocking pipe (both async-signal-safe). The monitor loop waits with `poll` on that pipe
@@ -14,10 +15,10 @@ use std::time::Duration;
 
 /// The pipe's write end, for the handler (-1 until installed).
 static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
-/// Signals received and not yet forwarded: bit 0 SIGINT, bit 1 SIGTERM.
+/// Signals received and not yet forwarded: one bit per entry of [`FORWARDED`].
 static PENDING: AtomicU32 = AtomicU32::new(0);
 
-const FORWARDED: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
+const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 extern "C" fn on_signal(signal: libc::c_int) {
     if let Some(bit) = FORWARDED.iter().position(|&s| s == signal) {
@@ -71,7 +72,7 @@ impl Signals {
             }
         }
         WAKE_FD.store(fds[1], Ordering::SeqCst);
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGCHLD] {
+        for signal in FORWARDED.into_iter().chain([libc::SIGCHLD]) {
             // A signal memmon was started with ignored (`nohup`, a background job of a script)
             // stays ignored: a handler would be reset to the default action by exec, and the
             // command would die of a signal it was meant to ignore.

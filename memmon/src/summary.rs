@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::child::{signal_name, Ending, Reaped};
+use crate::schedule;
 use crate::stats::{MinAvgMax, Stats};
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -17,6 +18,13 @@ pub struct Summary {
     pub samples: u64,
     /// Samples with `pss_anon`/`pss` (Linux reads PSS under a CPU budget, see `--pss-budget`).
     pub pss_samples: u64,
+    /// Samples the interval called for: one at spawn and one every interval until the reaping.
+    /// Added later: `None` in summaries written before.
+    #[serde(default)]
+    pub scheduled_samples: Option<u64>,
+    /// `samples` fell short of 90 % of `scheduled_samples` (by two or more): the summary warns.
+    #[serde(default)]
+    pub behind_schedule: Option<bool>,
     pub interval_ms: u64,
     /// Spawn to reap.
     pub elapsed_ms: u64,
@@ -26,12 +34,13 @@ pub struct Summary {
     pub vsz_bytes: Option<MinAvgMax>,
     pub pss_anon_bytes: Option<MinAvgMax>,
     pub pss_bytes: Option<MinAvgMax>,
-    /// Peak resident set size of the child: the kernel's figure (`wait4`'s `ru_maxrss`), raised
-    /// to the largest RSS sample when that is higher. Linux keeps RSS in per-CPU counters: `/proc`
-    /// sums them exactly, but the high-water mark is taken from a cheaper approximate read and can
-    /// lag by a few dozen pages per CPU. `null` where the OS reports no peak (Haiku).
+    /// Peak resident set size of the command's own process (never its descendants'): the
+    /// kernel's figure ([`Reaped::own_peak_rss`]), raised to the largest RSS sample when that is
+    /// higher. Linux keeps RSS in per-CPU counters: `/proc` sums them exactly, but the high-water
+    /// mark is taken from a cheaper approximate read and can lag by a few dozen pages per CPU.
+    /// `null` where the OS reports no peak (Haiku).
     pub peak_rss_bytes: Option<u64>,
-    /// The kernel's own figure (`ru_maxrss` in bytes), unadjusted.
+    /// The kernel's own figure for the command's process, in bytes, unadjusted.
     pub kernel_peak_rss_bytes: Option<u64>,
     /// The child's CPU seconds in user mode and in the kernel (with its reaped descendants).
     pub cpu_user_s: f64,
@@ -46,16 +55,20 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// `own` is memmon's own (CPU seconds, peak RSS), see [`crate::child::own_usage`].
+    /// `high_water_mark`: the sampler's (see [`Reaped::own_peak_rss`]); `own` is memmon's own
+    /// (CPU seconds, peak RSS), see [`crate::child::own_usage`].
     pub fn new(
         stats: &Stats,
         interval_ms: u64,
         elapsed_ms: u64,
         reaped: &Reaped,
+        high_water_mark: Option<u64>,
         own: (f64, Option<u64>),
     ) -> Summary {
-        let pss_anon = stats.pss_anon.summary(elapsed_ms);
-        let rss = stats.rss.summary(elapsed_ms);
+        let figures = stats.summary(elapsed_ms);
+        let (pss_anon, rss) = (figures.pss_anon, figures.rss);
+        let scheduled = schedule::scheduled_samples(elapsed_ms, interval_ms);
+        let kernel_peak = reaped.own_peak_rss(high_water_mark);
         let primary = if pss_anon.is_some() {
             Some("pss_anon")
         } else if rss.is_some() {
@@ -69,18 +82,18 @@ impl Summary {
         };
         Summary {
             samples: stats.samples,
-            pss_samples: stats.pss.count(),
+            pss_samples: stats.pss_samples,
+            scheduled_samples: Some(scheduled),
+            behind_schedule: Some(schedule::behind_schedule(stats.samples, scheduled)),
             interval_ms,
             elapsed_ms,
             primary: primary.map(str::to_owned),
             rss_bytes: rss,
-            vsz_bytes: stats.vsz.summary(elapsed_ms),
+            vsz_bytes: figures.vsz,
             pss_anon_bytes: pss_anon,
-            pss_bytes: stats.pss.summary(elapsed_ms),
-            peak_rss_bytes: reaped
-                .peak_rss
-                .map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
-            kernel_peak_rss_bytes: reaped.peak_rss,
+            pss_bytes: figures.pss,
+            peak_rss_bytes: kernel_peak.map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
+            kernel_peak_rss_bytes: kernel_peak,
             cpu_user_s: reaped.cpu_user_s,
             cpu_sys_s: reaped.cpu_sys_s,
             memmon_cpu_s: own.0,
@@ -88,6 +101,13 @@ impl Summary {
             exit_code,
             signal,
         }
+    }
+
+    /// The warning line when the run is behind schedule.
+    pub fn schedule_warning(&self) -> Option<String> {
+        let scheduled = self.scheduled_samples?;
+        (self.behind_schedule == Some(true))
+            .then(|| schedule::warning(self.samples, scheduled, self.interval_ms))
     }
 
     pub fn to_json(&self) -> String {
@@ -98,6 +118,9 @@ impl Summary {
     /// line per metric.
     pub fn to_text(&self, command: &str) -> String {
         let mut out = String::new();
+        if let Some(warning) = self.schedule_warning() {
+            let _ = writeln!(out, "{warning}");
+        }
         let ending = match (self.exit_code, self.signal) {
             (_, Some(signal)) => format!("killed by {} (signal {signal})", signal_name(signal)),
             (Some(code), None) => format!("exited with status {code}"),
@@ -126,7 +149,7 @@ impl Summary {
             (Some(name), Some(m)) => {
                 let name = if name.starts_with("pss") && self.pss_samples < self.samples {
                     format!(
-                        "{name}, read in {} of {} samples",
+                        "{name}, read in {} of {} samples, avg estimated from rss",
                         self.pss_samples, self.samples
                     )
                 } else {
@@ -197,10 +220,11 @@ mod tests {
         let reaped = Reaped {
             ending,
             peak_rss: Some(8 * 1024 * 1024),
+            reaped_descendants: Some(false),
             cpu_user_s: 1.0,
             cpu_sys_s: 0.5,
         };
-        Summary::new(&stats, 100, 1234, &reaped, (0.01, Some(2 << 20)))
+        Summary::new(&stats, 100, 1234, &reaped, None, (0.01, Some(2 << 20)))
     }
 
     #[test]
@@ -216,9 +240,12 @@ mod tests {
         );
         assert_eq!(s.primary.as_deref(), Some("pss_anon"));
         let text = s.to_text("true");
-        assert!(text.contains(
-            "Memory usage: min 1.000 MiB, avg 1.000 MiB, max 1.000 MiB (pss_anon); peak RSS 8.000 MiB"
-        ));
+        assert!(
+            text.contains(
+                "Memory usage: min 1.000 MiB, avg 1.000 MiB, max 1.000 MiB (pss_anon); peak RSS 8.000 MiB"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -5,24 +5,35 @@
 //! size could not be read — the child is exiting and its address space is already gone — is
 //! `None` as a whole: it is dropped, never counted as a zero. PSS (Linux) that was not read or
 //! could not be read leaves the rest of the sample in place.
+//!
+//! A sample is taken in two steps: [`Sampler::sample`] reads what is cheap at once, and
+//! [`Sampler::complete`] adds what another thread read meanwhile (Linux: PSS), by the next sample
+//! at the latest, so that slow reads never hold up the schedule.
 
 #[cfg(target_os = "haiku")]
 mod haiku;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
+mod procfs;
+#[cfg(target_os = "linux")]
 mod pss_budget;
+#[cfg(target_os = "linux")]
+mod pss_worker;
+#[cfg(target_os = "linux")]
+mod rollup;
 #[cfg(not(target_os = "haiku"))]
 mod sysinfo_backend;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cli::SamplerKind;
 
 /// The child's memory at one instant, in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sample {
-    /// Resident set size (Haiku: the sum of the team's areas' `ram_size`).
+    /// Resident set size (Haiku: the sum of the team's areas' `ram_size`; Linux: where PSS was
+    /// read, the `Rss` of the same `smaps_rollup` reading, so that `pss_anon ≤ pss ≤ rss`).
     pub rss: Option<u64>,
     /// Virtual size (Haiku: the sum of the team's areas' `size`).
     pub vsz: Option<u64>,
@@ -84,7 +95,8 @@ impl Sampler {
         Ok(())
     }
 
-    /// One sample, or `None` when the process could not be read (it is gone or going).
+    /// One sample, or `None` when the process could not be read (it is gone or going). Pass it
+    /// to [`complete`](Self::complete) before the next one is taken.
     pub fn sample(&mut self) -> Option<Sample> {
         match self {
             #[cfg(target_os = "linux")]
@@ -93,6 +105,28 @@ impl Sampler {
             Sampler::Haiku(s) => s.sample(),
             #[cfg(not(target_os = "haiku"))]
             Sampler::Sysinfo(s) => s.sample(),
+        }
+    }
+
+    /// Adds to the latest sample what was read for it in the background (Linux: PSS), if that
+    /// is back by `until` (`None`: only if it is back already). Never a value read for another
+    /// sample.
+    #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) {
+        #[cfg(target_os = "linux")]
+        if let Sampler::Linux(s) = self {
+            s.complete(sample, until);
+        }
+    }
+
+    /// The kernel's high-water mark of the process's own resident set as of the latest sample
+    /// (Linux `VmHWM`); `None` where it is not read.
+    pub fn high_water_mark(&self) -> Option<u64> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Sampler::Linux(s) => s.high_water_mark(),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 }
