@@ -2,7 +2,8 @@
 //!
 //! Where things live:
 //! - `cli.rs`: the arguments.
-//! - `monitor.rs`: the run — prepare outputs, spawn, the sampling loop, the report.
+//! - `monitor.rs`: the run — prepare outputs, spawn, the sampling loop, the report;
+//!   `pending.rs`: samples waiting for their background reading before they are recorded.
 //! - `child.rs`: spawning (killed with memmon on Linux), reaping with `wait4` (exit status and
 //!   the kernel's peak RSS, the command's own told from its descendants' on Linux).
 //! - `signals.rs`: SIGINT/SIGTERM/SIGHUP forwarding and prompt exit detection (self-pipe + poll).
@@ -14,6 +15,7 @@ mod child;
 mod cli;
 mod csv_out;
 mod monitor;
+mod pending;
 mod sampler;
 mod schedule;
 mod signals;

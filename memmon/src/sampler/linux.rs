@@ -15,7 +15,7 @@
 //! address space the process has at each read; `smaps_rollup` is reopened after an `exec`.
 
 use std::fs::File;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::procfs::{kib_field, read_whole, BUFFER_SIZE};
 use super::pss_budget::PssBudget;
@@ -32,8 +32,11 @@ pub struct ProcSampler {
     /// `None` when no thread could be started or the kernel has no `smaps_rollup`.
     worker: Option<PssWorker>,
     budget: PssBudget,
-    /// The latest sample asked for PSS and has not been completed yet.
-    awaiting: bool,
+    /// A sample asked for PSS and has not been completed yet: until when its answer is waited
+    /// for.
+    awaiting: Option<Instant>,
+    /// How long a sample's answer is waited for: one interval, at least a second.
+    answer_limit: Duration,
     /// The anonymous resident size (bytes, statm) of the sample whose read is in flight.
     anon_rss_asked: u64,
     /// The largest anonymous resident size of any sample whose PSS was read; `None` before the
@@ -44,7 +47,8 @@ pub struct ProcSampler {
 }
 
 impl ProcSampler {
-    pub fn new(pid: u32, budget: PssBudget) -> ProcSampler {
+    /// `interval`: the time between samples, which bounds how long an answer is waited for.
+    pub fn new(pid: u32, interval: Duration, budget: PssBudget) -> ProcSampler {
         // SAFETY: sysconf has no preconditions; it only returns a value.
         let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         ProcSampler {
@@ -59,21 +63,23 @@ impl ProcSampler {
             buffer: Vec::with_capacity(BUFFER_SIZE),
             worker: PssWorker::start(pid),
             budget,
-            awaiting: false,
+            awaiting: None,
+            answer_limit: interval.max(Duration::from_secs(1)),
             anon_rss_asked: 0,
             anon_rss_at_pss_high: None,
             high_water_mark: None,
         }
     }
 
-    /// One sample's RSS and VSZ, and a PSS read asked for where the budget allows (merged by
-    /// [`complete`](Self::complete)); `None` only when `statm` shows no live address space (the
-    /// process is gone or exiting).
+    /// One sample's RSS and VSZ, and a PSS read asked for where the budget allows (then
+    /// [`awaiting`](Self::awaiting) is true until [`complete`](Self::complete) merged it);
+    /// `None` only when `statm` shows no live address space (the process is gone or exiting).
     pub fn sample(&mut self) -> Option<Sample> {
-        self.awaiting = false;
-        // A late answer to an earlier sample's read: dropped, but paid for.
-        if let Some(late) = self.worker.as_mut().and_then(|w| w.answer(None)) {
-            self.budget.spend(late.cost_ns);
+        if self.awaiting.is_none() {
+            // An answer that came after its sample stopped waiting: dropped, but paid for.
+            if let Some(late) = self.worker.as_mut().and_then(|w| w.answer(None)) {
+                self.budget.spend(late.cost_ns);
+            }
         }
         if self.statm.is_none() {
             self.statm = Some(File::open(format!("/proc/{}/statm", self.pid)).ok()?);
@@ -98,8 +104,10 @@ impl ProcSampler {
         if let Some(worker) = self.worker.as_mut() {
             if affordable && !worker.busy() {
                 worker.request();
-                self.awaiting = worker.busy();
-                self.anon_rss_asked = anon_rss;
+                if worker.busy() {
+                    self.awaiting = Some(Instant::now() + self.answer_limit);
+                    self.anon_rss_asked = anon_rss;
+                }
             }
         }
         Some(Sample {
@@ -109,15 +117,30 @@ impl ProcSampler {
         })
     }
 
-    /// Adds the PSS reading asked for by the latest [`sample`](Self::sample), if it is back by
-    /// `until` (`None`: only if it is back already). The reading's RSS replaces statm's.
-    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) {
-        if !std::mem::take(&mut self.awaiting) {
-            return;
-        }
-        let Some(answer) = self.worker.as_mut().and_then(|w| w.answer(until)) else {
-            return;
+    /// Whether the latest sample waits for a PSS answer.
+    pub fn awaiting(&self) -> bool {
+        self.awaiting.is_some()
+    }
+
+    /// Adds the PSS reading the awaiting sample asked for, if it is back by `until` (`None`: only
+    /// if it is back already) and within the answer limit; its RSS replaces statm's. Returns
+    /// whether the sample is complete: merged, or no longer waited for.
+    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) -> bool {
+        let Some(limit) = self.awaiting else {
+            return true;
         };
+        let Some(worker) = self.worker.as_mut() else {
+            self.awaiting = None;
+            return true;
+        };
+        let Some(answer) = worker.answer(until.map(|until| until.min(limit))) else {
+            if Instant::now() >= limit || !worker.busy() {
+                self.awaiting = None;
+                return true;
+            }
+            return false;
+        };
+        self.awaiting = None;
         self.budget.spend(answer.cost_ns);
         match answer.read {
             RollupRead::Read(rollup) => {
@@ -130,6 +153,7 @@ impl ProcSampler {
             RollupRead::Unsupported => self.worker = None,
             RollupRead::Failed => {}
         }
+        true
     }
 
     /// The largest `VmHWM` read: the high-water mark of the process's address space as of the
@@ -194,11 +218,12 @@ mod tests {
 
     #[test]
     fn own_process_reads_nonzero_figures_and_pss_within_rss() {
-        let budget = PssBudget::new(std::time::Duration::from_millis(100), 100.0);
-        let mut sampler = ProcSampler::new(std::process::id(), budget);
-        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        let interval = Duration::from_millis(100);
+        let budget = PssBudget::new(interval, 100.0);
+        let mut sampler = ProcSampler::new(std::process::id(), interval, budget);
         let mut sample = sampler.sample().expect("sampling this process");
-        sampler.complete(&mut sample, Some(deadline));
+        assert!(sampler.awaiting());
+        assert!(sampler.complete(&mut sample, Some(Instant::now() + interval * 10)));
         assert!(sample.rss.unwrap() > 0 && sample.vsz.unwrap() >= sample.rss.unwrap());
         assert!(sample.pss.unwrap() > 0 && sample.pss.unwrap() <= sample.rss.unwrap());
         assert!(sampler.high_water_mark().unwrap() > 0);

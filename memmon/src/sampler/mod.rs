@@ -7,8 +7,8 @@
 //! could not be read leaves the rest of the sample in place.
 //!
 //! A sample is taken in two steps: [`Sampler::sample`] reads what is cheap at once, and
-//! [`Sampler::complete`] adds what another thread read meanwhile (Linux: PSS), by the next sample
-//! at the latest, so that slow reads never hold up the schedule.
+//! [`Sampler::complete`] adds what another thread read for it meanwhile (Linux: PSS), so that
+//! slow reads never hold up the schedule.
 
 #[cfg(target_os = "haiku")]
 mod haiku;
@@ -22,6 +22,8 @@ mod pss_budget;
 mod pss_worker;
 #[cfg(target_os = "linux")]
 mod rollup;
+#[cfg(target_os = "linux")]
+mod short_slice;
 #[cfg(not(target_os = "haiku"))]
 mod sysinfo_backend;
 
@@ -66,10 +68,16 @@ impl Sampler {
     ) -> Sampler {
         match kind {
             #[cfg(target_os = "linux")]
-            SamplerKind::Native => Sampler::Linux(linux::ProcSampler::new(
-                pid,
-                pss_budget::PssBudget::new(interval, pss_budget_percent),
-            )),
+            SamplerKind::Native => {
+                let sampler = linux::ProcSampler::new(
+                    pid,
+                    interval,
+                    pss_budget::PssBudget::new(interval, pss_budget_percent),
+                );
+                // After the PSS reader's thread started, so that only this thread has it.
+                short_slice::request_for_this_thread();
+                Sampler::Linux(sampler)
+            }
             #[cfg(target_os = "haiku")]
             SamplerKind::Native => Sampler::Haiku(haiku::AreaSampler::new(pid)),
             #[cfg(not(any(target_os = "linux", target_os = "haiku")))]
@@ -95,8 +103,8 @@ impl Sampler {
         Ok(())
     }
 
-    /// One sample, or `None` when the process could not be read (it is gone or going). Pass it
-    /// to [`complete`](Self::complete) before the next one is taken.
+    /// One sample, or `None` when the process could not be read (it is gone or going). When it
+    /// is [`awaiting`](Self::awaiting), pass it to [`complete`](Self::complete).
     pub fn sample(&mut self) -> Option<Sample> {
         match self {
             #[cfg(target_os = "linux")]
@@ -108,14 +116,27 @@ impl Sampler {
         }
     }
 
-    /// Adds to the latest sample what was read for it in the background (Linux: PSS), if that
-    /// is back by `until` (`None`: only if it is back already). Never a value read for another
-    /// sample.
+    /// Whether the sample just taken waits for a reading in the background (Linux: PSS).
+    pub fn awaiting(&self) -> bool {
+        match self {
+            #[cfg(target_os = "linux")]
+            Sampler::Linux(s) => s.awaiting(),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// Adds to the awaiting sample what was read for it in the background (Linux: PSS), if that
+    /// is back by `until` (`None`: only if it is back already) and within a limit of one
+    /// interval, at least a second, after the sample. Never a value read for another sample.
+    /// Returns whether the sample is complete (merged, or no longer waited for).
     #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
-    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) {
-        #[cfg(target_os = "linux")]
-        if let Sampler::Linux(s) = self {
-            s.complete(sample, until);
+    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) -> bool {
+        match self {
+            #[cfg(target_os = "linux")]
+            Sampler::Linux(s) => s.complete(sample, until),
+            #[allow(unreachable_patterns)]
+            _ => true,
         }
     }
 

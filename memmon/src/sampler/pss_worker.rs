@@ -5,9 +5,10 @@
 //! `statm`. On a loaded machine the walk is also preempted: one read of 2.7 ms of CPU took 134 ms
 //! of wall time beside a 100-thread client and six busy loops on two cores. Read in the sampling
 //! loop, such a read pushed every later sample off its schedule; here the loop hands the read to
-//! this thread and collects the answer at the next sample. An answer that is not back by then is
-//! dropped (its cost still counts against the budget): a reading stands for its own sample only,
-//! never for a later one.
+//! this thread and goes on sampling RSS on time. The answer belongs to the sample that asked for
+//! it (its figures come from one walk that began at that sample) and to no other: it is waited
+//! for up to one interval, at least a second (`pending.rs` holds the samples meanwhile), and
+//! dropped when later (its cost still counts against the budget).
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::thread;
