@@ -309,3 +309,52 @@ fn a_run_behind_schedule_is_flagged_and_warned_about() {
         done.stderr
     );
 }
+
+/// `se.slice` (ns) of a task, from the scheduler's debug file; `None` where the kernel has none.
+#[cfg(target_os = "linux")]
+fn slice_ns(task: &str) -> Option<u64> {
+    let sched = std::fs::read_to_string(format!("{task}/sched")).ok()?;
+    let line = sched.lines().find(|l| l.starts_with("se.slice"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// memmon's sampling thread (its main thread) runs with a 0.1 ms slice, so it is on time among
+/// many runnable threads; the command and the PSS reader keep the default. Kernels without
+/// per-task slices (before 6.12) or without the scheduler's debug files cannot show it.
+#[cfg(target_os = "linux")]
+#[test]
+fn only_the_sampling_thread_asks_for_a_short_slice() {
+    let (mut child, _) = start_sampled("slice", &["sleep", "30"]);
+    let memmon = format!("/proc/{}", child.id());
+    let main = slice_ns(&format!("{memmon}/task/{}", child.id()));
+    let children = std::fs::read_to_string(format!("{memmon}/task/{}/children", child.id()));
+    let command = children
+        .ok()
+        .and_then(|pids| pids.split_whitespace().next().map(str::to_owned))
+        .and_then(|pid| slice_ns(&format!("/proc/{pid}")));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (Some(main), Some(command)) = (main, command) else {
+        eprintln!("no se.slice in /proc/PID/sched here: nothing to check");
+        return;
+    };
+    if main == command {
+        // A kernel before 6.12 keeps one slice for every task: the request is ignored there.
+        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+        let mut parts = release
+            .trim()
+            .split(['.', '-'])
+            .map(|p| p.parse::<u32>().unwrap_or(0));
+        let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        assert!(
+            version < (6, 12),
+            "Linux {release}: memmon's slice {main} ns is the default"
+        );
+        return;
+    }
+    assert_eq!(main, 100_000, "memmon's sampling thread");
+    assert!(
+        command > main,
+        "the command inherited the short slice: {command} ns"
+    );
+}
