@@ -8,7 +8,8 @@
 //!   the kernel's peak RSS, the command's own told from its descendants' on Linux).
 //! - `signals.rs`: SIGINT/SIGTERM/SIGHUP forwarding and prompt exit detection (self-pipe + poll).
 //! - `sampler/`: one sample per OS (`linux.rs`: /proc; `haiku.rs`: areas; sysinfo elsewhere).
-//! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows.
+//! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows
+//!   (the formats themselves are `bench_records`: `MemorySample`, `MemmonSummary`).
 //! - `schedule.rs`: whether a run got the samples its interval called for.
 
 mod child;

@@ -18,17 +18,9 @@
 //! `pss ≤ rss` in every sample that read it, `avg(pss) ≤ avg(rss)` always. min and max are
 //! those of the readings.
 
-use serde::{Deserialize, Serialize};
+use bench_records::MinAvgMax;
 
 use crate::sampler::Sample;
-
-/// min/avg/max of one metric, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MinAvgMax {
-    pub min: u64,
-    pub avg: f64,
-    pub max: u64,
-}
 
 /// Sums of one metric over the samples that have it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,7 +79,7 @@ impl Metric {
 
     /// min/avg/max; `None` when no sample had this metric: the OS does not offer it (or nothing
     /// was sampled).
-    fn summary(&self) -> Option<MinAvgMax> {
+    fn summary(&self) -> Option<MinAvgMax<u64>> {
         (self.count > 0).then(|| MinAvgMax {
             min: self.min,
             avg: self.average(),
@@ -134,7 +126,7 @@ impl Stats {
             all.account(&last, end_ms.saturating_sub(since_ms));
         }
         let rss = all.rss.summary();
-        let estimated = |pss: &Metric| -> Option<MinAvgMax> {
+        let estimated = |pss: &Metric| -> Option<MinAvgMax<u64>> {
             let mut figures = pss.summary()?;
             figures.avg = rss?.avg * pss.ratio_to_rss()?;
             Some(figures)
@@ -151,10 +143,10 @@ impl Stats {
 /// min/avg/max of each metric over a run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
-    pub rss: Option<MinAvgMax>,
-    pub vsz: Option<MinAvgMax>,
-    pub pss_anon: Option<MinAvgMax>,
-    pub pss: Option<MinAvgMax>,
+    pub rss: Option<MinAvgMax<u64>>,
+    pub vsz: Option<MinAvgMax<u64>>,
+    pub pss_anon: Option<MinAvgMax<u64>>,
+    pub pss: Option<MinAvgMax<u64>>,
 }
 
 #[cfg(test)]
