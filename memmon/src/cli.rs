@@ -57,8 +57,8 @@ pub struct Cli {
     /// ~13 ms with 10,000 threads), so a large child has its PSS read only every few samples
     /// (on a thread of its own, never delaying a sample), and at once when its anonymous memory
     /// reaches a new high (borrowing up to 20 samples' share). A sample without a reading has
-    /// no PSS (never an earlier one); the PSS averages are then estimated from RSS with the
-    /// PSS/RSS ratio of the samples that read it. 100 reads it at every sample.
+    /// no PSS (never an earlier one); the summary's PSS figures then estimate it from RSS with
+    /// the PSS/RSS ratio of the samples that read it. 100 reads it at every sample.
     #[arg(long, value_name = "PERCENT", default_value = "0.5", value_parser = parse_percent)]
     pub pss_budget: f64,
 

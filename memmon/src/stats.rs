@@ -13,10 +13,12 @@
 //! `avg(pss) = avg(rss) × Σ pss·t / Σ rss·t`, the sums over the samples that read PSS (`t`: the
 //! time each stands),
 //!
-//! that is, a sample without a reading is taken to have the PSS/RSS ratio of the samples that
-//! have one. With a reading at every sample this is exactly the time average of PSS; and as
-//! `pss ≤ rss` in every sample that read it, `avg(pss) ≤ avg(rss)` always. min and max are
-//! those of the readings.
+//! that is, a sample without a reading is taken to have the PSS/RSS ratio `R` of the samples that
+//! have one (`Σ pss·t / Σ rss·t`), PSS `rss × R`. With a reading at every sample this is exactly
+//! the time average of PSS; and as `pss ≤ rss` in every sample that read it, `R ≤ 1` and
+//! `avg(pss) ≤ avg(rss)` always. min and max are over the same values — the readings, and
+//! `rss × R` for the samples without one — so that `min ≤ avg ≤ max` also when the few readings
+//! missed the process's peak.
 
 use bench_records::MinAvgMax;
 
@@ -36,12 +38,20 @@ pub struct Metric {
     /// Σ rss and Σ rss × milliseconds over the same samples: the denominator of a PSS ratio.
     rss_sum: u128,
     rss_weighted_sum: u128,
+    /// The smallest and largest rss of the samples without this metric.
+    rss_without: Option<(u64, u64)>,
 }
 
 impl Metric {
     /// Adds a sample's value that stood `stood_ms`, beside the sample's `rss`.
     fn add(&mut self, value: Option<u64>, rss: Option<u64>, stood_ms: u64) {
-        let Some(value) = value else { return };
+        let Some(value) = value else {
+            if let Some(rss) = rss {
+                let (min, max) = self.rss_without.unwrap_or((rss, rss));
+                self.rss_without = Some((min.min(rss), max.max(rss)));
+            }
+            return;
+        };
         if self.count == 0 {
             self.min = value;
             self.max = value;
@@ -128,7 +138,13 @@ impl Stats {
         let rss = all.rss.summary();
         let estimated = |pss: &Metric| -> Option<MinAvgMax<u64>> {
             let mut figures = pss.summary()?;
-            figures.avg = rss?.avg * pss.ratio_to_rss()?;
+            let ratio = pss.ratio_to_rss()?;
+            figures.avg = rss?.avg * ratio;
+            if let Some((min, max)) = pss.rss_without {
+                let scaled = |rss: u64| (rss as f64 * ratio).round() as u64;
+                figures.min = figures.min.min(scaled(min));
+                figures.max = figures.max.max(scaled(max));
+            }
             Some(figures)
         };
         Figures {
@@ -221,8 +237,21 @@ mod tests {
         let (rss, pss) = (s.rss.unwrap(), s.pss.unwrap());
         assert_eq!(rss.avg, (1000.0 + 9.0 * 10.0) / 10.0);
         assert_eq!(pss.avg, rss.avg);
-        assert_eq!((pss.min, pss.max), (1000, 1000));
+        assert_eq!((pss.min, pss.max), (10, 1000));
         assert!(pss.avg <= rss.avg);
+    }
+
+    #[test]
+    fn readings_that_missed_the_peak_still_bound_the_estimated_average() {
+        // PSS read at 10 and 20 (half of RSS), not at the 1000 between them.
+        let mut stats = Stats::default();
+        stats.add(&with_pss(20, 10), 0);
+        stats.add(&rss(1000), 100);
+        stats.add(&with_pss(40, 20), 200);
+        let pss = stats.summary(300).pss.unwrap();
+        assert_eq!(pss.avg, (20.0 + 1000.0 + 40.0) / 3.0 * 0.5);
+        assert_eq!((pss.min, pss.max), (10, 500));
+        assert!(pss.min as f64 <= pss.avg && pss.avg <= pss.max as f64);
     }
 
     #[test]

@@ -113,7 +113,7 @@ impl Report for Summary {
             (Some(name), Some(m)) => {
                 let name = if name.starts_with("pss") && self.pss_samples < self.samples {
                     format!(
-                        "{name}, read in {} of {} samples, avg estimated from rss",
+                        "{name}, read in {} of {} samples, the rest estimated from rss",
                         self.pss_samples, self.samples
                     )
                 } else {

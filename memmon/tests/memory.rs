@@ -324,6 +324,14 @@ fn pss_stays_within_rss_in_every_sample_and_on_average() {
         avg("rss_bytes")
     );
     assert!(field(&json, "pss_bytes", "max") <= field(&json, "rss_bytes", "max"));
+    for metric in ["pss_anon_bytes", "pss_bytes"] {
+        let (min, avg, max) = (
+            field(&json, metric, "min"),
+            avg(metric),
+            field(&json, metric, "max"),
+        );
+        assert!(min <= avg && avg <= max, "{metric}: {json}");
+    }
     // The block was seen (the first sample of a new high reads PSS at once), and it was freed.
     assert!(
         field(&json, "rss_bytes", "max") >= 256.0 * MIB as f64,

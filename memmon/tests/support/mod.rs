@@ -106,8 +106,9 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
 
 /// min, time-weighted avg and max of one column, as results/README.md defines them: each row
 /// stands from its `elapsed_ms` until the next row (the last one until `end_ms`, the summary's
-/// `elapsed_ms`). A column missing in some rows (PSS, read under a budget) has its average
-/// estimated from `rss_bytes`: avg(rss) × Σ value·t / Σ rss·t over the rows that have it.
+/// `elapsed_ms`). A column missing in some rows (PSS, read under a budget) is estimated from
+/// `rss_bytes` in those: rss × R, R = Σ value·t / Σ rss·t over the rows that have it; the average
+/// is then avg(rss) × R, min and max are over the values and the estimates.
 pub fn min_avg_max(
     rows: &[Row],
     column: fn(&Row) -> Option<u64>,
@@ -152,7 +153,15 @@ pub fn min_avg_max(
         } else {
             value_sum / rss_sum_with
         };
-        avg_rss * ratio
+        let estimates = rows
+            .iter()
+            .filter(|row| column(row).is_none())
+            .map(|row| (row.rss_bytes.unwrap() as f64 * ratio).round() as u64);
+        let (min, max) = estimates.fold(
+            (*values.iter().min().unwrap(), *values.iter().max().unwrap()),
+            |(min, max), e| (min.min(e), max.max(e)),
+        );
+        return Some((min, avg_rss * ratio, max));
     };
     Some((
         *values.iter().min().unwrap(),
