@@ -157,7 +157,7 @@ impl Monitor {
                 signalled = self.signals.wait(next_sample - now);
                 continue;
             }
-            self.record(stats, pending.take_ready(sampler, None));
+            self.record(stats, pending.take_ready(sampler, false));
             let elapsed_ms = now.duration_since(start).as_millis() as u64;
             let sample = sampler.sample();
             // The child may have exited while it was read: such a sample may describe an address
@@ -178,9 +178,7 @@ impl Monitor {
         };
         let elapsed = start.elapsed();
         // A reading still in flight is waited for, within the sampler's answer limit.
-        let limit = interval.max(Duration::from_secs(1));
-        let ready = pending.take_ready(sampler, Some(Instant::now() + limit));
-        self.record(stats, ready);
+        self.record(stats, pending.take_ready(sampler, true));
         Ok((reaped, elapsed))
     }
 

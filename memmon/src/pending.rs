@@ -6,7 +6,6 @@
 //! and no longer than the sampler's answer limit (one interval, at least a second).
 
 use std::collections::VecDeque;
-use std::time::Instant;
 
 use crate::sampler::{Sample, Sampler};
 
@@ -33,16 +32,12 @@ impl Pending {
         });
     }
 
-    /// Takes the samples that are complete, oldest first, waiting for the oldest one's reading
-    /// until `until` at most (`None`: not at all).
-    pub fn take_ready(
-        &mut self,
-        sampler: &mut Sampler,
-        until: Option<Instant>,
-    ) -> Vec<(Sample, u64)> {
+    /// Takes the samples that are complete, oldest first; with `wait`, waiting for the oldest
+    /// one's reading (within the answer limit), so that all are taken.
+    pub fn take_ready(&mut self, sampler: &mut Sampler, wait: bool) -> Vec<(Sample, u64)> {
         let mut ready = Vec::new();
         while let Some(front) = self.queue.front_mut() {
-            if front.awaiting && !sampler.complete(&mut front.sample, until) {
+            if front.awaiting && !sampler.complete(&mut front.sample, wait) {
                 break;
             }
             let taken = self.queue.pop_front().expect("a front sample");

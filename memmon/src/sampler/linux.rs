@@ -122,10 +122,10 @@ impl ProcSampler {
         self.awaiting.is_some()
     }
 
-    /// Adds the PSS reading the awaiting sample asked for, if it is back by `until` (`None`: only
-    /// if it is back already) and within the answer limit; its RSS replaces statm's. Returns
-    /// whether the sample is complete: merged, or no longer waited for.
-    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) -> bool {
+    /// Adds the PSS reading the awaiting sample asked for, if it is back already — or, with
+    /// `wait`, once it is — within the answer limit; its RSS replaces statm's. Returns whether
+    /// the sample is complete: merged, or no longer waited for.
+    pub fn complete(&mut self, sample: &mut Sample, wait: bool) -> bool {
         let Some(limit) = self.awaiting else {
             return true;
         };
@@ -133,7 +133,7 @@ impl ProcSampler {
             self.awaiting = None;
             return true;
         };
-        let Some(answer) = worker.answer(until.map(|until| until.min(limit))) else {
+        let Some(answer) = worker.answer(wait.then_some(limit)) else {
             if Instant::now() >= limit || !worker.busy() {
                 self.awaiting = None;
                 return true;
@@ -223,7 +223,7 @@ mod tests {
         let mut sampler = ProcSampler::new(std::process::id(), interval, budget);
         let mut sample = sampler.sample().expect("sampling this process");
         assert!(sampler.awaiting());
-        assert!(sampler.complete(&mut sample, Some(Instant::now() + interval * 10)));
+        assert!(sampler.complete(&mut sample, true));
         assert!(sample.rss.unwrap() > 0 && sample.vsz.unwrap() >= sample.rss.unwrap());
         assert!(sample.pss.unwrap() > 0 && sample.pss.unwrap() <= sample.rss.unwrap());
         assert!(sampler.high_water_mark().unwrap() > 0);

@@ -27,7 +27,7 @@ mod short_slice;
 #[cfg(not(target_os = "haiku"))]
 mod sysinfo_backend;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::cli::SamplerKind;
 
@@ -127,14 +127,14 @@ impl Sampler {
     }
 
     /// Adds to the awaiting sample what was read for it in the background (Linux: PSS), if that
-    /// is back by `until` (`None`: only if it is back already) and within a limit of one
-    /// interval, at least a second, after the sample. Never a value read for another sample.
-    /// Returns whether the sample is complete (merged, or no longer waited for).
+    /// is back already — or, with `wait`, once it is — within a limit of one interval, at least
+    /// a second, after the sample. Never a value read for another sample. Returns whether the
+    /// sample is complete (merged, or no longer waited for).
     #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
-    pub fn complete(&mut self, sample: &mut Sample, until: Option<Instant>) -> bool {
+    pub fn complete(&mut self, sample: &mut Sample, wait: bool) -> bool {
         match self {
             #[cfg(target_os = "linux")]
-            Sampler::Linux(s) => s.complete(sample, until),
+            Sampler::Linux(s) => s.complete(sample, wait),
             #[allow(unreachable_patterns)]
             _ => true,
         }
