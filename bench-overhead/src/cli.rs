@@ -42,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Download a payload over N concurrent connections with each I/O variant and time every phase.
     Run(RunArgs),
-    /// Serve files over HTTP/1.x: the built-in target server.
+    /// Serve files over HTTP/1.x and count uploads (PUT/POST): the built-in target server.
     Serve(ServeArgs),
     /// Write a deterministic pseudo-random payload file.
     Payload(PayloadArgs),
@@ -169,6 +169,16 @@ pub struct ServeArgs {
     /// for a client that stopped reading); a stall fault is exempt.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
+    /// Answer 408 and close when a request head is not complete this long after its first byte,
+    /// however steadily bytes trickle in (as nginx's client_header_timeout); a benchmark client
+    /// sends its head in one write.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// Largest PUT/POST body accepted (e.g. 1GiB, 64MiB). Bodies are counted and discarded: the
+    /// answer is 200 with the byte count and a newline as its body ("1048576\n"); a
+    /// Content-Length over this is answered 413 before any of the body is read, none at all 411.
+    #[arg(long, default_value = "1GiB", value_parser = parse_bytes)]
+    pub max_upload: u64,
 }
 
 /// Deliberate server faults, one per run, so client tests can observe each failure mode.
