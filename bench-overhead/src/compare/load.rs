@@ -69,6 +69,8 @@ pub struct Source {
     /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
     /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
     pub hardware: BTreeMap<String, String>,
+    /// memmon's sampling interval (meta.json `interval`), when it is given and reads as one.
+    pub interval: Option<std::time::Duration>,
     pub runs: Vec<Run>,
 }
 
@@ -125,6 +127,9 @@ pub struct Meta {
     pub iterations: u32,
     #[serde(default)]
     pub failed_iterations: Vec<FailedIteration>,
+    /// memmon's sampling interval as given to the suite (`100ms`).
+    #[serde(default)]
+    pub interval: Option<String>,
 }
 
 /// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
@@ -228,6 +233,10 @@ pub fn source(
         hostname: meta.hostname.trim().to_string(),
         cpu_model: meta.cpu_model.trim().to_string(),
         hardware,
+        interval: meta
+            .interval
+            .as_deref()
+            .and_then(|text| crate::units::parse_duration(text).ok()),
         runs,
     })
 }
