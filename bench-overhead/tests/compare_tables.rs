@@ -578,3 +578,51 @@ fn a_setup_without_a_successful_job_says_so_rather_than_not_measured() {
     let out = compare_in(dir.path(), &["--extended", "unmeasured"]);
     assert!(out.contains("—: not measured in these results."), "{out}");
 }
+
+/// The rows of `compare --format json --extended ARGS…`, each as (setup, extended figures).
+fn extended_json_rows(dir: &Path, args: &[&str]) -> Vec<(String, serde_json::Value)> {
+    let mut all = vec!["--format", "json", "--extended"];
+    all.extend(args);
+    let json: serde_json::Value = serde_json::from_str(&compare_in(dir, &all)).unwrap();
+    json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["rows"].as_array().unwrap().clone())
+        .map(|r| {
+            (
+                r["setup"].as_str().unwrap().to_string(),
+                r["extended"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn percentiles_pool_every_job_of_every_run_rather_than_average_the_runs() {
+    // failed-jobs, threaded: runs of 4 jobs at 10-13 ms, 2 jobs at 30-31 ms (2 failed) and 4 at
+    // 10.5-13.5 ms. The runs' own medians are 11, 30 and 11.5 ms (their mean 17.5 ms) and their
+    // p99s 13, 31 and 13.5 ms (mean 19.2 ms); over the 10 jobs pooled, the median is 12 ms and the
+    // p99 31 ms.
+    let rows = extended_json_rows(&fixtures(), &["failed-jobs"]);
+    let (_, threaded) = rows.iter().find(|(s, _)| s.contains("Threaded")).unwrap();
+    let near = |value: &serde_json::Value, want: f64| {
+        let got = value.as_f64().unwrap();
+        assert!((got - want).abs() <= want * 1e-3, "{got} s, not {want} s");
+    };
+    near(&threaded["transfer_p50_s"], 0.012);
+    near(&threaded["transfer_p99_s"], 0.031);
+
+    // Without jobs.csv, the percentiles of several runs are not known: `—`, not their average.
+    let dir = TempDir::new("compare-no-jobs");
+    copy_fixture(dir.path(), "failed-jobs", "bare", |_, text| text);
+    std::fs::remove_file(dir.path().join("bare/jobs.csv")).unwrap();
+    let rows = extended_json_rows(dir.path(), &["bare"]);
+    let (_, threaded) = rows.iter().find(|(s, _)| s.contains("Threaded")).unwrap();
+    assert!(threaded["transfer_p50_s"].is_null(), "{threaded}");
+    assert!(threaded["transfer_p99_s"].is_null(), "{threaded}");
+    // A single run's own percentile is the pooled one.
+    let rows = extended_json_rows(&fixtures(), &["qemu-partial"]);
+    let (_, threaded) = rows.iter().find(|(s, _)| s.contains("Threaded")).unwrap();
+    near(&threaded["transfer_p50_s"], 0.88);
+}

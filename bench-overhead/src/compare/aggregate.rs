@@ -4,8 +4,8 @@
 //! path and variant, measured under the same conditions (server, connections, payload, buffer, the
 //! client machine and a QEMU guest's virtual hardware: see `conditions`), from inputs of the same
 //! standing (measured, partial, published). The averages are those of `summarize`
-//! (`crate::averages`): per-job figures pooled over every successful job, per-run figures over the
-//! runs in which every job succeeded. A figure no run measured stays `None` and prints as `—`,
+//! (`crate::averages`): per-job figures pooled over every successful job, percentiles over the
+//! pooled job times of jobs.csv, per-run figures over the runs in which every job succeeded. A figure no run measured stays `None` and prints as `—`,
 //! never as 0.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::conditions::{self, Condition};
 use super::load::{Run, Source, Status};
 use super::{label, number};
-use crate::averages::{self, RunSelection};
+use crate::averages::{self, JobTimes, Phase, Pooled, Quantile, RunSelection};
 use crate::cli::Variant;
 use crate::record::{RunRecord, RunRow};
 use crate::units::MIB;
@@ -41,9 +41,10 @@ pub struct Figures {
 /// The `--extended` columns, averaged the same way.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Extended {
-    /// Mean over runs of each run's median transfer time (first byte → last byte), s.
+    /// Median transfer time (first byte → last byte) of every successful job of every run pooled
+    /// (jobs.csv), s; `None` for several runs without their job times.
     pub transfer_p50_s: Option<f64>,
-    /// Mean over runs of each run's 99th percentile transfer time, s.
+    /// 99th percentile transfer time, pooled the same way, s.
     pub transfer_p99_s: Option<f64>,
     /// All body bytes / run time, GiB/s.
     pub aggregate_gib_s: Option<f64>,
@@ -100,6 +101,9 @@ pub struct Row {
     pub memory_note: Option<String>,
     #[serde(skip)]
     pub selection: RunSelection,
+    /// Whether the transfer percentiles are `None` because several runs lack their jobs.csv.
+    #[serde(skip)]
+    pub percentiles_need_jobs: bool,
     #[serde(skip)]
     pub addresses: BTreeSet<String>,
     /// The inputs the row's runs came from, for messages.
@@ -288,17 +292,17 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg / MIB as f64))),
     };
     let run_times: Vec<f64> = rows().filter_map(run_seconds).collect();
-    // Percentiles do not pool: each run's percentile over its successful jobs, averaged over the
-    // runs that had any.
-    let percentile = |column: &str, value: fn(&RunRow) -> u64| {
-        mean(all.iter().map(|r| {
-            let some_job_succeeded = !r.has("jobs_ok") || r.row.jobs_ok > 0;
-            (r.has(column) && some_job_succeeded).then(|| value(&r.row) as f64 / 1e9)
-        }))
-    };
+    // Percentiles pool every successful job of every run (see `averages`).
+    let with_times: Vec<(&Run, Option<&JobTimes>)> = runs
+        .iter()
+        .map(|(run, source)| (*run, source.job_times.get(&run.row.run_id)))
+        .collect();
+    let pooled = |q: Quantile| averages::pooled_percentile(&with_times, Phase::Transfer, q);
+    let percentile = |q: Quantile| pooled(q).value().map(|ns| ns as f64 / 1e9);
+    let percentiles_need_jobs = pooled(Quantile::P50) == Pooled::WithoutJobTimes;
     let extended = Extended {
-        transfer_p50_s: percentile("transfer_p50_ns", |r| r.transfer_p50_ns),
-        transfer_p99_s: percentile("transfer_p99_ns", |r| r.transfer_p99_ns),
+        transfer_p50_s: percentile(Quantile::P50),
+        transfer_p99_s: percentile(Quantile::P99),
         aggregate_gib_s: mean(
             rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s / 1024.0)),
         ),
@@ -365,6 +369,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         extended: Some(extended),
         memory_note,
         selection,
+        percentiles_need_jobs,
         addresses: all
             .iter()
             .map(|r| r.row.address.clone())

@@ -14,6 +14,7 @@ use anyhow::bail;
 use serde::Deserialize;
 
 use super::conditions::SETUP_EXTRA_KEYS;
+use crate::averages::JobTimes;
 use crate::cli::Variant;
 use crate::export::csv::{number_problem, read_header, row_error};
 use crate::record::RunRow;
@@ -69,6 +70,9 @@ pub struct Source {
     /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
     /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
     pub hardware: BTreeMap<String, String>,
+    /// The successful jobs' phase times of each run whose jobs.csv rows all read (by run id):
+    /// what percentiles across runs pool. Empty without a jobs.csv.
+    pub job_times: BTreeMap<String, JobTimes>,
     /// memmon's sampling interval (meta.json `interval`), when it is given and reads as one.
     pub interval: Option<std::time::Duration>,
     pub runs: Vec<Run>,
@@ -172,7 +176,29 @@ pub fn load(path: &Path) -> anyhow::Result<Source> {
         Some(folder) => read_meta(folder)?,
         None => None,
     };
-    source(display, folder, meta, runs)
+    let mut source = source(display, folder, meta, runs)?;
+    if let Some(folder) = &source.folder {
+        source.job_times = read_job_times(&folder.join("jobs.csv"))?;
+    }
+    Ok(source)
+}
+
+/// The job times of each run in a jobs.csv, when there is one. A run with a row that does not read
+/// has none: its percentiles would miss that job.
+fn read_job_times(jobs_csv: &Path) -> anyhow::Result<BTreeMap<String, JobTimes>> {
+    if !jobs_csv.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let jobs = crate::summarize::jobs::read(jobs_csv)?;
+    let mut by_run: BTreeMap<&str, Vec<&crate::record::JobRecord>> = BTreeMap::new();
+    for job in &jobs.rows {
+        by_run.entry(job.run_id.as_str()).or_default().push(job);
+    }
+    Ok(by_run
+        .into_iter()
+        .filter(|(run_id, _)| !jobs.broken_runs.contains(*run_id))
+        .map(|(run_id, rows)| (run_id.to_string(), JobTimes::of(rows)))
+        .collect())
 }
 
 /// The runs of a `runs.csv` that may hold none yet (see [`parse_recorded_runs`]).
@@ -233,6 +259,7 @@ pub fn source(
         hostname: meta.hostname.trim().to_string(),
         cpu_model: meta.cpu_model.trim().to_string(),
         hardware,
+        job_times: BTreeMap::new(),
         interval: meta
             .interval
             .as_deref()

@@ -11,7 +11,7 @@
 //! is the coefficient of variation (sample standard deviation / mean) of the per-run values: above
 //! 10 % a figure is too noisy to compare without more iterations.
 
-mod jobs;
+pub mod jobs;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
