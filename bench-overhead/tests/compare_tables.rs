@@ -331,14 +331,32 @@ fn rows_that_would_read_the_same_carry_what_differs() {
         assert!(out.contains(label), "{label} missing from\n{out}");
     }
     assert!(
-        out.contains("Note: these rows were measured under different conditions (server lighttpd/1.4.69 / bench-overhead/0.1.0);"),
+        out.contains("Note: these rows were measured under different conditions (server lighttpd/1.4.69 / built-in bench-overhead/0.1.0);"),
         "{out}"
     );
+    // A partial folder's rows keep the bracket, before their mark.
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "builtin-partial",
+        |file, text| match file {
+            "runs.csv" => text.replace(",lighttpd/1.4.69,", ",bench-overhead/0.1.0,"),
+            "meta.json" => text.replace("\"complete\"", "\"partial\""),
+            _ => text,
+        },
+    );
+    let out = compare_in(dir.path(), &["lighttpd", "builtin-partial"]);
+    for label in [
+        "| Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd] | 2.2005 us |",
+        "| Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server] (partial) | 2.2005 us |",
+    ] {
+        assert!(out.contains(label), "{label} missing from\n{out}");
+    }
     // Charts say it too.
     let charts = dir.path().join("charts");
     compare_in(dir.path(), &["--chart", "charts", "lighttpd", "builtin"]);
     let svg = std::fs::read_to_string(charts.join("download-loopback.svg")).unwrap();
-    assert!(svg.contains("Measured under different conditions: server lighttpd/1.4.69 / bench-overhead/0.1.0; compare with care"));
+    assert!(svg.contains("Measured under different conditions: server lighttpd/1.4.69 / built-in bench-overhead/0.1.0; compare with care"));
     assert!(svg.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server]"));
 }
 

@@ -211,9 +211,11 @@ fn label_rows(rows: &mut [Row]) {
         .iter()
         .map(|r| (base(r), r.partial, r.published))
         .collect();
+    // Rows of one base label are told apart by their conditions whatever their marks: a partial
+    // folder's row beside a complete one still says which server (…) it measured.
     let mut brackets = vec![String::new(); rows.len()];
-    for (i, b) in bases.iter().enumerate() {
-        let same: Vec<usize> = (0..rows.len()).filter(|j| bases[*j] == *b).collect();
+    for (i, (b, _, _)) in bases.iter().enumerate() {
+        let same: Vec<usize> = (0..rows.len()).filter(|j| bases[*j].0 == *b).collect();
         if same.len() > 1 && same[0] == i {
             let group: Vec<&Row> = same.iter().map(|j| &rows[*j]).collect();
             for (j, bracket) in same.iter().zip(conditions::brackets(&group)) {
