@@ -264,6 +264,15 @@ pub fn pooled_percentile(runs: &[(&Run, Option<&JobTimes>)], phase: Phase, q: Qu
     }
 }
 
+/// The one error of `summarize` and `compare` for a figure that is not a finite number: values so
+/// large that their sum overflows (`1e308` rows) would print as `inf` and `NaN %`.
+pub fn not_finite(sources: &str, figure: &str, subject: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{sources}: the {figure} of {subject} over its runs is not a finite number: a value in \
+         runs.csv is out of range; correct or remove that row"
+    )
+}
+
 /// Plain mean; `None` without values.
 pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)

@@ -298,16 +298,36 @@ fn json_carries_the_markdown_numbers() {
     assert_eq!(json["tables"][0]["title"], "Over loopback (127.0.0.1):");
 }
 
-/// A copy of a fixture folder in `dir` under `name`, with `edit` applied to each file's text.
+/// A copy of a fixture folder in `dir` under `name`, with `edit` applied to each file's text. Its
+/// runs start at other times than the fixture's (by a shift that `name` sets), as runs measured
+/// elsewhere would: the same runs twice would be refused as a copy.
 fn copy_fixture(dir: &Path, from: &str, name: &str, edit: impl Fn(&str, String) -> String) {
     let to = dir.join(name);
     std::fs::create_dir_all(&to).unwrap();
+    let shift: u64 = name.bytes().map(u64::from).sum::<u64>() * 1000;
     for entry in std::fs::read_dir(fixtures().join(from)).unwrap() {
         let entry = entry.unwrap();
         let file = entry.file_name().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let mut text = std::fs::read_to_string(entry.path()).unwrap();
+        if file == "runs.csv" {
+            text = shift_start_times(&text, shift);
+        }
         std::fs::write(to.join(&file), edit(&file, text)).unwrap();
     }
+}
+
+/// runs.csv text with every `started_unix_s` later by `shift` seconds.
+fn shift_start_times(text: &str, shift: u64) -> String {
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|c| *c == "started_unix_s").unwrap();
+    let mut lines = vec![header.join(",")];
+    for line in text.lines().skip(1) {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        let started: u64 = cells[column].parse().unwrap();
+        cells[column] = (started + shift).to_string();
+        lines.push(cells.join(","));
+    }
+    lines.join("\n") + "\n"
 }
 
 #[test]

@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::bail;
 use serde::Serialize;
 
 use super::conditions::{self, Condition};
@@ -276,11 +275,14 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
             .map(|(_, source)| source.iterations_per_row as usize)
             .sum()
     };
+    // Each figure is averaged in its runs.csv unit and scaled after, as summarize does, so the two
+    // overflow at the same values (and refuse them alike, see `finish_figures`).
     let job = |column: &str, value: fn(&RunRow) -> f64, scale: f64| {
         averages::pooled(
             all.iter()
-                .filter_map(|r| averages::job_sum(r, column, value(&r.row) / scale)),
+                .filter_map(|r| averages::job_sum(r, column, value(&r.row))),
         )
+        .map(|v| v / scale)
     };
     // Per-run figures: over the runs in which every job succeeded, as summarize.
     let (measured, selection) = averages::select_runs(runs, |(r, _)| averages::clean(r));
@@ -291,7 +293,8 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         receive_s: job("receive_mean_ns", |r| r.receive_mean_ns, 1e9),
         job_mib_s: job("job_mib_s", |r| r.job_mib_s, 1.0),
         run_time_s: mean(rows().map(run_seconds)),
-        memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg / MIB as f64))),
+        memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg)))
+            .map(|bytes| bytes / MIB as f64),
     };
     let run_times: Vec<f64> = rows().filter_map(run_seconds).collect();
     // Percentiles pool every successful job of every run (see `averages`).
@@ -306,8 +309,9 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         transfer_p50_s: percentile(Quantile::P50),
         transfer_p99_s: percentile(Quantile::P99),
         aggregate_gib_s: mean(
-            rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s / 1024.0)),
-        ),
+            rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s)),
+        )
+        .map(|mib_s| mib_s / 1024.0),
         cpu_s_per_gib: mean(rows().map(|r| {
             run_figure(r, &["cpu_user_s", "cpu_sys_s", "bytes"], || {
                 RunRecord::from(&r.row).cpu_s_per_gib()
@@ -410,11 +414,11 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
         if !v.is_finite() {
             let setup =
                 label::setup_label(&row.os, &row.os_version, &row.arch, &row.kernel, variant);
-            bail!(
-                "{}: the mean {name} of {setup} over its runs is not a finite number: a value in \
-                 runs.csv is out of range; correct or remove that row",
-                row.sources.join(", ")
-            );
+            return Err(averages::not_finite(
+                &row.sources.join(", "),
+                &format!("mean {name}"),
+                &setup,
+            ));
         }
         *v = number::round_significant(*v, 15);
     }

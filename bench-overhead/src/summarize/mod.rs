@@ -89,6 +89,14 @@ pub struct VariantSummary {
     pub selection: RunSelection,
 }
 
+/// A variant asked for that has no run in runs.csv.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantNotRun {
+    pub variant: String,
+    /// Its iterations that failed without leaving a record (meta.json `failed_iterations`).
+    pub runs_unrecorded: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub results: String,
@@ -96,6 +104,9 @@ pub struct Summary {
     pub status: String,
     pub host: String,
     pub variants: Vec<VariantSummary>,
+    /// Variants the suite was asked to run (meta.json `variants`) with no run recorded, each with
+    /// why: the suite stopped before it, or its iterations left no record.
+    pub variants_not_run: Vec<VariantNotRun>,
     /// Job rows whose run has no runs.csv row (an interrupted or failed iteration); left out.
     pub orphan_jobs: u64,
     pub failed_iterations: Vec<String>,
@@ -188,17 +199,20 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             variant_names.push(run.variant.name());
         }
     }
+    // Run ids are `<variant>-<iteration>`.
+    let unrecorded_of = |variant: &str| {
+        let prefix = format!("{variant}-");
+        unrecorded
+            .iter()
+            .filter(|id| id.starts_with(&prefix))
+            .count()
+    };
     let variants = variant_names
-        .into_iter()
-        .map(|name| {
+        .iter()
+        .map(|&name| {
             let rows: Vec<&Run> = runs.iter().filter(|r| r.variant.name() == name).collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            // Run ids are `<variant>-<iteration>`.
-            let prefix = format!("{name}-");
-            let no_record = unrecorded
-                .iter()
-                .filter(|id| id.starts_with(&prefix))
-                .count();
+            let no_record = unrecorded_of(name);
             let missing = if status == "complete" {
                 (meta.iterations as usize).saturating_sub(rows.len() + no_record)
             } else {
@@ -210,6 +224,19 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         })
         .collect();
 
+    let variants_not_run = meta
+        .variants
+        .iter()
+        .filter(|v| !variant_names.contains(&v.as_str()))
+        .map(|v| VariantNotRun {
+            variant: v.clone(),
+            runs_unrecorded: unrecorded_of(v),
+        })
+        .collect();
+    let runs_csv = runs_path.display().to_string();
+    for s in &variants {
+        check_finite(s, &runs_csv)?;
+    }
     let failed_iterations = meta
         .failed_iterations
         .iter()
@@ -228,6 +255,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         status: status.to_string(),
         host,
         variants,
+        variants_not_run,
         orphan_jobs,
         failed_iterations,
         skipped_job_rows: jobs.skipped,
@@ -369,6 +397,21 @@ fn summarize_variant(
     };
     summary.warnings = warnings(&summary);
     summary
+}
+
+/// Refuses a figure (or its spread) that is not a finite number, in `compare`'s words.
+fn check_finite(s: &VariantSummary, runs_csv: &str) -> anyhow::Result<()> {
+    for line in figures(s) {
+        let Some(figure) = line.figure else { continue };
+        if !figure.value.is_finite() || figure.cv.is_some_and(|cv| !cv.is_finite()) {
+            return Err(averages::not_finite(
+                runs_csv,
+                &line.label.to_lowercase(),
+                &s.variant,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A figure that stands for nothing when no job succeeded.
@@ -642,6 +685,14 @@ fn notes(summary: &Summary) -> Vec<String> {
                 s.variant, samples
             ));
         }
+    }
+    for missing in &summary.variants_not_run {
+        let why = match (missing.runs_unrecorded, summary.status.as_str()) {
+            (0, "partial") => "never started: the suite stopped before its first run".to_string(),
+            (0, _) => "no run recorded".to_string(),
+            (n, _) => format!("no run recorded: {n} iteration(s) failed without a record"),
+        };
+        notes.push(format!("{}: {why}", missing.variant));
     }
     if summary.variants.is_empty() {
         notes.push("no runs recorded".to_string());
