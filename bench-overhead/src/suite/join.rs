@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::meta::{add_failed, FailedIteration};
 use super::RecordArgs;
-use crate::export::csv::Appender;
 use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
+use crate::results::csv::Appender;
 use crate::units::{format_bytes, format_nanos};
 
 /// memmon's `--json` summary (the memmon contract in BRIEF/results README); unknown keys ignored.

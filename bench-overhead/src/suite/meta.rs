@@ -221,7 +221,7 @@ pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    crate::export::csv::read_rows(path)
+    crate::results::csv::read_rows(path)
 }
 
 fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
