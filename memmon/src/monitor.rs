@@ -12,7 +12,7 @@ use crate::csv_out::CsvSink;
 use crate::sampler::Sampler;
 use crate::signals::Signals;
 use crate::stats::Stats;
-use crate::summary::Summary;
+use crate::summary::{self, Report};
 
 /// memmon's exit code when it could not do its own job (open or write its outputs), as GNU
 /// `env`/`timeout` do: distinct from the command's 126/127 and from most commands' own codes.
@@ -88,7 +88,7 @@ impl Monitor {
         // A CSV write failed mid-run (reported when it happened): the results are incomplete.
         let mut own_failure = self.csv.is_none() && cli.csv.is_some();
 
-        let summary = Summary::new(
+        let summary = summary::new(
             &stats,
             cli.interval.as_millis() as u64,
             elapsed_ms,

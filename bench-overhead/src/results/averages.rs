@@ -23,8 +23,8 @@
 
 use hdrhistogram::Histogram;
 
-use crate::record::{JobRecord, RunRow};
 use crate::results::load::Run;
+use bench_records::{JobRecord, RunRow};
 
 /// Sum and count of one per-job figure over a run's successful jobs.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -403,7 +403,7 @@ mod tests {
                 transfer_p99_ns: p99,
                 ..RunRow::default()
             },
-            variant: crate::cli::Variant::Poll,
+            variant: bench_records::Variant::Poll,
             absent: Default::default(),
         };
         let (a, b) = (run("a", 10), run("b", 30));

@@ -11,14 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use serde::Deserialize;
 
-use crate::cli::Variant;
-use crate::record::RunRow;
 use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
 use crate::results::averages::JobTimes;
 use crate::results::csv::{number_problem, read_header, row_error};
-use crate::suite::FailedIteration;
+use bench_records::{MetaFields, RunRow, Variant};
 
 /// Columns holding text; every other column holds a number.
 const TEXT_COLUMNS: &[&str] = &[
@@ -95,49 +92,8 @@ impl Run {
     }
 }
 
-/// The parts of `meta.json` that `compare` and `summarize` read, each optional, so a hand-edited
-/// file need only be valid JSON whose fields have their types; the suite writes more.
-#[derive(Debug, Default, Deserialize)]
-pub struct Meta {
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub published: bool,
-    #[serde(default)]
-    pub memory_notes: BTreeMap<String, String>,
-    /// Iterations each row already averages (published rows); 1 for the suite's own rows.
-    #[serde(default)]
-    pub iterations_per_row: Option<u32>,
-    #[serde(default)]
-    pub hostname: String,
-    #[serde(default)]
-    pub cpu_model: String,
-    /// `META="key=value …"` of bench-overhead.sh; values are strings, hand-edited ones may not be.
-    #[serde(default)]
-    pub extra: BTreeMap<String, serde_json::Value>,
-    /// The client machine, as `summarize` heads its output.
-    #[serde(default)]
-    pub os: String,
-    #[serde(default)]
-    pub os_version: String,
-    #[serde(default)]
-    pub arch: String,
-    #[serde(default)]
-    pub kernel: String,
-    #[serde(default)]
-    pub cores: u64,
-    /// The variants the suite was asked to run, in order; empty when not said.
-    #[serde(default)]
-    pub variants: Vec<String>,
-    /// Iterations of each variant the suite planned; 0 when not said.
-    #[serde(default)]
-    pub iterations: u32,
-    #[serde(default)]
-    pub failed_iterations: Vec<FailedIteration>,
-    /// memmon's sampling interval as given to the suite (`100ms`).
-    #[serde(default)]
-    pub interval: Option<String>,
-}
+/// `meta.json` as the reports read it: any JSON value in `extra` (hand-edited files).
+pub type Meta = MetaFields<serde_json::Value>;
 
 /// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
 /// exists: two inputs with the same one are the same results.
@@ -193,7 +149,7 @@ fn read_job_times(jobs_csv: &Path) -> anyhow::Result<BTreeMap<String, JobTimes>>
         return Ok(BTreeMap::new());
     }
     let jobs = crate::results::jobs::read(jobs_csv)?;
-    let mut by_run: BTreeMap<&str, Vec<&crate::record::JobRecord>> = BTreeMap::new();
+    let mut by_run: BTreeMap<&str, Vec<&bench_records::JobRecord>> = BTreeMap::new();
     for job in &jobs.rows {
         by_run.entry(job.run_id.as_str()).or_default().push(job);
     }
@@ -420,8 +376,10 @@ fn parse_run(
         }
         if cell.is_empty() {
             absent.insert(column);
-            // Optional (memory) columns stay empty; the others hold 0 and are marked absent.
-            cells.push(if column.starts_with("mem_") { "" } else { "0" }.to_string());
+            // Optional columns (memory, context switches) stay empty; the others hold 0 and are
+            // marked absent.
+            let optional = column.starts_with("mem_") || column.starts_with("ctx_");
+            cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
         if let Some(problem) = number_problem(cell) {

@@ -14,26 +14,15 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde::Deserialize;
 
 use super::{variant_colour, FONT, LABEL_SIZE};
-use crate::cli::Variant;
 use crate::report::compare::aggregate::payload_label;
 use crate::report::label;
 use crate::report::number::g;
 use crate::results::csv::{describe_error, number_problem, read_header, row_error};
 use crate::results::load::{Source, Status};
 use crate::units::MIB;
-
-/// memmon's `memory.csv` columns (results/README.md).
-const COLUMNS: [&str; 6] = [
-    "run_id",
-    "elapsed_ms",
-    "rss_bytes",
-    "vsz_bytes",
-    "pss_anon_bytes",
-    "pss_bytes",
-];
+use bench_records::{MemorySample, Variant};
 
 /// Two samples further apart than this many sampling intervals are not joined: at least two
 /// scheduled samples are missing between them (one late sample is jitter, not a gap).
@@ -41,14 +30,6 @@ pub const GAP_INTERVALS: f64 = 2.5;
 
 /// Height of one variant's panel, pixels.
 const PANEL_HEIGHT: u32 = 300;
-
-#[derive(Debug, Deserialize)]
-struct Sample {
-    run_id: String,
-    elapsed_ms: f64,
-    rss_bytes: Option<f64>,
-    pss_anon_bytes: Option<f64>,
-}
 
 /// One run's samples: (seconds since start, MiB), in time order.
 type Points = Vec<(f64, f64)>;
@@ -78,7 +59,7 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source, name: &str) -> anyh
             lines
                 .entry(sample.run_id.as_str())
                 .or_default()
-                .push((sample.elapsed_ms / 1e3, bytes / MIB as f64));
+                .push((sample.elapsed_ms as f64 / 1e3, bytes as f64 / MIB as f64));
         }
     }
     if lines.is_empty() {
@@ -261,17 +242,17 @@ fn median_spacing<'a>(runs: impl Iterator<Item = &'a Points>) -> Option<f64> {
 }
 
 /// memmon's samples; every number a finite one of at least 0 (an axis cannot end at infinity).
-fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
+fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<MemorySample>> {
     let display = memory_csv.display().to_string();
     let bytes =
         std::fs::read(memory_csv).map_err(|e| anyhow::anyhow!("{display}: cannot read: {e}"))?;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header = read_header(&mut reader, &display)?;
-    for column in COLUMNS {
+    for column in MemorySample::COLUMNS {
         if !header.iter().any(|h| h.trim() == column) {
             anyhow::bail!(
                 "{display}: missing column `{column}`: memory.csv needs the columns {}",
-                COLUMNS.join(",")
+                MemorySample::COLUMNS.join(",")
             );
         }
     }
@@ -293,7 +274,7 @@ fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
                 );
             }
         }
-        let sample: Sample = record.deserialize(Some(&header)).map_err(|e| {
+        let sample: MemorySample = record.deserialize(Some(&header)).map_err(|e| {
             anyhow::anyhow!(
                 "{display}: {} (not a memmon sample)",
                 describe_error(&e, &header, Some(record.as_byte_record()))
