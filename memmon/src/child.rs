@@ -14,6 +14,8 @@ use std::ffi::OsString;
 use std::io;
 use std::process::Command;
 
+use bench_sys::rusage::Usage;
+
 /// How the child ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -50,16 +52,7 @@ pub struct Reaped {
 
 /// memmon's own cost so far: CPU seconds (user + system) and peak RSS (`getrusage(RUSAGE_SELF)`).
 pub fn own_usage() -> (f64, Option<u64>) {
-    // SAFETY: rusage is a plain C struct of integers; all-zero bytes are a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, exclusive pointer for the call.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return (0.0, None);
-    }
-    (
-        seconds(usage.ru_utime) + seconds(usage.ru_stime),
-        peak_rss_bytes(usage.ru_maxrss as i64),
-    )
+    Usage::of_self().map_or((0.0, None), |own| (own.cpu_s(), own.peak_rss_bytes))
 }
 
 impl Reaped {
@@ -74,10 +67,6 @@ impl Reaped {
             None => self.peak_rss,
         }
     }
-}
-
-fn seconds(t: libc::timeval) -> f64 {
-    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
 /// Why the command could not be started, with the shell's exit code for it.
@@ -167,12 +156,13 @@ impl Child {
         } else {
             Ending::Exited(libc::WEXITSTATUS(status))
         };
+        let usage = Usage::from_raw(&usage);
         Ok(Some(Reaped {
             ending,
-            peak_rss: peak_rss_bytes(usage.ru_maxrss as i64),
+            peak_rss: usage.peak_rss_bytes,
             reaped_descendants,
-            cpu_user_s: seconds(usage.ru_utime),
-            cpu_sys_s: seconds(usage.ru_stime),
+            cpu_user_s: usage.user_s,
+            cpu_sys_s: usage.sys_s,
         }))
     }
 
@@ -180,20 +170,6 @@ impl Child {
     pub fn signal(&self, signal: libc::c_int) {
         // SAFETY: kill has no memory-safety preconditions; `pid` is positive and still ours.
         unsafe { libc::kill(self.pid, signal) };
-    }
-}
-
-/// `ru_maxrss` in bytes. Units differ per OS: bytes on macOS/iOS, KiB on Linux and the BSDs.
-/// Haiku's `wait4` fills only the CPU times, so there is no peak there. 0 means "not reported".
-fn peak_rss_bytes(maxrss: i64) -> Option<u64> {
-    if cfg!(target_os = "haiku") || maxrss <= 0 {
-        return None;
-    }
-    let maxrss = maxrss as u64;
-    if cfg!(any(target_os = "macos", target_os = "ios")) {
-        Some(maxrss)
-    } else {
-        Some(maxrss * 1024)
     }
 }
 
@@ -225,12 +201,5 @@ mod tests {
     fn killed_children_exit_with_128_plus_signal() {
         assert_eq!(Ending::Killed(9).exit_code(), 137);
         assert_eq!(Ending::Exited(7).exit_code(), 7);
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn linux_maxrss_is_kibibytes() {
-        assert_eq!(peak_rss_bytes(2048), Some(2 * 1024 * 1024));
-        assert_eq!(peak_rss_bytes(0), None);
     }
 }

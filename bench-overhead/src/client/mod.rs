@@ -4,8 +4,9 @@
 //! - `threaded.rs` and `poll.rs`: the two variants, each handing back an [`job::Outcome`].
 //! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share;
 //!   `connect.rs`: sockets and connects, the same in both variants.
-//! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `rusage.rs` (CPU, context switches),
-//!   `limits.rs` (open-file limit), `bench_records::Backend` (which readiness API `polling` uses here).
+//! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `bench_sys::rusage` (CPU, context
+//!   switches), `limits.rs` (room for the sockets under the open-file limit), `bench_records::Backend`
+//!   (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod buffer;
@@ -16,7 +17,6 @@ mod job;
 mod limits;
 mod measure;
 mod poll;
-mod rusage;
 mod summary;
 mod threaded;
 
@@ -34,6 +34,7 @@ use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
 use bench_records::{Appender, Backend, JobRecord, RunRecord, RunRow, Variant};
+use bench_sys::rusage::Usage;
 
 /// Where the run's rows go; each is optional.
 struct CsvOutputs {
@@ -122,7 +123,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             variant: variant.name(),
         };
         let started_unix_s = unix_now();
-        let before = rusage::now();
+        let before = Usage::of_self().unwrap_or_default();
         let mut sink = |record: &JobRecord| csv.job(record);
         let (outcome, backend) = match variant {
             Variant::Threaded => (
@@ -134,7 +135,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 Backend::READINESS,
             ),
         };
-        let usage = rusage::now().since(&before);
+        let usage = Usage::of_self().unwrap_or_default().since(&before);
         if first_error.is_empty() {
             if let Some(failed) = outcome.jobs.iter().find(|job| !job.ok()) {
                 first_error = failed

@@ -7,10 +7,10 @@ use std::net::IpAddr;
 use crate::cli::RunArgs;
 use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
-use crate::client::rusage::Usage;
 use crate::host::Host;
 use crate::units;
 use bench_records::{Backend, FailureKind, RunRecord, Setup};
+use bench_sys::rusage::Usage;
 
 /// The network label when `--network` is not given.
 pub fn default_network(address: IpAddr) -> &'static str {
@@ -80,8 +80,8 @@ pub fn run_record(
         job_mib_s,
         cpu_user_s: usage.user_s,
         cpu_sys_s: usage.sys_s,
-        ctx_voluntary: Some(usage.voluntary),
-        ctx_involuntary: Some(usage.involuntary),
+        ctx_voluntary: usage.voluntary,
+        ctx_involuntary: usage.involuntary,
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,

@@ -16,7 +16,7 @@ use super::time::now_utc;
 use super::{BeginArgs, FinishArgs};
 use crate::cli::{parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::host::Host;
-use crate::units::parse_duration;
+use bench_records::units::parse_interval;
 use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
 
 pub const META_FILE: &str = "meta.json";
@@ -41,7 +41,9 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|&n| n >= 1)
         .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
-    parse_duration(&args.interval)
+    // memmon's own rule, so that an INTERVAL memmon would refuse stops the suite here, before
+    // any folder exists, not at every iteration.
+    parse_interval(&args.interval)
         .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;

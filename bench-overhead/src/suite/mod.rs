@@ -12,7 +12,6 @@
 mod check;
 mod join;
 mod meta;
-mod signals;
 mod syscalls;
 mod time;
 
@@ -163,12 +162,12 @@ pub fn run(args: SuiteArgs) -> anyhow::Result<ExitCode> {
         Step::Begin(args) => meta::begin(args),
         Step::Record(args) => {
             // A Ctrl-C reaches the whole process group; the row being written must not be lost.
-            signals::ignore_interrupts();
+            bench_sys::signals::ignore(&[libc::SIGINT, libc::SIGTERM]);
             join::run(args)
         }
         Step::Syscalls(args) => syscalls::run(args),
         Step::Finish(args) => {
-            signals::ignore_interrupts();
+            bench_sys::signals::ignore(&[libc::SIGINT, libc::SIGTERM]);
             meta::finish(args)
         }
     }
