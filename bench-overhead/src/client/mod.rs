@@ -10,6 +10,7 @@
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod buffer;
+mod config;
 mod connect;
 mod counters;
 mod http;
@@ -20,7 +21,9 @@ mod poll;
 mod summary;
 mod threaded;
 
-pub use job::MIN_WAIT;
+pub use config::{
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+};
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -30,7 +33,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
 use bench_records::{Appender, Backend, JobRecord, RunRecord, RunRow, Variant};
@@ -45,7 +47,7 @@ struct CsvOutputs {
 }
 
 impl CsvOutputs {
-    fn open(args: &RunArgs) -> anyhow::Result<CsvOutputs> {
+    fn open(args: &ClientConfig) -> anyhow::Result<CsvOutputs> {
         let mut jobs = Vec::new();
         let mut runs = None;
         if let Some(dir) = &args.csv_dir {
@@ -88,12 +90,9 @@ fn unix_now() -> u64 {
 /// Runs each requested variant in turn and reports it. Exit status: 0 when every job of every run
 /// succeeded, 1 when any failed (the records are printed and written all the same). Setup errors
 /// (open-file limit, unwritable CSV folder) are returned before any connection is opened.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     limits::ensure_room_for(args.connections)?;
-    let variants = match args.variant {
-        Some(variant) => vec![variant],
-        None => Variant::ALL.to_vec(),
-    };
+    let variants = args.variants.clone();
     let mut csv = CsvOutputs::open(&args)?;
     let host = Host::detect();
     let network = args
