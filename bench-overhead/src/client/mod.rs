@@ -12,6 +12,7 @@
 //! figures.
 
 mod children;
+mod config;
 mod exchange;
 mod interrupt;
 mod job;
@@ -20,12 +21,13 @@ mod measure;
 pub mod model;
 mod net;
 mod phases;
-mod rusage;
 pub mod strace;
 mod summary;
 pub mod syscalls;
 
-pub use job::MIN_WAIT;
+pub use config::{
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+};
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -35,10 +37,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
 use bench_records::{Appender, JobRecord, RunRow, Variant};
+use bench_sys::rusage::Usage;
 use model::ModelSpec;
 
 fn unix_now() -> u64 {
@@ -47,44 +49,25 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The models a run asks for: `--variant` (a bare `poll` takes `--backend`), or every model this
-/// OS supports with its native backend.
-fn specs(args: &RunArgs) -> Vec<ModelSpec> {
-    if args.variant.is_empty() {
-        return ModelSpec::defaults();
-    }
-    args.variant
-        .iter()
-        .map(|spec| match (spec.variant, args.backend) {
-            (Variant::Poll, Some(backend)) => ModelSpec {
-                variant: Variant::Poll,
-                backend: Some(backend),
-            },
-            _ => *spec,
-        })
-        .collect()
-}
-
 /// Runs each requested model and reports it. Exit status: 0 when every job of every run
 /// succeeded, 1 when any failed (the records are printed and written all the same), 130 (143)
 /// when SIGINT (SIGTERM) cut it short. Setup errors (open-file limit, unwritable CSV folder) are
 /// returned before any connection is opened.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     limits::ensure_room_for(args.connections)?;
-    let specs = specs(&args);
-    if let [spec] = specs[..] {
+    if let [spec] = args.models[..] {
         let run_id = args
             .run_id
             .clone()
             .unwrap_or_else(|| format!("{}-{}", unix_now(), std::process::id()));
         return run_one(&args, spec, run_id);
     }
-    children::run_each(&args, &specs)
+    children::run_each(&args, &args.models)
 }
 
 /// Runs one model in this process and writes its rows.
-fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<ExitCode> {
+fn run_one(args: &ClientConfig, spec: ModelSpec, run_id: String) -> anyhow::Result<ExitCode> {
     let mut jobs_out = Vec::new();
     let mut runs_out = None;
     if let Some(dir) = &args.csv_dir {
@@ -115,7 +98,7 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
         backend: spec.backend_name(),
     };
     let started_unix_s = unix_now();
-    let before = rusage::now();
+    let before = Usage::of_self().unwrap_or_default();
     let outcome = match spec.variant {
         Variant::Threaded => model::threaded::run(&Arc::new(target.clone()), args.connections),
         Variant::Poll => {
@@ -130,7 +113,7 @@ fn run_one(args: &RunArgs, spec: ModelSpec, run_id: String) -> anyhow::Result<Ex
         #[cfg(not(target_os = "linux"))]
         Variant::Uring => anyhow::bail!("the uring model needs Linux (io_uring)"),
     };
-    let usage = rusage::now().since(&before);
+    let usage = Usage::of_self().unwrap_or_default().since(&before);
     let first_error = outcome
         .jobs
         .iter()
