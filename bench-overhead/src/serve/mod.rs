@@ -15,6 +15,7 @@
 //! - `path.rs`: mapping a request target to a relative path of plain names, or a refusal.
 //! - `beneath/`: opening such a path under the root, never outside it (per-OS files).
 //! - `files.rs`: open files shared by all connections sending them, small files' bytes.
+//! - `watch/`: learning that held files changed without asking per request (inotify on Linux).
 //! - `response.rs`: response heads and error bodies.
 //! - `fault.rs`: how each `--fault` bends a response.
 //! - `send.rs`: body bytes to the socket (`sendfile` on Linux, read+write elsewhere).
@@ -31,6 +32,7 @@ mod path;
 mod request;
 mod response;
 mod send;
+mod watch;
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
@@ -116,7 +118,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         header_timeout: args.header_timeout,
         max_upload: args.max_upload,
     };
-    let stats = event_loop::serve(listener, &signal, &config, files::OpenFiles::new(root_dir))?;
+    let stats = event_loop::serve(
+        listener,
+        &signal,
+        &config,
+        files::OpenFiles::new(root_dir, &root),
+    )?;
     eprintln!(
         "stopped on {}: {} connections, {} requests, {} body bytes sent, {} upload bytes received",
         stats.stopped_by, stats.connections, stats.requests, stats.body_bytes, stats.upload_bytes
