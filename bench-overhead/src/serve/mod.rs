@@ -5,12 +5,18 @@
 //! is built like lighttpd: one thread, one readiness loop (epoll, kqueue or poll through
 //! `polling`), non-blocking sockets, and the kernel's zero-copy `sendfile` for bodies on Linux.
 //! One thread keeps 10,000 connections at a few KiB each (no stack per connection) and leaves the
-//! second core of a small machine to the client under test.
+//! second core of a small machine to the client under test. Per request it makes fewer system
+//! calls than lighttpd (`make bench-server` holds it to at least lighttpd's request rate): on
+//! Linux a kept-alive `/hello` costs one `recv` and one `send`.
+//!
+//! It also receives uploads (PUT/POST with Content-Length), counting the body and answering with
+//! the count, so upload workloads need no other server.
 //!
 //! Where things live:
-//! - `event_loop.rs`: readiness, timers, idle timeouts, shutdown.
+//! - `event_loop.rs`: readiness, timers, idle and header timeouts, shutdown.
 //! - `accept.rs`: accepting connections with their socket options in few system calls.
-//! - `connection.rs`: one connection's state machine (read head → respond → keep-alive/close).
+//! - `connection.rs`: one connection's state machine (read head [→ receive upload] → respond →
+//!   keep-alive/close).
 //! - `request.rs`: request heads (httparse) and what they ask for.
 //! - `path.rs`: mapping a request target to a relative path of plain names, or a refusal.
 //! - `beneath/`: opening such a path under the root, never outside it (per-OS files).
