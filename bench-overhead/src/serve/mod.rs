@@ -7,7 +7,8 @@
 //! One thread keeps 10,000 connections at a few KiB each (no stack per connection) and leaves the
 //! second core of a small machine to the client under test. Per request it makes fewer system
 //! calls than lighttpd (`make bench-server` holds it to at least lighttpd's request rate): on
-//! Linux a kept-alive `/hello` costs one `recv` and one `send`.
+//! Linux a kept-alive `/hello` costs one `recv` and one `send`, plus its share of the loop turn's
+//! wait and change check (2.3 system calls per request under wrk -c100, lighttpd 3.9).
 //!
 //! It also receives uploads (PUT/POST with Content-Length), counting the body and answering with
 //! the count, so upload workloads need no other server.
