@@ -6,40 +6,12 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde::Deserialize;
-
-use super::meta::{add_failed, FailedIteration};
-use super::RecordArgs;
-use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
-use crate::results::csv::Appender;
+use super::meta::add_failed;
+use super::RecordConfig;
 use crate::units::{format_bytes, format_nanos};
+use bench_records::{Appender, FailedIteration, MemmonSummary, MemoryFigures, RunRecord, RunRow};
 
-/// memmon's `--json` summary (the memmon contract in BRIEF/results README); unknown keys ignored.
-#[derive(Debug, Default, Deserialize)]
-struct MemmonSummary {
-    #[serde(default)]
-    samples: u64,
-    rss_bytes: Option<MinAvgMax>,
-    vsz_bytes: Option<MinAvgMax>,
-    pss_anon_bytes: Option<MinAvgMax>,
-    pss_bytes: Option<MinAvgMax>,
-    peak_rss_bytes: Option<u64>,
-}
-
-impl From<MemmonSummary> for MemoryFigures {
-    fn from(m: MemmonSummary) -> Self {
-        MemoryFigures {
-            samples: m.samples,
-            rss: m.rss_bytes,
-            vsz: m.vsz_bytes,
-            pss_anon: m.pss_anon_bytes,
-            pss: m.pss_bytes,
-            peak_rss: m.peak_rss_bytes,
-        }
-    }
-}
-
-pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
     let label = if args.label.is_empty() {
         args.run_id.clone()
     } else {
@@ -102,7 +74,7 @@ fn read_memory(path: &Path) -> Option<MemoryFigures> {
     Some(summary.into())
 }
 
-fn no_record_reason(args: &RecordArgs) -> String {
+fn no_record_reason(args: &RecordConfig) -> String {
     let mut reason = if args.interrupted {
         "interrupted".to_string()
     } else {
@@ -197,7 +169,7 @@ fn progress(record: &RunRecord) -> String {
 /// runs.csv is written one way only. The row is small and flushed at once: an interrupted suite
 /// leaves either the whole row or none of it.
 fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
-    Appender::<RunRow>::open(path)?.append(row)
+    Ok(Appender::<RunRow>::open(path)?.append(row)?)
 }
 
 #[cfg(test)]

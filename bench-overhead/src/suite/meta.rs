@@ -11,81 +11,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
 
 use super::time::now_utc;
-use super::{BeginArgs, FinishArgs};
-use crate::cli::{
-    parse_timeout, Variant, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
-};
+use super::{BeginConfig, FinishConfig};
+use crate::client::{parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::host::Host;
-use crate::record::RunRow;
-use crate::units::parse_duration;
+use bench_records::units::parse_interval;
+use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
 
-/// `complete`: every iteration ran (some may have failed: see `failed_iterations`).
-/// `partial`: interrupted, or still running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Complete,
-    Partial,
-}
-
-/// An iteration that did not yield a clean run: no record at all, or failed jobs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailedIteration {
-    pub run_id: String,
-    /// Whether its row is in runs.csv (the client wrote a record despite the failure).
-    pub recorded: bool,
-    pub reason: String,
-}
-
-/// The whole of `meta.json`. Field names are a data contract documented in `results/README.md`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Meta {
-    pub status: Status,
-    pub suite_version: String,
-    pub command_line: String,
-    pub started_utc: String,
-    pub ended_utc: Option<String>,
-    pub hostname: String,
-    pub os: String,
-    pub os_version: String,
-    pub kernel: String,
-    pub arch: String,
-    pub cpu_model: String,
-    pub cores: usize,
-    pub memory_bytes: u64,
-    /// The `Server` header, e.g. `lighttpd/1.4.69`; several joined by `, ` if runs disagreed.
-    pub server: String,
-    pub server_name: String,
-    pub server_version: String,
-    pub network: String,
-    pub address: String,
-    pub port: u16,
-    pub path: String,
-    pub connections: u32,
-    pub iterations: u32,
-    pub variants: Vec<String>,
-    pub interval: String,
-    /// The client's limit for connecting and each wait for data (`TIMEOUT`, else its default).
-    #[serde(default)]
-    pub timeout: String,
-    /// The client's limit for one whole run (`RUN_TIMEOUT`, else its default).
-    #[serde(default)]
-    pub run_timeout: String,
-    /// Rows in runs.csv when the suite ended.
-    pub runs_recorded: u64,
-    pub failed_iterations: Vec<FailedIteration>,
-    /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
-    pub extra: BTreeMap<String, String>,
-}
-
-pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
+pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
     let iterations: u32 = args
         .iterations
         .trim()
@@ -104,7 +41,9 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|&n| n >= 1)
         .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
-    parse_duration(&args.interval)
+    // memmon's own rule, so that an INTERVAL memmon would refuse stops the suite here, before
+    // any folder exists, not at every iteration.
+    parse_interval(&args.interval)
         .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
@@ -136,7 +75,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     let host = Host::detect();
     let (server_name, server_version) = split_server(&args.server);
     let meta = Meta {
-        status: Status::Partial,
+        status: MetaStatus::Partial,
         suite_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: args.command_line,
         started_utc: now_utc(),
@@ -170,7 +109,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn finish(args: FinishArgs) -> anyhow::Result<ExitCode> {
+pub fn finish(args: FinishConfig) -> anyhow::Result<ExitCode> {
     let meta_path = args.results.join(META_FILE);
     let mut meta = read(&meta_path)?;
     let rows = read_runs(&args.results.join("runs.csv"))?;
@@ -232,7 +171,7 @@ fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
     names
         .into_iter()
         .map(|name| {
-            Variant::from_str(name, true).map_err(|_| {
+            name.parse::<Variant>().map_err(|_| {
                 anyhow::anyhow!("VARIANTS: unknown variant `{name}`: use threaded and/or poll")
             })
         })
@@ -330,19 +269,5 @@ mod tests {
             "RUN_TIMEOUT=`0.5ms`: `0.5ms` is too short: at least 1ms (socket and poll timeouts \
              cannot keep less)"
         );
-    }
-
-    /// The defaults meta.json names are the ones `run` applies.
-    #[test]
-    fn the_recorded_defaults_are_runs_defaults() {
-        use clap::Parser;
-        let cli = crate::cli::Cli::parse_from(["bench-overhead", "run"]);
-        let crate::cli::Command::Run(run) = cli.command else {
-            panic!("not the run subcommand");
-        };
-        assert_eq!(run.timeout, parse_timeout(DEFAULT_TIMEOUT).unwrap());
-        assert_eq!(run.run_timeout, parse_timeout(DEFAULT_RUN_TIMEOUT).unwrap());
-        // As README.md and results/README.md state them.
-        assert_eq!((DEFAULT_TIMEOUT, DEFAULT_RUN_TIMEOUT), ("30s", "10m"));
     }
 }
