@@ -110,10 +110,11 @@ mod tests {
     #[test]
     fn header_once_then_rows() {
         let dir = std::env::temp_dir().join(format!("records-csv-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("jobs.csv");
         let _ = std::fs::remove_file(&path);
         for job in 0..2 {
-            let mut appender = Appender::<JobRecord>::open(&path).unwrap();
+            let mut appender = Appender::<JobRecord>::open_in_new_folder(&path).unwrap();
             let record = JobRecord {
                 run_id: "r".into(),
                 job,

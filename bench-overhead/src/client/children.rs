@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::RunArgs;
 use crate::client::interrupt;
 use crate::client::model::ModelSpec;
+use crate::client::ClientConfig;
 
 /// How often the parent looks for a signal while a child runs.
 const CHECK_EVERY: Duration = Duration::from_millis(50);
 
-pub fn run_each(args: &RunArgs, specs: &[ModelSpec]) -> anyhow::Result<ExitCode> {
+pub fn run_each(args: &ClientConfig, specs: &[ModelSpec]) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("cannot find this program to run each model")?;
     let base_id = args
         .run_id
@@ -104,7 +104,7 @@ fn wait(mut child: Child) -> anyhow::Result<std::process::ExitStatus> {
 }
 
 /// `run` with `args`' settings and one model.
-fn child_args(args: &RunArgs, spec: ModelSpec, run_id: &str) -> Vec<OsString> {
+fn child_args(args: &ClientConfig, spec: ModelSpec, run_id: &str) -> Vec<OsString> {
     let mut out: Vec<OsString> = Vec::new();
     let mut pair = |flag: &str, value: String| {
         out.push(flag.into());
@@ -115,9 +115,7 @@ fn child_args(args: &RunArgs, spec: ModelSpec, run_id: &str) -> Vec<OsString> {
     pair("--connections", args.connections.to_string());
     pair("--address", args.address.to_string());
     pair("--port", args.port.to_string());
-    if let Some(path) = &args.path {
-        pair("--path", path.clone());
-    }
+    pair("--path", args.path.clone());
     pair("--workload", args.workload.to_string());
     pair("--upload-size", args.upload_size.to_string());
     if let Some(requests) = args.requests {

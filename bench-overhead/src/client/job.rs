@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::RunArgs;
 use crate::client::exchange::{
     self, AnyExchange, Download, Exchange, KeepAlive, Report, Stop, Upload,
 };
@@ -18,6 +17,7 @@ use crate::client::latency::Latency;
 use crate::client::phases::{nanos, Timeline};
 use crate::client::syscalls::Counters;
 use crate::client::workload::Workload;
+use crate::client::ClientConfig;
 use crate::units::format_bytes;
 use bench_records::{Failure, JobRecord};
 
@@ -32,7 +32,7 @@ pub const MIN_WAIT: Duration = Duration::from_millis(1);
 /// Both limits come through the duration parser, which caps them at [`MAX_DURATION`] (a week):
 /// deadlines are plain `Instant + limit` (plus a few seconds at most), which cannot overflow.
 ///
-/// [`MAX_DURATION`]: crate::units::MAX_DURATION
+/// [`MAX_DURATION`]: bench_records::units::MAX_DURATION
 #[derive(Debug, Clone)]
 pub struct Target {
     pub address: SocketAddr,
@@ -83,8 +83,8 @@ impl Target {
 /// The bytes each job of `workload` sends first: `GET` HTTP/1.0 (download), `GET` HTTP/1.1
 /// (keepalive: the connection stays open), or the upload's `PUT` head (asking for `100 Continue`
 /// before the body).
-pub fn request_bytes(args: &RunArgs, workload: Workload) -> Arc<[u8]> {
-    let (address, port, path) = (args.address, args.port, args.path());
+pub fn request_bytes(args: &ClientConfig, workload: Workload) -> Arc<[u8]> {
+    let (address, port, path) = (args.address, args.port, args.path.as_str());
     match workload {
         Workload::Download => exchange::request(address, port, path),
         Workload::KeepAlive => exchange::head("GET", path, "1.1", address, port, "")

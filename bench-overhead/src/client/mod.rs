@@ -12,6 +12,7 @@
 //! figures.
 
 mod children;
+mod config;
 mod exchange;
 mod interrupt;
 mod job;
@@ -21,13 +22,14 @@ mod measure;
 pub mod model;
 mod net;
 mod phases;
-mod rusage;
 pub mod strace;
 mod summary;
 pub mod syscalls;
 mod workload;
 
-pub use job::MIN_WAIT;
+pub use config::{
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+};
 pub use workload::Workload;
 
 use std::io::Write;
@@ -38,10 +40,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
 use bench_records::{Appender, JobRecord, RunRow, Variant};
+use bench_sys::rusage::Usage;
 use model::ModelSpec;
 
 fn unix_now() -> u64 {
@@ -50,29 +52,11 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The models a run asks for: `--variant` (a bare `poll` takes `--backend`), or every model this
-/// OS supports with its native backend.
-fn specs(args: &RunArgs) -> Vec<ModelSpec> {
-    if args.variant.is_empty() {
-        return ModelSpec::defaults();
-    }
-    args.variant
-        .iter()
-        .map(|spec| match (spec.variant, args.backend) {
-            (Variant::Poll, Some(backend)) => ModelSpec {
-                variant: Variant::Poll,
-                backend: Some(backend),
-            },
-            _ => *spec,
-        })
-        .collect()
-}
-
 /// Runs each requested model and reports it. Exit status: 0 when every job of every run
 /// succeeded, 1 when any failed (the records are printed and written all the same), 130 (143)
 /// when SIGINT (SIGTERM) cut it short. Setup errors (open-file limit, unwritable CSV folder) are
 /// returned before any connection is opened.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     // Bad request-rate flags are refused before anything runs.
     let schedule = workload::Schedule::check(
         args.workload,
@@ -84,20 +68,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     .map_err(anyhow::Error::msg)?;
     interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     limits::ensure_room_for(args.connections)?;
-    let specs = specs(&args);
-    if let [spec] = specs[..] {
+    if let [spec] = args.models[..] {
         let run_id = args
             .run_id
             .clone()
             .unwrap_or_else(|| format!("{}-{}", unix_now(), std::process::id()));
         return run_one(&args, spec, run_id, schedule);
     }
-    children::run_each(&args, &specs)
+    children::run_each(&args, &args.models)
 }
 
 /// Runs one model in this process and writes its rows.
 fn run_one(
-    args: &RunArgs,
+    args: &ClientConfig,
     spec: ModelSpec,
     run_id: String,
     schedule: workload::Schedule,
@@ -142,7 +125,7 @@ fn run_one(
         until: schedule.duration.map(|d| now + d),
         warmup_until: Some(now + schedule.warmup).filter(|_| !schedule.warmup.is_zero()),
     };
-    let before = rusage::now();
+    let before = Usage::of_self().unwrap_or_default();
     let outcome = match spec.variant {
         Variant::Threaded => model::threaded::run(&Arc::new(target.clone()), args.connections),
         Variant::Poll => {
@@ -157,7 +140,7 @@ fn run_one(
         #[cfg(not(target_os = "linux"))]
         Variant::Uring => anyhow::bail!("the uring model needs Linux (io_uring)"),
     };
-    let usage = rusage::now().since(&before);
+    let usage = Usage::of_self().unwrap_or_default().since(&before);
     let first_error = outcome
         .jobs
         .iter()

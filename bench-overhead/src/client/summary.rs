@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::cli::RunArgs;
 use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
-use crate::client::rusage::Usage;
+use crate::client::ClientConfig;
 use crate::host::Host;
 use crate::units;
 use bench_records::{FailureKind, RequestFigures, RunRecord, Setup};
+use bench_sys::rusage::Usage;
 
 /// The network label when `--network` is not given.
 pub fn default_network(address: IpAddr) -> &'static str {
@@ -24,7 +24,7 @@ pub fn default_network(address: IpAddr) -> &'static str {
 
 /// Everything about a run that does not come from its jobs.
 pub struct RunContext<'a> {
-    pub args: &'a RunArgs,
+    pub args: &'a ClientConfig,
     pub host: &'a Host,
     pub network: &'a str,
     pub started_unix_s: u64,
@@ -62,7 +62,7 @@ pub fn run_record(
         payload_bytes: outcome.payload_bytes,
         address: args.address.to_string(),
         port: args.port,
-        path: args.path().to_string(),
+        path: args.path.clone(),
         setup: Setup {
             os: context.host.os.clone(),
             os_version: context.host.os_version.clone(),
@@ -80,8 +80,8 @@ pub fn run_record(
         job_mib_s,
         cpu_user_s: usage.user_s,
         cpu_sys_s: usage.sys_s,
-        ctx_voluntary: Some(usage.voluntary),
-        ctx_involuntary: Some(usage.involuntary),
+        ctx_voluntary: usage.voluntary,
+        ctx_involuntary: usage.involuntary,
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,
@@ -115,7 +115,7 @@ fn request_figures(outcome: &Outcome, warmup: Duration) -> Option<RequestFigures
 
 /// One line saying what to do when every job of every run failed for the same reason; `None` when
 /// any job succeeded or the reasons differ.
-pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Option<String> {
+pub fn advice(records: &[RunRecord], first_error: &str, args: &ClientConfig) -> Option<String> {
     if records.is_empty() || records.iter().any(|r| r.jobs_ok > 0) {
         return None;
     }
@@ -128,7 +128,7 @@ pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Optio
         IpAddr::V4(v4) => format!("{v4}:{}", args.port),
         IpAddr::V6(v6) => format!("[{v6}]:{}", args.port),
     };
-    let path = args.path();
+    let path = &args.path;
     Some(match FailureKind::from_label(first) {
         FailureKind::ConnectionRefused => format!(
             "no server at {server} (connection refused): start one with `make serve` or `make setup-lighttpd lighttpd-start`"
