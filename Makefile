@@ -19,7 +19,7 @@ CLIENT   := $(BIN)/bench-overhead
 MEMMON   := $(BIN)/memmon
 
 .PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark \
-        qemu-benchmark profile record-scheduling trace report bench-client bench-server bench-memmon \
+        qemu-benchmark profile record-scheduling trace report bench-client bench-server bench-memmon bench-rr \
         test lint clean
 
 all: build
@@ -48,6 +48,7 @@ help:
 	@echo "  SCHEDULING_RECORDER=$(SCHEDULING_RECORDER)  Haiku's scheduling_recorder, for record-scheduling"
 	@echo "  More, described in README.md: VARIANTS CONNECTIONS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
 	@echo "  (bench-overhead.sh); PAIRS LIGHTTPD_PORT (bench-server); DURATION WRK_THREADS PAYLOAD (bench-client);"
+	@echo "  CONNECTIONS DURATION WRK_THREADS MODELS (bench-rr)"
 	@echo "  BENCH_SECONDS BENCH_MIB BENCH_THREADS (bench-memmon); QEMU_* (qemu-benchmark, setup/qemu/README.md)"
 
 ## setup-lighttpd: write setup/lighttpd.conf (PORT, BIND) and payloads/testpayload (PAYLOAD_SIZE MiB)
@@ -93,6 +94,10 @@ trace: payload
 ## report: compare every folder in results/ into results/report.md with charts
 report: build
 	@sh scripts/report.sh
+
+## bench-rr: keep-alive req/s, latency and syscalls per request in every model vs wrk (and oha), PASS/FAIL per goal
+bench-rr: build
+	@sh scripts/bench-rr.sh
 
 ## bench-client: both variants and wrk (if installed) side by side: GiB/s, CPU s/GiB, peak memory
 bench-client: payload

@@ -1,0 +1,172 @@
+#!/bin/sh
+# make bench-rr: request rate against one lighttpd, side by side: this client's keepalive
+# workload in every model and backend vs wrk (keep-alive, and with `Connection: close` for the
+# churn reference) and oha where installed; then each goal of issue 14 with PASS, FAIL or SKIP,
+# exit 1 when one fails.
+#
+# Goals:
+#   1. keepalive req/s of the best readiness backend >= 1.0x wrk's (keep-alive);
+#   2. uring keepalive req/s >= 1.0x epoll's;
+#   3. syscalls per keep-alive request <= 2.2 with epoll, < 1 with uring;
+#   4. churn req/s >= 1.0x wrk with `Connection: close` — SKIP: the client has no churn
+#      workload yet (wrk's figure is printed as the reference);
+#   5. a fixed rate held within 2 % — SKIP: the client has no --rate yet.
+# The client runs one event loop (no --threads yet); wrk and oha run WRK_THREADS threads.
+#
+# Variables: CONNECTIONS (100), DURATION (each run, 10s; warm-up 1s of it for this client),
+# WRK_THREADS (2), BIN_DIR (target/release), MODELS (every model and backend this OS has).
+# Every step is bounded by `timeout`; lighttpd is stopped on exit.
+set -eu
+
+cd "$(dirname "$0")/.."
+BIN_DIR=${BIN_DIR:-target/release}
+CONNECTIONS=${CONNECTIONS:-100}
+DURATION=${DURATION:-10s}
+WRK_THREADS=${WRK_THREADS:-2}
+case $(uname -s) in
+    Linux) DEFAULT_MODELS="threaded poll:epoll poll:poll poll:polling uring" ;;
+    *) DEFAULT_MODELS="threaded poll poll:poll poll:polling" ;;
+esac
+MODELS=${MODELS:-$DEFAULT_MODELS}
+CLIENT=$BIN_DIR/bench-overhead
+
+die() {
+    echo "bench-rr: $*" >&2
+    exit 1
+}
+
+[ -x "$CLIENT" ] || die "$CLIENT is missing: run make build"
+command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk): the goals are ratios to it"
+LIGHTTPD=$(command -v lighttpd || true)
+[ -n "$LIGHTTPD" ] || for candidate in /usr/sbin/lighttpd /usr/local/sbin/lighttpd; do
+    [ -x "$candidate" ] && LIGHTTPD=$candidate && break
+done
+[ -n "$LIGHTTPD" ] || die "lighttpd is not installed: apt-get install lighttpd"
+LIMIT=""
+command -v timeout >/dev/null 2>&1 && LIMIT="timeout 300"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-rr.XXXXXX")
+PIDFILE=$WORK/lighttpd.pid
+cleanup() {
+    if [ -s "$PIDFILE" ]; then
+        kill "$(cat "$PIDFILE")" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir "$WORK/root"
+printf 'Hello, world\n' >"$WORK/root/hello"
+PORT=""
+tries=0
+while [ -z "$PORT" ] && [ "$tries" -lt 20 ]; do
+    tries=$((tries + 1))
+    candidate=$(awk -v seed="$$$tries" 'BEGIN { srand(seed); print 20000 + int(rand() * 30000) }')
+    cat >"$WORK/lighttpd.conf" <<EOF
+server.document-root = "$WORK/root"
+server.bind = "127.0.0.1"
+server.port = $candidate
+server.pid-file = "$PIDFILE"
+server.errorlog = "$WORK/error.log"
+server.max-fds = 16384
+server.max-connections = 8192
+server.max-keep-alive-requests = 65535
+mimetype.assign = ("" => "text/plain")
+EOF
+    if "$LIGHTTPD" -f "$WORK/lighttpd.conf" 2>>"$WORK/start.log"; then
+        PORT=$candidate
+    fi
+done
+[ -n "$PORT" ] || die "lighttpd did not start: $(cat "$WORK/start.log" "$WORK/error.log" 2>/dev/null | tail -n 3)"
+i=0
+while [ ! -s "$PIDFILE" ] && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+
+# The first value of a numeric JSON key in a one-line object.
+json_number() {
+    sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" "$2" | head -n 1
+}
+
+echo "bench-rr: $CONNECTIONS connections, /hello (13 bytes), $DURATION per run, lighttpd on 127.0.0.1:$PORT"
+# One line per client: name req/s p50_us p99_us p99.9_us syscalls_per_request cpu_us_per_request
+: >"$WORK/table"
+for model in $MODELS; do
+    tag=$(printf '%s' "$model" | tr ':' '-')
+    $LIMIT "$CLIENT" run --variant "$model" --workload keepalive --connections "$CONNECTIONS" \
+        --address 127.0.0.1 --port "$PORT" --duration "$DURATION" --warmup 1s --json \
+        >"$WORK/$tag.json" 2>"$WORK/$tag.err" || true
+    if [ ! -s "$WORK/$tag.json" ]; then
+        echo "bench-rr: $model did not run: $(tail -n 1 "$WORK/$tag.err")" >&2
+        continue
+    fi
+    failed=$(json_number jobs_failed "$WORK/$tag.json")
+    [ "$failed" = 0 ] || echo "bench-rr: $model: $failed failed connections ($(tail -n 1 "$WORK/$tag.err"))" >&2
+    awk -v name="$model" -v rps="$(json_number requests_per_s "$WORK/$tag.json")" \
+        -v counted="$(json_number requests "$WORK/$tag.json" | tail -n 1)" \
+        -v warm="$(json_number warmup_requests "$WORK/$tag.json")" \
+        -v p50="$(json_number p50 "$WORK/$tag.json")" -v p99="$(json_number p99 "$WORK/$tag.json")" \
+        -v p999="$(json_number p99_9 "$WORK/$tag.json")" \
+        -v user="$(json_number cpu_user_s "$WORK/$tag.json")" \
+        -v sys="$(json_number cpu_sys_s "$WORK/$tag.json")" \
+        -v calls="$(sed -n 's/.*"syscalls":{\([^}]*\)}.*/\1/p' "$WORK/$tag.json")" 'BEGIN {
+            n = split(calls, kv, ",")
+            total = 0
+            for (i = 1; i <= n; i++) {
+                split(kv[i], p, ":")
+                if (p[1] != "\"thread_spawns\"" && p[2] != "null") total += p[2]
+            }
+            made = counted + warm
+            printf "%s %.0f %.1f %.1f %.1f %.3f %.2f\n", name, rps, p50, p99, p999, total / made, (user + sys) * 1e6 / made
+        }' >>"$WORK/table"
+done
+
+# wrk: Requests/sec and its latency percentiles (--latency prints 50/75/90/99 %).
+wrk_run() {
+    $LIMIT wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" \
+        "http://127.0.0.1:$PORT/hello" >"$WORK/wrk.out" 2>&1 || die "wrk failed: $(tail -n 3 "$WORK/wrk.out")"
+    awk '
+        function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1e6; return v }
+        /^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) } /^Requests\/sec:/ { rps = $2 }
+        END { printf "%.0f %.1f %.1f - - -\n", rps, p50, p99 }' "$WORK/wrk.out"
+}
+echo "wrk $(wrk_run)" >>"$WORK/table"
+echo "wrk-close $(wrk_run -H 'Connection: close')" >>"$WORK/table"
+if command -v oha >/dev/null 2>&1; then
+    $LIMIT oha --no-tui -c "$CONNECTIONS" -z "$DURATION" "http://127.0.0.1:$PORT/hello" >"$WORK/oha.out" 2>&1 || true
+    rps=$(awk '/Requests\/sec:/ { print $2; exit }' "$WORK/oha.out")
+    [ -n "$rps" ] && echo "oha ${rps%.*} - - - - -" >>"$WORK/table"
+fi
+
+echo
+awk '
+    { name[NR] = $1; rps[NR] = $2; at[$1] = NR; line[NR] = $0 }
+    END {
+        printf "%-14s %10s %8s %10s %10s %10s %10s %12s\n", "client", "req/s", "x wrk", "p50 us", "p99 us", "p99.9 us", "calls/req", "CPU us/req"
+        wrk = rps[at["wrk"]]
+        for (i = 1; i <= NR; i++) {
+            split(line[i], f, " ")
+            printf "%-14s %10s %8.2f %10s %10s %10s %10s %12s\n", f[1], f[2], (wrk > 0 ? f[2] / wrk : 0), f[3], f[4], f[5], f[6], f[7]
+        }
+        print ""
+        fail = 0
+        best = ""; bestrps = 0
+        for (i = 1; i <= NR; i++) if (name[i] ~ /^poll/ && rps[i] > bestrps) { best = name[i]; bestrps = rps[i] }
+        verdict("keepalive: best readiness backend (" best ") >= 1.0x wrk", bestrps >= wrk && wrk > 0, sprintf("%.2fx", bestrps / wrk))
+        if ("uring" in at && "poll:epoll" in at) {
+            u = rps[at["uring"]]; e = rps[at["poll:epoll"]]
+            verdict("keepalive: uring >= 1.0x epoll", u >= e, sprintf("%.2fx", u / e))
+            split(line[at["uring"]], fu, " ")
+            verdict("syscalls per keep-alive request < 1 with uring", fu[6] < 1, fu[6])
+        }
+        if ("poll:epoll" in at) {
+            split(line[at["poll:epoll"]], fe, " ")
+            verdict("syscalls per keep-alive request <= 2.2 with epoll", fe[6] <= 2.2, fe[6])
+        }
+        printf "SKIP  churn >= 1.0x wrk with Connection: close (%s req/s): the client has no churn workload yet\n", rps[at["wrk-close"]]
+        print "SKIP  a fixed rate of 50 % held within 2 %: the client has no --rate yet"
+        exit fail
+    }
+    function verdict(goal, ok, figure) {
+        printf "%s  %s: %s\n", ok ? "PASS" : "FAIL", goal, figure
+        if (!ok) fail = 1
+    }' "$WORK/table"
