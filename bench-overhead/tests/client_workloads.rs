@@ -200,3 +200,60 @@ fn bad_request_rate_flags_are_one_line_errors() {
         assert!(!text.contains("panicked"), "{args:?}: {text}");
     }
 }
+
+/// A server that answers `answers` requests per connection, then holds the connection open and
+/// silent, on a loopback port; it ends with the test process.
+fn server_that_stops_answering(answers: usize) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                let mut answered = 0;
+                let mut held = Vec::new();
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 {
+                        return;
+                    }
+                    held.extend_from_slice(&buffer[..n]);
+                    while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
+                        held.drain(..end + 4);
+                        if answered < answers {
+                            let _ = stream.write_all(
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world\n",
+                            );
+                            answered += 1;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_server_that_stops_answering_mid_run_fails_the_connections_by_timeout() {
+    let port = server_that_stops_answering(3);
+    let mut args = vec!["--workload", "keepalive", "--requests", "100", "-c", "2"];
+    args.extend(["--timeout", "300ms", "--json"]);
+    args.extend(all_model_args());
+    let output = run_client(port, &args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), support::ALL_MODELS.len());
+    for run in runs {
+        let model = &run["variant"];
+        assert_eq!(run["jobs_failed"], 2, "{model}: {run}");
+        assert_eq!(
+            run["failures"]["timed out after 300ms waiting for data"], 2,
+            "{model}: {run}"
+        );
+        // The answered requests are kept: 3 per connection.
+        assert_eq!(run["requests"]["requests"], 6, "{model}");
+        assert_eq!(run["bytes"], 6 * 13, "{model}");
+    }
+}
