@@ -11,7 +11,8 @@
 #   4. churn req/s >= 1.0x wrk with `Connection: close` — SKIP: the client has no churn
 #      workload yet (wrk's figure is printed as the reference);
 #   5. a fixed rate held within 2 % — SKIP: the client has no --rate yet.
-# The client runs one event loop (no --threads yet); wrk and oha run WRK_THREADS threads.
+# The client's poll and uring models run WRK_THREADS event loops (--threads), as wrk and oha run
+# WRK_THREADS threads; threaded runs a thread per connection.
 #
 # Variables: CONNECTIONS (100), DURATION (each run, 10s; warm-up 1s of it for this client),
 # WRK_THREADS (2), BIN_DIR (target/release), MODELS (every model and backend this OS has).
@@ -93,7 +94,7 @@ echo "bench-rr: $CONNECTIONS connections, /hello (13 bytes), $DURATION per run, 
 for model in $MODELS; do
     tag=$(printf '%s' "$model" | tr ':' '-')
     $LIMIT "$CLIENT" run --variant "$model" --workload keepalive --connections "$CONNECTIONS" \
-        --address 127.0.0.1 --port "$PORT" --duration "$DURATION" --warmup 1s --json \
+        --address 127.0.0.1 --port "$PORT" --duration "$DURATION" --warmup 1s --threads "$WRK_THREADS" --json \
         >"$WORK/$tag.json" 2>"$WORK/$tag.err" || true
     if [ ! -s "$WORK/$tag.json" ]; then
         echo "bench-rr: $model did not run: $(tail -n 1 "$WORK/$tag.err")" >&2

@@ -81,6 +81,10 @@ pub struct RunArgs {
     /// Concurrent connections (one download each).
     #[arg(long, short = 'c', default_value = DEFAULT_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
     pub connections: u32,
+    /// Event loops of the poll and uring models, each on its own thread with 1/T of the
+    /// connections (as wrk -t); the threaded model ignores it (one thread per connection).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: u32,
     /// Server address (IPv4 or IPv6).
     #[arg(long, default_value = "127.0.0.1")]
     pub address: IpAddr,
@@ -294,6 +298,7 @@ impl From<Command> for Job {
                 models: models(&a.variant, a.backend),
                 speed_limit: a.speed_limit,
                 connections: a.connections,
+                threads: a.threads,
                 address: a.address,
                 port: a.port,
                 path: a

@@ -39,7 +39,14 @@ fn every_model_counts_what_strace_sees_in_the_other_workloads() {
     let root = support::TempDir::new("strace-root");
     std::fs::write(root.path().join("hello"), b"Hello, world\n").unwrap();
     let lighttpd = support::start_lighttpd(root.path());
-    let keepalive = ["--workload", "keepalive", "--requests", "30"];
+    let keepalive = [
+        "--workload",
+        "keepalive",
+        "--requests",
+        "30",
+        "--threads",
+        "2",
+    ];
     check_every_model(lighttpd.port, "keepalive", &keepalive);
     let builtin = support::start_builtin(root.path(), None);
     let upload = ["--workload", "upload", "--upload-size", "256KiB"];

@@ -169,7 +169,8 @@ fn an_upload_the_server_refuses_fails_every_job_with_its_status() {
 
 #[test]
 fn bad_request_rate_flags_are_one_line_errors() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
+        (&["--threads", "0"], "--threads"),
         (
             &[
                 "--workload",
@@ -255,5 +256,46 @@ fn a_server_that_stops_answering_mid_run_fails_the_connections_by_timeout() {
         // The answered requests are kept: 3 per connection.
         assert_eq!(run["requests"]["requests"], 6, "{model}");
         assert_eq!(run["bytes"], 6 * 13, "{model}");
+    }
+}
+
+#[test]
+fn several_event_loops_share_the_connections() {
+    let root = root_with_hello();
+    let server = support::start_lighttpd(root.path());
+    let out = support::TempDir::new("loops-out");
+    let dir = out.path().to_str().unwrap();
+    let mut args = vec!["--workload", "keepalive", "--requests", "10", "-c", "5"];
+    args.extend(["--threads", "2", "--json", "--csv-dir", dir]);
+    args.extend(all_model_args());
+    let output = run_client(server.port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("threaded model runs one thread per connection: --threads 2 is ignored"),
+        "{}",
+        stderr(&output)
+    );
+    for run in json_lines(&output) {
+        let model = run["variant"].as_str().unwrap().to_string();
+        assert_eq!(run["jobs_ok"], 5, "{model}");
+        assert_eq!(run["requests"]["requests"], 50, "{model}");
+        let spawns = run["syscalls"]["thread_spawns"].as_u64().unwrap();
+        // Two loops for poll and uring; one thread per connection for threaded.
+        assert_eq!(spawns, if model == "threaded" { 5 } else { 2 }, "{model}");
+    }
+    // Every run's jobs are numbered once each, 0 to 4, across its loops.
+    let mut reader = csv::Reader::from_path(out.path().join("jobs.csv")).unwrap();
+    let mut jobs: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+    for row in reader.deserialize::<std::collections::HashMap<String, String>>() {
+        let row = row.unwrap();
+        jobs.entry(row["run_id"].clone())
+            .or_default()
+            .push(row["job"].parse().unwrap());
+    }
+    assert_eq!(jobs.len(), support::ALL_MODELS.len());
+    for (run, mut numbers) in jobs {
+        numbers.sort_unstable();
+        assert_eq!(numbers, [0, 1, 2, 3, 4], "{run}");
     }
 }

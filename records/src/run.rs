@@ -167,6 +167,10 @@ pub struct RunRecord {
     /// Request-rate figures; `None` for one-request workloads (download, upload).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<crate::RequestFigures>,
+    /// Event loops (`--threads`) of the poll and uring models, each with its share of the
+    /// connections; `None` for threaded (one thread per connection) and in older records (one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_loops: Option<u32>,
 }
 
 fn download() -> String {
@@ -490,6 +494,7 @@ impl From<&RunRow> for RunRecord {
             // runs.csv holds download runs only.
             workload: download(),
             requests: None,
+            event_loops: None,
         }
     }
 }
@@ -557,6 +562,7 @@ mod tests {
             interrupted: false,
             workload: download(),
             requests: None,
+            event_loops: None,
             phases: Phases {
                 socket: stats(10),
                 setup: stats(20),

@@ -117,6 +117,7 @@ fn child_args(args: &ClientConfig, spec: ModelSpec, run_id: &str) -> Vec<OsStrin
     pair("--port", args.port.to_string());
     pair("--path", args.path.clone());
     pair("--workload", args.workload.to_string());
+    pair("--threads", args.threads.to_string());
     pair("--upload-size", args.upload_size.to_string());
     if let Some(requests) = args.requests {
         pair("--requests", requests.to_string());

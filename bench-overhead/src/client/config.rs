@@ -30,6 +30,8 @@ pub struct ClientConfig {
     /// The models to run, one after the other, each in its own process when there are several.
     pub models: Vec<ModelSpec>,
     pub connections: u32,
+    /// Event loops of the poll and uring models, each with its share of the connections.
+    pub threads: u32,
     pub address: IpAddr,
     pub port: u16,
     /// Path requested from the server (the command line fills in the workload's default).

@@ -126,19 +126,32 @@ fn run_one(
         warmup_until: Some(now + schedule.warmup).filter(|_| !schedule.warmup.is_zero()),
     };
     let before = Usage::of_self().unwrap_or_default();
-    let outcome = match spec.variant {
-        Variant::Threaded => model::threaded::run(&Arc::new(target.clone()), args.connections),
-        Variant::Poll => {
-            let backend = spec.backend.unwrap_or_else(model::Backend::native);
-            model::readiness::run(&target, args.connections, backend)?
+    if spec.variant == Variant::Threaded && args.threads > 1 {
+        eprintln!(
+            "bench-overhead: the threaded model runs one thread per connection: --threads {} is ignored",
+            args.threads
+        );
+    }
+    let loops = |share: u32| -> anyhow::Result<Option<job::Outcome>> {
+        match spec.variant {
+            Variant::Threaded => Ok(Some(model::threaded::run(&Arc::new(target.clone()), share))),
+            Variant::Poll => {
+                let backend = spec.backend.unwrap_or_else(model::Backend::native);
+                model::readiness::run(&target, share, backend).map(Some)
+            }
+            #[cfg(target_os = "linux")]
+            Variant::Uring => model::uring::run(&target, share),
+            #[cfg(not(target_os = "linux"))]
+            Variant::Uring => anyhow::bail!("the uring model needs Linux (io_uring)"),
         }
-        #[cfg(target_os = "linux")]
-        Variant::Uring => match model::uring::run(&target, args.connections)? {
-            Some(outcome) => outcome,
-            None => return Ok(ExitCode::SUCCESS),
-        },
-        #[cfg(not(target_os = "linux"))]
-        Variant::Uring => anyhow::bail!("the uring model needs Linux (io_uring)"),
+    };
+    let threads = if spec.variant == Variant::Threaded {
+        1
+    } else {
+        args.threads
+    };
+    let Some(outcome) = model::loops::run_loops(threads, args.connections, loops)? else {
+        return Ok(ExitCode::SUCCESS);
     };
     let usage = Usage::of_self().unwrap_or_default().since(&before);
     let first_error = outcome

@@ -90,6 +90,7 @@ pub fn run_record(
         interrupted: outcome.interrupted,
         workload: target.workload.to_string(),
         requests: request_figures(outcome, args.warmup.unwrap_or_default()),
+        event_loops: (target.variant != "threaded").then_some(args.threads),
     }
 }
 

@@ -9,6 +9,7 @@
 //! A run names a model and, for `poll`, a backend: `poll:epoll`, `poll:poll`, `poll:polling`…;
 //! a bare `poll` takes the OS's native raw backend.
 
+pub mod loops;
 pub mod readiness;
 pub mod threaded;
 #[cfg(target_os = "linux")]
