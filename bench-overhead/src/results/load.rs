@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 
-use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
 use crate::results::csv::{number_problem, read_header, row_error};
 use bench_records::{MetaFields, RunRow, Variant};
 
@@ -63,9 +62,8 @@ pub struct Source {
     /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
     pub hostname: String,
     pub cpu_model: String,
-    /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
-    /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
-    pub hardware: BTreeMap<String, String>,
+    /// meta.json's `extra` (`META="key=value …"`), every value as text, empty ones left out.
+    pub extra: BTreeMap<String, String>,
     pub runs: Vec<Run>,
 }
 
@@ -170,14 +168,15 @@ pub fn source(
     };
     let status = status(meta.as_ref(), &meta_file())?;
     let meta = meta.unwrap_or_default();
-    let hardware = SETUP_EXTRA_KEYS
+    let extra = meta
+        .extra
         .iter()
-        .filter_map(|(key, _)| {
-            let value = match meta.extra.get(*key)? {
+        .filter_map(|(key, value)| {
+            let value = match value {
                 serde_json::Value::String(text) => text.trim().to_string(),
                 other => other.to_string(),
             };
-            (!value.is_empty()).then(|| (key.to_string(), value))
+            (!value.is_empty()).then(|| (key.clone(), value))
         })
         .collect();
     Ok(Source {
@@ -189,7 +188,7 @@ pub fn source(
         iterations_per_row: meta.iterations_per_row.unwrap_or(1).max(1),
         hostname: meta.hostname.trim().to_string(),
         cpu_model: meta.cpu_model.trim().to_string(),
-        hardware,
+        extra,
         runs,
     })
 }

@@ -11,112 +11,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::bail;
-use serde::Serialize;
 
-use super::conditions::{self, Condition};
+use super::conditions;
+use super::table::{Extended, Figures, Row, Table};
 use crate::report::{label, number};
-use crate::results::averages::{self, RunSelection};
+use crate::results::averages;
 use crate::results::load::{Run, Source, Status};
 use crate::units::MIB;
 use bench_records::Variant;
 use bench_records::{RunRecord, RunRow};
-
-/// The old suite's columns, averaged over a setup's runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Figures {
-    /// Mean `socket()` time per job, µs.
-    pub socket_creation_us: Option<f64>,
-    /// Mean job setup time (thread spawn, or register + non-blocking connect), µs.
-    pub job_setup_us: Option<f64>,
-    /// Mean per-job receive time (request written → last byte), s.
-    pub receive_s: Option<f64>,
-    /// Mean per-job download speed, MiB/s.
-    pub job_mib_s: Option<f64>,
-    /// Mean run time (first socket → last job finished), s.
-    pub run_time_s: Option<f64>,
-    /// Mean of memmon's average: anonymous PSS where the OS has it, else RSS, MiB.
-    pub memory_mib: Option<f64>,
-}
-
-/// The `--extended` columns, averaged the same way.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Extended {
-    /// Mean over runs of each run's median transfer time (first byte → last byte), s.
-    pub transfer_p50_s: Option<f64>,
-    /// Mean over runs of each run's 99th percentile transfer time, s.
-    pub transfer_p99_s: Option<f64>,
-    /// All body bytes / run time, GiB/s.
-    pub aggregate_gib_s: Option<f64>,
-    /// Client CPU seconds (user + system) per GiB of body data.
-    pub cpu_s_per_gib: Option<f64>,
-    /// Socket system calls per MiB of body data.
-    pub syscalls_per_mib: Option<f64>,
-    /// Voluntary + involuntary context switches of the client per run.
-    pub context_switches: Option<f64>,
-    /// Peak RSS the kernel reported for the client, MiB.
-    pub peak_rss_mib: Option<f64>,
-    /// Spread over iterations: coefficient of variation of the run time, % (needs 2 runs).
-    pub run_time_cv_pct: Option<f64>,
-}
-
-/// One line of a table: a setup and its figures.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Row {
-    /// `Linux (x86_64, 6.1.0) Threaded`, with `[condition]` when another row of the table would
-    /// read the same, and `(partial)` / `(published)` marks.
-    pub setup: String,
-    pub os: String,
-    pub os_version: String,
-    pub arch: String,
-    pub kernel: String,
-    pub variant: String,
-    /// Readiness API behind the variant: `blocking` (threaded), `epoll`, `kqueue`, `poll`.
-    pub backend: String,
-    pub server: String,
-    pub connections: u32,
-    pub payload_bytes: u64,
-    pub buffer_size: u64,
-    /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
-    pub hostname: String,
-    pub cpu_model: String,
-    /// The virtual hardware of a QEMU guest (meta.json `extra`: `qemu_nic`, `qemu_vcpus`,
-    /// `qemu_accel`) and the TCP congestion control (`tcp_congestion_control`), those given.
-    pub hardware: BTreeMap<String, String>,
-    pub partial: bool,
-    pub published: bool,
-    /// Iterations the figures average (published rows count the iterations the publication averaged).
-    pub runs: usize,
-    /// Runs the per-run figures (run time, memory, …) average: those in which every job succeeded,
-    /// or every run when none did.
-    pub runs_averaged: usize,
-    /// Jobs of all runs; `None` when the input does not say (published rows).
-    pub jobs_ok: Option<u64>,
-    pub jobs_failed: Option<u64>,
-    pub figures: Figures,
-    /// Always computed; left out of the JSON without `--extended`, as from the markdown.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extended: Option<Extended>,
-    /// A remark on the memory figure, printed after it as published: `(virtual peaked at 8 GB)`.
-    pub memory_note: Option<String>,
-    #[serde(skip)]
-    pub selection: RunSelection,
-    #[serde(skip)]
-    pub addresses: BTreeSet<String>,
-    /// The inputs the row's runs came from, for messages.
-    #[serde(skip)]
-    pub sources: Vec<String>,
-}
-
-/// One table: every row measured over one network path.
-#[derive(Debug, Clone, Serialize)]
-pub struct Table {
-    pub network: String,
-    pub title: String,
-    /// Conditions that differ between the rows (`server`, `connections`, `payload`, `buffer`,
-    /// `machine`, `cpu`, `nic`, `vcpus`, `accelerator`).
-    pub differing: Vec<Condition>,
-    pub rows: Vec<Row>,
-}
 
 /// The grouping key: what makes two runs iterations of one setup.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,7 +150,13 @@ fn setup_key(run: &Run, source: &Source) -> SetupKey {
         buffer_size: r.buffer_size,
         hostname: source.hostname.clone(),
         cpu_model: source.cpu_model.clone(),
-        hardware: source.hardware.clone(),
+        // The `extra` keys that make a different setup (conditions::SETUP_EXTRA_KEYS).
+        hardware: source
+            .extra
+            .iter()
+            .filter(|(key, _)| conditions::SETUP_EXTRA_KEYS.iter().any(|(k, _)| k == key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
         partial: source.status == Status::Partial,
         published: source.published,
     }
@@ -427,18 +336,6 @@ fn count<'a>(
 
 fn run_seconds(run: &Run) -> Option<f64> {
     run_figure(run, &["run_ns"], || run.row.run_ns as f64 / 1e9)
-}
-
-/// Bytes as MiB for the condition columns: `200 MiB`.
-pub fn payload_label(bytes: u64) -> String {
-    if bytes == 0 {
-        "—".to_string()
-    } else {
-        format!(
-            "{} MiB",
-            crate::report::number::g(bytes as f64 / MIB as f64)
-        )
-    }
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@
 //! (setup and table names), `number` (the old suite's number format), then one file per output
 //! format (`markdown`, `csv_table`, `json`) and `chart` (SVG).
 
-pub mod aggregate;
+mod aggregate;
 pub mod conditions;
 mod csv_table;
 mod json;
 mod markdown;
 mod reference;
+pub mod table;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -12,6 +12,7 @@ use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
 use bench_records::JobRecord;
+use bench_records::Variant;
 
 /// Reads a results folder and computes every variant's summary.
 pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
@@ -67,30 +68,25 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         .count() as u64;
     let has_meta = meta.is_some();
     let meta = meta.unwrap_or_default();
-    let unrecorded: Vec<&str> = meta
+    let unrecorded: Vec<Option<Variant>> = meta
         .failed_iterations
         .iter()
         .filter(|f| !f.recorded)
-        .map(|f| f.run_id.as_str())
+        .map(|f| f.variant())
         .collect();
 
-    let mut variant_names: Vec<&str> = Vec::new();
+    let mut variants_seen: Vec<Variant> = Vec::new();
     for run in &runs {
-        if !variant_names.contains(&run.variant.name()) {
-            variant_names.push(run.variant.name());
+        if !variants_seen.contains(&run.variant) {
+            variants_seen.push(run.variant);
         }
     }
-    let variants = variant_names
+    let variants = variants_seen
         .into_iter()
-        .map(|name| {
-            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant.name() == name).collect();
+        .map(|variant| {
+            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant == variant).collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            // Run ids are `<variant>-<iteration>`.
-            let prefix = format!("{name}-");
-            let no_record = unrecorded
-                .iter()
-                .filter(|id| id.starts_with(&prefix))
-                .count();
+            let no_record = unrecorded.iter().filter(|v| **v == Some(variant)).count();
             let missing = if status == "complete" {
                 (meta.iterations as usize).saturating_sub(rows.len() + no_record)
             } else {
