@@ -46,22 +46,18 @@ impl JobSum {
     }
 }
 
-/// A run's sum of one per-job figure over its successful jobs, from its `runs.csv` `mean` of
-/// `column` × `jobs_ok`; `None` when the column was not measured. Rows that do not give the job
-/// counts (the published ones, each already an average) weigh as one job.
-pub fn job_sum(run: &Run, column: &str, mean: f64) -> Option<JobSum> {
-    let jobs_ok = if run.has("jobs_ok") {
-        u64::from(run.row.jobs_ok)
-    } else {
-        1
-    };
-    run.has(column).then(|| JobSum::from_mean(mean, jobs_ok))
+/// A run's sum of one per-job figure over its successful jobs, from its `runs.csv` `mean` ×
+/// `jobs_ok`; `None` when the figure was not measured. Rows that do not give the job counts (the
+/// published ones, each already an average) weigh as one job.
+pub fn job_sum(run: &Run, mean: Option<f64>) -> Option<JobSum> {
+    let jobs_ok = run.jobs_ok().map_or(1, u64::from);
+    mean.map(|mean| JobSum::from_mean(mean, jobs_ok))
 }
 
 /// Whether every job of the run succeeded, so that its per-run figures count; a row that does
 /// not say is taken as it is.
 pub fn clean(run: &Run) -> bool {
-    !run.has("jobs_failed") || run.row.jobs_failed == 0
+    run.jobs_failed().map_or(true, |failed| failed == 0)
 }
 
 /// A per-job figure over every successful job of every run; `None` when no job succeeded.

@@ -77,11 +77,28 @@ pub struct Run {
     pub absent: BTreeSet<&'static str>,
 }
 
-impl Run {
-    /// Whether `column` holds a measured value.
-    pub fn has(&self, column: &str) -> bool {
-        !self.absent.contains(column)
-    }
+/// The numeric columns the reports read, each as `Option`: `None` where the cell was empty (not
+/// measured), so that no report can take the 0 the row holds there for a figure. The name of each
+/// accessor is its column's, so a column the row lacks does not compile.
+macro_rules! measured {
+    ($($column:ident: $ty:ty),* $(,)?) => {
+        impl Run {
+            $(
+                #[doc = concat!("`", stringify!($column), "`; `None` when its cell was empty.")]
+                pub fn $column(&self) -> Option<$ty> {
+                    (!self.absent.contains(stringify!($column))).then_some(self.row.$column)
+                }
+            )*
+        }
+    };
+}
+
+measured! {
+    jobs_ok: u32, jobs_failed: u32, bytes: u64, run_ns: u64, aggregate_mib_s: f64, job_mib_s: f64,
+    cpu_user_s: f64, cpu_sys_s: f64,
+    sys_socket: u64, sys_connect: u64, sys_send: u64, sys_recv: u64, sys_wait: u64,
+    socket_mean_ns: f64, setup_mean_ns: f64, receive_mean_ns: f64,
+    transfer_p50_ns: u64, transfer_p99_ns: u64,
 }
 
 /// `meta.json` as the reports read it: any JSON value in `extra` (hand-edited files).
@@ -390,8 +407,8 @@ mod tests {
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].row, row);
         // Memory figures memmon did not give are absent; every other column was written.
-        assert!(!runs[0].has("mem_pss_anon_avg_bytes"));
-        assert!(runs[0].has("mem_rss_avg_bytes") && runs[0].has("cpu_user_s"));
+        assert_eq!(runs[0].row.mem_pss_anon_avg_bytes, None);
+        assert!(runs[0].row.mem_rss_avg_bytes.is_some() && runs[0].cpu_user_s().is_some());
     }
 
     #[test]
@@ -407,18 +424,18 @@ mod tests {
         );
         let text = format!("{}\n{}\n", without(header()), without(row(&[])));
         let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
-        assert!(!runs[0].has("sys_connect_wait"));
+        assert!(runs[0].absent.contains("sys_connect_wait"));
         assert_eq!(runs[0].row.sys_connect_wait, 0);
-        assert!(runs[0].has("sys_wait"));
+        assert!(runs[0].sys_wait().is_some());
     }
 
     #[test]
     fn empty_cells_are_absent_not_zero() {
         let text = format!("{}\n{}\n", header(), row(&[("cpu_user_s", "")]));
         let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
-        assert!(!runs[0].has("cpu_user_s"));
-        assert!(runs[0].has("run_ns"));
-        assert!(!runs[0].has("mem_rss_avg_bytes"));
+        assert_eq!(runs[0].cpu_user_s(), None);
+        assert!(runs[0].run_ns().is_some());
+        assert_eq!(runs[0].row.mem_rss_avg_bytes, None);
         assert_eq!(runs[0].variant, Variant::Poll);
     }
 

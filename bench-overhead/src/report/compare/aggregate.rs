@@ -18,8 +18,8 @@ use crate::report::{label, number};
 use crate::results::averages;
 use crate::results::load::{Run, Source, Status};
 use crate::units::MIB;
+use bench_records::RunRecord;
 use bench_records::Variant;
-use bench_records::{RunRecord, RunRow};
 
 /// The grouping key: what makes two runs iterations of one setup.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -167,10 +167,6 @@ fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     averages::mean(&values.into_iter().flatten().collect::<Vec<f64>>())
 }
 
-fn run_figure(run: &Run, columns: &[&str], value: impl FnOnce() -> f64) -> Option<f64> {
-    columns.iter().all(|c| run.has(c)).then(value)
-}
-
 fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyhow::Result<Row> {
     let all: Vec<&Run> = runs.iter().map(|(run, _)| *run).collect();
     // Published rows stand for the iterations the publication averaged.
@@ -179,64 +175,55 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
             .map(|(_, source)| source.iterations_per_row as usize)
             .sum()
     };
-    let job = |column: &str, value: fn(&RunRow) -> f64, scale: f64| {
+    let job = |value: fn(&Run) -> Option<f64>, scale: f64| {
         averages::pooled(
             all.iter()
-                .filter_map(|r| averages::job_sum(r, column, value(&r.row) / scale)),
+                .filter_map(|r| averages::job_sum(r, value(r).map(|v| v / scale))),
         )
     };
     // Per-run figures: over the runs in which every job succeeded, as summarize.
     let (measured, selection) = averages::select_runs(runs, |(r, _)| averages::clean(r));
     let rows = || measured.iter().map(|(run, _)| *run);
     let figures = Figures {
-        socket_creation_us: job("socket_mean_ns", |r| r.socket_mean_ns, 1e3),
-        job_setup_us: job("setup_mean_ns", |r| r.setup_mean_ns, 1e3),
-        receive_s: job("receive_mean_ns", |r| r.receive_mean_ns, 1e9),
-        job_mib_s: job("job_mib_s", |r| r.job_mib_s, 1.0),
+        socket_creation_us: job(Run::socket_mean_ns, 1e3),
+        job_setup_us: job(Run::setup_mean_ns, 1e3),
+        receive_s: job(Run::receive_mean_ns, 1e9),
+        job_mib_s: job(Run::job_mib_s, 1.0),
         run_time_s: mean(rows().map(run_seconds)),
         memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg / MIB as f64))),
     };
     let run_times: Vec<f64> = rows().filter_map(run_seconds).collect();
     // Percentiles do not pool: each run's percentile over its successful jobs, averaged over the
     // runs that had any.
-    let percentile = |column: &str, value: fn(&RunRow) -> u64| {
+    let percentile = |value: fn(&Run) -> Option<u64>| {
         mean(all.iter().map(|r| {
-            let some_job_succeeded = !r.has("jobs_ok") || r.row.jobs_ok > 0;
-            (r.has(column) && some_job_succeeded).then(|| value(&r.row) as f64 / 1e9)
+            let some_job_succeeded = r.jobs_ok().map_or(true, |ok| ok > 0);
+            value(r)
+                .filter(|_| some_job_succeeded)
+                .map(|ns| ns as f64 / 1e9)
         }))
     };
     let extended = Extended {
-        transfer_p50_s: percentile("transfer_p50_ns", |r| r.transfer_p50_ns),
-        transfer_p99_s: percentile("transfer_p99_ns", |r| r.transfer_p99_ns),
-        aggregate_gib_s: mean(
-            rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s / 1024.0)),
-        ),
+        transfer_p50_s: percentile(Run::transfer_p50_ns),
+        transfer_p99_s: percentile(Run::transfer_p99_ns),
+        aggregate_gib_s: mean(rows().map(|r| r.aggregate_mib_s().map(|v| v / 1024.0))),
+        // Derived as the run record derives them, from runs that measured every input.
         cpu_s_per_gib: mean(rows().map(|r| {
-            run_figure(r, &["cpu_user_s", "cpu_sys_s", "bytes"], || {
-                RunRecord::from(&r.row).cpu_s_per_gib()
-            })
-            .filter(|_| r.row.bytes > 0)
+            let inputs = r.cpu_user_s().and(r.cpu_sys_s()).and(r.bytes());
+            inputs
+                .filter(|_| r.row.bytes > 0)
+                .map(|_| RunRecord::from(&r.row).cpu_s_per_gib())
         })),
         syscalls_per_mib: mean(rows().map(|r| {
-            run_figure(
-                r,
-                &[
-                    "sys_socket",
-                    "sys_connect",
-                    "sys_send",
-                    "sys_recv",
-                    "sys_wait",
-                    "bytes",
-                ],
-                || RunRecord::from(&r.row).syscalls_per_mib(),
-            )
-            .filter(|_| r.row.bytes > 0)
+            let counts = r.sys_socket().and(r.sys_connect()).and(r.sys_send());
+            let inputs = counts.and(r.sys_recv()).and(r.sys_wait()).and(r.bytes());
+            inputs
+                .filter(|_| r.row.bytes > 0)
+                .map(|_| RunRecord::from(&r.row).syscalls_per_mib())
         })),
-        context_switches: mean(rows().map(|r| {
-            run_figure(r, &["ctx_voluntary", "ctx_involuntary"], || {
-                (r.row.ctx_voluntary.unwrap_or(0) + r.row.ctx_involuntary.unwrap_or(0)) as f64
-            })
-        })),
+        context_switches: mean(
+            rows().map(|r| Some((r.row.ctx_voluntary? + r.row.ctx_involuntary?) as f64)),
+        ),
         peak_rss_mib: mean(rows().map(|r| r.row.mem_peak_rss_bytes.map(|b| b as f64 / MIB as f64))),
         run_time_cv_pct: averages::cv(&run_times).map(|cv| cv * 100.0),
     };
@@ -268,8 +255,8 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         published: key.published,
         runs: iterations(runs),
         runs_averaged: iterations(&measured),
-        jobs_ok: count(all.iter().copied(), "jobs_ok", |r| r.jobs_ok),
-        jobs_failed: count(all.iter().copied(), "jobs_failed", |r| r.jobs_failed),
+        jobs_ok: count(all.iter().copied(), Run::jobs_ok),
+        jobs_failed: count(all.iter().copied(), Run::jobs_failed),
         figures,
         extended: Some(extended),
         memory_note,
@@ -324,18 +311,14 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
 }
 
 /// Sum of a count column over the runs that give it; `None` when none does.
-fn count<'a>(
-    runs: impl Iterator<Item = &'a Run>,
-    column: &str,
-    value: impl Fn(&RunRow) -> u32,
-) -> Option<u64> {
-    runs.filter(|r| r.has(column))
-        .map(|r| u64::from(value(&r.row)))
+fn count<'a>(runs: impl Iterator<Item = &'a Run>, value: fn(&Run) -> Option<u32>) -> Option<u64> {
+    runs.filter_map(value)
+        .map(u64::from)
         .fold(None, |sum, v| Some(sum.unwrap_or(0) + v))
 }
 
 fn run_seconds(run: &Run) -> Option<f64> {
-    run_figure(run, &["run_ns"], || run.row.run_ns as f64 / 1e9)
+    run.run_ns().map(|ns| ns as f64 / 1e9)
 }
 
 #[cfg(test)]

@@ -148,12 +148,11 @@ fn sums_from_jobs(jobs: &[&JobRecord]) -> JobSums {
 /// The run's own means × its successful jobs, for a run whose job rows are missing: the sums
 /// `compare` takes.
 fn sums_from_row(run: &Run) -> JobSums {
-    let row = &run.row;
     [
-        averages::job_sum(run, "socket_mean_ns", row.socket_mean_ns),
-        averages::job_sum(run, "setup_mean_ns", row.setup_mean_ns),
-        averages::job_sum(run, "receive_mean_ns", row.receive_mean_ns),
-        averages::job_sum(run, "job_mib_s", row.job_mib_s),
+        averages::job_sum(run, run.socket_mean_ns()),
+        averages::job_sum(run, run.setup_mean_ns()),
+        averages::job_sum(run, run.receive_mean_ns()),
+        averages::job_sum(run, run.job_mib_s()),
     ]
 }
 
@@ -189,14 +188,8 @@ pub(super) fn summarize_variant(
     };
 
     let (measured, selection) = averages::select_runs(rows, averages::clean);
-    let measured_value = |column: &str, value: fn(&Run) -> f64| {
-        run_figure(
-            measured
-                .iter()
-                .filter(|r| r.has(column))
-                .map(|r| value(r))
-                .collect(),
-        )
+    let measured_value = |value: fn(&Run) -> Option<f64>| {
+        run_figure(measured.iter().filter_map(|r| value(r)).collect())
     };
     let memory: Vec<averages::Memory> = measured
         .iter()
@@ -244,8 +237,8 @@ pub(super) fn summarize_variant(
         setup_ns: job_figure(1),
         receive_ns: job_figure(2),
         job_mib_s: job_figure(3),
-        run_ns: measured_value("run_ns", |r| r.row.run_ns as f64),
-        aggregate_mib_s: measured_value("aggregate_mib_s", |r| r.row.aggregate_mib_s),
+        run_ns: measured_value(|r| r.run_ns().map(|ns| ns as f64)),
+        aggregate_mib_s: measured_value(Run::aggregate_mib_s),
         memory_metric,
         memory_runs: memory.len(),
         memory_samples_min: measured.iter().filter_map(|r| r.row.mem_samples).min(),
