@@ -4,7 +4,7 @@
 //! - `cli.rs`: the arguments.
 //! - `monitor.rs`: the run — prepare outputs, spawn, the sampling loop, the report.
 //! - `child.rs`: spawning, reaping with `wait4` (exit status and the kernel's peak RSS).
-//! - `signals.rs`: SIGINT/SIGTERM forwarding and prompt exit detection (self-pipe + poll).
+//! - `signals.rs`: SIGINT/SIGTERM forwarding and prompt exit detection (`bench_sys`'s self-pipe).
 //! - `sampler/`: one sample per OS (`linux.rs`: /proc; `haiku.rs`: areas; sysinfo elsewhere).
 //! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows
 //!   (the formats themselves are `bench_records`: `MemorySample`, `MemmonSummary`).

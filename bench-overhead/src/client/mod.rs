@@ -5,8 +5,8 @@
 //! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share;
 //!   `connect.rs`: sockets and connects, the same in both variants.
 //! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `bench_sys::rusage` (CPU, context
-//!   switches), `limits.rs` (room for the sockets under the open-file limit), `bench_records::Backend`
-//!   (which readiness API `polling` uses here).
+//!   switches), `limits.rs` (room for the sockets under the open-file limit),
+//!   `bench_records::Backend` (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod buffer;

@@ -4,8 +4,8 @@
 //! path and variant, measured under the same conditions (server, connections, payload, buffer, the
 //! client machine and a QEMU guest's virtual hardware: see `conditions`), from inputs of the same
 //! standing (measured, partial, published). The averages are those of `summarize`
-//! (`crate::results::averages`): per-job figures pooled over every successful job, per-run figures over the
-//! runs in which every job succeeded. A figure no run measured stays `None` and prints as `—`,
+//! (`crate::results::averages`): per-job figures pooled over every successful job, per-run figures
+//! over the runs in which every job succeeded. A figure no run measured stays `None` and prints as `—`,
 //! never as 0.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::results::averages::RunSelection;
 
-/// meta.json `extra` keys that describe the hardware a QEMU guest ran on (ARCHITECTURE.md, Setups) and the TCP
-/// congestion control (which changed loopback figures up to twofold, see the README): they change
-/// the figures, so runs that differ in them are different setups. Other `extra` keys (boot time,
-/// QEMU's version, free-form notes) do not split rows.
+/// meta.json `extra` keys that describe the hardware a QEMU guest ran on (ARCHITECTURE.md, Setups)
+/// and the TCP congestion control (which changed loopback figures up to twofold, see the README):
+/// they change the figures, so runs that differ in them are different setups. Other `extra` keys
+/// (boot time, QEMU's version, free-form notes) do not split rows.
 pub const SETUP_EXTRA_KEYS: [(&str, Condition); 4] = [
     ("qemu_nic", Condition::Nic),
     ("qemu_vcpus", Condition::Vcpus),
