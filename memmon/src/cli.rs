@@ -20,7 +20,12 @@ use clap::{Parser, ValueEnum};
                   reports at exit. The summary goes to stderr (or --output FILE) so the command's stdout \
                   stays clean. memmon exits with the command's status (128+signal when it was \
                   killed, 127 when not found, 126 when not executable, 125 when memmon itself \
-                  failed to write its results).",
+                  failed to write its results).\n\n\
+                  The peak RSS is the command's own process's, never its descendants' (Linux; \
+                  elsewhere wait4's figure, which also covers the largest process it reaped). \
+                  SIGINT, SIGTERM and SIGHUP are forwarded to the command; on Linux it is killed \
+                  when memmon is. The summary warns when fewer than 90 % of the scheduled samples \
+                  were taken.",
     after_help = "Example: memmon --interval 100ms --csv memory.csv --run-id r1 -- sleep 1"
 )]
 pub struct Cli {
@@ -49,11 +54,13 @@ pub struct Cli {
     pub output: Option<PathBuf>,
 
     /// Linux: share of one core, in percent, that reading Pss_Anon/Pss may cost on average.
-    /// smaps_rollup walks every page of the process (~1.3 ms per 64 MiB, ~13 ms with 10,000
-    /// threads), so a large child has its PSS read only every few samples, and at once when its
-    /// anonymous memory reaches a new high (borrowing up to 20 samples' share); 100 reads it at
-    /// every sample.
-    #[arg(long, value_name = "PERCENT", default_value = "0.75", value_parser = parse_percent)]
+    /// smaps_rollup walks every page of the process (~1.3 ms per 64 MiB, ~7 ms for 400 MiB,
+    /// ~13 ms with 10,000 threads), so a large child has its PSS read only every few samples
+    /// (on a thread of its own, never delaying a sample), and at once when its anonymous memory
+    /// reaches a new high (borrowing up to 20 samples' share). A sample without a reading has
+    /// no PSS (never an earlier one); the summary's PSS figures then estimate it from RSS with
+    /// the PSS/RSS ratio of the samples that read it. 100 reads it at every sample.
+    #[arg(long, value_name = "PERCENT", default_value = "0.5", value_parser = parse_percent)]
     pub pss_budget: f64,
 
     /// How samples are read: `native` (Linux /proc, Haiku areas) or `sysinfo`. For measuring memmon itself.

@@ -1,10 +1,11 @@
-//! Signals: SIGINT/SIGTERM to forward to the child, SIGCHLD to notice its exit at once.
+//! Signals: SIGINT/SIGTERM/SIGHUP to forward to the child (as GNU `timeout` does), SIGCHLD to
+//! notice its exit at once.
 //!
 //! The self-pipe of `bench_sys::signals`: the monitor loop waits on it with a timeout of "until
 //! the next sample", so it wakes immediately when the child exits or a signal arrives, and
 //! otherwise sleeps a whole interval (no busy slices). Forwarding happens in the loop, never in
 //! the handler: the loop is also the only place the child is reaped, so a forwarded signal can
-//! never hit a recycled PID. A SIGINT or SIGTERM memmon was started with ignored stays ignored,
+//! never hit a recycled PID. A forwarded signal memmon was started with ignored stays ignored,
 //! so the command does not die of a signal it was meant to ignore.
 
 use std::io;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use bench_sys::signals::{IfIgnored, SignalPipe};
 
 /// The signals forwarded to the child.
-const FORWARDED: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
+const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 /// The installed handlers and the pipe they write to.
 pub struct Signals {
@@ -27,6 +28,7 @@ impl Signals {
         let pipe = SignalPipe::install(&[
             (libc::SIGINT, IfIgnored::Keep),
             (libc::SIGTERM, IfIgnored::Keep),
+            (libc::SIGHUP, IfIgnored::Keep),
             (libc::SIGCHLD, IfIgnored::Catch),
         ])?;
         Ok(Signals { pipe })

@@ -4,7 +4,7 @@
 //! that socket with its own timeout, or has its poller watch it, and acts on the flags between
 //! two of its steps, never inside the handler.
 //!
-//! memmon uses it to forward SIGINT/SIGTERM to its child and to notice SIGCHLD at once; the
+//! memmon uses it to forward SIGINT/SIGTERM/SIGHUP to its child and to notice SIGCHLD at once; the
 //! built-in server to stop cleanly between two events. Unix only; elsewhere nothing is caught
 //! and the OS's default applies.
 

@@ -84,6 +84,19 @@ pub fn run(args: CompareConfig) -> anyhow::Result<ExitCode> {
         }
         sources.push(source);
     }
+    // A copy of a folder (or a runs.csv holding another's rows) would count its runs twice. It is
+    // refused rather than dropped: which copy is the right one (and whether the user meant to
+    // name another folder) is for the user to say, and a report never silently changes its inputs.
+    let all = sources
+        .iter()
+        .flat_map(|s| s.runs.iter().map(move |run| (run, s.display.as_str())));
+    if let Some(((run, first), (_, second))) = load::duplicate(all) {
+        anyhow::bail!(
+            "{first} and {second} both hold run {} (same run id and start time): one is a copy of \
+             the other's runs; name each results folder once",
+            run.row.run_id
+        );
+    }
     let tables = aggregate::tables(&sources)?;
     let output = match args.format {
         CompareFormat::Markdown => markdown::render(&tables, args.extended),

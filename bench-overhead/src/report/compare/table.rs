@@ -61,9 +61,10 @@ pub struct Figures {
 /// The `--extended` columns, averaged the same way.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Extended {
-    /// Mean over runs of each run's median transfer time (first byte → last byte), s.
+    /// Median transfer time (first byte → last byte) of every successful job of every run pooled
+    /// (jobs.csv), s; `None` for several runs without their job times.
     pub transfer_p50_s: Option<f64>,
-    /// Mean over runs of each run's 99th percentile transfer time, s.
+    /// 99th percentile transfer time, pooled the same way, s.
     pub transfer_p99_s: Option<f64>,
     /// All body bytes / run time, GiB/s.
     pub aggregate_gib_s: Option<f64>,
@@ -120,6 +121,9 @@ pub struct Row {
     pub memory_note: Option<String>,
     #[serde(skip)]
     pub selection: RunSelection,
+    /// Whether the transfer percentiles are `None` because several runs lack their jobs.csv.
+    #[serde(skip)]
+    pub percentiles_need_jobs: bool,
     #[serde(skip)]
     pub addresses: BTreeSet<String>,
     /// The inputs the row's runs came from, for messages.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use super::summary::{Figure, Summary, VariantSummary};
+use super::summary::{Figure, Summary, VariantNotRun, VariantSummary};
 use super::view;
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
@@ -81,12 +81,18 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             variants_seen.push(run.variant);
         }
     }
-    let variants = variants_seen
-        .into_iter()
-        .map(|variant| {
+    // An iteration that left no record is counted for the variant its run id names.
+    let unrecorded_of = |variant: Option<Variant>| {
+        variant.map_or(0, |variant| {
+            unrecorded.iter().filter(|v| **v == Some(variant)).count()
+        })
+    };
+    let variants: Vec<VariantSummary> = variants_seen
+        .iter()
+        .map(|&variant| {
             let rows: Vec<&Run> = runs.iter().filter(|r| r.variant == variant).collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            let no_record = unrecorded.iter().filter(|v| **v == Some(variant)).count();
+            let no_record = unrecorded_of(Some(variant));
             let missing = if status == "complete" {
                 (meta.iterations as usize).saturating_sub(rows.len() + no_record)
             } else {
@@ -98,6 +104,19 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         })
         .collect();
 
+    let variants_not_run = meta
+        .variants
+        .iter()
+        .filter(|v| !variants_seen.iter().any(|seen| seen.name() == v.as_str()))
+        .map(|v| VariantNotRun {
+            variant: v.clone(),
+            runs_unrecorded: unrecorded_of(v.parse().ok()),
+        })
+        .collect();
+    let runs_csv = runs_path.display().to_string();
+    for s in &variants {
+        check_finite(s, &runs_csv)?;
+    }
     let failed_iterations = meta
         .failed_iterations
         .iter()
@@ -116,6 +135,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         status: status.to_string(),
         host,
         variants,
+        variants_not_run,
         orphan_jobs,
         failed_iterations,
         skipped_job_rows: jobs.skipped,
@@ -127,6 +147,21 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             .cloned()
             .collect(),
     })
+}
+
+/// Refuses a figure (or its spread) that is not a finite number, in `compare`'s words.
+fn check_finite(s: &VariantSummary, runs_csv: &str) -> anyhow::Result<()> {
+    for line in view::figures(s) {
+        let Some(figure) = line.figure else { continue };
+        if !figure.value.is_finite() || figure.cv.is_some_and(|cv| !cv.is_finite()) {
+            return Err(averages::not_finite(
+                runs_csv,
+                &line.label.to_lowercase(),
+                &s.variant,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A run's sums of the four job figures over its successful jobs; `None` where not measured.
