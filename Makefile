@@ -111,10 +111,11 @@ test:
 	$(CARGO) build --release --workspace
 	$(CARGO) test --release --workspace
 
-## lint: rustfmt and clippy, warnings are errors
+## lint: rustfmt and clippy, warnings are errors; module imports without loops, cli only in main.rs
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	@CARGO="$(CARGO)" sh scripts/check-imports.sh
 
 ## clean: remove build output and generated files (results/ is kept)
 clean:
