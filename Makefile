@@ -19,13 +19,16 @@ CLIENT   := $(BIN)/bench-overhead
 MEMMON   := $(BIN)/memmon
 
 .PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark \
-        qemu-benchmark profile record-scheduling trace report bench-client bench-server bench-memmon \
+        qemu-benchmark profile record-scheduling trace report compare bench-client bench-server bench-memmon \
         test lint clean
 
 all: build
 
 ## build: build bench-overhead and memmon in release mode (NO_CONNECTIONS=n sets the default connection count)
+# Every setting the goals read is checked first (scripts/settings.sh): a bad one costs one line,
+# before anything is built, written or started.
 build:
+	@sh scripts/settings.sh $(MAKECMDGOALS)
 	$(CARGO) build --release --workspace
 
 ## help: list targets and variables
@@ -92,7 +95,11 @@ trace: payload
 
 ## report: compare every folder in results/ into results/report.md with charts
 report: build
-	@sh scripts/report.sh
+	@sh scripts/report.sh report
+
+## compare: print the comparison tables (extended, with the published rows) of every run in results/
+compare: build
+	@sh scripts/report.sh compare
 
 ## bench-client: both variants and wrk (if installed) side by side: GiB/s, CPU s/GiB, peak memory
 bench-client: payload
@@ -108,6 +115,7 @@ bench-memmon: build
 
 ## test: run every test (needs lighttpd; .ci/run installs what the tests need)
 test:
+	@sh scripts/settings.sh $(MAKECMDGOALS)
 	$(CARGO) build --release --workspace
 	$(CARGO) test --release --workspace
 

@@ -52,9 +52,14 @@ for binary in "$BENCH" "$MEMMON"; do
         exit 1
     fi
 done
-case $ITERATIONS in
-    '' | *[!0-9]*) say "ITERATIONS=$ITERATIONS is not a whole number"; exit 1 ;;
-esac
+for sourced in signals settings process; do
+    [ -r "$HERE/scripts/$sourced.sh" ] ||
+        { say "$HERE/scripts/$sourced.sh is missing: run bench-overhead.sh from its checkout"; exit 1; }
+done
+# Every setting, before the server is probed or anything is written (one line, exit 1).
+# shellcheck source=scripts/settings.sh
+. "$HERE/scripts/settings.sh"
+check_suite_settings
 
 # The TCP congestion control shapes loopback figures as much as the server does (under cubic up to
 # twice those under BBR on the machine the README names), so meta.json's extra records it unless
@@ -71,27 +76,44 @@ SERVER=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$PAYLO
 # Ctrl-C (INT), TERM or HUP stops the suite at once (scripts/signals.sh): memmon forwards the TERM
 # it gets to the client; the cut-short iteration is recorded as interrupted, the folder is finished
 # as partial, and the summary of the runs recorded so far is printed.
-SIGNALS=$HERE/scripts/signals.sh
-[ -r "$SIGNALS" ] || { say "$SIGNALS is missing: run bench-overhead.sh from its checkout"; exit 1; }
 # shellcheck source=scripts/signals.sh
-. "$SIGNALS"
+. "$HERE/scripts/signals.sh"
+# shellcheck source=scripts/process.sh
+. "$HERE/scripts/process.sh"
 
-# Checks every setting (TIMEOUT and RUN_TIMEOUT too) before it creates the folder.
+# memmon runs in a session (and so a process group) of its own where setsid exists: a client that
+# outlives memmon (memmon killed outright) is then still in that group, and is stopped before the
+# next iteration instead of competing with it. A script's background job never leads a process
+# group, so setsid runs memmon in place and $! is memmon's pid, the group's id.
+SETSID=
+command -v setsid >/dev/null 2>&1 && SETSID=setsid
+
+# Stops whatever is left in process group $1 once memmon has ended (scripts/process.sh); NOTE
+# says so on the run's line.
+stop_leftovers() {
+    NOTE=
+    [ -n "$SETSID" ] && kill -0 "-$1" 2>/dev/null || return 0
+    NOTE="memmon left its client running: stopped it before the next iteration"
+    stop_process "-$1"
+}
+
+# Creates the folder and prints the plan (what runs, how often, the connections and their source).
 uninterrupted "$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
     --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
     --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
     --timeout "$TIMEOUT" --run-timeout "$RUN_TIMEOUT" \
     --network "$NETWORK" --server "$SERVER" --extra "$META" || exit 1
 RAW=$RESULTS/raw
-say "results go to $RESULTS"
 FAILED=
+TOTAL=0
+for variant in $VARIANTS; do TOTAL=$((TOTAL + ITERATIONS)); done
+DONE=0
 
 for variant in $VARIANTS; do
     i=1
     while [ "$i" -le "$ITERATIONS" ]; do
         [ -n "$INTERRUPTED" ] && break 2
         id=$variant-$i
-        say "$variant $i/$ITERATIONS"
         set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" \
             --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
         [ -n "$CONNECTIONS" ] && set -- "$@" --connections "$CONNECTIONS"
@@ -99,11 +121,13 @@ for variant in $VARIANTS; do
         [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
         [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
         # In the background, so a signal to this shell is handled now rather than after the run.
-        "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
+        $SETSID "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
             --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
             >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
         CHILD=$!
+        CHILD_PID=$CHILD
         run_child_wait
+        stop_leftovers "$CHILD_PID"
         # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
         # stops the suite even where this shell could not trap the signal.
         case $status in
@@ -114,14 +138,16 @@ for variant in $VARIANTS; do
         set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
             --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
             --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
-            --label "$variant $i/$ITERATIONS"
+            --label "$variant $i/$ITERATIONS" --progress "$((DONE + 1))/$TOTAL"
         [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
+        [ -n "$NOTE" ] && set -- "$@" --note "$NOTE"
         if ! uninterrupted "$BENCH" suite record "$@"; then
             say "could not record $id: stopping (rows written so far are kept)"
             uninterrupted "$BENCH" suite finish --results "$RESULTS" --status partial
             exit 1
         fi
         i=$((i + 1))
+        DONE=$((DONE + 1))
     done
 done
 
@@ -132,6 +158,7 @@ uninterrupted "$BENCH" suite finish --results "$RESULTS" --status "$FINAL"
 
 echo
 uninterrupted "$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
+uninterrupted "$BENCH" suite verdict --results "$RESULTS"
 say "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
 if [ "$FINAL" = partial ]; then
     say "interrupted: $RESULTS is marked partial"

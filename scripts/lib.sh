@@ -31,23 +31,10 @@ SERVER_PID=
 
 log() { echo "$(basename "$0"): $*" >&2; }
 
-# Whether $1 looks like an IPv4 or IPv6 address (the client parses it exactly; this only catches
-# host names such as `localhost`, which it does not resolve).
-is_ip_address() {
-    case $1 in
-        '' | *[!0-9A-Fa-f:.]*) return 1 ;;
-        *:*) return 0 ;;
-        *[!0-9.]* | *..*) return 1 ;;
-        *.*.*.*) return 0 ;;
-        *) return 1 ;;
-    esac
-}
-for setting in "ADDRESS=$ADDRESS" "BIND=$BIND"; do
-    if ! is_ip_address "${setting#*=}"; then
-        log "$setting is not an IP address: give one such as 127.0.0.1 or ::1 (host names are not resolved)"
-        exit 1
-    fi
-done
+# The settings check (one wording per kind of error, see settings.sh).
+. "$ROOT/scripts/settings.sh"
+check_ip ADDRESS "$ADDRESS"
+check_ip BIND "$BIND"
 
 need_binaries() {
     if [ ! -x "$BENCH" ]; then
@@ -81,8 +68,7 @@ start_server() {
     case $choice in
         lighttpd)
             log "starting lighttpd on $BIND:$PORT (setup/lighttpd.conf)"
-            PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" setup || return 1
-            PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" start || return 1
+            PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" setup start || return 1
             STARTED_SERVER=lighttpd
             ;;
         builtin)

@@ -4,10 +4,15 @@
 //! folder; `record` notes failed iterations; `finish` stamps the end time, the server and network
 //! the runs themselves reported, and the final status. Every write replaces the file atomically
 //! (temporary file + rename): a reader never sees half a file.
+//!
+//! A disk that fills up must not make the folder lie: `begin` removes everything it created when
+//! it cannot write the file, and keeps [`RESERVE_FILE`] aside so that `finish` can still state the
+//! rows that were kept (`runs_recorded`) when the disk filled up during the runs.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -17,14 +22,30 @@ use serde::{Deserialize, Serialize};
 use super::time::now_utc;
 use super::{BeginArgs, FinishArgs};
 use crate::cli::{
-    parse_timeout, Variant, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+    parse_timeout, Variant, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
+    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
 };
 use crate::host::Host;
 use crate::record::RunRow;
-use crate::units::parse_duration;
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
+
+/// Space held while the suite runs and given up when meta.json cannot be written, so that the
+/// last write (`finish`) succeeds on a disk the runs filled. Removed by `finish`.
+pub const RESERVE_FILE: &str = ".space-reserve";
+const RESERVE_BYTES: usize = 64 * 1024;
+
+/// The files and folders a suite writes: a folder holding any of them already holds results, and
+/// the suite refuses it rather than merge rows (scripts/settings.sh checks the same list).
+pub const SUITE_FILES: [&str; 6] = [
+    META_FILE,
+    "runs.csv",
+    "jobs.csv",
+    "memory.csv",
+    "summary.md",
+    RAW_DIR,
+];
 
 /// `complete`: every iteration ran (some may have failed: see `failed_iterations`).
 /// `partial`: interrupted, or still running.
@@ -51,6 +72,10 @@ pub struct Meta {
     pub suite_version: String,
     pub command_line: String,
     pub started_utc: String,
+    /// The same instant in milliseconds since the Unix epoch, for the progress line's elapsed time
+    /// and estimate; absent in folders written before it was kept.
+    #[serde(default)]
+    pub started_unix_ms: Option<u64>,
     pub ended_utc: Option<String>,
     pub hostname: String,
     pub os: String,
@@ -78,7 +103,7 @@ pub struct Meta {
     /// The client's limit for one whole run (`RUN_TIMEOUT`, else its default).
     #[serde(default)]
     pub run_timeout: String,
-    /// Rows in runs.csv when the suite ended.
+    /// Rows in runs.csv: kept up to date by every `record`, and counted again by `finish`.
     pub runs_recorded: u64,
     pub failed_iterations: Vec<FailedIteration>,
     /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
@@ -86,26 +111,16 @@ pub struct Meta {
 }
 
 pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
-    let iterations: u32 = args
-        .iterations
-        .trim()
-        .parse()
-        .ok()
-        .filter(|&n| n >= 1)
-        .with_context(|| format!("ITERATIONS=`{}` is not a whole number ≥ 1", args.iterations))?;
+    let iterations: u32 = parse_count("ITERATIONS", &args.iterations, "10")?;
     let variants = parse_variants(&args.variants)?;
-    let connections_text = if args.connections.trim().is_empty() {
-        DEFAULT_CONNECTIONS
-    } else {
-        args.connections.trim()
+    let connections = match args.connections.trim() {
+        "" => Connections::built_in(),
+        text => Connections {
+            count: parse_count("CONNECTIONS", text, "100")?,
+            source: ConnectionSource::Setting,
+        },
     };
-    let connections: u32 = connections_text
-        .parse()
-        .ok()
-        .filter(|&n| n >= 1)
-        .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
-    parse_duration(&args.interval)
-        .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
+    parse_interval(&args.interval)?;
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
@@ -118,20 +133,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.network.trim().to_string()
     };
-
-    let meta_path = args.results.join(META_FILE);
-    if meta_path.exists() {
-        bail!(
-            "{} already holds a suite's results: set RESULTS to a new folder",
-            args.results.display()
-        );
-    }
-    fs::create_dir_all(args.results.join(RAW_DIR)).with_context(|| {
-        format!(
-            "cannot create the results folder {}",
-            args.results.display()
-        )
-    })?;
+    refuse_old_results(&args.results)?;
 
     let host = Host::detect();
     let (server_name, server_version) = split_server(&args.server);
@@ -140,6 +142,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         suite_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: args.command_line,
         started_utc: now_utc(),
+        started_unix_ms: Some(now_unix_ms()),
         ended_utc: None,
         hostname: host.hostname,
         os: host.os,
@@ -156,7 +159,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         address: args.address.to_string(),
         port: args.port,
         path: args.path,
-        connections,
+        connections: connections.count,
         iterations,
         variants: variants.iter().map(|v| v.name().to_string()).collect(),
         interval: args.interval,
@@ -166,8 +169,115 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         failed_iterations: Vec::new(),
         extra,
     };
-    write(&meta_path, &meta)?;
+    create_folder(&args.results, &meta)?;
+    eprintln!("{}", plan(&meta, &connections));
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many connections each run opens, and who said so: the plan names it, so a reader knows
+/// whether `make NO_CONNECTIONS=…` at build time, `CONNECTIONS`, or nothing chose the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connections {
+    pub count: u32,
+    pub source: ConnectionSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionSource {
+    /// `CONNECTIONS` (bench-overhead.sh) or `--connections`.
+    Setting,
+    /// Built in by `make NO_CONNECTIONS=n` (or `NO_CONNECTIONS=n cargo build`).
+    BuiltInFromMake,
+    /// Built in without NO_CONNECTIONS: the suite's own default.
+    BuiltInDefault,
+}
+
+impl Connections {
+    /// The count `run` uses without `--connections`. It always parses: cli.rs refuses at compile
+    /// time a NO_CONNECTIONS that is not a whole number ≥ 1.
+    pub fn built_in() -> Connections {
+        Connections {
+            count: DEFAULT_CONNECTIONS.parse().unwrap_or(100),
+            source: if DEFAULT_CONNECTIONS_FROM_BUILD {
+                ConnectionSource::BuiltInFromMake
+            } else {
+                ConnectionSource::BuiltInDefault
+            },
+        }
+    }
+
+    /// e.g. `8 connections (CONNECTIONS=8)`.
+    pub fn describe(&self) -> String {
+        let n = self.count;
+        let source = match self.source {
+            ConnectionSource::Setting => format!("CONNECTIONS={n}"),
+            ConnectionSource::BuiltInFromMake => {
+                format!("the built-in default, from `make NO_CONNECTIONS={n}` at build time")
+            }
+            ConnectionSource::BuiltInDefault => {
+                "the built-in default; `make NO_CONNECTIONS=n` builds in another".to_string()
+            }
+        };
+        format!("{n} connection{} ({source})", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// The plan, printed before the first iteration, as hyperfine does.
+fn plan(meta: &Meta, connections: &Connections) -> String {
+    let runs = meta.iterations as usize * meta.variants.len();
+    format!(
+        "plan: {} run{} of each of {} ({runs} in all), each of {}, memory sampled every {}; \
+         a time estimate follows the first run",
+        meta.iterations,
+        if meta.iterations == 1 { "" } else { "s" },
+        meta.variants.join(", "),
+        connections.describe(),
+        meta.interval,
+    )
+}
+
+/// Refuses a results folder that already holds a suite's files (or `run --csv-dir`'s rows):
+/// writing into it would merge old rows with new ones.
+fn refuse_old_results(results: &Path) -> anyhow::Result<()> {
+    if results.exists() && !results.is_dir() {
+        bail!(
+            "RESULTS={} is a file, not a folder: give a new folder, e.g. leave RESULTS unset",
+            results.display()
+        );
+    }
+    if let Some(file) = SUITE_FILES.iter().find(|f| results.join(f).exists()) {
+        bail!(
+            "RESULTS={} already holds results ({file}): give a new folder, e.g. leave RESULTS unset",
+            results.display()
+        );
+    }
+    Ok(())
+}
+
+/// Creates the folder, `raw/`, meta.json and the space reserve; on any failure (a full disk)
+/// removes what it created, so a refused start leaves nothing behind.
+fn create_folder(results: &Path, meta: &Meta) -> anyhow::Result<()> {
+    let created_results = !results.exists();
+    let raw = results.join(RAW_DIR);
+    let outcome = fs::create_dir_all(&raw)
+        .with_context(|| format!("cannot create the results folder {}", results.display()))
+        .and_then(|()| write(&results.join(META_FILE), meta))
+        .and_then(|()| {
+            let reserve = results.join(RESERVE_FILE);
+            fs::write(&reserve, vec![0u8; RESERVE_BYTES])
+                .with_context(|| format!("cannot write {}", reserve.display()))
+        });
+    if outcome.is_err() {
+        for file in [META_FILE, RESERVE_FILE] {
+            let _ = fs::remove_file(results.join(file));
+        }
+        let _ = fs::remove_file(temporary_path(&results.join(META_FILE)));
+        let _ = fs::remove_dir(&raw);
+        if created_results {
+            let _ = fs::remove_dir(results);
+        }
+    }
+    outcome
 }
 
 pub fn finish(args: FinishArgs) -> anyhow::Result<ExitCode> {
@@ -189,8 +299,25 @@ pub fn finish(args: FinishArgs) -> anyhow::Result<ExitCode> {
     meta.runs_recorded = rows.len() as u64;
     meta.status = args.status;
     meta.ended_utc = Some(now_utc());
-    write(&meta_path, &meta)?;
+    let reserve = args.results.join(RESERVE_FILE);
+    let written = write(&meta_path, &meta).or_else(|err| {
+        // A full disk: give up the reserve, whose space holds the new meta.json, and try again.
+        if fs::remove_file(&reserve).is_ok() {
+            write(&meta_path, &meta)
+        } else {
+            Err(err)
+        }
+    });
+    let _ = fs::remove_file(&reserve);
+    written?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Counts a row `record` appended to runs.csv.
+pub fn add_recorded(meta_path: &Path) -> anyhow::Result<()> {
+    let mut meta = read(meta_path)?;
+    meta.runs_recorded += 1;
+    write(meta_path, &meta)
 }
 
 /// Notes a failed iteration in meta.json.
@@ -207,13 +334,63 @@ pub fn read(path: &Path) -> anyhow::Result<Meta> {
         .with_context(|| format!("{} is not a bench-overhead meta.json", path.display()))
 }
 
+/// Replaces meta.json atomically; a failed write (a full disk) leaves the old file and no
+/// temporary one.
 fn write(path: &Path, meta: &Meta) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(meta)?;
     text.push('\n');
-    let temporary = path.with_extension("json.tmp");
-    fs::write(&temporary, text)
-        .and_then(|()| fs::rename(&temporary, path))
-        .with_context(|| format!("cannot write {}", path.display()))
+    let temporary = temporary_path(path);
+    let written = fs::File::create(&temporary)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_data()
+        })
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    path.with_extension("json.tmp")
+}
+
+fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A whole number ≥ 1 that fits 32 bits, in the settings check's wording (scripts/settings.sh).
+fn parse_count(variable: &str, text: &str, example: &str) -> anyhow::Result<u32> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|&n| n >= 1)
+        .with_context(|| {
+            format!("{variable}={text} is not a whole number ≥ 1: give e.g. {variable}={example}")
+        })
+}
+
+/// memmon's interval, checked with memmon's rule (whole milliseconds with a unit) in the settings
+/// check's wording, so a value memmon would refuse stops the suite before any iteration.
+fn parse_interval(text: &str) -> anyhow::Result<()> {
+    let ok = crate::units::split_number(text.trim()).is_some_and(|(number, unit)| {
+        let ms = match unit {
+            "ms" => number,
+            "s" => number * 1e3,
+            _ => return false,
+        };
+        ms >= 1.0 && ms.fract() == 0.0 && ms <= f64::from(u32::MAX)
+    });
+    if !ok {
+        bail!(
+            "INTERVAL={text} is not an interval of whole milliseconds with a unit: give e.g. \
+             INTERVAL=100ms"
+        );
+    }
+    Ok(())
 }
 
 /// Every row of a runs.csv; an absent file is no rows.
@@ -224,16 +401,29 @@ pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     crate::export::csv::read_rows(path)
 }
 
+/// The variants in order, each once: a second `poll` would overwrite the first one's raw files and
+/// count its runs twice. Tokens are compared whole (`poll:epoll` and `poll:poll` differ).
 fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
     let names: Vec<&str> = text.split_whitespace().collect();
     if names.is_empty() {
-        bail!("VARIANTS is empty: use e.g. VARIANTS=\"threaded poll\"");
+        bail!("VARIANTS is empty: give e.g. VARIANTS=\"threaded poll\"");
+    }
+    let repeated =
+        (1..names.len()).find_map(|at| names[..at].contains(&names[at]).then(|| names[at]));
+    if let Some(name) = repeated {
+        bail!(
+            "VARIANTS=\"{text}\" names `{name}` twice: give each once, e.g. \
+             VARIANTS=\"threaded poll\""
+        );
     }
     names
         .into_iter()
         .map(|name| {
             Variant::from_str(name, true).map_err(|_| {
-                anyhow::anyhow!("VARIANTS: unknown variant `{name}`: use threaded and/or poll")
+                anyhow::anyhow!(
+                    "VARIANTS=\"{text}\": unknown variant `{name}`: give e.g. \
+                     VARIANTS=\"threaded poll\""
+                )
             })
         })
         .collect()
@@ -247,7 +437,12 @@ fn client_duration(variable: &str, default: &str, text: &str) -> anyhow::Result<
     if text.trim().is_empty() {
         return Ok(default.to_string());
     }
-    parse_timeout(text).map_err(|e| anyhow::anyhow!("{variable}=`{text}`: {e}"))?;
+    let example = if variable == "TIMEOUT" { "30s" } else { "10m" };
+    parse_timeout(text).map_err(|_| {
+        anyhow::anyhow!(
+            "{variable}={text} is not a duration from 1ms to 7 days: give e.g. {variable}={example}"
+        )
+    })?;
     Ok(text.trim().to_string())
 }
 
@@ -256,7 +451,7 @@ fn parse_extra(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
     text.split_whitespace()
         .map(|pair| match pair.split_once('=') {
             Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
-            _ => bail!("META: `{pair}` is not key=value (e.g. META=\"qemu_nic=virtio-net\")"),
+            _ => bail!("META: `{pair}` is not key=value: give e.g. META=\"nic=e1000\""),
         })
         .collect()
 }
@@ -295,6 +490,10 @@ mod tests {
             vec![Variant::Threaded, Variant::Poll]
         );
         assert!(parse_variants("forked").is_err());
+        let twice = parse_variants("poll threaded poll")
+            .unwrap_err()
+            .to_string();
+        assert!(twice.contains("names `poll` twice"), "{twice}");
         assert!(parse_variants(" ").is_err());
         assert_eq!(
             split_server("lighttpd/1.4.69"),
@@ -322,14 +521,31 @@ mod tests {
             "5s"
         );
         let err = client_duration("TIMEOUT", DEFAULT_TIMEOUT, "bogus").unwrap_err();
-        assert!(err.to_string().starts_with("TIMEOUT=`bogus`: "), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "TIMEOUT=bogus is not a duration from 1ms to 7 days: give e.g. TIMEOUT=30s"
+        );
         // What `run` refuses, `begin` refuses too: below the 1 ms every wait needs.
         let err = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, "0.5ms").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "RUN_TIMEOUT=`0.5ms`: `0.5ms` is too short: at least 1ms (socket and poll timeouts \
-             cannot keep less)"
+            "RUN_TIMEOUT=0.5ms is not a duration from 1ms to 7 days: give e.g. RUN_TIMEOUT=10m"
         );
+    }
+
+    /// memmon refuses an interval without a unit: so does `begin`, before any iteration.
+    #[test]
+    fn intervals_need_a_unit_and_whole_milliseconds() {
+        for good in ["100ms", "1s", "0.5s", "1ms"] {
+            assert!(parse_interval(good).is_ok(), "{good}");
+        }
+        for bad in ["100", "0.5ms", "bogus", "", "1m"] {
+            let err = parse_interval(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("INTERVAL={bad} is not an interval")),
+                "{err}"
+            );
+        }
     }
 
     /// The defaults meta.json names are the ones `run` applies.

@@ -2,9 +2,12 @@
 //! Rust, so the shell script stays plain POSIX sh that busybox can run inside a QEMU guest.
 //!
 //! - `check`: is a server answering at the address, and does it serve the payload? (fail fast)
-//! - `begin`: create the results folder and its `meta.json` (status `partial` until `finish`).
-//! - `record`: join memmon's figures onto one run record and append its `runs.csv` row.
+//! - `begin`: create the results folder and its `meta.json` (status `partial` until `finish`), and
+//!   print the plan.
+//! - `record`: join memmon's figures onto one run record, append its `runs.csv` row, print the
+//!   run's line and the progress (elapsed, time left).
 //! - `finish`: stamp `meta.json` with the end time, the server and the final status.
+//! - `verdict`: one line per pair of variants, their ratios with the spread (after the summary).
 //! - `syscalls`: the client's own syscall counters beside `strace -c` (for `make trace`).
 //!
 //! Hidden from `--help`: users type `bench-overhead.sh` or `make benchmark`, never these.
@@ -12,9 +15,11 @@
 mod check;
 mod join;
 mod meta;
+mod progress;
 mod signals;
 mod syscalls;
 mod time;
+mod verdict;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -43,6 +48,8 @@ pub enum Step {
     Record(RecordArgs),
     /// Stamp `meta.json` with the end time, server, network and final status.
     Finish(FinishArgs),
+    /// One line per pair of variants: ratios of aggregate speed, run time and memory, with spread.
+    Verdict(VerdictArgs),
     /// Print the client's syscall counters beside `strace -c -f`'s counts (make trace).
     Syscalls(SyscallsArgs),
 }
@@ -136,6 +143,19 @@ pub struct RecordArgs {
     /// Progress label, e.g. `threaded 3/10`.
     #[arg(long, default_value = "")]
     pub label: String,
+    /// This run's place among all the suite's runs, `DONE/TOTAL` (e.g. `3/20`), for the progress.
+    #[arg(long)]
+    pub progress: Option<progress::Position>,
+    /// A remark added to the run's line (e.g. that memmon left its client running).
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerdictArgs {
+    /// The results folder.
+    #[arg(long)]
+    pub results: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -171,5 +191,6 @@ pub fn run(args: SuiteArgs) -> anyhow::Result<ExitCode> {
             signals::ignore_interrupts();
             meta::finish(args)
         }
+        Step::Verdict(args) => verdict::run(args),
     }
 }
