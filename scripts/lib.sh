@@ -119,3 +119,24 @@ stop_server() {
 . "$ROOT/scripts/signals.sh"
 # stop_process: a bounded stop of a background process.
 . "$ROOT/scripts/process.sh"
+
+# The goals of the `make bench-*` targets, for their scripts: `goal NAME CONDITION DETAIL` prints
+# `PASS NAME: DETAIL` or `FAIL NAME: DETAIL`, CONDITION being an awk expression of numbers (e.g.
+# "$poll >= 0.9 * $wrk"; an empty operand, a figure not measured, fails it); `goals_exit` ends
+# the script with 1 when a goal failed, else 0, after one line counting them.
+GOALS_PASSED=0
+GOALS_FAILED=0
+goal() {
+    if awk "BEGIN { exit !($2) }" 2>/dev/null; then
+        echo "PASS $1: $3"
+        GOALS_PASSED=$((GOALS_PASSED + 1))
+    else
+        echo "FAIL $1: $3"
+        GOALS_FAILED=$((GOALS_FAILED + 1))
+    fi
+}
+goals_exit() {
+    echo "goals: $GOALS_PASSED passed, $GOALS_FAILED failed"
+    [ "$GOALS_FAILED" -eq 0 ] || exit 1
+    exit 0
+}

@@ -288,3 +288,29 @@ fn a_wildcard_bind_is_reached_through_loopback() {
     assert_eq!(address_for("0.0.0.0", Some("")), "127.0.0.1");
     assert_eq!(address_for("0.0.0.0", Some("192.0.2.7")), "192.0.2.7");
 }
+
+/// The `make bench-*` scripts' goal lines (scripts/lib.sh): PASS or FAIL per goal, and a status
+/// that says whether one failed; a figure that is missing fails its goal.
+#[test]
+fn bench_goals_print_pass_or_fail_and_set_the_status() {
+    let run = |goals: &str| {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!(". \"$0\"; {goals}; goals_exit"))
+            .arg(suite_common::repo().join("scripts/lib.sh"));
+        support::run_with_timeout(&mut command, Duration::from_secs(10))
+    };
+    let output = run("goal 'speed' '1.5 >= 1.2' '1.5x'; goal 'memory' '3 <= 16' '3 MiB'");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "PASS speed: 1.5x\nPASS memory: 3 MiB\ngoals: 2 passed, 0 failed\n"
+    );
+    let output = run("goal 'speed' '0.8 >= 1.2' '0.8x'; goal 'memory' ' <= 16' 'not measured'");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "FAIL speed: 0.8x\nFAIL memory: not measured\ngoals: 0 passed, 2 failed\n"
+    );
+}
