@@ -7,21 +7,20 @@
 //! - `record.rs`: the job and run records every exporter consumes (the data contract).
 //! - `export/`: one file per output format.
 //! - `serve/`: the built-in target server; `payload.rs`: deterministic payload files.
-//! - `summarize.rs`, `compare/`: summaries of a results folder and cross-OS tables; `averages.rs`:
-//!   the averages over iterations both print.
+//! - `results/`: reading and writing a results folder, and the averages over iterations.
+//! - `report/`: `summarize` and `compare` (tables, charts) over results folders.
 
-mod averages;
 mod cli;
 mod client;
-mod compare;
 mod export;
 mod host;
 mod payload;
 mod readiness;
 mod record;
+mod report;
+mod results;
 mod serve;
 mod suite;
-mod summarize;
 mod units;
 
 use std::process::ExitCode;
@@ -36,8 +35,8 @@ fn main() -> ExitCode {
         Command::Run(args) => client::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Payload(args) => payload::run(args),
-        Command::Summarize(args) => summarize::run(args),
-        Command::Compare(args) => compare::run(args),
+        Command::Summarize(args) => report::summarize::run(args),
+        Command::Compare(args) => report::compare::run(args),
         Command::Meta(args) => host::run_meta(args),
         Command::Suite(args) => suite::run(args),
     };

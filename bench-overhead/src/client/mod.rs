@@ -31,11 +31,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 
 use crate::cli::{RunArgs, Variant};
-use crate::export::csv::Appender;
 use crate::export::{json, text};
 use crate::host::Host;
 use crate::readiness;
 use crate::record::{JobRecord, RunRecord, RunRow};
+use crate::results::csv::Appender;
 
 /// Where the run's rows go; each is optional.
 struct CsvOutputs {

@@ -1,5 +1,4 @@
 //! Output formats: one file per format, each consuming the records of `record.rs`.
 
-pub mod csv;
 pub mod json;
 pub mod text;

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::meta::{add_failed, add_recorded, FailedIteration};
 use super::progress;
 use super::RecordArgs;
-use crate::export::csv::Appender;
 use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
+use crate::results::csv::Appender;
 use crate::units::{format_bytes, format_nanos};
 
 /// Prints the run's line with the suite's progress after it; `note` (e.g. a client memmon left

@@ -398,7 +398,7 @@ pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    crate::export::csv::read_rows(path)
+    crate::results::csv::read_rows(path)
 }
 
 /// The variants in order, each once: a second `poll` would overwrite the first one's raw files and

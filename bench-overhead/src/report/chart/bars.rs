@@ -1,0 +1,196 @@
+//! One horizontal bar per setup of a table: per-job download speed, or average memory.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{draw_legend, lighter, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
+use crate::cli::Variant;
+use crate::report::compare::aggregate::{Row, Table};
+use crate::report::compare::conditions;
+use crate::report::label::variant_label;
+use crate::report::number::g;
+
+/// What the bars show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Download,
+    Memory,
+}
+
+impl Measure {
+    fn value(self, row: &Row) -> Option<f64> {
+        match self {
+            Measure::Download => row.figures.job_mib_s,
+            Measure::Memory => row.figures.memory_mib,
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Measure::Download => "MiB/s",
+            Measure::Memory => "MiB",
+        }
+    }
+
+    fn title(self, table: &Table) -> String {
+        let path = table.title.trim_end_matches(':');
+        match self {
+            Measure::Download => format!("Per-job download speed, {}", lowercase_first(path)),
+            Measure::Memory => format!("Average client memory, {}", lowercase_first(path)),
+        }
+    }
+
+    fn axis(self) -> &'static str {
+        match self {
+            Measure::Download => "Mean per-job download speed (MiB/s) — longer is faster",
+            Measure::Memory => {
+                "Mean of the average memory per run (MiB; anonymous PSS, else RSS) — shorter is leaner"
+            }
+        }
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+use super::{CHAR_WIDTH, LABEL_SIZE};
+const BAR_HEIGHT: u32 = 34;
+/// Share of a row's height its bar fills.
+const BAR_FILL: f64 = 0.7;
+
+pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> {
+    let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
+    let rows = &table.rows;
+    let n = rows.len().max(1);
+    let longest = rows
+        .iter()
+        .map(|r| r.setup.chars().count())
+        .max()
+        .unwrap_or(10);
+    let label_width = (longest as f64 * CHAR_WIDTH) as u32 + 24;
+    let title = measure.title(table);
+    // The caption is not wrapped: make room for it (about 11 px per character at 24 px).
+    let width = (label_width + 640)
+        .max(900)
+        .max(title.chars().count() as u32 * 11 + 40);
+    // Rows measured under different conditions say so under the title, as above the table.
+    let notes = match conditions::summary(table) {
+        summary if summary.is_empty() => Vec::new(),
+        summary => super::wrap(
+            &format!("Measured under different conditions: {summary}; compare with care"),
+            width,
+        ),
+    };
+    let header = super::header_height(notes.len());
+    let height = header + 100 + BAR_HEIGHT * n as u32 + LEGEND_HEIGHT;
+    let max = rows
+        .iter()
+        .filter_map(|r| measure.value(r))
+        .fold(0.0_f64, f64::max);
+    // Room at the right of the longest bar for its value.
+    let x_max = if max > 0.0 { max * 1.18 } else { 1.0 };
+    // Every figure is finite, but one near the largest `f64` leaves no room for its label.
+    if !x_max.is_finite() {
+        return Err(fail(format!(
+            "{} {} leaves no finite axis: a value in runs.csv is out of range; correct or remove \
+             that row",
+            g(max),
+            measure.unit()
+        )));
+    }
+
+    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    let (plot_area, legend_area) = root.split_vertically(height - LEGEND_HEIGHT);
+    let body = super::draw_header(&plot_area, &title, &notes).map_err(fail)?;
+    // One unit of height per row, row 0 at the top as in the table. No y ticks: each setup's name
+    // is written beside its bar.
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .margin_top(4)
+        .x_label_area_size(50)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(0.0..x_max, 0.0..n as f64)
+        .map_err(|e| fail(e.to_string()))?;
+    let centre = |i: usize| (n - 1 - i) as f64 + 0.5;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_label_formatter(&|v| g(*v))
+        .x_desc(measure.axis())
+        .light_line_style(WHITE.mix(0.0))
+        .label_style((FONT, LABEL_SIZE))
+        .axis_desc_style((FONT, 17))
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+
+    let mut legend: Vec<(String, RGBColor)> = Vec::new();
+    for variant in Variant::ALL {
+        for published in [false, true] {
+            let colour = variant_colour(variant);
+            let colour = if published { lighter(colour) } else { colour };
+            let present = rows
+                .iter()
+                .any(|r| r.variant == variant.name() && r.published == published);
+            if !present {
+                continue;
+            }
+            let bars: Vec<(usize, f64)> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.variant == variant.name() && r.published == published)
+                .filter_map(|(i, r)| measure.value(r).map(|v| (i, v)))
+                .collect();
+            chart
+                .draw_series(bars.iter().map(|&(i, v)| {
+                    let half = BAR_FILL / 2.0;
+                    Rectangle::new(
+                        [(0.0, centre(i) - half), (v, centre(i) + half)],
+                        colour.filled(),
+                    )
+                }))
+                .map_err(|e| fail(e.to_string()))?;
+            let name = if published {
+                format!("{} (published)", variant_label(variant))
+            } else {
+                variant_label(variant).to_string()
+            };
+            legend.push((name, colour));
+        }
+    }
+
+    // Each setup's name left of the axis, and its value after its bar ("no data" where it has
+    // none), placed in pixels so they never touch the bar.
+    let name_style =
+        TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    let value_style =
+        TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, row) in rows.iter().enumerate() {
+        let (axis_x, y) = chart.backend_coord(&(0.0, centre(i)));
+        root.draw(&Text::new(
+            row.setup.clone(),
+            (axis_x - 10, y),
+            name_style.clone(),
+        ))
+        .map_err(|e| fail(e.to_string()))?;
+        let (x, text) = match measure.value(row) {
+            Some(v) => (v, format!("{} {}", g(v), measure.unit())),
+            None => (0.0, "no data".to_string()),
+        };
+        let (x, y) = chart.backend_coord(&(x, centre(i)));
+        root.draw(&Text::new(text, (x + 6, y), value_style.clone()))
+            .map_err(|e| fail(e.to_string()))?;
+    }
+
+    draw_legend(&legend_area, &legend, 0, Swatch::Bar).map_err(fail)?;
+    root.present().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! `bench-overhead compare`: merges results from any number of machines into the cross-OS tables
+//! of the old suite (DESIGN §2, §6), one per network path, plus extended columns and charts.
+//!
+//! The pipeline, one file per step: `load` (read and validate folders and runs.csv files),
+//! `reference` (the published rows), `aggregate` (group by setup, average over iterations), `label`
+//! (setup and table names), `number` (the old suite's number format), then one file per output
+//! format (`markdown`, `csv_table`, `json`) and `chart` (SVG).
+
+pub mod aggregate;
+pub mod conditions;
+mod csv_table;
+mod json;
+mod markdown;
+mod reference;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::{CompareArgs, CompareFormat};
+use crate::report::chart;
+use crate::results::load;
+
+pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let mut sources = Vec::new();
+    if args.reference {
+        sources.push(reference::load()?);
+    }
+    let reference_ids: Vec<String> = sources
+        .iter()
+        .flat_map(|s| &s.runs)
+        .map(|r| r.row.run_id.clone())
+        .collect();
+    let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
+    for path in &args.results {
+        // The same runs twice would count double in every mean.
+        if let Some(file) = load::runs_file(path) {
+            if let Some((_, earlier)) = seen.iter().find(|(f, _)| *f == file) {
+                anyhow::bail!(
+                    "{} and {} are the same results: name each results folder once",
+                    earlier.display(),
+                    path.display()
+                );
+            }
+            seen.push((file, path));
+        }
+        let source = load::load(path)?;
+        // results/reference named beside --reference would count every published row twice
+        // (without --reference, `reference_ids` is empty).
+        if source.published
+            && source
+                .runs
+                .iter()
+                .any(|r| reference_ids.contains(&r.row.run_id))
+        {
+            anyhow::bail!(
+                "{}: these are the published rows that --reference already adds: drop the folder or --reference",
+                path.display()
+            );
+        }
+        sources.push(source);
+    }
+    let tables = aggregate::tables(&sources)?;
+    let output = match args.format {
+        CompareFormat::Markdown => markdown::render(&tables, args.extended),
+        CompareFormat::Csv => csv_table::render(&tables, args.extended)?,
+        CompareFormat::Json => json::render(&tables, args.extended)?,
+    };
+    // Charts first: a fault in memory.csv then fails the command before any table is printed, so
+    // a script never keeps half a report.
+    if let Some(dir) = &args.chart {
+        let written = chart::write_all(dir, &tables, &sources)?;
+        eprintln!(
+            "compare: wrote {} chart(s) into {}",
+            written.len(),
+            dir.display()
+        );
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|err| anyhow::anyhow!("cannot write the tables: {err}"))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

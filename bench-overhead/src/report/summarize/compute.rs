@@ -1,0 +1,264 @@
+//! Reading a results folder into a [`Summary`]: each variant's figures computed once, from
+//! `jobs.csv` where it has the run's jobs and from `runs.csv` otherwise.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::bail;
+
+use super::summary::{Figure, Summary, VariantSummary};
+use super::view;
+use crate::record::JobRecord;
+use crate::results::averages::{self, cv, mean, JobSum};
+use crate::results::jobs;
+use crate::results::load::{self, Run, Status};
+
+/// Reads a results folder and computes every variant's summary.
+pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
+    if !folder.is_dir() {
+        bail!(
+            "{} is not a folder: pass a results folder written by bench-overhead.sh",
+            folder.display()
+        );
+    }
+    let meta = load::read_meta(folder)?;
+    let status = match load::status(
+        meta.as_ref(),
+        &folder.join("meta.json").display().to_string(),
+    )? {
+        Status::Complete => "complete",
+        Status::Partial => "partial",
+        Status::Unknown => "",
+    };
+    let runs_path = folder.join("runs.csv");
+    let runs: Vec<Run> = if runs_path.exists() {
+        load::read_recorded_runs(&runs_path)?
+    } else if meta.is_some() {
+        Vec::new() // a suite that ended before its first run
+    } else {
+        bail!(
+            "no runs.csv in {}: pass a results folder written by bench-overhead.sh",
+            folder.display()
+        );
+    };
+    let jobs_path = folder.join("jobs.csv");
+    let jobs = if jobs_path.exists() {
+        jobs::read(&jobs_path)?
+    } else {
+        jobs::JobRows::default()
+    };
+
+    let mut jobs_by_run: BTreeMap<&str, Vec<&JobRecord>> = BTreeMap::new();
+    for job in &jobs.rows {
+        jobs_by_run
+            .entry(job.run_id.as_str())
+            .or_default()
+            .push(job);
+    }
+    // A run missing a job row takes its figures from its runs.csv row rather than from the rest.
+    for run_id in &jobs.broken_runs {
+        jobs_by_run.remove(run_id.as_str());
+    }
+    let recorded = |run_id: &str| runs.iter().any(|r| r.row.run_id == run_id);
+    let orphan_jobs = jobs
+        .rows
+        .iter()
+        .filter(|job| !recorded(&job.run_id))
+        .count() as u64;
+    let has_meta = meta.is_some();
+    let meta = meta.unwrap_or_default();
+    let unrecorded: Vec<&str> = meta
+        .failed_iterations
+        .iter()
+        .filter(|f| !f.recorded)
+        .map(|f| f.run_id.as_str())
+        .collect();
+
+    let mut variant_names: Vec<&str> = Vec::new();
+    for run in &runs {
+        if !variant_names.contains(&run.variant.name()) {
+            variant_names.push(run.variant.name());
+        }
+    }
+    let variants = variant_names
+        .into_iter()
+        .map(|name| {
+            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant.name() == name).collect();
+            let mut summary = summarize_variant(&rows, &jobs_by_run);
+            // Run ids are `<variant>-<iteration>`.
+            let prefix = format!("{name}-");
+            let no_record = unrecorded
+                .iter()
+                .filter(|id| id.starts_with(&prefix))
+                .count();
+            let missing = if status == "complete" {
+                (meta.iterations as usize).saturating_sub(rows.len() + no_record)
+            } else {
+                0
+            };
+            summary.runs_unrecorded = no_record + missing;
+            summary.iterations_planned = meta.iterations;
+            summary
+        })
+        .collect();
+
+    let failed_iterations = meta
+        .failed_iterations
+        .iter()
+        .map(|f| format!("{}: {}", f.run_id, f.reason))
+        .collect();
+    let host = if has_meta {
+        format!(
+            "{} {} ({}, kernel {}), {}, {} cores",
+            meta.os, meta.os_version, meta.arch, meta.kernel, meta.cpu_model, meta.cores
+        )
+    } else {
+        String::new()
+    };
+    Ok(Summary {
+        results: folder.display().to_string(),
+        status: status.to_string(),
+        host,
+        variants,
+        orphan_jobs,
+        failed_iterations,
+        skipped_job_rows: jobs.skipped,
+        skipped_job_rows_first: jobs.skipped_first,
+        runs_with_skipped_job_rows: jobs
+            .broken_runs
+            .iter()
+            .filter(|id| recorded(id))
+            .cloned()
+            .collect(),
+    })
+}
+
+/// A run's sums of the four job figures over its successful jobs; `None` where not measured.
+type JobSums = [Option<JobSum>; 4];
+
+/// Exact sums from the run's job rows.
+fn sums_from_jobs(jobs: &[&JobRecord]) -> JobSums {
+    let mut sums = [JobSum::default(); 4];
+    for job in jobs.iter().filter(|j| j.ok()) {
+        let receive = job.receive_ns().unwrap_or(0);
+        sums[0].add(job.socket_ns.unwrap_or(0) as f64);
+        sums[1].add(job.setup_ns.unwrap_or(0) as f64);
+        sums[2].add(receive as f64);
+        sums[3].add(crate::units::mib_per_s(job.bytes, receive));
+    }
+    sums.map(Some)
+}
+
+/// The run's own means × its successful jobs, for a run whose job rows are missing: the sums
+/// `compare` takes.
+fn sums_from_row(run: &Run) -> JobSums {
+    let row = &run.row;
+    [
+        averages::job_sum(run, "socket_mean_ns", row.socket_mean_ns),
+        averages::job_sum(run, "setup_mean_ns", row.setup_mean_ns),
+        averages::job_sum(run, "receive_mean_ns", row.receive_mean_ns),
+        averages::job_sum(run, "job_mib_s", row.job_mib_s),
+    ]
+}
+
+/// A figure over per-run `values`; `None` without any.
+fn run_figure(values: Vec<f64>) -> Option<Figure> {
+    Some(Figure {
+        value: mean(&values)?,
+        cv: cv(&values),
+        runs: values.len(),
+    })
+}
+
+pub(super) fn summarize_variant(
+    rows: &[&Run],
+    jobs_by_run: &BTreeMap<&str, Vec<&JobRecord>>,
+) -> VariantSummary {
+    let sums: Vec<JobSums> = rows
+        .iter()
+        .map(|run| match jobs_by_run.get(run.row.run_id.as_str()) {
+            Some(jobs) if !jobs.is_empty() => sums_from_jobs(jobs),
+            _ => sums_from_row(run),
+        })
+        .collect();
+    // Pooled over jobs, spread over the means of the runs with a successful job; absent when no
+    // job succeeded.
+    let job_figure = |i: usize| {
+        let means: Vec<f64> = sums.iter().filter_map(|s| s[i]?.mean()).collect();
+        averages::pooled(sums.iter().filter_map(|s| s[i])).map(|value| Figure {
+            value,
+            cv: cv(&means),
+            runs: means.len(),
+        })
+    };
+
+    let (measured, selection) = averages::select_runs(rows, averages::clean);
+    let measured_value = |column: &str, value: fn(&Run) -> f64| {
+        run_figure(
+            measured
+                .iter()
+                .filter(|r| r.has(column))
+                .map(|r| value(r))
+                .collect(),
+        )
+    };
+    let memory: Vec<averages::Memory> = measured
+        .iter()
+        .filter_map(|r| averages::memory(&r.row))
+        .collect();
+    let mut metrics: Vec<&str> = memory.iter().map(|m| m.metric).collect();
+    metrics.dedup();
+    let memory_metric = match metrics.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        _ => "pss_anon/rss".to_string(),
+    };
+    let memory_figure = |pick: fn(&averages::Memory) -> Option<f64>| {
+        run_figure(memory.iter().filter_map(pick).collect())
+    };
+
+    let jobs: u64 = rows
+        .iter()
+        .map(|r| u64::from(r.row.jobs_ok + r.row.jobs_failed))
+        .sum();
+    let bytes: u64 = rows.iter().map(|r| r.row.bytes).sum();
+    let mut connections: Vec<u32> = rows.iter().map(|r| r.row.connections).collect();
+    connections.sort_unstable();
+    connections.dedup();
+    let first = &rows[0].row;
+    let mut summary = VariantSummary {
+        variant: first.variant.clone(),
+        backend: first.backend.clone(),
+        connections,
+        server: first.server.clone(),
+        network: first.network.clone(),
+        runs: rows.len(),
+        runs_unrecorded: 0,
+        iterations_planned: 0,
+        runs_ok: rows.iter().filter(|r| averages::clean(r)).count(),
+        jobs,
+        jobs_ok: rows.iter().map(|r| u64::from(r.row.jobs_ok)).sum(),
+        bytes,
+        bytes_per_job: if jobs == 0 {
+            0.0
+        } else {
+            bytes as f64 / jobs as f64
+        },
+        socket_ns: job_figure(0),
+        setup_ns: job_figure(1),
+        receive_ns: job_figure(2),
+        job_mib_s: job_figure(3),
+        run_ns: measured_value("run_ns", |r| r.row.run_ns as f64),
+        aggregate_mib_s: measured_value("aggregate_mib_s", |r| r.row.aggregate_mib_s),
+        memory_metric,
+        memory_runs: memory.len(),
+        memory_samples_min: measured.iter().filter_map(|r| r.row.mem_samples).min(),
+        memory_min_bytes: memory_figure(|m| m.min),
+        memory_avg_bytes: memory_figure(|m| Some(m.avg)),
+        memory_max_bytes: memory_figure(|m| m.max),
+        warnings: Vec::new(),
+        selection,
+    };
+    summary.warnings = view::warnings(&summary);
+    summary
+}

@@ -1,0 +1,45 @@
+//! `bench-overhead summarize RESULTS`: the old suite's per-variant summary of a results folder, plus
+//! how much each figure varies over the iterations.
+//!
+//! The averages are the old suite's, defined in `crate::results::averages` and shared with `compare`, and
+//! `runs.csv` and `meta.json` are read by `compare`'s own loader, so the two commands print the same
+//! figures for the same folder and refuse the same faults: job figures (socket creation, job setup,
+//! receive time, per-job speed) are means over every successful job of every run pooled together;
+//! run time, aggregate speed and memory are means over the runs in which every job succeeded
+//! (every run when none did). Job figures come from `jobs.csv` (exact per-job values); a run
+//! without job rows, or with a job row that does not parse, takes its `runs.csv` means. The spread
+//! is the coefficient of variation (sample standard deviation / mean) of the per-run values: above
+//! 10 % a figure is too noisy to compare without more iterations.
+
+mod compute;
+mod markdown;
+mod summary;
+mod text;
+mod view;
+
+use std::fs;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::SummarizeArgs;
+pub use compute::summarize;
+use view::View;
+
+pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
+    let summary = summarize(&args.results)?;
+    let view = View::new(&summary);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", text::render(&view));
+    }
+    if let Some(path) = &args.markdown {
+        fs::write(path, markdown::render(&view))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,79 @@
+//! What `summarize` computes for a results folder: the figures of each variant, with their spread
+//! over runs, and what the folder says about its runs. Serialised as is by `summarize --json`.
+
+use serde::Serialize;
+
+use crate::results::averages::RunSelection;
+
+/// One figure: its value and its spread over runs (`None` with fewer than two runs).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Figure {
+    pub value: f64,
+    pub cv: Option<f64>,
+    /// The runs whose values the spread is over: for a job figure those with a successful job,
+    /// for a run figure those it averages.
+    pub runs: usize,
+}
+
+/// The summary of one variant over every run of it in the folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantSummary {
+    pub variant: String,
+    pub backend: String,
+    pub connections: Vec<u32>,
+    pub server: String,
+    pub network: String,
+    /// Runs recorded in runs.csv.
+    pub runs: usize,
+    /// Iterations that left no run record (the client crashed or was killed): meta.json
+    /// `failed_iterations` with `recorded: false`, or, in a complete folder, iterations missing.
+    pub runs_unrecorded: usize,
+    /// Iterations of each variant the suite planned (meta.json `iterations`); 0 when unknown.
+    pub iterations_planned: u32,
+    /// Runs in which every job succeeded (the old suite's "successful runs").
+    pub runs_ok: usize,
+    pub jobs: u64,
+    pub jobs_ok: u64,
+    pub bytes: u64,
+    pub bytes_per_job: f64,
+    /// Job figures; `None` when no job succeeded (printed `—`).
+    pub socket_ns: Option<Figure>,
+    pub setup_ns: Option<Figure>,
+    pub receive_ns: Option<Figure>,
+    pub job_mib_s: Option<Figure>,
+    /// Run figures; `None` when no run measured them (an empty cell, printed `—`).
+    pub run_ns: Option<Figure>,
+    pub aggregate_mib_s: Option<Figure>,
+    /// `pss_anon` where memmon had it, else `rss` (the old suite's memory figure); "" without memmon.
+    pub memory_metric: String,
+    /// Runs that have memory figures.
+    pub memory_runs: usize,
+    /// The fewest memory samples any run had: with one or two, min/avg/max say little. `None`
+    /// when the rows do not say (published rows).
+    pub memory_samples_min: Option<u64>,
+    pub memory_min_bytes: Option<Figure>,
+    pub memory_avg_bytes: Option<Figure>,
+    pub memory_max_bytes: Option<Figure>,
+    pub warnings: Vec<String>,
+    /// Which runs the run figures average.
+    #[serde(skip)]
+    pub selection: RunSelection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub results: String,
+    /// meta.json's status (`complete`/`partial`), "" without meta.json.
+    pub status: String,
+    pub host: String,
+    pub variants: Vec<VariantSummary>,
+    /// Job rows whose run has no runs.csv row (an interrupted or failed iteration); left out.
+    pub orphan_jobs: u64,
+    pub failed_iterations: Vec<String>,
+    /// jobs.csv rows that do not parse; left out.
+    pub skipped_job_rows: u64,
+    /// The first few of them, each naming its line and what is wrong.
+    pub skipped_job_rows_first: Vec<String>,
+    /// Recorded runs that lost a job row that way: their job figures are their runs.csv means.
+    pub runs_with_skipped_job_rows: Vec<String>,
+}

@@ -1,0 +1,499 @@
+//! Loading and validating the inputs of `compare` (results folders and `runs.csv` files), and of
+//! `summarize`, which reads a folder's `runs.csv` and `meta.json` here so that the two commands
+//! accept and refuse the same files.
+//!
+//! Files are hand-edited, copied between machines and cut short by Ctrl-C, so nothing here trusts
+//! them: every fault becomes one line naming the file (and the line and column) and what is wrong.
+//! A numeric cell may be left empty: it means "not measured" (the published reference rows only
+//! give the old suite's figures) and prints as `—`, never as 0.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use serde::Deserialize;
+
+use crate::cli::Variant;
+use crate::record::RunRow;
+use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
+use crate::results::csv::{number_problem, read_header, row_error};
+use crate::suite::FailedIteration;
+
+/// Columns holding text; every other column holds a number.
+const TEXT_COLUMNS: &[&str] = &[
+    "run_id",
+    "variant",
+    "backend",
+    "address",
+    "path",
+    "os",
+    "os_version",
+    "arch",
+    "kernel",
+    "network",
+    "server",
+    "failures",
+];
+
+/// Columns added after the first release, at the end of the row: files written before lack them,
+/// and their runs read them as not measured.
+const LATER_COLUMNS: &[&str] = &["sys_connect_wait"];
+
+/// Whether the suite finished writing the folder (meta.json's `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Complete,
+    /// Interrupted or failed part-way: the rows cover the runs that finished.
+    Partial,
+    /// No meta.json (a bare `runs.csv`, or a folder from `run --csv-dir`).
+    Unknown,
+}
+
+/// One input: a results folder or a `runs.csv` file, with its runs.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as given, for messages.
+    pub display: String,
+    /// The folder holding `memory.csv`, when there is one.
+    pub folder: Option<PathBuf>,
+    pub status: Status,
+    /// Rows copied from a publication, not measured by this suite (meta.json `"published": true`).
+    pub published: bool,
+    /// Remarks printed after a row's memory figure, by run id (meta.json `memory_notes`).
+    pub memory_notes: BTreeMap<String, String>,
+    /// Iterations each row stands for: 1, except for published rows that are already averages.
+    pub iterations_per_row: u32,
+    /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
+    pub hostname: String,
+    pub cpu_model: String,
+    /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
+    /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
+    pub hardware: BTreeMap<String, String>,
+    pub runs: Vec<Run>,
+}
+
+/// One `runs.csv` row, with the numeric columns that were left empty.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub row: RunRow,
+    /// The row's `variant`, checked on load.
+    pub variant: Variant,
+    /// Numeric columns whose cell was empty: not measured (the row holds 0 there).
+    pub absent: BTreeSet<&'static str>,
+}
+
+impl Run {
+    /// Whether `column` holds a measured value.
+    pub fn has(&self, column: &str) -> bool {
+        !self.absent.contains(column)
+    }
+}
+
+/// The parts of `meta.json` that `compare` and `summarize` read, each optional, so a hand-edited
+/// file need only be valid JSON whose fields have their types; the suite writes more.
+#[derive(Debug, Default, Deserialize)]
+pub struct Meta {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub published: bool,
+    #[serde(default)]
+    pub memory_notes: BTreeMap<String, String>,
+    /// Iterations each row already averages (published rows); 1 for the suite's own rows.
+    #[serde(default)]
+    pub iterations_per_row: Option<u32>,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub cpu_model: String,
+    /// `META="key=value …"` of bench-overhead.sh; values are strings, hand-edited ones may not be.
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+    /// The client machine, as `summarize` heads its output.
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub os_version: String,
+    #[serde(default)]
+    pub arch: String,
+    #[serde(default)]
+    pub kernel: String,
+    #[serde(default)]
+    pub cores: u64,
+    /// Iterations of each variant the suite planned; 0 when not said.
+    #[serde(default)]
+    pub iterations: u32,
+    #[serde(default)]
+    pub failed_iterations: Vec<FailedIteration>,
+}
+
+/// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
+/// exists: two inputs with the same one are the same results.
+pub fn runs_file(path: &Path) -> Option<PathBuf> {
+    let file = if path.is_dir() {
+        path.join("runs.csv")
+    } else {
+        path.to_path_buf()
+    };
+    file.canonicalize().ok()
+}
+
+/// Loads a results folder or a `runs.csv` file.
+pub fn load(path: &Path) -> anyhow::Result<Source> {
+    let display = path.display().to_string();
+    let metadata = std::fs::metadata(path)
+        .map_err(|_| anyhow::anyhow!("{display}: cannot open: {}", io_reason(path)))?;
+    let (runs_csv, folder) = if metadata.is_dir() {
+        let runs_csv = path.join("runs.csv");
+        if !runs_csv.exists() {
+            let empty = std::fs::read_dir(path)
+                .map(|mut entries| entries.next().is_none())
+                .unwrap_or(false);
+            if empty {
+                bail!("{display}: empty folder, no runs.csv: pass a results folder written by bench-overhead.sh or a runs.csv file");
+            }
+            bail!("{display}: no runs.csv in this folder: pass a results folder written by bench-overhead.sh or a runs.csv file");
+        }
+        (runs_csv, Some(path.to_path_buf()))
+    } else {
+        // A runs.csv inside a results folder still has its folder's meta.json and memory.csv.
+        let folder = (path.file_name() == Some("runs.csv".as_ref()))
+            .then(|| path.parent().map(Path::to_path_buf))
+            .flatten();
+        (path.to_path_buf(), folder)
+    };
+    let runs = parse_runs(&runs_csv.display().to_string(), &read_bytes(&runs_csv)?)?;
+    let meta = match &folder {
+        Some(folder) => read_meta(folder)?,
+        None => None,
+    };
+    source(display, folder, meta, runs)
+}
+
+/// The runs of a `runs.csv` that may hold none yet (see [`parse_recorded_runs`]).
+pub fn read_recorded_runs(runs_csv: &Path) -> anyhow::Result<Vec<Run>> {
+    parse_recorded_runs(&runs_csv.display().to_string(), &read_bytes(runs_csv)?)
+}
+
+/// The folder's meta.json, when it has one.
+pub fn read_meta(folder: &Path) -> anyhow::Result<Option<Meta>> {
+    let meta_path = folder.join("meta.json");
+    if !meta_path.exists() {
+        return Ok(None);
+    }
+    let bytes = read_bytes(&meta_path)?;
+    let display = meta_path.display().to_string();
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{display}: not valid meta.json: not UTF-8 text"))?;
+    parse_meta(&display, &text).map(Some)
+}
+
+fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|_| anyhow::anyhow!("{}: cannot read: {}", path.display(), io_reason(path)))
+}
+
+/// Builds a source from parsed parts (also used for the built-in reference rows).
+pub fn source(
+    display: String,
+    folder: Option<PathBuf>,
+    meta: Option<Meta>,
+    runs: Vec<Run>,
+) -> anyhow::Result<Source> {
+    let meta_file = || {
+        folder
+            .as_ref()
+            .map(|f| f.join("meta.json").display().to_string())
+            .unwrap_or_else(|| format!("{display}: meta.json"))
+    };
+    let status = status(meta.as_ref(), &meta_file())?;
+    let meta = meta.unwrap_or_default();
+    let hardware = SETUP_EXTRA_KEYS
+        .iter()
+        .filter_map(|(key, _)| {
+            let value = match meta.extra.get(*key)? {
+                serde_json::Value::String(text) => text.trim().to_string(),
+                other => other.to_string(),
+            };
+            (!value.is_empty()).then(|| (key.to_string(), value))
+        })
+        .collect();
+    Ok(Source {
+        display,
+        folder,
+        status,
+        published: meta.published,
+        memory_notes: meta.memory_notes,
+        iterations_per_row: meta.iterations_per_row.unwrap_or(1).max(1),
+        hostname: meta.hostname.trim().to_string(),
+        cpu_model: meta.cpu_model.trim().to_string(),
+        hardware,
+        runs,
+    })
+}
+
+/// meta.json's `status`; `meta_file` names the file in messages.
+pub fn status(meta: Option<&Meta>, meta_file: &str) -> anyhow::Result<Status> {
+    Ok(match meta.and_then(|m| m.status.as_deref()) {
+        None => Status::Unknown,
+        Some("complete") => Status::Complete,
+        Some("partial") => Status::Partial,
+        Some(other) => {
+            bail!("{meta_file}: status is `{other}`, expected `complete` or `partial`")
+        }
+    })
+}
+
+/// Parses meta.json: valid JSON whose fields, when present, have their types.
+pub fn parse_meta(display: &str, text: &str) -> anyhow::Result<Meta> {
+    serde_json::from_str(text)
+        .map_err(|err| anyhow::anyhow!("{display}: not valid meta.json: {err}"))
+}
+
+/// Parses the text of a `runs.csv`; `display` names the file in messages. A file without runs is
+/// refused: there is nothing to compare.
+pub fn parse_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
+    let runs = parse_recorded_runs(display, bytes)?;
+    if runs.is_empty() {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            bail!("{display}: empty file, no header row: expected the runs.csv columns of results/README.md");
+        }
+        bail!("{display}: no runs, only a header row: the suite writes a row when a run finishes");
+    }
+    Ok(runs)
+}
+
+/// Parses the text of a `runs.csv` that may hold no run yet (an empty file, or a header only: a
+/// suite whose every run failed before writing a row).
+pub fn parse_recorded_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let header = read_header(&mut reader, display)?;
+    if header.iter().all(|name| name.trim().is_empty()) {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = header.iter().map(|name| name.trim().to_string()).collect();
+    check_header(display, &names)?;
+    let header = csv::StringRecord::from(names.clone());
+
+    let mut runs = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|err| row_error(display, &err, &header, None))?;
+        runs.push(parse_run(display, &names, &header, &record)?);
+    }
+    Ok(runs)
+}
+
+fn check_header(display: &str, names: &[String]) -> anyhow::Result<()> {
+    let mut seen = BTreeSet::new();
+    for name in names {
+        if !RunRow::COLUMNS.contains(&name.as_str()) {
+            bail!("{display}: unknown column `{name}`: is this a runs.csv? Its columns are listed in results/README.md");
+        }
+        if !seen.insert(name.as_str()) {
+            bail!("{display}: column `{name}` appears twice");
+        }
+    }
+    if let Some(missing) = RunRow::COLUMNS
+        .iter()
+        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c))
+    {
+        bail!("{display}: missing column `{missing}`: runs.csv needs every column listed in results/README.md");
+    }
+    Ok(())
+}
+
+fn parse_run(
+    display: &str,
+    names: &[String],
+    header: &csv::StringRecord,
+    record: &csv::StringRecord,
+) -> anyhow::Result<Run> {
+    let line = record.position().map_or(0, |p| p.line());
+    let at = |column: &str| format!("{display}: line {line}, column `{column}`");
+    let mut absent = BTreeSet::new();
+    let mut cells = Vec::with_capacity(names.len());
+    for (name, cell) in names.iter().zip(record.iter()) {
+        let column = column_name(name);
+        let cell = cell.trim();
+        if TEXT_COLUMNS.contains(&column) {
+            cells.push(cell.to_string());
+            continue;
+        }
+        if cell.is_empty() {
+            absent.insert(column);
+            // Optional (memory) columns stay empty; the others hold 0 and are marked absent.
+            cells.push(if column.starts_with("mem_") { "" } else { "0" }.to_string());
+            continue;
+        }
+        if let Some(problem) = number_problem(cell) {
+            bail!("{}: {problem}", at(column));
+        }
+        cells.push(cell.to_string());
+    }
+    for later in LATER_COLUMNS {
+        if !names.iter().any(|name| name == later) {
+            absent.insert(*later);
+        }
+    }
+    let mut substituted = csv::StringRecord::from(cells);
+    substituted.set_position(record.position().cloned());
+    let row: RunRow = substituted
+        .deserialize(Some(header))
+        .map_err(|err| row_error(display, &err, header, Some(record.as_byte_record())))?;
+    let Some(variant) = Variant::ALL.into_iter().find(|v| v.name() == row.variant) else {
+        bail!(
+            "{}: unknown variant `{}`, expected `threaded` or `poll`",
+            at("variant"),
+            row.variant
+        );
+    };
+    Ok(Run {
+        row,
+        variant,
+        absent,
+    })
+}
+
+/// The `'static` name of a header column (the header was checked against `RunRow::COLUMNS`).
+fn column_name(name: &str) -> &'static str {
+    RunRow::COLUMNS
+        .iter()
+        .find(|c| **c == name)
+        .copied()
+        .unwrap_or("?")
+}
+
+fn io_reason(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        Err(err) => err.to_string(),
+        Ok(_) => match std::fs::read(path) {
+            Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
+                "permission denied".into()
+            }
+            Err(err) => err.to_string(),
+            Ok(_) => "unreadable".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> String {
+        RunRow::COLUMNS.join(",")
+    }
+
+    fn row(changes: &[(&str, &str)]) -> String {
+        RunRow::COLUMNS
+            .iter()
+            .map(|c| {
+                changes
+                    .iter()
+                    .find(|(name, _)| name == c)
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_else(|| match *c {
+                        "variant" => "poll".into(),
+                        c if TEXT_COLUMNS.contains(&c) => "x".into(),
+                        c if c.starts_with("mem_") => String::new(),
+                        _ => "1".into(),
+                    })
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The client writes runs.csv by serializing `RunRow`s with the csv crate: read them back.
+    #[test]
+    fn reads_what_the_client_writes() {
+        let mut row = RunRow {
+            run_id: "r1".into(),
+            variant: "threaded".into(),
+            os: "Linux".into(),
+            run_ns: 1_500_000_000,
+            job_mib_s: 12.5,
+            mem_rss_avg_bytes: Some(1048576.0),
+            ..RunRow::default()
+        };
+        row.failures = "timed out=1; reset=2".into();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(&row).unwrap();
+        writer.serialize(&row).unwrap();
+        let bytes = writer.into_inner().unwrap();
+        let runs = parse_runs("runs.csv", &bytes).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].row, row);
+        // Memory figures memmon did not give are absent; every other column was written.
+        assert!(!runs[0].has("mem_pss_anon_avg_bytes"));
+        assert!(runs[0].has("mem_rss_avg_bytes") && runs[0].has("cpu_user_s"));
+    }
+
+    #[test]
+    fn files_from_before_a_later_column_still_load() {
+        let without = |line: String| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..cells.len() - LATER_COLUMNS.len()].join(",")
+        };
+        assert_eq!(
+            RunRow::COLUMNS.last(),
+            LATER_COLUMNS.last(),
+            "later columns come last"
+        );
+        let text = format!("{}\n{}\n", without(header()), without(row(&[])));
+        let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
+        assert!(!runs[0].has("sys_connect_wait"));
+        assert_eq!(runs[0].row.sys_connect_wait, 0);
+        assert!(runs[0].has("sys_wait"));
+    }
+
+    #[test]
+    fn empty_cells_are_absent_not_zero() {
+        let text = format!("{}\n{}\n", header(), row(&[("cpu_user_s", "")]));
+        let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
+        assert!(!runs[0].has("cpu_user_s"));
+        assert!(runs[0].has("run_ns"));
+        assert!(!runs[0].has("mem_rss_avg_bytes"));
+        assert_eq!(runs[0].variant, Variant::Poll);
+    }
+
+    #[test]
+    fn faults_name_the_file_line_and_column() {
+        let bad = |changes: &[(&str, &str)]| {
+            let text = format!("{}\n{}\n", header(), row(changes));
+            parse_runs("r.csv", text.as_bytes())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            bad(&[("run_ns", "abc")]),
+            "r.csv: line 2, column `run_ns`: `abc` is not a number"
+        );
+        assert!(bad(&[("run_ns", "1.5")]).starts_with("r.csv: line 2, column `run_ns`: `1.5`"));
+        assert!(bad(&[("job_mib_s", "NaN")]).contains("not a finite number"));
+        assert!(bad(&[("port", "70000")]).contains("column `port`"));
+        assert!(bad(&[("variant", "fork")]).contains("unknown variant `fork`"));
+    }
+
+    #[test]
+    fn header_faults_name_the_column() {
+        let text = header().replace(",run_ns,", ",run_time,");
+        let err = parse_runs("r.csv", text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown column `run_time`"), "{err}");
+        let text = header().replace(",run_ns,", ",");
+        let err = parse_runs("r.csv", text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing column `run_ns`"), "{err}");
+        let err = parse_runs("r.csv", b"").unwrap_err().to_string();
+        assert!(err.contains("empty file"), "{err}");
+        let err = parse_runs("r.csv", header().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no runs"), "{err}");
+    }
+}

@@ -1,0 +1,7 @@
+//! A results folder (the data contract of results/README.md): reading runs.csv, jobs.csv and
+//! meta.json, appending CSV rows, and the averages over iterations every report prints.
+
+pub mod averages;
+pub mod csv;
+pub mod jobs;
+pub mod load;
