@@ -175,7 +175,7 @@ fn a_client_left_behind_by_a_killed_memmon_is_stopped_before_the_next_iteration(
     let work = support::TempDir::new("suite-left");
     let results = work.path().join("results");
     let jobs_csv = results.join("jobs.csv").display().to_string();
-    let mut suite = GroupRun::spawn(
+    let suite = GroupRun::spawn(
         suite_common::suite_command(server.port, &results)
             .env("ITERATIONS", "2")
             .env("VARIANTS", "poll")

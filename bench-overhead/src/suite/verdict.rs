@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use super::VerdictArgs;
-use crate::summarize::{summarize, Figure, VariantSummary};
+use crate::report::summarize::{summarize, Figure, VariantSummary};
 
 pub fn run(args: VerdictArgs) -> anyhow::Result<ExitCode> {
     let summary = summarize(&args.results)?;
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "poll: 1.30× the aggregate speed of threaded (±5 %), 0.75× its run time (±4 %), \
+                "poll: 1.30× the aggregate speed of threaded (±6 %), 0.75× its run time (±4 %), \
               1/80 of its memory (±0 %)"
             ]
         );

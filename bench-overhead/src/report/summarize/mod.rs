@@ -24,6 +24,8 @@ use anyhow::Context;
 
 use crate::cli::SummarizeArgs;
 pub use compute::summarize;
+// The suite's verdict reads the same figures.
+pub use summary::{Figure, VariantSummary};
 use view::View;
 
 pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
