@@ -18,7 +18,7 @@ BIN      := target/release
 CLIENT   := $(BIN)/bench-overhead
 MEMMON   := $(BIN)/memmon
 
-.PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark \
+.PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark sweep \
         qemu-benchmark profile record-scheduling trace report compare bench-client bench-server bench-memmon \
         test lint clean
 
@@ -76,6 +76,11 @@ serve: payload
 ## benchmark: build, make the payload, start a server, run bench-overhead.sh, stop the server
 benchmark: payload
 	@sh scripts/benchmark.sh
+
+## sweep: every variant at 1 to 10,000 connections (CONNECTIONS, SWEEP_MIB per step), limits checked per step
+# Three iterations per step unless ITERATIONS is given (the benchmark's 10 is the Makefile's default).
+sweep: build
+	@ITERATIONS=$(if $(filter file,$(origin ITERATIONS)),3,$(ITERATIONS)) sh scripts/sweep.sh
 
 ## qemu-benchmark: the same benchmark from inside a QEMU guest (QEMU_KERNEL, QEMU_MEM)
 qemu-benchmark: payload

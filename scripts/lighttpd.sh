@@ -98,8 +98,6 @@ setup() {
             *'"'* | *"$newline"*) die "the path $path contains a quote or newline, which lighttpd.conf cannot hold: move the suite" ;;
         esac
     done
-    [ -f "$docroot/testpayload" ] ||
-        echo "lighttpd.sh: note: $docroot/testpayload does not exist yet: run \`make payload\`" >&2
 
     # Two descriptors per connection (socket + file), capped at what this process may raise to.
     max_fds=24576
@@ -130,8 +128,11 @@ setup() {
     echo "wrote $conf: lighttpd serves $docroot on $BIND:$PORT (checked with lighttpd -tt)"
 }
 
-# How to start the server `setup` configured, for a user who ran setup alone.
+# How to start the server `setup` configured, for a user who ran setup alone (and whether the
+# payload it serves is there yet).
 advise() {
+    [ -f "$docroot/testpayload" ] ||
+        echo "lighttpd.sh: note: $docroot/testpayload does not exist yet: run \`make payload\`" >&2
     echo "start it in the background with \`make lighttpd-start\` (stop: \`make lighttpd-stop\`),"
     echo "or in the foreground with \`$lighttpd -D -f $conf\`"
 }

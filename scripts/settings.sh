@@ -67,6 +67,24 @@ check_interval() {
     [ "$ok" = ok ] || setting_error "$1=$2 is not an interval of whole milliseconds with a unit: give e.g. $1=100ms"
 }
 
+# check_counts VALUE: CONNECTIONS, one count or a sweep's list, each count once.
+check_counts() {
+    case $1 in
+        *' '*) ;;
+        *) check_count CONNECTIONS "$1" 100; return ;;
+    esac
+    seen=' '
+    for count in $1; do
+        case $count in
+            '' | *[!0-9]* | 0 | 0*) setting_error "CONNECTIONS=\"$1\": $count is not a whole number ≥ 1: give e.g. CONNECTIONS=\"1 10 100\"" ;;
+        esac
+        case $seen in
+            *" $count "*) setting_error "CONNECTIONS=\"$1\" names $count twice: give each count once, e.g. CONNECTIONS=\"1 10 100\"" ;;
+        esac
+        seen="$seen$count "
+    done
+}
+
 # check_variants VALUE: I/O models, each once. A token is a model with an optional readiness
 # backend (`poll:epoll`); the client refuses one it does not know, before any folder exists.
 check_variants() {
@@ -152,7 +170,7 @@ bad_meta() {
 # `check_suite_settings own-folder` leaves RESULTS out, for the goals that write elsewhere.
 check_suite_settings() {
     [ -z "${ITERATIONS:-}" ] || check_count ITERATIONS "$ITERATIONS" 10
-    [ -z "${CONNECTIONS:-}" ] || check_count CONNECTIONS "$CONNECTIONS" 100
+    [ -z "${CONNECTIONS:-}" ] || check_counts "$CONNECTIONS"
     [ -z "${VARIANTS:-}" ] || check_variants "$VARIANTS"
     [ -z "${INTERVAL:-}" ] || check_interval INTERVAL "$INTERVAL"
     [ -z "${TIMEOUT:-}" ] || check_duration TIMEOUT "$TIMEOUT" 30s
@@ -169,9 +187,10 @@ check_make_settings() {
     [ -z "${PAYLOAD_SIZE:-}" ] || check_count PAYLOAD_SIZE "$PAYLOAD_SIZE" 200
     [ -z "${BIND:-}" ] || check_ip BIND "$BIND"
     [ -z "${SERVER:-}" ] || check_choice SERVER "$SERVER" lighttpd builtin
+    [ -z "${SWEEP_MIB:-}" ] || check_count SWEEP_MIB "$SWEEP_MIB" 512
     for goal in "$@"; do
         case $goal in
-            benchmark)
+            benchmark | sweep)
                 check_suite_settings ;;
             profile | record-scheduling | trace | qemu-benchmark)
                 # Their own folders (PROFILE_DIR, the guest's) are not RESULTS.

@@ -35,6 +35,8 @@ fn bad_settings_get_one_line_before_the_server_is_probed_or_a_folder_exists() {
     let cases = [
         ("ITERATIONS", "abc", "ITERATIONS=abc is not a whole number ≥ 1: give e.g. ITERATIONS=10"),
         ("CONNECTIONS", "0", "CONNECTIONS=0 is not a whole number ≥ 1: give e.g. CONNECTIONS=100"),
+        ("CONNECTIONS", "1 4 1", "CONNECTIONS=\"1 4 1\" names 1 twice: give each count once, e.g. CONNECTIONS=\"1 10 100\""),
+        ("CONNECTIONS", "1 x", "CONNECTIONS=\"1 x\": x is not a whole number ≥ 1: give e.g. CONNECTIONS=\"1 10 100\""),
         ("TIMEOUT", "bogus", "TIMEOUT=bogus is not a duration from 1ms to 7 days: give e.g. TIMEOUT=30s"),
         // 0.5ms parses as a duration, but the client needs at least 1ms.
         ("TIMEOUT", "0.5ms", "TIMEOUT=0.5ms is not a duration from 1ms to 7 days: give e.g. TIMEOUT=30s"),

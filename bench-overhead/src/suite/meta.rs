@@ -93,7 +93,11 @@ pub struct Meta {
     pub address: String,
     pub port: u16,
     pub path: String,
+    /// The first (for a plain run the only) connection count.
     pub connections: u32,
+    /// Every connection count, in order: several for a sweep (`CONNECTIONS="1 10 100"`).
+    #[serde(default)]
+    pub connection_counts: Vec<u32>,
     pub iterations: u32,
     pub variants: Vec<String>,
     pub interval: String,
@@ -106,6 +110,9 @@ pub struct Meta {
     /// Rows in runs.csv: kept up to date by every `record`, and counted again by `finish`.
     pub runs_recorded: u64,
     pub failed_iterations: Vec<FailedIteration>,
+    /// Each step (a connection count × a variant) once it is over: measured, failed or skipped.
+    #[serde(default)]
+    pub steps: Vec<super::sweep::StepOutcome>,
     /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
     pub extra: BTreeMap<String, String>,
 }
@@ -116,7 +123,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     let connections = match args.connections.trim() {
         "" => Connections::built_in(),
         text => Connections {
-            count: parse_count("CONNECTIONS", text, "100")?,
+            counts: parse_counts(text)?,
             source: ConnectionSource::Setting,
         },
     };
@@ -159,7 +166,8 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         address: args.address.to_string(),
         port: args.port,
         path: args.path,
-        connections: connections.count,
+        connections: connections.counts[0],
+        connection_counts: connections.counts.clone(),
         iterations,
         variants: variants.iter().map(|v| v.name().to_string()).collect(),
         interval: args.interval,
@@ -167,6 +175,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         run_timeout,
         runs_recorded: 0,
         failed_iterations: Vec::new(),
+        steps: Vec::new(),
         extra,
     };
     create_folder(&args.results, &meta)?;
@@ -176,9 +185,10 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
 
 /// How many connections each run opens, and who said so: the plan names it, so a reader knows
 /// whether `make NO_CONNECTIONS=…` at build time, `CONNECTIONS`, or nothing chose the count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connections {
-    pub count: u32,
+    /// One count, or a sweep's counts in order.
+    pub counts: Vec<u32>,
     pub source: ConnectionSource,
 }
 
@@ -197,7 +207,7 @@ impl Connections {
     /// time a NO_CONNECTIONS that is not a whole number ≥ 1.
     pub fn built_in() -> Connections {
         Connections {
-            count: DEFAULT_CONNECTIONS.parse().unwrap_or(100),
+            counts: vec![DEFAULT_CONNECTIONS.parse().unwrap_or(100)],
             source: if DEFAULT_CONNECTIONS_FROM_BUILD {
                 ConnectionSource::BuiltInFromMake
             } else {
@@ -206,10 +216,14 @@ impl Connections {
         }
     }
 
-    /// e.g. `8 connections (CONNECTIONS=8)`.
+    /// e.g. `8 connections (CONNECTIONS=8)`, `1, 4, 16 connections (CONNECTIONS="1 4 16")`.
     pub fn describe(&self) -> String {
-        let n = self.count;
+        let n = self.counts[0];
+        let listed: Vec<String> = self.counts.iter().map(u32::to_string).collect();
         let source = match self.source {
+            ConnectionSource::Setting if listed.len() > 1 => {
+                format!("CONNECTIONS=\"{}\"", listed.join(" "))
+            }
             ConnectionSource::Setting => format!("CONNECTIONS={n}"),
             ConnectionSource::BuiltInFromMake => {
                 format!("the built-in default, from `make NO_CONNECTIONS={n}` at build time")
@@ -218,13 +232,14 @@ impl Connections {
                 "the built-in default; `make NO_CONNECTIONS=n` builds in another".to_string()
             }
         };
-        format!("{n} connection{} ({source})", if n == 1 { "" } else { "s" })
+        let plural = if listed.len() == 1 && n == 1 { "" } else { "s" };
+        format!("{} connection{plural} ({source})", listed.join(", "))
     }
 }
 
 /// The plan, printed before the first iteration, as hyperfine does.
 fn plan(meta: &Meta, connections: &Connections) -> String {
-    let runs = meta.iterations as usize * meta.variants.len();
+    let runs = meta.iterations as usize * meta.variants.len() * connections.counts.len();
     format!(
         "plan: {} run{} of each of {} ({runs} in all), each of {}, memory sampled every {}; \
          a time estimate follows the first run",
@@ -336,7 +351,7 @@ pub fn read(path: &Path) -> anyhow::Result<Meta> {
 
 /// Replaces meta.json atomically; a failed write (a full disk) leaves the old file and no
 /// temporary one.
-fn write(path: &Path, meta: &Meta) -> anyhow::Result<()> {
+pub fn write(path: &Path, meta: &Meta) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(meta)?;
     text.push('\n');
     let temporary = temporary_path(path);
@@ -371,6 +386,24 @@ fn parse_count(variable: &str, text: &str, example: &str) -> anyhow::Result<u32>
         .with_context(|| {
             format!("{variable}={text} is not a whole number ≥ 1: give e.g. {variable}={example}")
         })
+}
+
+/// `CONNECTIONS`: one count, or a sweep's list, each count once.
+fn parse_counts(text: &str) -> anyhow::Result<Vec<u32>> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let counts = words
+        .iter()
+        .map(|word| parse_count("CONNECTIONS", word, "100"))
+        .collect::<anyhow::Result<Vec<u32>>>()?;
+    let repeated = (1..counts.len()).find(|&at| counts[..at].contains(&counts[at]));
+    if let Some(at) = repeated {
+        bail!(
+            "CONNECTIONS=\"{text}\" names {} twice: give each count once, e.g. \
+             CONNECTIONS=\"1 10 100\"",
+            counts[at]
+        );
+    }
+    Ok(counts)
 }
 
 /// memmon's interval, checked with memmon's rule (whole milliseconds with a unit) in the settings

@@ -8,15 +8,19 @@
 //!   run's line and the progress (elapsed, time left).
 //! - `finish`: stamp `meta.json` with the end time, the server and the final status.
 //! - `verdict`: one line per pair of variants, their ratios with the spread (after the summary).
+//! - `limits`, `outcome`, `variants`: a sweep's check before each step, the step's outcome in
+//!   meta.json, and the variants this build runs (`make sweep`'s default).
 //! - `syscalls`: the client's own syscall counters beside `strace -c` (for `make trace`).
 //!
 //! Hidden from `--help`: users type `bench-overhead.sh` or `make benchmark`, never these.
 
 mod check;
 mod join;
+mod limits;
 mod meta;
 mod progress;
 mod signals;
+mod sweep;
 mod syscalls;
 mod time;
 mod verdict;
@@ -50,6 +54,12 @@ pub enum Step {
     Finish(FinishArgs),
     /// One line per pair of variants: ratios of aggregate speed, run time and memory, with spread.
     Verdict(VerdictArgs),
+    /// Whether the machine can hold a step (exit 0), or why not (on stdout, exit 3).
+    Limits(LimitsArgs),
+    /// Record a step's outcome (measured, failed, skipped) in meta.json.
+    Outcome(StepArgs),
+    /// Print the variants this build runs, space-separated.
+    Variants,
     /// Print the client's syscall counters beside `strace -c -f`'s counts (make trace).
     Syscalls(SyscallsArgs),
 }
@@ -152,6 +162,36 @@ pub struct RecordArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LimitsArgs {
+    /// The step's connection count; the built-in default when omitted.
+    #[arg(long)]
+    pub connections: Option<u32>,
+    #[arg(long)]
+    pub variant: String,
+    /// The client's receive buffer per connection (its `--buffer-size`; the client's default).
+    #[arg(long, default_value = "4MiB", value_parser = crate::units::parse_bytes)]
+    pub buffer_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    /// meta.json (runs.csv beside it tells whether a run measured).
+    #[arg(long)]
+    pub meta: PathBuf,
+    /// The step's connection count; the built-in default when omitted.
+    #[arg(long)]
+    pub connections: Option<u32>,
+    #[arg(long)]
+    pub variant: String,
+    /// The step's run ids, space-separated.
+    #[arg(long, default_value = "")]
+    pub run_ids: String,
+    /// The step did not run: why (from `suite limits`).
+    #[arg(long)]
+    pub skipped: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct VerdictArgs {
     /// The results folder.
     #[arg(long)]
@@ -192,5 +232,11 @@ pub fn run(args: SuiteArgs) -> anyhow::Result<ExitCode> {
             meta::finish(args)
         }
         Step::Verdict(args) => verdict::run(args),
+        Step::Limits(args) => sweep::check_limits(args),
+        Step::Outcome(args) => {
+            signals::ignore_interrupts();
+            sweep::record(args)
+        }
+        Step::Variants => sweep::variants(),
     }
 }

@@ -13,6 +13,17 @@ use super::VerdictArgs;
 use crate::report::summarize::{summarize, Figure, VariantSummary};
 
 pub fn run(args: VerdictArgs) -> anyhow::Result<ExitCode> {
+    // A sweep's summary pools every connection count: a ratio of it would mean nothing.
+    let meta = super::meta::read(&args.results.join(super::meta::META_FILE))?;
+    if meta.connection_counts.len() > 1 {
+        eprintln!();
+        eprintln!(
+            "verdict: none for a sweep (the summary pools its connection counts): compare the \
+             counts with `bench-overhead compare --extended {}`",
+            args.results.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let summary = summarize(&args.results)?;
     let lines = verdicts(&summary.variants);
     if lines.is_empty() {

@@ -1,0 +1,113 @@
+//! The steps of a sweep (`CONNECTIONS="1 10 100 1000 10000"`): each connection count × variant is
+//! one step of ITERATIONS runs. Before a step, `suite limits` checks that the machine can hold it
+//! (open files, threads, ephemeral ports, memory); a step it cannot hold is skipped with the reason,
+//! a step whose every run failed is failed with the first run's reason (the OS's error, quoted from
+//! the client), and either way the sweep goes on. `suite outcome` records each step's outcome in
+//! meta.json's `steps` (results/README.md), for the summary and the report to show.
+
+use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
+
+use super::limits;
+use super::meta::{self, read_runs};
+use super::{LimitsArgs, StepArgs};
+use crate::cli::Variant;
+
+/// What became of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// At least one run of the step had every job succeed.
+    Measured,
+    /// Every run of the step failed (or left no record): `reason` is the first run's.
+    Failed,
+    /// Not run: the machine cannot hold it (`reason` names the limit).
+    Skipped,
+}
+
+/// One entry of meta.json's `steps`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    pub connections: u32,
+    pub variant: String,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    /// The step's runs (run ids), in order; none for a skipped step.
+    #[serde(default)]
+    pub run_ids: Vec<String>,
+}
+
+/// `suite limits`: exit 0 when the step fits the machine; else the reason on stdout, exit 3.
+pub fn check_limits(args: LimitsArgs) -> anyhow::Result<ExitCode> {
+    let connections = args.connections.unwrap_or_else(built_in);
+    match limits::refusal(connections, &args.variant, args.buffer_size) {
+        None => Ok(ExitCode::SUCCESS),
+        Some(reason) => {
+            println!("{reason}");
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+/// `suite outcome`: appends the step's outcome to meta.json and prints it when it is not measured.
+pub fn record(args: StepArgs) -> anyhow::Result<ExitCode> {
+    let connections = args.connections.unwrap_or_else(built_in);
+    let run_ids: Vec<String> = args.run_ids.split_whitespace().map(String::from).collect();
+    let mut meta = meta::read(&args.meta)?;
+    let (outcome, reason) = match args.skipped {
+        Some(reason) => (Outcome::Skipped, Some(reason)),
+        None => {
+            let rows = read_runs(&args.meta.with_file_name("runs.csv"))?;
+            let measured = rows
+                .iter()
+                .any(|row| run_ids.contains(&row.run_id) && row.jobs_failed == 0);
+            if measured {
+                (Outcome::Measured, None)
+            } else {
+                let first = meta
+                    .failed_iterations
+                    .iter()
+                    .find(|f| run_ids.contains(&f.run_id))
+                    .map(|f| f.reason.clone());
+                (Outcome::Failed, first)
+            }
+        }
+    };
+    if outcome != Outcome::Measured {
+        let why = reason.as_deref().unwrap_or("no run recorded");
+        let word = if outcome == Outcome::Skipped {
+            "skipped"
+        } else {
+            "failed"
+        };
+        eprintln!(
+            "  {} at {} connections: {word}: {why}",
+            args.variant, connections
+        );
+    }
+    meta.steps.push(StepOutcome {
+        connections,
+        variant: args.variant,
+        outcome,
+        reason,
+        run_ids: if outcome == Outcome::Skipped {
+            Vec::new()
+        } else {
+            run_ids
+        },
+    });
+    meta::write(&args.meta, &meta)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn built_in() -> u32 {
+    meta::Connections::built_in().counts[0]
+}
+
+/// `suite variants`: the variants this build runs, for `make sweep`'s default.
+pub fn variants() -> anyhow::Result<ExitCode> {
+    let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+    println!("{}", names.join(" "));
+    Ok(ExitCode::SUCCESS)
+}
