@@ -49,7 +49,9 @@ help:
 	@echo "  BIN_DIR=$(BIN_DIR)  where bench-overhead and memmon are (empty: target/release)"
 	@echo "  CARGO=$(CARGO)  the cargo that builds and tests"
 	@echo "  SCHEDULING_RECORDER=$(SCHEDULING_RECORDER)  Haiku's scheduling_recorder, for record-scheduling"
-	@echo "  More, described in README.md: VARIANTS CONNECTIONS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
+	@echo "  CONNECTIONS=$(CONNECTIONS)  connections per run, overriding NO_CONNECTIONS; a list (\"1 10 100\") sweeps"
+	@echo "  SWEEP_MIB=$(SWEEP_MIB)  sweep: MiB each step moves in all (empty: 512)"
+	@echo "  More, described in README.md: VARIANTS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
 	@echo "  (bench-overhead.sh); PAIRS LIGHTTPD_PORT (bench-server); DURATION WRK_THREADS PAYLOAD (bench-client);"
 	@echo "  BENCH_SECONDS BENCH_MIB BENCH_THREADS (bench-memmon); QEMU_* (qemu-benchmark, setup/qemu/README.md)"
 

@@ -1,5 +1,5 @@
 //! Every command in the README's `sh` code blocks runs as written, in order, with small settings:
-//! one iteration, a 1 MiB payload, two connections, a free port, and the payload, lighttpd's
+//! one iteration, a 1 MiB payload (4 MiB a sweep step), two connections, a free port, and the payload, lighttpd's
 //! setup and the results in a temporary folder. Make variables the command gives itself
 //! (`ITERATIONS=3`) are replaced by the small ones. `CARGO=true`: the binaries are the ones this
 //! test runs with (`make test` built them), so no command rebuilds them under the other tests.
@@ -24,11 +24,12 @@ const SKIPPED: [(&str, &str); 5] = [
 ];
 
 /// The settings every command runs with, and that replace a command's own.
-const SMALL: [(&str, &str); 4] = [
+const SMALL: [(&str, &str); 5] = [
     ("ITERATIONS", "1"),
     ("PAYLOAD_SIZE", "1"),
     ("CONNECTIONS", "2"),
     ("INTERVAL", "20ms"),
+    ("SWEEP_MIB", "4"),
 ];
 
 /// The commands of the README's ```sh blocks, in order: one per line, comments dropped.
@@ -55,21 +56,32 @@ fn readme_commands(readme: &str) -> Vec<String> {
     commands
 }
 
-/// The command with each of its `NAME=value` words for a [`SMALL`] setting set to the small value.
+/// The command with each of its `NAME=value` words for a [`SMALL`] setting set to the small value
+/// (a quoted value may span words: `CONNECTIONS="1 4 16"`).
 fn with_small_settings(command: &str) -> String {
-    command
-        .split(' ')
-        .map(|word| {
-            SMALL
-                .iter()
-                .find(|(name, _)| word.starts_with(&format!("{name}=")))
-                .map_or_else(
-                    || word.to_string(),
-                    |(name, value)| format!("{name}={value}"),
-                )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out: Vec<String> = Vec::new();
+    let mut words = command.split(' ');
+    while let Some(word) = words.next() {
+        let small = SMALL
+            .iter()
+            .find(|(name, _)| word.starts_with(&format!("{name}=")));
+        match small {
+            Some((name, value)) => {
+                let quoted = word[name.len() + 1..].starts_with('"');
+                if quoted && !(word.len() > name.len() + 2 && word.ends_with('"')) {
+                    // Skip the rest of the quoted value.
+                    for rest in words.by_ref() {
+                        if rest.ends_with('"') {
+                            break;
+                        }
+                    }
+                }
+                out.push(format!("{name}={value}"));
+            }
+            None => out.push(word.to_string()),
+        }
+    }
+    out.join(" ")
 }
 
 #[test]
@@ -164,5 +176,13 @@ fn commands_are_read_from_sh_blocks_only_and_get_the_small_settings() {
     assert_eq!(
         with_small_settings("make benchmark ITERATIONS=3 PAYLOAD_SIZE=20 OTHER=4"),
         "make benchmark ITERATIONS=1 PAYLOAD_SIZE=1 OTHER=4"
+    );
+    assert_eq!(
+        with_small_settings("make sweep CONNECTIONS=\"1 4 16\" SWEEP_MIB=16"),
+        "make sweep CONNECTIONS=2 SWEEP_MIB=4"
+    );
+    assert_eq!(
+        with_small_settings("make sweep CONNECTIONS=\"16\" X=1"),
+        "make sweep CONNECTIONS=2 X=1"
     );
 }
