@@ -2,9 +2,10 @@
 //! compared with one thread multiplexing every connection?
 //!
 //! Where things live:
-//! - `cli.rs`: every subcommand and argument.
+//! - `cli.rs`: every subcommand and argument, converted into the engines' configurations; only
+//!   this file uses it.
 //! - `client/`: the `run` subcommand: the variants, per-phase timing, HTTP checks, counters.
-//! - `record.rs`: the job and run records every exporter consumes (the data contract).
+//! - `bench_records` (the records crate): the job and run records every exporter consumes.
 //! - `export/`: one file per output format.
 //! - `serve/`: the built-in target server; `payload.rs`: deterministic payload files.
 //! - `results/`: reading and writing a results folder, and the averages over iterations.
@@ -15,8 +16,6 @@ mod client;
 mod export;
 mod host;
 mod payload;
-mod readiness;
-mod record;
 mod report;
 mod results;
 mod serve;
@@ -27,18 +26,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Job};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Run(args) => client::run(args),
-        Command::Serve(args) => serve::run(args),
-        Command::Payload(args) => payload::run(args),
-        Command::Summarize(args) => report::summarize::run(args),
-        Command::Compare(args) => report::compare::run(args),
-        Command::Meta(args) => host::run_meta(args),
-        Command::Suite(args) => suite::run(args),
+    let result = match Job::from(Cli::parse().command) {
+        Job::Run(config) => client::run(config),
+        Job::Serve(config) => serve::run(config),
+        Job::Payload(config) => payload::run(config),
+        Job::Summarize(config) => report::summarize::run(config),
+        Job::Compare(config) => report::compare::run(config),
+        Job::Meta => host::run_meta(),
+        Job::Suite(step) => suite::run(step),
     };
     match result {
         Ok(code) => code,

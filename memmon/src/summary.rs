@@ -1,103 +1,90 @@
-//! The summary: one JSON object (`--json`, the data contract) or text in the old suite's spirit.
+//! The summary: one JSON object (`--json`, the data contract: `bench_records::MemmonSummary`) or
+//! text in the old suite's spirit.
 
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
+use bench_records::MemmonSummary as Summary;
 
 use crate::child::{signal_name, Ending, Reaped};
-use crate::stats::{MinAvgMax, Stats};
+use crate::schedule;
+use crate::stats::Stats;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// What memmon reports for one run of the command. Field names are the `--json` keys
-/// (documented in `results/README.md`); metrics the OS lacks are `null`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Samples kept (samples racing with the child's exit are dropped).
-    pub samples: u64,
-    /// Samples with `pss_anon`/`pss` (Linux reads PSS under a CPU budget, see `--pss-budget`).
-    pub pss_samples: u64,
-    pub interval_ms: u64,
-    /// Spawn to reap.
-    pub elapsed_ms: u64,
-    /// The metric of the `Memory usage` line: `pss_anon` where present, else `rss`.
-    pub primary: Option<String>,
-    pub rss_bytes: Option<MinAvgMax>,
-    pub vsz_bytes: Option<MinAvgMax>,
-    pub pss_anon_bytes: Option<MinAvgMax>,
-    pub pss_bytes: Option<MinAvgMax>,
-    /// Peak resident set size of the child: the kernel's figure (`wait4`'s `ru_maxrss`), raised
-    /// to the largest RSS sample when that is higher. Linux keeps RSS in per-CPU counters: `/proc`
-    /// sums them exactly, but the high-water mark is taken from a cheaper approximate read and can
-    /// lag by a few dozen pages per CPU. `null` where the OS reports no peak (Haiku).
-    pub peak_rss_bytes: Option<u64>,
-    /// The kernel's own figure (`ru_maxrss` in bytes), unadjusted.
-    pub kernel_peak_rss_bytes: Option<u64>,
-    /// The child's CPU seconds in user mode and in the kernel (with its reaped descendants).
-    pub cpu_user_s: f64,
-    pub cpu_sys_s: f64,
-    /// memmon's own CPU seconds (user + system) and peak RSS: what watching cost.
-    pub memmon_cpu_s: f64,
-    pub memmon_peak_rss_bytes: Option<u64>,
-    /// The child's exit status; `null` when a signal killed it.
-    pub exit_code: Option<i32>,
-    /// The signal that killed the child; `null` when it exited.
-    pub signal: Option<i32>,
+/// The summary in memmon's two output forms.
+pub trait Report {
+    fn to_json(&self) -> String;
+    fn to_text(&self, command: &str) -> String;
+    /// The warning line when the run is behind schedule.
+    fn schedule_warning(&self) -> Option<String>;
 }
 
-impl Summary {
-    /// `own` is memmon's own (CPU seconds, peak RSS), see [`crate::child::own_usage`].
-    pub fn new(
-        stats: &Stats,
-        interval_ms: u64,
-        elapsed_ms: u64,
-        reaped: &Reaped,
-        own: (f64, Option<u64>),
-    ) -> Summary {
-        let pss_anon = stats.pss_anon.summary(elapsed_ms);
-        let rss = stats.rss.summary(elapsed_ms);
-        let primary = if pss_anon.is_some() {
-            Some("pss_anon")
-        } else if rss.is_some() {
-            Some("rss")
-        } else {
-            None
-        };
-        let (exit_code, signal) = match reaped.ending {
-            Ending::Exited(code) => (Some(code), None),
-            Ending::Killed(signal) => (None, Some(signal)),
-        };
-        Summary {
-            samples: stats.samples,
-            pss_samples: stats.pss.count(),
-            interval_ms,
-            elapsed_ms,
-            primary: primary.map(str::to_owned),
-            rss_bytes: rss,
-            vsz_bytes: stats.vsz.summary(elapsed_ms),
-            pss_anon_bytes: pss_anon,
-            pss_bytes: stats.pss.summary(elapsed_ms),
-            peak_rss_bytes: reaped
-                .peak_rss
-                .map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
-            kernel_peak_rss_bytes: reaped.peak_rss,
-            cpu_user_s: reaped.cpu_user_s,
-            cpu_sys_s: reaped.cpu_sys_s,
-            memmon_cpu_s: own.0,
-            memmon_peak_rss_bytes: own.1,
-            exit_code,
-            signal,
-        }
+/// `high_water_mark`: the sampler's (see [`Reaped::own_peak_rss`]); `own` is memmon's own (CPU
+/// seconds, peak RSS), see [`crate::child::own_usage`].
+pub fn new(
+    stats: &Stats,
+    interval_ms: u64,
+    elapsed_ms: u64,
+    reaped: &Reaped,
+    high_water_mark: Option<u64>,
+    own: (f64, Option<u64>),
+) -> Summary {
+    let figures = stats.summary(elapsed_ms);
+    let (pss_anon, rss) = (figures.pss_anon, figures.rss);
+    let scheduled = schedule::scheduled_samples(elapsed_ms, interval_ms);
+    let kernel_peak = reaped.own_peak_rss(high_water_mark);
+    let primary = if pss_anon.is_some() {
+        Some("pss_anon")
+    } else if rss.is_some() {
+        Some("rss")
+    } else {
+        None
+    };
+    let (exit_code, signal) = match reaped.ending {
+        Ending::Exited(code) => (Some(code), None),
+        Ending::Killed(signal) => (None, Some(signal)),
+    };
+    Summary {
+        samples: stats.samples,
+        pss_samples: stats.pss_samples,
+        scheduled_samples: Some(scheduled),
+        behind_schedule: Some(schedule::behind_schedule(stats.samples, scheduled)),
+        interval_ms,
+        elapsed_ms,
+        primary: primary.map(str::to_owned),
+        rss_bytes: rss,
+        vsz_bytes: figures.vsz,
+        pss_anon_bytes: pss_anon,
+        pss_bytes: figures.pss,
+        peak_rss_bytes: kernel_peak.map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
+        kernel_peak_rss_bytes: kernel_peak,
+        cpu_user_s: reaped.cpu_user_s,
+        cpu_sys_s: reaped.cpu_sys_s,
+        memmon_cpu_s: own.0,
+        memmon_peak_rss_bytes: own.1,
+        exit_code,
+        signal,
+    }
+}
+
+impl Report for Summary {
+    fn schedule_warning(&self) -> Option<String> {
+        let scheduled = self.scheduled_samples?;
+        (self.behind_schedule == Some(true))
+            .then(|| schedule::warning(self.samples, scheduled, self.interval_ms))
     }
 
-    pub fn to_json(&self) -> String {
+    fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a summary always serialises") + "\n"
     }
 
     /// Text: how the command ended, the old suite's `Memory usage` line plus the peak, then one
     /// line per metric.
-    pub fn to_text(&self, command: &str) -> String {
+    fn to_text(&self, command: &str) -> String {
         let mut out = String::new();
+        if let Some(warning) = self.schedule_warning() {
+            let _ = writeln!(out, "{warning}");
+        }
         let ending = match (self.exit_code, self.signal) {
             (_, Some(signal)) => format!("killed by {} (signal {signal})", signal_name(signal)),
             (Some(code), None) => format!("exited with status {code}"),
@@ -121,12 +108,12 @@ impl Summary {
         };
         match (
             self.primary.as_deref(),
-            self.metric(self.primary.as_deref()),
+            self.primary.as_deref().and_then(|name| self.metric(name)),
         ) {
             (Some(name), Some(m)) => {
                 let name = if name.starts_with("pss") && self.pss_samples < self.samples {
                     format!(
-                        "{name}, read in {} of {} samples",
+                        "{name}, read in {} of {} samples, the rest estimated from rss",
                         self.pss_samples, self.samples
                     )
                 } else {
@@ -157,7 +144,7 @@ impl Summary {
             self.cpu_user_s, self.cpu_sys_s, self.memmon_cpu_s
         );
         for name in ["rss", "vsz", "pss_anon", "pss"] {
-            let _ = match self.metric(Some(name)) {
+            let _ = match self.metric(name) {
                 Some(m) => writeln!(
                     out,
                     "  {name:<8}  min {:>10.3} MiB  avg {:>10.3} MiB  max {:>10.3} MiB",
@@ -174,16 +161,6 @@ impl Summary {
         }
         out
     }
-
-    fn metric(&self, name: Option<&str>) -> Option<MinAvgMax> {
-        match name? {
-            "rss" => self.rss_bytes,
-            "vsz" => self.vsz_bytes,
-            "pss_anon" => self.pss_anon_bytes,
-            "pss" => self.pss_bytes,
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -197,10 +174,11 @@ mod tests {
         let reaped = Reaped {
             ending,
             peak_rss: Some(8 * 1024 * 1024),
+            reaped_descendants: Some(false),
             cpu_user_s: 1.0,
             cpu_sys_s: 0.5,
         };
-        Summary::new(&stats, 100, 1234, &reaped, (0.01, Some(2 << 20)))
+        new(&stats, 100, 1234, &reaped, None, (0.01, Some(2 << 20)))
     }
 
     #[test]
@@ -216,9 +194,12 @@ mod tests {
         );
         assert_eq!(s.primary.as_deref(), Some("pss_anon"));
         let text = s.to_text("true");
-        assert!(text.contains(
-            "Memory usage: min 1.000 MiB, avg 1.000 MiB, max 1.000 MiB (pss_anon); peak RSS 8.000 MiB"
-        ));
+        assert!(
+            text.contains(
+                "Memory usage: min 1.000 MiB, avg 1.000 MiB, max 1.000 MiB (pss_anon); peak RSS 8.000 MiB"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

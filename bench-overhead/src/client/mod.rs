@@ -4,11 +4,13 @@
 //! - `threaded.rs` and `poll.rs`: the two variants, each handing back an [`job::Outcome`].
 //! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share;
 //!   `connect.rs`: sockets and connects, the same in both variants.
-//! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `rusage.rs` (CPU, context switches),
-//!   `limits.rs` (open-file limit), `backend.rs` (which readiness API `polling` uses here).
+//! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `bench_sys::rusage` (CPU, context
+//!   switches), `limits.rs` (room for the sockets under the open-file limit), `bench_records::Backend`
+//!   (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod buffer;
+mod config;
 mod connect;
 mod counters;
 mod http;
@@ -17,11 +19,13 @@ mod job;
 pub(crate) mod limits;
 mod measure;
 mod poll;
-mod rusage;
 mod summary;
 mod threaded;
 
-pub use job::MIN_WAIT;
+pub use config::{
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
+    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+};
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -31,31 +35,29 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::{RunArgs, Variant};
 use crate::export::{json, text};
 use crate::host::Host;
-use crate::readiness;
-use crate::record::{JobRecord, RunRecord, RunRow};
-use crate::results::csv::Appender;
+use bench_records::{Appender, Backend, JobRecord, RunRecord, RunRow, Variant};
+use bench_sys::rusage::Usage;
 
 /// Where the run's rows go; each is optional.
 struct CsvOutputs {
     jobs: Vec<Appender<JobRecord>>,
     runs: Option<Appender<RunRow>>,
     /// The first write that failed; the run goes on and the error is reported at the end.
-    error: Option<anyhow::Error>,
+    error: Option<std::io::Error>,
 }
 
 impl CsvOutputs {
-    fn open(args: &RunArgs) -> anyhow::Result<CsvOutputs> {
+    fn open(args: &ClientConfig) -> anyhow::Result<CsvOutputs> {
         let mut jobs = Vec::new();
         let mut runs = None;
         if let Some(dir) = &args.csv_dir {
-            jobs.push(Appender::open(&dir.join("jobs.csv"))?);
-            runs = Some(Appender::open(&dir.join("runs.csv"))?);
+            jobs.push(Appender::open_in_new_folder(&dir.join("jobs.csv"))?);
+            runs = Some(Appender::open_in_new_folder(&dir.join("runs.csv"))?);
         }
         if let Some(file) = &args.jobs_csv {
-            jobs.push(Appender::open(file)?);
+            jobs.push(Appender::open_in_new_folder(file)?);
         }
         Ok(CsvOutputs {
             jobs,
@@ -90,12 +92,9 @@ fn unix_now() -> u64 {
 /// Runs each requested variant in turn and reports it. Exit status: 0 when every job of every run
 /// succeeded, 1 when any failed (the records are printed and written all the same). Setup errors
 /// (open-file limit, unwritable CSV folder) are returned before any connection is opened.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     limits::ensure_room_for(args.connections)?;
-    let variants = match args.variant {
-        Some(variant) => vec![variant],
-        None => Variant::ALL.to_vec(),
-    };
+    let variants = args.variants.clone();
     let mut csv = CsvOutputs::open(&args)?;
     let host = Host::detect();
     let network = args
@@ -125,22 +124,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             variant: variant.name(),
         };
         let started_unix_s = unix_now();
-        let before = rusage::now();
+        let before = Usage::of_self().unwrap_or_default();
         let mut sink = |record: &JobRecord| csv.job(record);
         let (outcome, backend) = match variant {
             Variant::Threaded => (
                 threaded::run(&Arc::new(target.clone()), args.connections, &mut sink),
-                readiness::BLOCKING,
+                Backend::Blocking,
             ),
             Variant::Poll => (
                 poll::run(&target, args.connections, &mut sink)?,
-                readiness::READINESS_API,
+                Backend::READINESS,
             ),
         };
-        let usage = rusage::now().since(&before);
+        let usage = Usage::of_self().unwrap_or_default().since(&before);
         if first_error.is_empty() {
             if let Some(failed) = outcome.jobs.iter().find(|job| !job.ok()) {
-                first_error = failed.error.clone();
+                first_error = failed
+                    .error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
             }
         }
         let context = summary::RunContext {
@@ -169,7 +172,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("bench-overhead: {advice}");
     }
     if let Some(err) = csv.error {
-        return Err(err);
+        return Err(err.into());
     }
     let all_ok = records.iter().all(|r| r.jobs_failed == 0);
     Ok(if all_ok {

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::cli::RunArgs;
 use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
-use crate::client::rusage::Usage;
+use crate::client::ClientConfig;
 use crate::host::Host;
-use crate::record::{RunRecord, Setup};
 use crate::units;
+use bench_records::{Backend, FailureKind, RunRecord, Setup};
+use bench_sys::rusage::Usage;
 
 /// The network label when `--network` is not given.
 pub fn default_network(address: IpAddr) -> &'static str {
@@ -23,10 +23,10 @@ pub fn default_network(address: IpAddr) -> &'static str {
 
 /// Everything about a run that does not come from its jobs.
 pub struct RunContext<'a> {
-    pub args: &'a RunArgs,
+    pub args: &'a ClientConfig,
     pub host: &'a Host,
     pub network: &'a str,
-    pub backend: &'static str,
+    pub backend: Backend,
     pub started_unix_s: u64,
 }
 
@@ -39,10 +39,8 @@ pub fn run_record(
     let ok_jobs = || outcome.jobs.iter().filter(|job| job.ok());
     let jobs_ok = ok_jobs().count() as u32;
     let mut failures = BTreeMap::new();
-    for job in outcome.jobs.iter().filter(|job| !job.ok()) {
-        *failures
-            .entry(job::category(&job.error).to_string())
-            .or_insert(0) += 1;
+    for failure in outcome.jobs.iter().filter_map(|job| job.error.as_ref()) {
+        *failures.entry(failure.category().to_string()).or_insert(0) += 1;
     }
     let bytes = outcome.jobs.iter().map(|job| job.bytes).sum();
     let job_mib_s = if jobs_ok == 0 {
@@ -58,7 +56,7 @@ pub fn run_record(
         run_id: target.run_id.clone(),
         started_unix_s: context.started_unix_s,
         variant: target.variant.to_string(),
-        backend: context.backend.to_string(),
+        backend: context.backend.name().to_string(),
         connections: args.connections,
         buffer_size: args.buffer_size,
         payload_bytes: outcome.payload_bytes,
@@ -92,7 +90,7 @@ pub fn run_record(
 
 /// One line saying what to do when every job of every run failed for the same reason; `None` when
 /// any job succeeded or the reasons differ.
-pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Option<String> {
+pub fn advice(records: &[RunRecord], first_error: &str, args: &ClientConfig) -> Option<String> {
     if records.is_empty() || records.iter().any(|r| r.jobs_ok > 0) {
         return None;
     }
@@ -106,21 +104,21 @@ pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Optio
         IpAddr::V6(v6) => format!("[{v6}]:{}", args.port),
     };
     let path = &args.path;
-    Some(match first.as_str() {
-        "connection refused" => format!(
+    Some(match FailureKind::from_label(first) {
+        FailureKind::ConnectionRefused => format!(
             "no server at {server} (connection refused): start one with `make serve` or `make setup-lighttpd lighttpd-start`"
         ),
-        "HTTP 404" => format!(
+        FailureKind::Http(404) => format!(
             "{server} has no {path} (HTTP 404): create it with make payload (served from payloads/), or pass --path"
         ),
-        "thread spawn failed" => format!(
+        FailureKind::ThreadSpawn => format!(
             "every thread spawn failed ({first_error}): use fewer --connections or raise the thread limit (ulimit -u)"
         ),
-        "run timeout" => format!(
+        FailureKind::RunTimeout => format!(
             "every job was cut short by the run timeout ({}) against {server}: check the server, or raise --run-timeout",
             job::human(args.run_timeout)
         ),
-        reason if reason.starts_with("timed out") => format!(
+        kind if kind.is_timeout() => format!(
             "every job {first_error} from {server}: check the server, or raise --timeout"
         ),
         _ => format!("every job failed against {server}: {first_error}"),

@@ -7,18 +7,15 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde::Deserialize;
-
-use super::meta::{add_failed, add_recorded, FailedIteration};
+use super::meta::{add_failed, add_recorded};
 use super::progress;
-use super::RecordArgs;
-use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
-use crate::results::csv::Appender;
+use super::RecordConfig;
 use crate::units::{format_bytes, format_nanos};
+use bench_records::{Appender, FailedIteration, MemmonSummary, MemoryFigures, RunRecord, RunRow};
 
 /// Prints the run's line with the suite's progress after it; `note` (e.g. a client memmon left
 /// running) is added to the line, so the next run's progress bar cannot erase it.
-fn say(args: &RecordArgs, line: String) {
+fn say(args: &RecordConfig, line: String) {
     let line = match &args.note {
         Some(note) => format!("{line}; {note}"),
         None => line,
@@ -35,32 +32,7 @@ fn say(args: &RecordArgs, line: String) {
     progress::print(&line, args.progress, elapsed);
 }
 
-/// memmon's `--json` summary (the memmon contract in BRIEF/results README); unknown keys ignored.
-#[derive(Debug, Default, Deserialize)]
-struct MemmonSummary {
-    #[serde(default)]
-    samples: u64,
-    rss_bytes: Option<MinAvgMax>,
-    vsz_bytes: Option<MinAvgMax>,
-    pss_anon_bytes: Option<MinAvgMax>,
-    pss_bytes: Option<MinAvgMax>,
-    peak_rss_bytes: Option<u64>,
-}
-
-impl From<MemmonSummary> for MemoryFigures {
-    fn from(m: MemmonSummary) -> Self {
-        MemoryFigures {
-            samples: m.samples,
-            rss: m.rss_bytes,
-            vsz: m.vsz_bytes,
-            pss_anon: m.pss_anon_bytes,
-            pss: m.pss_bytes,
-            peak_rss: m.peak_rss_bytes,
-        }
-    }
-}
-
-pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
     let label = if args.label.is_empty() {
         args.run_id.clone()
     } else {
@@ -124,7 +96,7 @@ fn read_memory(path: &Path) -> Option<MemoryFigures> {
     Some(summary.into())
 }
 
-fn no_record_reason(args: &RecordArgs) -> String {
+fn no_record_reason(args: &RecordConfig) -> String {
     let mut reason = if args.interrupted {
         "interrupted".to_string()
     } else {
@@ -222,7 +194,9 @@ fn run_line(record: &RunRecord) -> String {
 /// back to the file's length before it.
 fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
     let before = fs::metadata(path).map(|m| m.len()).ok();
-    let appended = Appender::<RunRow>::open(path).and_then(|mut appender| appender.append(row));
+    let appended = Appender::<RunRow>::open(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|mut appender| appender.append(row).map_err(anyhow::Error::from));
     if appended.is_err() {
         match before {
             Some(length) => {

@@ -17,7 +17,9 @@
 //! A limit the OS does not expose is not checked (the step runs, and fails with the OS's error if
 //! it must).
 
-use crate::client::limits::{raise_open_file_limit, RESERVED_FDS};
+use bench_sys::limits::raise_open_file_limit;
+
+use crate::client::limits::RESERVED_FDS;
 use crate::units::format_bytes;
 
 /// Kernel memory a connection may hold (Linux's default socket receive buffer, `tcp_rmem`'s

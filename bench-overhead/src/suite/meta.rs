@@ -16,17 +16,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
 
 use super::time::now_utc;
-use super::{BeginArgs, FinishArgs};
-use crate::cli::{
-    parse_timeout, Variant, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
-    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+use super::{BeginConfig, FinishConfig};
+use crate::client::{
+    parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD, DEFAULT_RUN_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 use crate::host::Host;
-use crate::record::RunRow;
+use bench_records::units::parse_interval;
+use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
@@ -47,77 +46,7 @@ pub const SUITE_FILES: [&str; 6] = [
     RAW_DIR,
 ];
 
-/// `complete`: every iteration ran (some may have failed: see `failed_iterations`).
-/// `partial`: interrupted, or still running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Complete,
-    Partial,
-}
-
-/// An iteration that did not yield a clean run: no record at all, or failed jobs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailedIteration {
-    pub run_id: String,
-    /// Whether its row is in runs.csv (the client wrote a record despite the failure).
-    pub recorded: bool,
-    pub reason: String,
-}
-
-/// The whole of `meta.json`. Field names are a data contract documented in `results/README.md`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Meta {
-    pub status: Status,
-    pub suite_version: String,
-    pub command_line: String,
-    pub started_utc: String,
-    /// The same instant in milliseconds since the Unix epoch, for the progress line's elapsed time
-    /// and estimate; absent in folders written before it was kept.
-    #[serde(default)]
-    pub started_unix_ms: Option<u64>,
-    pub ended_utc: Option<String>,
-    pub hostname: String,
-    pub os: String,
-    pub os_version: String,
-    pub kernel: String,
-    pub arch: String,
-    pub cpu_model: String,
-    pub cores: usize,
-    pub memory_bytes: u64,
-    /// The `Server` header, e.g. `lighttpd/1.4.69`; several joined by `, ` if runs disagreed.
-    pub server: String,
-    pub server_name: String,
-    pub server_version: String,
-    pub network: String,
-    pub address: String,
-    pub port: u16,
-    pub path: String,
-    /// The first (for a plain run the only) connection count.
-    pub connections: u32,
-    /// Every connection count, in order: several for a sweep (`CONNECTIONS="1 10 100"`).
-    #[serde(default)]
-    pub connection_counts: Vec<u32>,
-    pub iterations: u32,
-    pub variants: Vec<String>,
-    pub interval: String,
-    /// The client's limit for connecting and each wait for data (`TIMEOUT`, else its default).
-    #[serde(default)]
-    pub timeout: String,
-    /// The client's limit for one whole run (`RUN_TIMEOUT`, else its default).
-    #[serde(default)]
-    pub run_timeout: String,
-    /// Rows in runs.csv: kept up to date by every `record`, and counted again by `finish`.
-    pub runs_recorded: u64,
-    pub failed_iterations: Vec<FailedIteration>,
-    /// Each step (a connection count × a variant) once it is over: measured, failed or skipped.
-    #[serde(default)]
-    pub steps: Vec<super::sweep::StepOutcome>,
-    /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
-    pub extra: BTreeMap<String, String>,
-}
-
-pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
+pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
     let iterations: u32 = parse_count("ITERATIONS", &args.iterations, "10")?;
     let variants = parse_variants(&args.variants)?;
     let connections = match args.connections.trim() {
@@ -127,7 +56,15 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
             source: ConnectionSource::Setting,
         },
     };
-    parse_interval(&args.interval)?;
+    // memmon's own rule, so that an INTERVAL memmon would refuse stops the suite here, before
+    // any folder exists, not at every iteration.
+    parse_interval(&args.interval).map_err(|_| {
+        anyhow::anyhow!(
+            "INTERVAL={} is not an interval of whole milliseconds with a unit: give e.g. \
+             INTERVAL=100ms",
+            args.interval
+        )
+    })?;
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
@@ -145,7 +82,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     let host = Host::detect();
     let (server_name, server_version) = split_server(&args.server);
     let meta = Meta {
-        status: Status::Partial,
+        status: MetaStatus::Partial,
         suite_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: args.command_line,
         started_utc: now_utc(),
@@ -295,7 +232,7 @@ fn create_folder(results: &Path, meta: &Meta) -> anyhow::Result<()> {
     outcome
 }
 
-pub fn finish(args: FinishArgs) -> anyhow::Result<ExitCode> {
+pub fn finish(args: FinishConfig) -> anyhow::Result<ExitCode> {
     let meta_path = args.results.join(META_FILE);
     let mut meta = read(&meta_path)?;
     let rows = read_runs(&args.results.join("runs.csv"))?;
@@ -406,26 +343,6 @@ fn parse_counts(text: &str) -> anyhow::Result<Vec<u32>> {
     Ok(counts)
 }
 
-/// memmon's interval, checked with memmon's rule (whole milliseconds with a unit) in the settings
-/// check's wording, so a value memmon would refuse stops the suite before any iteration.
-fn parse_interval(text: &str) -> anyhow::Result<()> {
-    let ok = crate::units::split_number(text.trim()).is_some_and(|(number, unit)| {
-        let ms = match unit {
-            "ms" => number,
-            "s" => number * 1e3,
-            _ => return false,
-        };
-        ms >= 1.0 && ms.fract() == 0.0 && ms <= f64::from(u32::MAX)
-    });
-    if !ok {
-        bail!(
-            "INTERVAL={text} is not an interval of whole milliseconds with a unit: give e.g. \
-             INTERVAL=100ms"
-        );
-    }
-    Ok(())
-}
-
 /// Every row of a runs.csv; an absent file is no rows.
 pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     if !path.exists() {
@@ -452,7 +369,7 @@ fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
     names
         .into_iter()
         .map(|name| {
-            Variant::from_str(name, true).map_err(|_| {
+            name.parse::<Variant>().map_err(|_| {
                 anyhow::anyhow!(
                     "VARIANTS=\"{text}\": unknown variant `{name}`: give e.g. \
                      VARIANTS=\"threaded poll\""
@@ -573,25 +490,7 @@ mod tests {
             assert!(parse_interval(good).is_ok(), "{good}");
         }
         for bad in ["100", "0.5ms", "bogus", "", "1m"] {
-            let err = parse_interval(bad).unwrap_err().to_string();
-            assert!(
-                err.starts_with(&format!("INTERVAL={bad} is not an interval")),
-                "{err}"
-            );
+            assert!(parse_interval(bad).is_err(), "{bad}");
         }
-    }
-
-    /// The defaults meta.json names are the ones `run` applies.
-    #[test]
-    fn the_recorded_defaults_are_runs_defaults() {
-        use clap::Parser;
-        let cli = crate::cli::Cli::parse_from(["bench-overhead", "run"]);
-        let crate::cli::Command::Run(run) = cli.command else {
-            panic!("not the run subcommand");
-        };
-        assert_eq!(run.timeout, parse_timeout(DEFAULT_TIMEOUT).unwrap());
-        assert_eq!(run.run_timeout, parse_timeout(DEFAULT_RUN_TIMEOUT).unwrap());
-        // As README.md and results/README.md state them.
-        assert_eq!((DEFAULT_TIMEOUT, DEFAULT_RUN_TIMEOUT), ("30s", "10m"));
     }
 }

@@ -7,39 +7,14 @@
 
 use std::process::ExitCode;
 
-use serde::{Deserialize, Serialize};
+use bench_records::{StepOutcome, StepResult as Outcome, Variant};
 
 use super::limits;
 use super::meta::{self, read_runs};
-use super::{LimitsArgs, StepArgs};
-use crate::cli::Variant;
-
-/// What became of one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// At least one run of the step had every job succeed.
-    Measured,
-    /// Every run of the step failed (or left no record): `reason` is the first run's.
-    Failed,
-    /// Not run: the machine cannot hold it (`reason` names the limit).
-    Skipped,
-}
-
-/// One entry of meta.json's `steps`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepOutcome {
-    pub connections: u32,
-    pub variant: String,
-    pub outcome: Outcome,
-    pub reason: Option<String>,
-    /// The step's runs (run ids), in order; none for a skipped step.
-    #[serde(default)]
-    pub run_ids: Vec<String>,
-}
+use super::{LimitsConfig, OutcomeConfig};
 
 /// `suite limits`: exit 0 when the step fits the machine; else the reason on stdout, exit 3.
-pub fn check_limits(args: LimitsArgs) -> anyhow::Result<ExitCode> {
+pub fn check_limits(args: LimitsConfig) -> anyhow::Result<ExitCode> {
     let connections = args.connections.unwrap_or_else(built_in);
     match limits::refusal(connections, &args.variant, args.buffer_size) {
         None => Ok(ExitCode::SUCCESS),
@@ -51,9 +26,9 @@ pub fn check_limits(args: LimitsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `suite outcome`: appends the step's outcome to meta.json and prints it when it is not measured.
-pub fn record(args: StepArgs) -> anyhow::Result<ExitCode> {
+pub fn record(args: OutcomeConfig) -> anyhow::Result<ExitCode> {
     let connections = args.connections.unwrap_or_else(built_in);
-    let run_ids: Vec<String> = args.run_ids.split_whitespace().map(String::from).collect();
+    let run_ids = args.run_ids;
     let mut meta = meta::read(&args.meta)?;
     let (outcome, reason) = match args.skipped {
         Some(reason) => (Outcome::Skipped, Some(reason)),

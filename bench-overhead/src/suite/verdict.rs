@@ -9,10 +9,10 @@
 
 use std::process::ExitCode;
 
-use super::VerdictArgs;
+use super::VerdictConfig;
 use crate::report::summarize::{summarize, Figure, VariantSummary};
 
-pub fn run(args: VerdictArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: VerdictConfig) -> anyhow::Result<ExitCode> {
     // A sweep's summary pools every connection count: a ratio of it would mean nothing.
     let meta = super::meta::read(&args.results.join(super::meta::META_FILE))?;
     if meta.connection_counts.len() > 1 {

@@ -1,4 +1,4 @@
-//! The job and run records: the one results type that every exporter, `summarize` and `compare`
+//! The run record: the one results type that every exporter, `summarize` and `compare`
 //! consume. Field names are a data contract documented in `results/README.md`; change them only
 //! together with that file and the tests that parse them back.
 //!
@@ -9,47 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// One download: one connection, one request, one response read to EOF.
-///
-/// Phases are `None` when the job failed before reaching them. Times are nanoseconds from a
-/// monotonic clock (DESIGN §4).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct JobRecord {
-    pub run_id: String,
-    /// Index of the job within its run, 0-based.
-    pub job: u32,
-    pub variant: String,
-    /// The bare `socket()` call, plus making it non-blocking where the variant needs it.
-    pub socket_ns: Option<u64>,
-    /// The variant's job setup: thread spawn (threaded) or register + non-blocking connect (poll).
-    pub setup_ns: Option<u64>,
-    /// Connect started → connected. Poll variant: from the later of `connect()` and its loop's
-    /// first wait, as before that the thread was opening the other connections.
-    pub connect_ns: Option<u64>,
-    /// Request written → first response byte.
-    pub ttfb_ns: Option<u64>,
-    /// First response byte → last byte (EOF).
-    pub transfer_ns: Option<u64>,
-    /// Response body bytes received.
-    pub bytes: u64,
-    /// HTTP status, 0 when none was received.
-    pub status: u16,
-    /// Why the job failed; empty when it succeeded.
-    pub error: String,
-}
+use crate::memory::{MemmonSummary, MinAvgMax};
 
-impl JobRecord {
-    pub fn ok(&self) -> bool {
-        self.error.is_empty()
-    }
-
-    /// The old suite's "receive time": request written → last byte (TTFB + transfer).
-    pub fn receive_ns(&self) -> Option<u64> {
-        Some(self.ttfb_ns? + self.transfer_ns?)
-    }
-}
-
-/// What machine, network and server a run measured. Every record names its setup (DESIGN §5).
+/// What machine, network and server a run measured. Every record names its setup
+/// (ARCHITECTURE.md, Setups).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Setup {
     /// e.g. "Linux", "Haiku".
@@ -123,13 +86,6 @@ pub struct MemoryFigures {
     pub peak_rss: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct MinAvgMax {
-    pub min: f64,
-    pub avg: f64,
-    pub max: f64,
-}
-
 /// One run of one variant: N concurrent jobs. This is the `run --json` object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -161,8 +117,9 @@ pub struct RunRecord {
     pub job_mib_s: f64,
     pub cpu_user_s: f64,
     pub cpu_sys_s: f64,
-    pub ctx_voluntary: u64,
-    pub ctx_involuntary: u64,
+    /// Context switches; `None` where the OS does not count them (Haiku).
+    pub ctx_voluntary: Option<u64>,
+    pub ctx_involuntary: Option<u64>,
     pub syscalls: Syscalls,
     pub phases: Phases,
     /// Filled in when the run was measured under memmon (bench-overhead.sh).
@@ -209,7 +166,7 @@ run_row! {
     /// `reason=count` pairs joined by `; `.
     failures: String,
     bytes: u64, run_ns: u64, aggregate_mib_s: f64, job_mib_s: f64,
-    cpu_user_s: f64, cpu_sys_s: f64, ctx_voluntary: u64, ctx_involuntary: u64,
+    cpu_user_s: f64, cpu_sys_s: f64, ctx_voluntary: Option<u64>, ctx_involuntary: Option<u64>,
     sys_socket: u64, sys_connect: u64, sys_send: u64, sys_recv: u64, sys_wait: u64,
     socket_mean_ns: f64, socket_p50_ns: u64, socket_p90_ns: u64, socket_p99_ns: u64, socket_p999_ns: u64, socket_max_ns: u64,
     setup_mean_ns: f64, setup_p50_ns: u64, setup_p90_ns: u64, setup_p99_ns: u64, setup_p999_ns: u64, setup_max_ns: u64,
@@ -349,6 +306,21 @@ impl From<&RunRecord> for RunRow {
     }
 }
 
+impl From<MemmonSummary> for MemoryFigures {
+    /// memmon's figures for the client process, as the suite joins them into its run's row.
+    fn from(m: MemmonSummary) -> Self {
+        let bytes = |m: Option<MinAvgMax<u64>>| m.map(MinAvgMax::as_f64);
+        MemoryFigures {
+            samples: m.samples,
+            rss: bytes(m.rss_bytes),
+            vsz: bytes(m.vsz_bytes),
+            pss_anon: bytes(m.pss_anon_bytes),
+            pss: bytes(m.pss_bytes),
+            peak_rss: m.peak_rss_bytes,
+        }
+    }
+}
+
 fn min_avg_max(min: Option<f64>, avg: Option<f64>, max: Option<f64>) -> Option<MinAvgMax> {
     Some(MinAvgMax {
         min: min?,
@@ -471,8 +443,8 @@ mod tests {
             job_mib_s: 1.5,
             cpu_user_s: 0.01,
             cpu_sys_s: 0.02,
-            ctx_voluntary: 5,
-            ctx_involuntary: 1,
+            ctx_voluntary: Some(5),
+            ctx_involuntary: None,
             syscalls: Syscalls {
                 socket: 4,
                 connect: 4,
@@ -527,16 +499,5 @@ mod tests {
         run.bytes = crate::units::GIB;
         assert!((run.cpu_s_per_gib() - 0.03).abs() < 1e-12);
         assert_eq!(run.syscalls_per_mib(), 28.0 / 1024.0);
-    }
-
-    #[test]
-    fn receive_time_is_ttfb_plus_transfer() {
-        let job = JobRecord {
-            ttfb_ns: Some(5),
-            transfer_ns: Some(7),
-            ..JobRecord::default()
-        };
-        assert_eq!(job.receive_ns(), Some(12));
-        assert!(job.ok());
     }
 }
