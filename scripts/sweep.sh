@@ -4,13 +4,13 @@
 # Each step (a count × a variant) moves the same bytes: SWEEP_MIB MiB in all, SWEEP_MIB / count per
 # connection, from one payload per count (PAYLOAD_DIR/sweep-<count>), so a step of 10,000
 # connections runs about as long as one of 1 and the whole sweep stays short: with the defaults
-# (5 counts × 2 variants × 3 iterations × 512 MiB: 30 runs) it takes about half a minute on the
-# 2-core VM this was built on; 100 runs (ITERATIONS=10) took 68 s. Before each step bench-overhead.sh checks the machine's limits (open files, threads,
-# ephemeral ports, memory): a step the machine cannot hold is skipped with the reason; a step whose
+# (5 counts × threaded and poll × 3 iterations × 512 MiB: 30 runs) it took 41 s on the 2-core VM
+# this was built on, before poll:poll and uring joined the default variants. Before each step
+# bench-overhead.sh checks the machine's limits (open files, threads, ephemeral ports, memory): a step the machine cannot hold is skipped with the reason; a step whose
 # runs fail is recorded as failed with the OS's error; the sweep goes on. meta.json's `steps` holds
 # every step's outcome (results/README.md).
 #
-# Environment: CONNECTIONS ["1 10 100 1000 10000"], VARIANTS [every variant this build runs:
+# Environment: CONNECTIONS ["1 10 100 1000 10000"], VARIANTS [every model and backend of this OS:
 # `bench-overhead suite variants`], ITERATIONS [3], SWEEP_MIB [512], and what benchmark.sh reads
 # (PORT, BIND, ADDRESS, SERVER, PAYLOAD_DIR, RESULTS, INTERVAL, TIMEOUT, RUN_TIMEOUT…).
 # Exit status: bench-overhead.sh's (1 when a run failed: see the failed steps).

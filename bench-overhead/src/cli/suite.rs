@@ -38,7 +38,7 @@ pub enum Step {
     Limits(LimitsArgs),
     /// Record a step's outcome (measured, failed, skipped) in meta.json.
     Outcome(OutcomeArgs),
-    /// Print the variants this build runs, space-separated.
+    /// Print the variants a sweep runs on this OS (every model and backend), space-separated.
     Variants,
 }
 

@@ -26,7 +26,7 @@ pub enum Step {
     Limits(LimitsConfig),
     /// Record a step's outcome (measured, failed, skipped) in meta.json.
     Outcome(OutcomeConfig),
-    /// Print the variants this build runs, space-separated.
+    /// Print the variants a sweep runs on this OS (every model and backend), space-separated.
     Variants,
 }
 

@@ -19,13 +19,14 @@ use anyhow::{bail, Context};
 
 use super::time::now_utc;
 use super::{BeginConfig, FinishConfig};
+use crate::client::model::ModelSpec;
 use crate::client::{
     parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD, DEFAULT_RUN_TIMEOUT,
     DEFAULT_TIMEOUT,
 };
 use crate::host::Host;
 use bench_records::units::parse_interval;
-use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
+use bench_records::{FailedIteration, Meta, MetaStatus, RunRow};
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
@@ -48,7 +49,7 @@ pub const SUITE_FILES: [&str; 6] = [
 
 pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
     let iterations: u32 = parse_count("ITERATIONS", &args.iterations, "10")?;
-    let variants = parse_variants(&args.variants)?;
+    parse_variants(&args.variants)?;
     let connections = match args.connections.trim() {
         "" => Connections::built_in(),
         text => Connections {
@@ -106,7 +107,12 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
         connections: connections.counts[0],
         connection_counts: connections.counts.clone(),
         iterations,
-        variants: variants.iter().map(|v| v.name().to_string()).collect(),
+        // As VARIANTS names them (checked above): `poll` stays `poll`, the native backend.
+        variants: args
+            .variants
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
         interval: args.interval,
         timeout,
         run_timeout,
@@ -351,9 +357,10 @@ pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     crate::results::csv::read_rows(path)
 }
 
-/// The variants in order, each once: a second `poll` would overwrite the first one's raw files and
-/// count its runs twice. Tokens are compared whole (`poll:epoll` and `poll:poll` differ).
-fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
+/// `VARIANTS`: `model[:backend]` tokens (`threaded poll poll:poll poll:polling uring`), each once:
+/// a second `poll` would overwrite the first one's raw files and count its runs twice. Tokens are
+/// compared whole (`poll:epoll` and `poll:poll` differ), then as the models they name.
+fn parse_variants(text: &str) -> anyhow::Result<Vec<ModelSpec>> {
     let names: Vec<&str> = text.split_whitespace().collect();
     if names.is_empty() {
         bail!("VARIANTS is empty: give e.g. VARIANTS=\"threaded poll\"");
@@ -366,17 +373,20 @@ fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
              VARIANTS=\"threaded poll\""
         );
     }
-    names
-        .into_iter()
-        .map(|name| {
-            name.parse::<Variant>().map_err(|_| {
-                anyhow::anyhow!(
-                    "VARIANTS=\"{text}\": unknown variant `{name}`: give e.g. \
-                     VARIANTS=\"threaded poll\""
-                )
-            })
-        })
-        .collect()
+    let mut specs: Vec<ModelSpec> = Vec::new();
+    for name in names {
+        let spec: ModelSpec = name.parse().map_err(|err| {
+            anyhow::anyhow!("VARIANTS=\"{text}\": {err}: give e.g. VARIANTS=\"threaded poll\"")
+        })?;
+        if specs.contains(&spec) {
+            bail!(
+                "VARIANTS=\"{text}\" names `{name}` twice: give each once, e.g. \
+                 VARIANTS=\"threaded poll\""
+            );
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
 }
 
 /// A timeout passed on to `run` (`TIMEOUT` → `--timeout`), checked with the client's own parser so
@@ -427,6 +437,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bench_records::Variant;
 
     #[test]
     fn parses_extra_variants_and_servers() {
@@ -435,10 +446,9 @@ mod tests {
         assert_eq!(extra["qemu_vcpus"], "2");
         assert!(parse_extra("oops").is_err());
         assert!(parse_extra("").unwrap().is_empty());
-        assert_eq!(
-            parse_variants("threaded  poll").unwrap(),
-            vec![Variant::Threaded, Variant::Poll]
-        );
+        let specs = parse_variants("threaded  poll:poll").unwrap();
+        assert_eq!(specs[0].variant, Variant::Threaded);
+        assert_eq!(specs[1].to_string(), "poll:poll");
         assert!(parse_variants("forked").is_err());
         let twice = parse_variants("poll threaded poll")
             .unwrap_err()

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use bench_records::{StepOutcome, StepResult as Outcome, Variant};
+use bench_records::{StepOutcome, StepResult as Outcome};
 
 use super::limits;
 use super::meta::{self, read_runs};
@@ -80,9 +80,30 @@ fn built_in() -> u32 {
     meta::Connections::built_in().counts[0]
 }
 
-/// `suite variants`: the variants this build runs, for `make sweep`'s default.
+/// Every model and readiness backend this OS has, for `make sweep`: the sweep's question is how
+/// each one's cost grows, so plain poll(2) runs beside the native readiness API.
+#[cfg(target_os = "linux")]
+const SWEEP_VARIANTS: &str = "threaded poll:epoll poll:poll uring";
+#[cfg(any(
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+const SWEEP_VARIANTS: &str = "threaded poll:kqueue poll:poll";
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)))]
+const SWEEP_VARIANTS: &str = "threaded poll";
+
+/// `suite variants`: the variants a sweep runs here (`make sweep`'s default VARIANTS).
 pub fn variants() -> anyhow::Result<ExitCode> {
-    let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
-    println!("{}", names.join(" "));
+    println!("{SWEEP_VARIANTS}");
     Ok(ExitCode::SUCCESS)
 }
