@@ -25,6 +25,8 @@ use anyhow::Context;
 
 pub use compute::summarize;
 use std::path::PathBuf;
+// The suite's verdict reads the same figures.
+pub use summary::{Figure, VariantSummary};
 use view::View;
 
 /// `summarize`: which folder, and which outputs.
