@@ -29,7 +29,7 @@ pub use append::Appender;
 pub use failure::{Failure, FailureKind};
 pub use job::JobRecord;
 pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
-pub use meta::{FailedIteration, Meta, MetaFields, MetaStatus};
+pub use meta::{FailedIteration, Meta, MetaFields, MetaStatus, StepOutcome, StepResult};
 pub use requests::{LatencyPercentiles, RequestFigures};
 pub use run::{MemoryFigures, PhaseStats, Phases, RunRecord, RunRow, Setup, Syscalls};
 pub use variant::{Backend, Variant};

@@ -17,7 +17,8 @@ mod exchange;
 mod interrupt;
 mod job;
 mod latency;
-mod limits;
+// The suite checks a sweep step against the same limit before it runs.
+pub(crate) mod limits;
 mod measure;
 pub mod model;
 mod net;
@@ -28,7 +29,8 @@ pub mod syscalls;
 mod workload;
 
 pub use config::{
-    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
+    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use workload::Workload;
 
