@@ -295,12 +295,15 @@ pub fn parse_recorded_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Ru
     Ok(runs)
 }
 
+/// A run with the input it came from.
+pub type Tagged<'a, T> = (&'a Run, T);
+
 /// The first run met twice among `runs` (each with the input it came from): same run id, start
 /// time (in seconds), OS and kernel, which no two distinct runs share (run ids repeat across
 /// folders, `threaded-1`; their start times do not).
 pub fn duplicate<'a, T: Copy>(
     runs: impl IntoIterator<Item = (&'a Run, T)>,
-) -> Option<((&'a Run, T), (&'a Run, T))> {
+) -> Option<(Tagged<'a, T>, Tagged<'a, T>)> {
     let mut seen: BTreeMap<(&str, u64, &str, &str), (&'a Run, T)> = BTreeMap::new();
     for (run, from) in runs {
         let r = &run.row;

@@ -10,14 +10,14 @@ pub mod aggregate;
 pub mod conditions;
 mod csv_table;
 mod json;
-mod markdown;
+pub mod markdown;
 mod reference;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{CompareArgs, CompareFormat};
-use crate::report::chart;
+use crate::report::{chart, scaling};
 use crate::results::load;
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -73,15 +73,22 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let tables = aggregate::tables(&sources)?;
+    let sweeps = scaling::sweeps(&tables);
     let output = match args.format {
-        CompareFormat::Markdown => markdown::render(&tables, args.extended),
+        CompareFormat::Markdown => {
+            let mut out = markdown::render(&tables, args.extended);
+            if !sweeps.is_empty() {
+                out = format!("{out}\n{}", scaling::markdown(&sweeps));
+            }
+            out
+        }
         CompareFormat::Csv => csv_table::render(&tables, args.extended)?,
-        CompareFormat::Json => json::render(&tables, args.extended)?,
+        CompareFormat::Json => json::render(&tables, &sweeps, args.extended)?,
     };
     // Charts first: a fault in memory.csv then fails the command before any table is printed, so
     // a script never keeps half a report.
     if let Some(dir) = &args.chart {
-        let written = chart::write_all(dir, &tables, &sources)?;
+        let written = chart::write_all(dir, &tables, &sweeps, &sources)?;
         eprintln!(
             "compare: wrote {} chart(s) into {}",
             written.len(),

@@ -8,6 +8,8 @@ use anyhow::bail;
 
 use super::summary::{Figure, Summary, VariantNotRun, VariantSummary};
 use super::view;
+use crate::report::compare::aggregate;
+use crate::report::scaling;
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
@@ -75,11 +77,22 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         .collect();
 
     let mut variant_names: Vec<&str> = Vec::new();
+    // A variant's runs at each connection count of a sweep are summarized apart: figures of 1
+    // and of 1,000 connections do not average into anything.
+    let mut groups: Vec<(&str, u32)> = Vec::new();
     for run in &runs {
         if !variant_names.contains(&run.variant.name()) {
             variant_names.push(run.variant.name());
         }
+        let group = (run.variant.name(), run.row.connections);
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
     }
+    groups.sort_by_key(|(name, connections)| {
+        let first = variant_names.iter().position(|n| n == name);
+        (first, *connections)
+    });
     // Run ids are `<variant>-<iteration>`.
     let unrecorded_of = |variant: &str| {
         let prefix = format!("{variant}-");
@@ -88,10 +101,13 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             .filter(|id| id.starts_with(&prefix))
             .count()
     };
-    let variants: Vec<VariantSummary> = variant_names
+    let variants: Vec<VariantSummary> = groups
         .iter()
-        .map(|&name| {
-            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant.name() == name).collect();
+        .map(|&(name, connections)| {
+            let rows: Vec<&Run> = runs
+                .iter()
+                .filter(|r| r.variant.name() == name && r.row.connections == connections)
+                .collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
             let no_record = unrecorded_of(name);
             let missing = if status == "complete" {
@@ -114,10 +130,22 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             runs_unrecorded: unrecorded_of(v),
         })
         .collect();
+    let sweep = groups.len() > variant_names.len();
+    let mut variants = variants;
+    for s in &mut variants {
+        s.sweep_step = sweep;
+        s.warnings = view::warnings(s);
+    }
     let runs_csv = runs_path.display().to_string();
     for s in &variants {
         check_finite(s, &runs_csv)?;
     }
+    let sweeps = if sweep {
+        let source = load::load(folder)?;
+        scaling::sweeps(&aggregate::tables(&[source])?)
+    } else {
+        Vec::new()
+    };
     let failed_iterations = meta
         .failed_iterations
         .iter()
@@ -137,6 +165,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         host,
         variants,
         variants_not_run,
+        sweeps,
         orphan_jobs,
         failed_iterations,
         skipped_job_rows: jobs.skipped,
@@ -158,7 +187,7 @@ fn check_finite(s: &VariantSummary, runs_csv: &str) -> anyhow::Result<()> {
             return Err(averages::not_finite(
                 runs_csv,
                 &line.label.to_lowercase(),
-                &s.variant,
+                &s.subject(),
             ));
         }
     }
@@ -290,6 +319,7 @@ pub(super) fn summarize_variant(
         memory_max_bytes: memory_figure(|m| m.max),
         warnings: Vec::new(),
         selection,
+        sweep_step: false,
     };
     summary.warnings = view::warnings(&summary);
     summary

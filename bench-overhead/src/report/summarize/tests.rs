@@ -81,6 +81,7 @@ fn summary_of(variants: Vec<VariantSummary>) -> Summary {
         host: String::new(),
         variants,
         variants_not_run: Vec::new(),
+        sweeps: Vec::new(),
         orphan_jobs: 0,
         failed_iterations: Vec::new(),
         skipped_job_rows: 0,
