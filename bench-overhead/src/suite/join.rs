@@ -7,11 +7,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::meta::add_failed;
-use super::RecordArgs;
+use super::RecordConfig;
 use crate::units::{format_bytes, format_nanos};
 use bench_records::{Appender, FailedIteration, MemmonSummary, MemoryFigures, RunRecord, RunRow};
 
-pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
     let label = if args.label.is_empty() {
         args.run_id.clone()
     } else {
@@ -74,7 +74,7 @@ fn read_memory(path: &Path) -> Option<MemoryFigures> {
     Some(summary.into())
 }
 
-fn no_record_reason(args: &RecordArgs) -> String {
+fn no_record_reason(args: &RecordConfig) -> String {
     let mut reason = if args.interrupted {
         "interrupted".to_string()
     } else {

@@ -16,11 +16,33 @@ mod reference;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{CompareArgs, CompareFormat};
 use crate::report::{chart, scaling};
 use crate::results::load;
+use std::path::PathBuf;
 
-pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+/// The output formats of the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareFormat {
+    Markdown,
+    Csv,
+    Json,
+}
+
+/// `compare`: which results, in which format, with what.
+#[derive(Debug, Clone)]
+pub struct CompareConfig {
+    /// Results folders or runs.csv files.
+    pub results: Vec<PathBuf>,
+    pub format: CompareFormat,
+    /// Add the extended columns.
+    pub extended: bool,
+    /// Write SVG charts into this folder.
+    pub chart: Option<PathBuf>,
+    /// Add the old suite's published rows.
+    pub reference: bool,
+}
+
+pub fn run(args: CompareConfig) -> anyhow::Result<ExitCode> {
     let mut sources = Vec::new();
     if args.reference {
         sources.push(reference::load()?);
