@@ -94,8 +94,8 @@ mkdir -p "$NEW_CHARTS"
     echo "## Charts"
     echo
     # What the runs achieved first (aggregate throughput, run time), then per-job speed, memory per
-    # setup and memory over time, each with a readable caption.
-    for kind in aggregate run-time download memory memory-over-time; do
+    # setup, memory over time and the sweeps' curves, each with a readable caption.
+    for kind in aggregate run-time download memory memory-over-time scaling; do
         for chart in "$NEW_CHARTS/$kind"-*.svg; do
             [ -f "$chart" ] || continue
             file=$(basename "$chart")
@@ -108,6 +108,7 @@ mkdir -p "$NEW_CHARTS"
                 memory) case $name in over-time-*) continue ;; esac
                         caption="Average client memory per setup: $name" ;;
                 memory-over-time) caption="Client memory over time: $name" ;;
+                scaling) caption="Scaling sweep (connections on a log axis): $name" ;;
             esac
             echo "![$caption](charts/$file)"
             echo
