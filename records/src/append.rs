@@ -110,6 +110,7 @@ mod tests {
     #[test]
     fn header_once_then_rows() {
         let dir = std::env::temp_dir().join(format!("records-csv-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("jobs.csv");
         let _ = std::fs::remove_file(&path);
         for job in 0..2 {
