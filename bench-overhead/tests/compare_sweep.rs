@@ -72,7 +72,7 @@ fn a_sweep_folder_gets_a_scaling_table_with_memory_per_connection_as_the_slope()
         table[0]
     );
     let header = cells(&table[1]);
-    let models = ["Threaded", "poll()-based (epoll)"];
+    let models = ["Threaded", "poll()-based (epoll)", "io_uring"];
     let mut expected = vec!["Connections".to_string()];
     for model in models {
         for measure in [
@@ -130,7 +130,7 @@ fn a_sweep_folder_gets_a_scaling_table_with_memory_per_connection_as_the_slope()
     assert_eq!(steps.len(), 3);
     assert_eq!(json["sweeps"][0]["models"], serde_json::json!(models));
     assert!(steps[0]["points"][0]["memory_per_connection_kib"].is_null());
-    assert!(steps[2]["points"][1]["connect_p99_ms"].as_f64().unwrap() > 0.0);
+    assert!(steps[2]["points"][2]["connect_p99_ms"].as_f64().unwrap() > 0.0);
 
     // A folder at one connection count has none.
     assert!(!run(&["compare", "linux-loopback"]).contains("Scaling over"));
@@ -188,7 +188,7 @@ fn a_sweep_has_one_chart_per_measure_on_a_log_connection_axis() {
             "{measure}"
         );
         assert!(svg.contains(axis), "{measure}");
-        for model in ["Threaded", "poll()-based (epoll)"] {
+        for model in ["Threaded", "poll()-based (epoll)", "io_uring"] {
             assert!(
                 svg.contains(&format!(">\n{model}\n</text>")),
                 "{measure}: legend {model}"
@@ -196,12 +196,12 @@ fn a_sweep_has_one_chart_per_measure_on_a_log_connection_axis() {
         }
         // One line per model, a dot per step (the memory slope has none at the first step).
         let dots = if measure == "memory-per-connection" {
-            4
-        } else {
             6
+        } else {
+            9
         };
         assert_eq!(svg.matches("<circle").count(), dots, "{measure}");
-        for colour in ["#1F77B4", "#E66E00"] {
+        for colour in ["#1F77B4", "#E66E00", "#2CA02C"] {
             let line = format!("<polyline fill=\"none\" opacity=\"1\" stroke=\"{colour}\"");
             assert_eq!(
                 svg.matches(&line).count(),

@@ -88,7 +88,8 @@ fn key(row: &Row) -> SweepKey<'_> {
     }
 }
 
-/// `Threaded`, `poll()-based (epoll)`: the variant and, where it has a choice, its readiness API.
+/// `Threaded`, `poll()-based (epoll)`, `io_uring`: the variant and, where it has a choice of
+/// readiness API, that API.
 fn model(row: &Row) -> String {
     let variant = Variant::ALL
         .into_iter()
@@ -97,7 +98,7 @@ fn model(row: &Row) -> String {
             || row.variant.clone(),
             |v| label::variant_label(v).to_string(),
         );
-    if row.variant == "threaded" || row.backend.is_empty() {
+    if row.variant != "poll" || row.backend.is_empty() {
         variant.to_string()
     } else {
         format!("{variant} ({})", row.backend)

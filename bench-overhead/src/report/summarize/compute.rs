@@ -94,8 +94,9 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         (first, *connections)
     });
     // Run ids are `<variant>-<iteration>`.
+    // Run ids are the VARIANTS token with `:` as `-` (`poll-epoll-1`).
     let unrecorded_of = |variant: &str| {
-        let prefix = format!("{variant}-");
+        let prefix = format!("{}-", variant.replace(':', "-"));
         unrecorded
             .iter()
             .filter(|id| id.starts_with(&prefix))
@@ -124,7 +125,15 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
     let variants_not_run = meta
         .variants
         .iter()
-        .filter(|v| !variant_names.contains(&v.as_str()))
+        .filter(|token| {
+            // A token names a model and, after `:`, its backend (`poll:epoll`).
+            let (name, backend) = token
+                .split_once(':')
+                .map_or((token.as_str(), None), |(n, b)| (n, Some(b)));
+            !runs
+                .iter()
+                .any(|r| r.variant.name() == name && backend.map_or(true, |b| r.row.backend == b))
+        })
         .map(|v| VariantNotRun {
             variant: v.clone(),
             runs_unrecorded: unrecorded_of(v),
