@@ -17,8 +17,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::compare::table::{Row, Table};
 use super::compare::markdown::cell;
+use super::compare::table::{Row, Table};
 use super::label;
 use bench_records::Variant;
 
