@@ -119,8 +119,8 @@ mkdir -p "$CHARTS"
     echo "## Charts"
     echo
     # What the runs achieved first (aggregate throughput, run time), then per-job speed, memory per
-    # setup and memory over time, each with a readable caption.
-    for kind in aggregate run-time download memory memory-over-time; do
+    # setup, memory over time and the sweeps' curves, each with a readable caption.
+    for kind in aggregate run-time download memory memory-over-time scaling; do
         for chart in "$CHARTS/$kind"-*.svg; do
             [ -f "$chart" ] || continue
             file=$(basename "$chart")
@@ -133,6 +133,7 @@ mkdir -p "$CHARTS"
                 memory) case $name in over-time-*) continue ;; esac
                         caption="Average client memory per setup: $name" ;;
                 memory-over-time) caption="Client memory over time: $name" ;;
+                scaling) caption="Scaling sweep (connections on a log axis): $name" ;;
             esac
             echo "![$caption](charts/$file)"
             echo

@@ -43,31 +43,6 @@ fn has_text(svg: &str, text: &str) -> bool {
     svg.contains(&format!(">\n{text}\n</text>"))
 }
 
-/// Renders with rsvg-convert: a real SVG parser must accept the file. Without rsvg-convert
-/// (Debian: librsvg2-bin) the check is skipped through [`support::skip`].
-fn assert_renders(path: &Path) {
-    let png = path.with_extension("png");
-    let Ok(output) = Command::new("rsvg-convert")
-        .arg(path)
-        .arg("-o")
-        .arg(&png)
-        .output()
-    else {
-        support::skip(&format!(
-            "rsvg-convert is not installed (apt-get install librsvg2-bin): cannot check that {} renders",
-            path.display()
-        ));
-        return;
-    };
-    assert!(
-        output.status.success(),
-        "{} does not render: {}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let _ = std::fs::remove_file(png);
-}
-
 /// Runs `compare --chart DIR ARGS…` from `cwd`; returns its stdout, its stderr and the chart
 /// file names, sorted.
 fn compare_charts(dir: &Path, args: &[&str], cwd: &Path) -> (String, String, Vec<String>) {
@@ -158,7 +133,7 @@ fn charts_are_written_with_titles_axes_and_legends() {
     );
     for name in &names {
         assert_svg(name, &read(&charts, name));
-        assert_renders(&charts.join(name));
+        support::assert_renders(&charts.join(name));
     }
 
     // Aggregate throughput and run time: what the run achieved, beside the per-job speed.
@@ -279,7 +254,7 @@ fn memory_lines_break_at_missing_samples_and_small_series_get_their_own_axis() {
     let name = "memory-over-time-gappy.svg";
     let svg = read(&charts, name);
     assert_svg(name, &svg);
-    assert_renders(&charts.join(name));
+    support::assert_renders(&charts.join(name));
     // The gap splits lin-t1 into two lines; lin-p1's late sample does not.
     assert_eq!(svg.matches(THREADED_LINE).count(), 2, "{svg}");
     assert_eq!(svg.matches(POLL_LINE).count(), 1, "{svg}");
@@ -310,7 +285,7 @@ fn a_one_row_chart_has_no_empty_slot_and_no_stray_tick() {
     compare_charts(&charts, &[results.to_str().unwrap()], dir.path());
     let svg = read(&charts, "download-qemu-user-net.svg");
     assert_svg("download-qemu-user-net.svg", &svg);
-    assert_renders(&charts.join("download-qemu-user-net.svg"));
+    support::assert_renders(&charts.join("download-qemu-user-net.svg"));
 
     // The y axis: the one long vertical segment. No tick on it (short horizontal segments ending
     // at its x), and the only bar sits in its middle rather than beside an empty slot.

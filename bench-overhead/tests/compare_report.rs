@@ -157,3 +157,28 @@ fn a_failing_compare_keeps_the_old_report_and_its_charts() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_sweep_folder_brings_its_table_and_curves_into_the_report() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare");
+    let dir = TempDir::new("compare-report-sweep");
+    let results = dir.path().join("results");
+    copy_folder(&fixtures.join("sweep-loopback"), &results.join("sweep"));
+    let output = report(&results);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = std::fs::read_to_string(results.join("report.md")).unwrap();
+    assert!(
+        report.contains("Scaling over loopback (127.0.0.1): Linux (x86_64, "),
+        "{report}"
+    );
+    let links = linked_charts(&results);
+    for measure in ["throughput", "cpu", "memory-per-connection", "connect-p99"] {
+        let chart = format!("scaling-{measure}-loopback.svg");
+        assert!(links.contains(&chart), "{chart} not linked: {links:?}");
+    }
+    assert!(report.contains("![Scaling sweep (connections on a log axis): throughput-loopback]"));
+}

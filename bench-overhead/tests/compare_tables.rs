@@ -413,6 +413,11 @@ fn two_versions_of_one_server_beside_other_connections_keep_every_label_distinct
         with("lighttpd/1.4.69", "8"),
     );
     let out = compare_in(dir.path(), &["a", "b", "c"]);
+    // b and c are also a sweep (8 and 100 connections): its table follows the comparison's.
+    assert!(out.contains(
+        "Scaling over loopback (127.0.0.1): Linux (x86_64, 6.1.0-40-amd64), lighttpd/1.4.69:"
+    ));
+    let out = out.split("\nScaling over").next().unwrap().to_string();
     let setups: Vec<String> = markdown_rows(&out)
         .into_iter()
         .map(|row| row[0].clone())

@@ -10,6 +10,7 @@
 
 mod bars;
 mod memory_time;
+mod scaling;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::report::compare::table::Table;
+use crate::report::scaling::Sweep;
 use crate::results::load::Source;
 use bench_records::Variant;
 
@@ -152,7 +154,12 @@ fn unique(taken: &mut Vec<String>, name: String) -> String {
 }
 
 /// Writes every chart into `dir` (created if needed) and returns the files written.
-pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write_all(
+    dir: &Path,
+    tables: &[Table],
+    sweeps: &[Sweep],
+    sources: &[Source],
+) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot create the chart folder", dir.display()))?;
     let mut written = Vec::new();
@@ -163,6 +170,15 @@ pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Re
         for measure in bars::Measure::ALL {
             let path = dir.join(format!("{}-{network}.svg", measure.file_prefix()));
             bars::draw(&path, table, measure)?;
+            written.push(path);
+        }
+    }
+    let mut sweep_names = Vec::new();
+    for sweep in sweeps {
+        let name = unique(&mut sweep_names, slug(&sweep.network));
+        for measure in scaling::Measure::ALL {
+            let path = dir.join(format!("scaling-{}-{name}.svg", measure.file_part()));
+            scaling::draw(&path, sweep, measure)?;
             written.push(path);
         }
     }

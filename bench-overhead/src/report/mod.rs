@@ -5,4 +5,5 @@ pub mod chart;
 pub mod compare;
 pub mod label;
 pub mod number;
+pub mod scaling;
 pub mod summarize;

@@ -165,6 +165,7 @@ mod tests {
             memory_min_bytes: None,
             memory_avg_bytes: figure(memory, Some(0.0)),
             memory_max_bytes: None,
+            sweep_step: false,
             warnings: Vec::new(),
             selection: Default::default(),
         }

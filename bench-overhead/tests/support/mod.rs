@@ -65,6 +65,31 @@ pub fn skip_or_fail(reason: &str, require_all: bool) {
     eprintln!("SKIPPED: {reason}");
 }
 
+/// Renders an SVG with rsvg-convert: a real SVG parser must accept the file. Without rsvg-convert
+/// (Debian: librsvg2-bin) the check is skipped through [`skip`].
+pub fn assert_renders(path: &std::path::Path) {
+    let png = path.with_extension("png");
+    let Ok(output) = std::process::Command::new("rsvg-convert")
+        .arg(path)
+        .arg("-o")
+        .arg(&png)
+        .output()
+    else {
+        skip(&format!(
+            "rsvg-convert is not installed (apt-get install librsvg2-bin): cannot check that {} renders",
+            path.display()
+        ));
+        return;
+    };
+    assert!(
+        output.status.success(),
+        "{} does not render: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_file(png);
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

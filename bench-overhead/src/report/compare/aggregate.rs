@@ -200,12 +200,16 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         .iter()
         .map(|(run, source)| (*run, source.job_times.get(&run.row.run_id)))
         .collect();
-    let pooled = |q: Quantile| averages::pooled_percentile(&with_times, Phase::Transfer, q);
-    let percentile = |q: Quantile| pooled(q).value().map(|ns| ns as f64 / 1e9);
-    let percentiles_need_jobs = pooled(Quantile::P50) == Pooled::WithoutJobTimes;
+    let pooled = |phase: Phase, q: Quantile| averages::pooled_percentile(&with_times, phase, q);
+    let percentile = |phase, q| pooled(phase, q).value().map(|ns| ns as f64 / 1e9);
+    let percentiles_need_jobs = pooled(Phase::Transfer, Quantile::P50) == Pooled::WithoutJobTimes;
     let extended = Extended {
-        transfer_p50_s: percentile(Quantile::P50),
-        transfer_p99_s: percentile(Quantile::P99),
+        transfer_p50_s: percentile(Phase::Transfer, Quantile::P50),
+        transfer_p99_s: percentile(Phase::Transfer, Quantile::P99),
+        connect_p99_s: percentile(Phase::Connect, Quantile::P99),
+        ttfb_p99_s: percentile(Phase::Ttfb, Quantile::P99),
+        memory_max_mib: mean(rows().map(|r| averages::memory(&r.row).and_then(|m| m.max)))
+            .map(|bytes| bytes / MIB as f64),
         aggregate_gib_s: mean(rows().map(Run::aggregate_mib_s)).map(|mib_s| mib_s / 1024.0),
         // Derived as the run record derives them, from runs that measured every input.
         cpu_s_per_gib: mean(rows().map(|r| {
@@ -279,7 +283,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
 fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
     let f = &mut row.figures;
     let x = row.extended.get_or_insert_with(Extended::default);
-    let named: [(&str, &mut Option<f64>); 14] = [
+    let named: [(&str, &mut Option<f64>); 17] = [
         ("socket creation time", &mut f.socket_creation_us),
         ("job setup time", &mut f.job_setup_us),
         ("receive time", &mut f.receive_s),
@@ -293,6 +297,9 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
         ("system calls per MiB", &mut x.syscalls_per_mib),
         ("context switches", &mut x.context_switches),
         ("peak RSS", &mut x.peak_rss_mib),
+        ("connect p99", &mut x.connect_p99_s),
+        ("TTFB p99", &mut x.ttfb_p99_s),
+        ("largest memory sample", &mut x.memory_max_mib),
         ("run time spread", &mut x.run_time_cv_pct),
     ];
     for (name, value) in named {

@@ -8,18 +8,18 @@
 //! suite's number format), then one file per output format (`markdown`, `csv_table`, `json`) and
 //! `report::chart` (SVG).
 
-mod aggregate;
+pub mod aggregate;
 pub mod conditions;
 mod csv_table;
 mod json;
-mod markdown;
+pub mod markdown;
 mod reference;
 pub mod table;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::report::chart;
+use crate::report::{chart, scaling};
 use crate::results::load;
 use std::path::PathBuf;
 
@@ -98,15 +98,22 @@ pub fn run(args: CompareConfig) -> anyhow::Result<ExitCode> {
         );
     }
     let tables = aggregate::tables(&sources)?;
+    let sweeps = scaling::sweeps(&tables);
     let output = match args.format {
-        CompareFormat::Markdown => markdown::render(&tables, args.extended),
+        CompareFormat::Markdown => {
+            let mut out = markdown::render(&tables, args.extended);
+            if !sweeps.is_empty() {
+                out = format!("{out}\n{}", scaling::markdown(&sweeps));
+            }
+            out
+        }
         CompareFormat::Csv => csv_table::render(&tables, args.extended)?,
-        CompareFormat::Json => json::render(&tables, args.extended)?,
+        CompareFormat::Json => json::render(&tables, &sweeps, args.extended)?,
     };
     // Charts first: a fault in memory.csv then fails the command before any table is printed, so
     // a script never keeps half a report.
     if let Some(dir) = &args.chart {
-        let written = chart::write_all(dir, &tables, &sources)?;
+        let written = chart::write_all(dir, &tables, &sweeps, &sources)?;
         eprintln!(
             "compare: wrote {} chart(s) into {}",
             written.len(),

@@ -66,6 +66,13 @@ pub struct Extended {
     pub transfer_p50_s: Option<f64>,
     /// 99th percentile transfer time, pooled the same way, s.
     pub transfer_p99_s: Option<f64>,
+    /// 99th percentile connect time (connect issued → established), pooled the same way, s.
+    pub connect_p99_s: Option<f64>,
+    /// 99th percentile time to first byte (request written → first byte), pooled the same way, s.
+    pub ttfb_p99_s: Option<f64>,
+    /// Mean over runs of memmon's largest sample of the memory metric (anonymous PSS, else RSS),
+    /// MiB: with every connection open, what the sweep's memory per connection is taken from.
+    pub memory_max_mib: Option<f64>,
     /// All body bytes / run time, GiB/s.
     pub aggregate_gib_s: Option<f64>,
     /// Client CPU seconds (user + system) per GiB of body data.

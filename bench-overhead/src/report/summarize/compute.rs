@@ -8,6 +8,8 @@ use anyhow::bail;
 
 use super::summary::{Figure, Summary, VariantNotRun, VariantSummary};
 use super::view;
+use crate::report::compare::aggregate;
+use crate::report::scaling;
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
@@ -75,24 +77,54 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         .map(|f| f.variant())
         .collect();
 
+    // A summary per model, backend and connection count: poll over epoll and over poll(2) are
+    // different setups, and figures of 1 and of 1,000 connections do not average into anything.
     let mut variants_seen: Vec<Variant> = Vec::new();
+    let mut backends_seen: Vec<(Variant, &str)> = Vec::new();
+    let mut groups: Vec<(Variant, &str, u32)> = Vec::new();
     for run in &runs {
         if !variants_seen.contains(&run.variant) {
             variants_seen.push(run.variant);
         }
+        let backend = (run.variant, run.row.backend.as_str());
+        if !backends_seen.contains(&backend) {
+            backends_seen.push(backend);
+        }
+        let group = (run.variant, run.row.backend.as_str(), run.row.connections);
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
     }
-    // An iteration that left no record is counted for the variant its run id names.
+    groups.sort_by_key(|&(variant, backend, connections)| {
+        let model = variants_seen.iter().position(|v| *v == variant);
+        let backend = backends_seen.iter().position(|b| *b == (variant, backend));
+        (model, backend, connections)
+    });
+    // An iteration that left no record is counted for the variant its run id names, where that
+    // variant has one summary (a sweep's or several backends' unrecorded runs are not attributed).
     let unrecorded_of = |variant: Option<Variant>| {
         variant.map_or(0, |variant| {
             unrecorded.iter().filter(|v| **v == Some(variant)).count()
         })
     };
-    let variants: Vec<VariantSummary> = variants_seen
+    let single_group = |variant: Variant| groups.iter().filter(|g| g.0 == variant).count() == 1;
+    let variants: Vec<VariantSummary> = groups
         .iter()
-        .map(|&variant| {
-            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant == variant).collect();
+        .map(|&(variant, backend, connections)| {
+            let rows: Vec<&Run> = runs
+                .iter()
+                .filter(|r| {
+                    r.variant == variant
+                        && r.row.backend == backend
+                        && r.row.connections == connections
+                })
+                .collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            let no_record = unrecorded_of(Some(variant));
+            let no_record = if single_group(variant) {
+                unrecorded_of(Some(variant))
+            } else {
+                0
+            };
             let missing = if status == "complete" {
                 (meta.iterations as usize).saturating_sub(rows.len() + no_record)
             } else {
@@ -107,16 +139,36 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
     let variants_not_run = meta
         .variants
         .iter()
-        .filter(|v| !variants_seen.iter().any(|seen| seen.name() == v.as_str()))
+        .filter(|token| {
+            // A token names a model and, after `:`, its backend (`poll:epoll`).
+            let (name, backend) = token
+                .split_once(':')
+                .map_or((token.as_str(), None), |(n, b)| (n, Some(b)));
+            !runs
+                .iter()
+                .any(|r| r.variant.name() == name && backend.map_or(true, |b| r.row.backend == b))
+        })
         .map(|v| VariantNotRun {
             variant: v.clone(),
-            runs_unrecorded: unrecorded_of(v.parse().ok()),
+            runs_unrecorded: unrecorded_of(v.split(':').next().and_then(|name| name.parse().ok())),
         })
         .collect();
+    let sweep = groups.len() > backends_seen.len();
+    let mut variants = variants;
+    for s in &mut variants {
+        s.sweep_step = sweep;
+        s.warnings = view::warnings(s);
+    }
     let runs_csv = runs_path.display().to_string();
     for s in &variants {
         check_finite(s, &runs_csv)?;
     }
+    let sweeps = if sweep {
+        let source = load::load(folder)?;
+        scaling::sweeps(&aggregate::tables(&[source])?)
+    } else {
+        Vec::new()
+    };
     let failed_iterations = meta
         .failed_iterations
         .iter()
@@ -136,6 +188,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         host,
         variants,
         variants_not_run,
+        sweeps,
         orphan_jobs,
         failed_iterations,
         skipped_job_rows: jobs.skipped,
@@ -157,7 +210,7 @@ fn check_finite(s: &VariantSummary, runs_csv: &str) -> anyhow::Result<()> {
             return Err(averages::not_finite(
                 runs_csv,
                 &line.label.to_lowercase(),
-                &s.variant,
+                &s.subject(),
             ));
         }
     }
@@ -282,6 +335,7 @@ pub(super) fn summarize_variant(
         memory_max_bytes: memory_figure(|m| m.max),
         warnings: Vec::new(),
         selection,
+        sweep_step: false,
     };
     summary.warnings = view::warnings(&summary);
     summary

@@ -58,6 +58,21 @@ pub struct VariantSummary {
     /// Which runs the run figures average.
     #[serde(skip)]
     pub selection: RunSelection,
+    /// Whether the folder is a sweep, so that this is one step of the variant and notes name its
+    /// connection count.
+    #[serde(skip)]
+    pub sweep_step: bool,
+}
+
+impl VariantSummary {
+    /// How notes and warnings name it: `poll`, or `poll at 16 connections` in a sweep.
+    pub fn subject(&self) -> String {
+        match (self.sweep_step, self.connections.as_slice()) {
+            (true, [1]) => format!("{} at 1 connection", self.variant),
+            (true, [n]) => format!("{} at {n} connections", self.variant),
+            _ => self.variant.clone(),
+        }
+    }
 }
 
 /// A variant asked for that has no run in runs.csv.
@@ -78,6 +93,10 @@ pub struct Summary {
     /// Variants the suite was asked to run (meta.json `variants`) with no run recorded, each with
     /// why: the suite stopped before it, or its iterations left no record.
     pub variants_not_run: Vec<VariantNotRun>,
+    /// The scaling sweep when the folder holds runs at several connection counts (as `compare`
+    /// shows it); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweeps: Vec<crate::report::scaling::Sweep>,
     /// Job rows whose run has no runs.csv row (an interrupted or failed iteration); left out.
     pub orphan_jobs: u64,
     pub failed_iterations: Vec<String>,

@@ -81,6 +81,7 @@ fn summary_of(variants: Vec<VariantSummary>) -> Summary {
         host: String::new(),
         variants,
         variants_not_run: Vec::new(),
+        sweeps: Vec::new(),
         orphan_jobs: 0,
         failed_iterations: Vec::new(),
         skipped_job_rows: 0,
@@ -543,5 +544,19 @@ fn a_variant_asked_for_without_a_run_is_named() {
         out.contains("note: poll: no run recorded: 1 iteration(s) failed without a record"),
         "{out}"
     );
+    // VARIANTS tokens with a backend: a run of the model on that backend counts (the rows here
+    // say `epoll`), another backend does not.
+    std::fs::write(
+        dir.join("meta.json"),
+        r#"{"status": "partial", "variants": ["threaded:epoll", "threaded:other"]}"#,
+    )
+    .unwrap();
+    let missing: Vec<String> = summarize(&dir)
+        .unwrap()
+        .variants_not_run
+        .into_iter()
+        .map(|v| v.variant)
+        .collect();
+    assert_eq!(missing, ["threaded:other"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

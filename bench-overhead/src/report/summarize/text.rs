@@ -18,6 +18,7 @@ pub fn render(view: &View) -> String {
         }
         let _ = writeln!(out);
     }
+    out.push_str(&crate::report::scaling::markdown(&view.summary.sweeps));
     for warning in &view.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }

@@ -186,7 +186,7 @@ pub(super) fn warnings(s: &VariantSummary) -> Vec<String> {
         let figures: Vec<String> = noisy.into_iter().map(|(figure, _)| figure).collect();
         return vec![format!(
             "{}: over {} runs these vary by more than {threshold:.0} % (CV): {}; {advice}",
-            s.variant,
+            s.subject(),
             s.runs,
             figures.join(", ")
         )];
@@ -200,7 +200,7 @@ pub(super) fn warnings(s: &VariantSummary) -> Vec<String> {
         .collect();
     vec![format!(
         "{}: these vary by more than {threshold:.0} % (CV): {}; {advice}",
-        s.variant,
+        s.subject(),
         figures.join(", ")
     )]
 }
@@ -238,8 +238,13 @@ fn counts(s: &VariantSummary) -> Vec<(&'static str, String)> {
 
 fn heading(s: &VariantSummary) -> String {
     let connections: Vec<String> = s.connections.iter().map(u32::to_string).collect();
+    let noun = if s.connections == [1] {
+        "connection"
+    } else {
+        "connections"
+    };
     let mut heading = format!(
-        "{} ({}), {} connections, server {}, network {}",
+        "{} ({}), {} {noun}, server {}, network {}",
         s.variant,
         s.backend,
         connections.join("/"),
@@ -318,16 +323,16 @@ fn notes(summary: &Summary) -> Vec<String> {
         if s.jobs_ok == 0 && s.jobs > 0 {
             notes.push(format!(
                 "{}: no job succeeded: the job figures ({NO_VALUE}) have nothing to average",
-                s.variant
+                s.subject()
             ));
         }
-        notes.extend(s.selection.note(&s.variant, RUN_FIGURES));
+        notes.extend(s.selection.note(&s.subject(), RUN_FIGURES));
         let few_samples = s.memory_samples_min.filter(|samples| *samples < 3);
         if let Some(samples) = few_samples.filter(|_| s.memory_runs > 0) {
             notes.push(format!(
                 "{}: a run had only {} memory sample(s): its runs are shorter than a few sampling \
                  intervals, so set INTERVAL lower (e.g. INTERVAL=10ms) for meaningful memory figures",
-                s.variant, samples
+                s.subject(), samples
             ));
         }
     }
