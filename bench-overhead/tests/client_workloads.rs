@@ -284,6 +284,8 @@ fn several_event_loops_share_the_connections() {
         // Two loops for poll and uring; one thread per connection for threaded.
         assert_eq!(spawns, if model == "threaded" { 5 } else { 2 }, "{model}");
     }
+    // No runs.csv row: that file has no workload column, so it holds download runs only.
+    assert!(!out.path().join("runs.csv").exists());
     // Every run's jobs are numbered once each, 0 to 4, across its loops.
     let mut reader = csv::Reader::from_path(out.path().join("jobs.csv")).unwrap();
     let mut jobs: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
