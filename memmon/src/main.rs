@@ -7,15 +7,21 @@
 //! - `signals.rs`: SIGINT/SIGTERM forwarding and prompt exit detection (self-pipe + poll).
 //! - `sampler/`: one sample per OS (`linux.rs`: /proc; `haiku.rs`: areas; sysinfo elsewhere).
 //! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows.
+//! - `beside.rs`: what is sampled beside the command — `also.rs` (a second process, with
+//!   `usage/` for its CPU time per OS) and `sockstat.rs` (the kernel's TCP socket memory).
 
+mod also;
+mod beside;
 mod child;
 mod cli;
 mod csv_out;
 mod monitor;
 mod sampler;
 mod signals;
+mod sockstat;
 mod stats;
 mod summary;
+mod usage;
 
 use std::process::ExitCode;
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::beside::Beside;
 use crate::child::{Child, Reaped};
 use crate::cli::Cli;
 use crate::csv_out::CsvSink;
@@ -52,6 +53,7 @@ impl Monitor {
             .map(|path| CsvSink::open(path, &cli.run_id))
             .transpose()?;
         Sampler::check_available()?;
+        Beside::check(cli)?;
         let signals = Signals::install().context("cannot install signal handlers")?;
         Ok(Monitor {
             output,
@@ -61,6 +63,7 @@ impl Monitor {
     }
 
     fn run(mut self, cli: &Cli) -> u8 {
+        let mut beside = Beside::start(cli);
         let child = match Child::spawn(&cli.command) {
             Ok(child) => child,
             Err(e) => {
@@ -76,25 +79,32 @@ impl Monitor {
         let mut sampler = Sampler::new(cli.sampler, child.pid(), cli.interval, cli.pss_budget);
         let mut stats = Stats::default();
 
-        let reaped =
-            match self.sample_until_exit(&child, &mut sampler, &mut stats, cli.interval, start) {
-                Ok(reaped) => reaped,
-                Err(e) => {
-                    eprintln!("memmon: cannot wait for the command: {e}");
-                    return OWN_FAILURE;
-                }
-            };
+        let reaped = match self.sample_until_exit(
+            &child,
+            &mut sampler,
+            &mut beside,
+            &mut stats,
+            cli.interval,
+            start,
+        ) {
+            Ok(reaped) => reaped,
+            Err(e) => {
+                eprintln!("memmon: cannot wait for the command: {e}");
+                return OWN_FAILURE;
+            }
+        };
         let elapsed_ms = start.elapsed().as_millis() as u64;
         // A CSV write failed mid-run (reported when it happened): the results are incomplete.
         let mut own_failure = self.csv.is_none() && cli.csv.is_some();
 
-        let summary = Summary::new(
+        let mut summary = Summary::new(
             &stats,
             cli.interval.as_millis() as u64,
             elapsed_ms,
             &reaped,
             crate::child::own_usage(),
         );
+        summary.beside = beside.finish(elapsed_ms);
         let text = if cli.json {
             summary.to_json()
         } else {
@@ -123,6 +133,7 @@ impl Monitor {
         &mut self,
         child: &Child,
         sampler: &mut Sampler,
+        beside: &mut Beside,
         stats: &mut Stats,
         interval: Duration,
         start: Instant,
@@ -153,6 +164,7 @@ impl Monitor {
             if let Some(reaped) = child.try_reap()? {
                 return Ok(reaped);
             }
+            beside.sample(elapsed_ms);
             if let Some(sample) = sample {
                 stats.add(&sample, elapsed_ms);
                 self.write_csv(elapsed_ms, &sample);

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::beside::BesideSummary;
 use crate::child::{signal_name, Ending, Reaped};
 use crate::stats::{MinAvgMax, Stats};
 
@@ -43,6 +44,9 @@ pub struct Summary {
     pub exit_code: Option<i32>,
     /// The signal that killed the child; `null` when it exited.
     pub signal: Option<i32>,
+    /// `also` (the `--also` process) and `sockets` (`--sockets`); `null` when not asked for.
+    #[serde(flatten)]
+    pub beside: BesideSummary,
 }
 
 impl Summary {
@@ -87,6 +91,7 @@ impl Summary {
             memmon_peak_rss_bytes: own.1,
             exit_code,
             signal,
+            beside: BesideSummary::default(),
         }
     }
 
@@ -156,6 +161,7 @@ impl Summary {
             "CPU: command {:.3} s user + {:.3} s system; memmon itself {:.3} s{own_rss}",
             self.cpu_user_s, self.cpu_sys_s, self.memmon_cpu_s
         );
+        self.beside.write_text(&mut out);
         for name in ["rss", "vsz", "pss_anon", "pss"] {
             let _ = match self.metric(Some(name)) {
                 Some(m) => writeln!(
