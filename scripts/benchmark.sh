@@ -24,7 +24,8 @@ start_server || exit 1
 CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-}}
 export CONNECTIONS
 RESULTS=${RESULTS:-$ROOT/results/$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
-export RESULTS BIN_DIR PAYLOAD_PATH
+# SERVER_PID: the server start_server started (or the user's own), whose cost the suite measures.
+export RESULTS BIN_DIR PAYLOAD_PATH SERVER_PID
 
 status=
 if [ -z "$INTERRUPTED" ]; then

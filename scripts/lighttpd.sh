@@ -5,6 +5,7 @@
 #   lighttpd.sh setup   write $SETUP_DIR/lighttpd.conf from setup/lighttpd.conf.in and check it
 #   lighttpd.sh start   start lighttpd in the background from that file (harmless when running)
 #   lighttpd.sh stop    stop it by its pid file (harmless when stopped)
+#   lighttpd.sh pid     print the running lighttpd's pid (nothing when stopped)
 #
 # Environment: PORT (8000), BIND (127.0.0.1), PAYLOAD_DIR (payloads/, the document root),
 # SETUP_DIR (setup/: config, pid file, error log), LIGHTTPD (the binary; found on PATH otherwise).
@@ -181,8 +182,9 @@ case ${1:-} in
     setup) setup ;;
     start) start ;;
     stop) stop ;;
+    pid) running_pid ;;
     *)
-        echo "usage: lighttpd.sh setup|start|stop (PORT, BIND, PAYLOAD_DIR, SETUP_DIR, LIGHTTPD from the environment)" >&2
+        echo "usage: lighttpd.sh setup|start|stop|pid (PORT, BIND, PAYLOAD_DIR, SETUP_DIR, LIGHTTPD from the environment)" >&2
         exit 2
         ;;
 esac

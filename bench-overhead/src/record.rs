@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod cost;
+pub use cost::{is_cost_column, ServerFigures, SocketFigures, TcpFigures, TcpInfo};
+
 /// One download: one connection, one request, one response read to EOF.
 ///
 /// Phases are `None` when the job failed before reaching them. Times are nanoseconds from a
@@ -36,6 +39,19 @@ pub struct JobRecord {
     pub status: u16,
     /// Why the job failed; empty when it succeeded.
     pub error: String,
+    /// TCP_INFO at the end of the job (see [`TcpInfo`]); empty where the OS has none, the job
+    /// never connected, or the file was written before they were read.
+    #[serde(default)]
+    pub tcp_retransmits: Option<u64>,
+    #[serde(default)]
+    pub tcp_rtt_us: Option<u64>,
+    #[serde(default)]
+    pub tcp_rttvar_us: Option<u64>,
+    #[serde(default)]
+    pub tcp_cwnd_bytes: Option<u64>,
+    /// Bytes per second (Linux only).
+    #[serde(default)]
+    pub tcp_delivery_rate: Option<u64>,
 }
 
 impl JobRecord {
@@ -168,6 +184,16 @@ pub struct RunRecord {
     /// Filled in when the run was measured under memmon (bench-overhead.sh).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemoryFigures>,
+    /// The server's cost (memmon `--also`): filled in by `suite record` when the suite measured
+    /// the server, which it does only for a server on this machine whose PID it knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerFigures>,
+    /// The kernel's TCP sockets during the run (memmon `--sockets`, Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<SocketFigures>,
+    /// TCP_INFO over the run's connections, read by the client at the end of each job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpFigures>,
 }
 
 impl RunRecord {
@@ -226,6 +252,41 @@ run_row! {
     /// Added after the columns above, hence last; empty in files written before it was counted.
     #[serde(default)]
     sys_connect_wait: u64,
+    /// The cost columns (record/cost.rs), added later: empty in files written before, and
+    /// wherever the figure was not measured.
+    #[serde(default)] server_pid: Option<u32>,
+    #[serde(default)] server_cpu_user_s: Option<f64>,
+    #[serde(default)] server_cpu_sys_s: Option<f64>,
+    #[serde(default)] server_ctx_voluntary: Option<u64>,
+    #[serde(default)] server_ctx_involuntary: Option<u64>,
+    #[serde(default)] server_mem_samples: Option<u64>,
+    #[serde(default)] server_mem_rss_min_bytes: Option<f64>,
+    #[serde(default)] server_mem_rss_avg_bytes: Option<f64>,
+    #[serde(default)] server_mem_rss_max_bytes: Option<f64>,
+    #[serde(default)] server_mem_pss_anon_min_bytes: Option<f64>,
+    #[serde(default)] server_mem_pss_anon_avg_bytes: Option<f64>,
+    #[serde(default)] server_mem_pss_anon_max_bytes: Option<f64>,
+    #[serde(default)] tcp_inuse_start: Option<u64>,
+    #[serde(default)] tcp_inuse_max: Option<u64>,
+    #[serde(default)] tcp_mem_min_bytes: Option<f64>,
+    #[serde(default)] tcp_mem_avg_bytes: Option<f64>,
+    #[serde(default)] tcp_mem_max_bytes: Option<f64>,
+    #[serde(default)] tcp_info_jobs: Option<u64>,
+    #[serde(default)] tcp_retransmits_min: Option<f64>,
+    #[serde(default)] tcp_retransmits_avg: Option<f64>,
+    #[serde(default)] tcp_retransmits_max: Option<f64>,
+    #[serde(default)] tcp_rtt_us_min: Option<f64>,
+    #[serde(default)] tcp_rtt_us_avg: Option<f64>,
+    #[serde(default)] tcp_rtt_us_max: Option<f64>,
+    #[serde(default)] tcp_rttvar_us_min: Option<f64>,
+    #[serde(default)] tcp_rttvar_us_avg: Option<f64>,
+    #[serde(default)] tcp_rttvar_us_max: Option<f64>,
+    #[serde(default)] tcp_cwnd_min_bytes: Option<f64>,
+    #[serde(default)] tcp_cwnd_avg_bytes: Option<f64>,
+    #[serde(default)] tcp_cwnd_max_bytes: Option<f64>,
+    #[serde(default)] tcp_delivery_rate_min: Option<f64>,
+    #[serde(default)] tcp_delivery_rate_avg: Option<f64>,
+    #[serde(default)] tcp_delivery_rate_max: Option<f64>,
 }
 
 /// Splits `a=1; b=2` back into a map; entries that do not parse are kept with count 1.
@@ -345,6 +406,7 @@ impl From<&RunRecord> for RunRow {
             ..RunRow::default()
         };
         with_phase_columns!(phase_columns, row, r.phases);
+        cost::fill_row(&mut row, r);
         row
     }
 }
@@ -385,6 +447,7 @@ impl From<&RunRow> for RunRecord {
             ),
             peak_rss: row.mem_peak_rss_bytes,
         });
+        let (server, sockets, tcp) = cost::from_row(row);
         RunRecord {
             run_id: row.run_id.clone(),
             started_unix_s: row.started_unix_s,
@@ -425,6 +488,9 @@ impl From<&RunRow> for RunRecord {
             },
             phases,
             memory,
+            server,
+            sockets,
+            tcp,
         }
     }
 }

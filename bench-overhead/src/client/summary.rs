@@ -87,6 +87,9 @@ pub fn run_record(
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,
+        server: None,
+        sockets: None,
+        tcp: crate::record::TcpFigures::from_jobs(&outcome.jobs),
     }
 }
 

@@ -14,7 +14,7 @@ use anyhow::bail;
 use serde::Deserialize;
 
 use crate::cli::Variant;
-use crate::record::RunRow;
+use crate::record::{is_cost_column, RunRow};
 use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
 use crate::results::csv::{number_problem, read_header, row_error};
 use crate::suite::FailedIteration;
@@ -125,6 +125,16 @@ pub struct Meta {
     pub iterations: u32,
     #[serde(default)]
     pub failed_iterations: Vec<FailedIteration>,
+    /// Whether the suite measured the server's cost, and why not (`suite begin`).
+    #[serde(default)]
+    pub server_cost: Option<ServerCostNote>,
+}
+
+/// meta.json `server_cost`, the part the reports print.
+#[derive(Debug, Default, Deserialize)]
+pub struct ServerCostNote {
+    #[serde(default)]
+    pub note: String,
 }
 
 /// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
@@ -297,7 +307,7 @@ fn check_header(display: &str, names: &[String]) -> anyhow::Result<()> {
     }
     if let Some(missing) = RunRow::COLUMNS
         .iter()
-        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c))
+        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c) && !is_cost_column(c))
     {
         bail!("{display}: missing column `{missing}`: runs.csv needs every column listed in results/README.md");
     }
@@ -323,8 +333,9 @@ fn parse_run(
         }
         if cell.is_empty() {
             absent.insert(column);
-            // Optional (memory) columns stay empty; the others hold 0 and are marked absent.
-            cells.push(if column.starts_with("mem_") { "" } else { "0" }.to_string());
+            // Optional (memory, cost) columns stay empty; the others hold 0 and are marked absent.
+            let optional = column.starts_with("mem_") || is_cost_column(column);
+            cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
         if let Some(problem) = number_problem(cell) {

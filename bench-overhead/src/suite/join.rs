@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::meta::{add_failed, FailedIteration};
 use super::RecordArgs;
-use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow};
+use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow, ServerFigures, SocketFigures};
 use crate::results::csv::Appender;
 use crate::units::{format_bytes, format_nanos};
 
@@ -24,6 +24,56 @@ struct MemmonSummary {
     pss_anon_bytes: Option<MinAvgMax>,
     pss_bytes: Option<MinAvgMax>,
     peak_rss_bytes: Option<u64>,
+    /// The server, when memmon watched it (`--also PID`).
+    #[serde(default)]
+    also: Option<MemmonAlso>,
+    /// The kernel's TCP sockets (`--sockets`); `null` where the OS has no such figures.
+    #[serde(default)]
+    sockets: Option<MemmonSockets>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MemmonAlso {
+    pid: u32,
+    samples: u64,
+    rss_bytes: Option<MinAvgMax>,
+    pss_anon_bytes: Option<MinAvgMax>,
+    cpu_user_s: Option<f64>,
+    cpu_sys_s: Option<f64>,
+    ctx_voluntary: Option<u64>,
+    ctx_involuntary: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MemmonSockets {
+    tcp_inuse_start: u64,
+    tcp_inuse_max: u64,
+    tcp_mem_bytes: MinAvgMax,
+}
+
+impl From<MemmonAlso> for ServerFigures {
+    fn from(m: MemmonAlso) -> Self {
+        ServerFigures {
+            pid: m.pid,
+            cpu_user_s: m.cpu_user_s,
+            cpu_sys_s: m.cpu_sys_s,
+            ctx_voluntary: m.ctx_voluntary,
+            ctx_involuntary: m.ctx_involuntary,
+            memory_samples: m.samples,
+            rss: m.rss_bytes,
+            pss_anon: m.pss_anon_bytes,
+        }
+    }
+}
+
+impl From<MemmonSockets> for SocketFigures {
+    fn from(m: MemmonSockets) -> Self {
+        SocketFigures {
+            tcp_inuse_start: m.tcp_inuse_start,
+            tcp_inuse_max: m.tcp_inuse_max,
+            tcp_mem: m.tcp_mem_bytes,
+        }
+    }
 }
 
 impl From<MemmonSummary> for MemoryFigures {
@@ -58,7 +108,11 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     };
-    record.memory = read_memory(&args.memory);
+    if let Some(mut summary) = read_memmon(&args.memory) {
+        record.server = summary.also.take().map(Into::into);
+        record.sockets = summary.sockets.take().map(Into::into);
+        record.memory = Some(summary.into());
+    }
     append_row(&args.runs_csv, &RunRow::from(&record))?;
     eprintln!("  {label}: {}", progress(&record));
     // A record whose jobs all succeeded is a good run, even if Ctrl-C came right after it.
@@ -95,11 +149,10 @@ fn read_run_record(path: &Path) -> Option<RunRecord> {
     records.next().is_none().then_some(first)
 }
 
-/// memmon's figures, or none when memmon left none (killed, or the file does not parse).
-fn read_memory(path: &Path) -> Option<MemoryFigures> {
+/// memmon's summary, or none when memmon left none (killed, or the file does not parse).
+fn read_memmon(path: &Path) -> Option<MemmonSummary> {
     let text = fs::read_to_string(path).ok()?;
-    let summary: MemmonSummary = serde_json::from_str(text.trim()).ok()?;
-    Some(summary.into())
+    serde_json::from_str(text.trim()).ok()
 }
 
 fn no_record_reason(args: &RecordArgs) -> String {
@@ -219,6 +272,33 @@ mod tests {
         assert_eq!(memory.pss_anon.unwrap().max, 300.0);
         assert_eq!(memory.pss, None);
         assert_eq!(memory.peak_rss, Some(3100));
+    }
+
+    #[test]
+    fn the_server_and_the_sockets_come_from_memmons_also_and_sockets() {
+        let with = MEMMON.replace(
+            r#""signal": null}"#,
+            r#""signal": null,
+            "also": {"pid": 42, "samples": 3, "rss_bytes": {"min": 1, "avg": 2, "max": 3},
+                     "vsz_bytes": null, "pss_anon_bytes": null, "pss_bytes": null,
+                     "cpu_user_s": 0.25, "cpu_sys_s": 0.5, "ctx_voluntary": 7, "ctx_involuntary": null},
+            "sockets": {"samples": 3, "tcp_inuse_start": 5, "tcp_inuse_max": 105,
+                        "tcp_mem_bytes": {"min": 4096, "avg": 8192, "max": 16384}}}"#,
+        );
+        let summary: MemmonSummary = serde_json::from_str(&with).unwrap();
+        let server = ServerFigures::from(summary.also.unwrap());
+        assert_eq!((server.pid, server.memory_samples), (42, 3));
+        assert_eq!(server.cpu_s(), Some(0.75));
+        assert_eq!(
+            (server.ctx_voluntary, server.ctx_involuntary),
+            (Some(7), None)
+        );
+        assert_eq!(server.pss_anon, None);
+        let sockets = SocketFigures::from(summary.sockets.unwrap());
+        assert_eq!((sockets.tcp_inuse_start, sockets.tcp_mem.avg), (5, 8192.0));
+        // memmon without --also or --sockets (and older memmons): no figures, not zeros.
+        let without: MemmonSummary = serde_json::from_str(MEMMON).unwrap();
+        assert!(without.also.is_none() && without.sockets.is_none());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use anyhow::{bail, Context};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
+use super::server::{self, ServerCost};
 use super::time::now_utc;
 use super::{BeginArgs, FinishArgs};
 use crate::cli::{
@@ -83,6 +84,10 @@ pub struct Meta {
     pub failed_iterations: Vec<FailedIteration>,
     /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
     pub extra: BTreeMap<String, String>,
+    /// Whether the server's cost is measured beside the client, and why not (absent in folders
+    /// written before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cost: Option<ServerCost>,
 }
 
 pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
@@ -109,6 +114,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
+    let server_cost = server::decide(args.address, &args.server_pid)?;
     let network = if args.network.trim().is_empty() {
         if args.address.is_loopback() {
             "loopback".to_string()
@@ -165,8 +171,13 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         runs_recorded: 0,
         failed_iterations: Vec::new(),
         extra,
+        server_cost: Some(server_cost.clone()),
     };
     write(&meta_path, &meta)?;
+    // For bench-overhead.sh: memmon's `--also`.
+    if let Some(pid) = server_cost.pid {
+        println!("{pid}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

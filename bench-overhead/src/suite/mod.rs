@@ -2,7 +2,8 @@
 //! Rust, so the shell script stays plain POSIX sh that busybox can run inside a QEMU guest.
 //!
 //! - `check`: is a server answering at the address, and does it serve the payload? (fail fast)
-//! - `begin`: create the results folder and its `meta.json` (status `partial` until `finish`).
+//! - `begin`: create the results folder and its `meta.json` (status `partial` until `finish`), and
+//!   print the PID of the server memmon is to watch beside the client (`server.rs`; empty: none).
 //! - `record`: join memmon's figures onto one run record and append its `runs.csv` row.
 //! - `finish`: stamp `meta.json` with the end time, the server and the final status.
 //! - `syscalls`: the client's own syscall counters beside `strace -c` (for `make trace`).
@@ -12,6 +13,7 @@
 mod check;
 mod join;
 mod meta;
+mod server;
 mod signals;
 mod syscalls;
 mod time;
@@ -37,7 +39,8 @@ pub struct SuiteArgs {
 pub enum Step {
     /// Probe the server: connect and request the payload's head; print its `Server` header.
     Check(CheckArgs),
-    /// Create the results folder and write `meta.json` with status `partial`.
+    /// Create the results folder and write `meta.json` with status `partial`; print the PID of
+    /// the server to measure (nothing when it is not measured).
     Begin(BeginArgs),
     /// Join memmon's figures onto a run record, append the `runs.csv` row, print progress.
     Record(RecordArgs),
@@ -102,6 +105,9 @@ pub struct BeginArgs {
     /// Space-separated `key=value` pairs for meta.json's `extra` object.
     #[arg(long, default_value = "")]
     pub extra: String,
+    /// The server's PID (`SERVER_PID`), to measure its cost beside the client; empty: not known.
+    #[arg(long, default_value = "")]
+    pub server_pid: String,
 }
 
 #[derive(Debug, Args)]

@@ -35,9 +35,11 @@ impl Usage {
     /// lost on Linux (context switches are summed over the live threads), hence saturating.
     pub fn since(&self, earlier: &Usage) -> UsageDelta {
         let diff = |a: Option<u64>, b: Option<u64>| Some(a?.saturating_sub(b?));
+        // Rounded to microseconds (finer than any OS's figure) so 0.04 - 0.01 prints as 0.03.
+        let seconds = |a: f64, b: f64| ((a - b).max(0.0) * 1e6).round() / 1e6;
         UsageDelta {
-            cpu_user_s: (self.user_s - earlier.user_s).max(0.0),
-            cpu_sys_s: (self.sys_s - earlier.sys_s).max(0.0),
+            cpu_user_s: seconds(self.user_s, earlier.user_s),
+            cpu_sys_s: seconds(self.sys_s, earlier.sys_s),
             ctx_voluntary: diff(self.ctx_voluntary, earlier.ctx_voluntary),
             ctx_involuntary: diff(self.ctx_involuntary, earlier.ctx_involuntary),
         }

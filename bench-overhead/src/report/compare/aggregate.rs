@@ -57,6 +57,15 @@ pub struct Extended {
     pub peak_rss_mib: Option<f64>,
     /// Spread over iterations: coefficient of variation of the run time, % (needs 2 runs).
     pub run_time_cv_pct: Option<f64>,
+    /// Server CPU seconds (user + system) per GiB of body data; `None` where the server was not
+    /// measured (not started by the suite, or on another machine).
+    pub server_cpu_s_per_gib: Option<f64>,
+    /// Mean of the server's average memory (anonymous PSS, else RSS), MiB.
+    pub server_memory_mib: Option<f64>,
+    /// Mean kernel TCP socket memory (system-wide) over the run's connections, KiB.
+    pub socket_memory_per_connection_kib: Option<f64>,
+    /// Mean TCP retransmits per connection (the client side's TCP_INFO).
+    pub retransmits_per_connection: Option<f64>,
 }
 
 /// One line of a table: a setup and its figures.
@@ -330,6 +339,15 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         })),
         peak_rss_mib: mean(rows().map(|r| r.row.mem_peak_rss_bytes.map(|b| b as f64 / MIB as f64))),
         run_time_cv_pct: averages::cv(&run_times).map(|cv| cv * 100.0),
+        server_cpu_s_per_gib: mean(rows().map(|r| RunRecord::from(&r.row).server_cpu_s_per_gib())),
+        server_memory_mib: mean(rows().map(|r| {
+            let server = RunRecord::from(&r.row).server?;
+            Some(server.primary_memory()?.avg / MIB as f64)
+        })),
+        socket_memory_per_connection_kib: mean(
+            rows().map(|r| Some(RunRecord::from(&r.row).socket_mem_per_connection()? / 1024.0)),
+        ),
+        retransmits_per_connection: mean(rows().map(|r| r.row.tcp_retransmits_avg)),
     };
     let memory_note = runs
         .iter()
@@ -382,7 +400,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
 fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
     let f = &mut row.figures;
     let x = row.extended.get_or_insert_with(Extended::default);
-    let named: [(&str, &mut Option<f64>); 14] = [
+    let named: [(&str, &mut Option<f64>); 18] = [
         ("socket creation time", &mut f.socket_creation_us),
         ("job setup time", &mut f.job_setup_us),
         ("receive time", &mut f.receive_s),
@@ -397,6 +415,16 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
         ("context switches", &mut x.context_switches),
         ("peak RSS", &mut x.peak_rss_mib),
         ("run time spread", &mut x.run_time_cv_pct),
+        ("server CPU seconds per GiB", &mut x.server_cpu_s_per_gib),
+        ("server memory", &mut x.server_memory_mib),
+        (
+            "socket memory per connection",
+            &mut x.socket_memory_per_connection_kib,
+        ),
+        (
+            "retransmits per connection",
+            &mut x.retransmits_per_connection,
+        ),
     ];
     for (name, value) in named {
         let Some(v) = value else { continue };

@@ -23,7 +23,7 @@ pub const COLUMNS: [&str; 6] = [
 ];
 
 /// The `--extended` columns, after the published ones.
-pub const EXTENDED_COLUMNS: [&str; 9] = [
+pub const EXTENDED_COLUMNS: [&str; 13] = [
     "Transfer p50",
     "Transfer p99",
     "Aggregate",
@@ -32,6 +32,10 @@ pub const EXTENDED_COLUMNS: [&str; 9] = [
     "Context switches per run",
     "Peak RSS",
     "Run time CV",
+    "Server CPU per GiB",
+    "Server memory",
+    "Socket memory per connection",
+    "Retransmits per connection",
     "Runs",
 ];
 
@@ -44,7 +48,7 @@ const PER_JOB_CELLS: [usize; 5] = [1, 2, 3, 6, 7];
 fn run_figures(extended: bool) -> &'static str {
     if extended {
         "run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context switches, peak \
-         RSS and run time CV"
+         RSS, run time CV and the server, socket and retransmit figures"
     } else {
         "run time and memory"
     }
@@ -118,6 +122,10 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
                 cell(x.context_switches, ""),
                 cell(x.peak_rss_mib, "MiB"),
                 cell(x.run_time_cv_pct, "%"),
+                cell(x.server_cpu_s_per_gib, "s/GiB"),
+                cell(x.server_memory_mib, "MiB"),
+                cell(x.socket_memory_per_connection_kib, "KiB"),
+                cell(x.retransmits_per_connection, ""),
                 row.runs.to_string(),
             ]);
             cells.extend(table.differing.iter().map(|c| c.value(row)));
@@ -185,7 +193,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         }
     }
     if extended {
-        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over those runs.".to_string());
+        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over those runs; Server CPU per GiB and Server memory are the server process's on the client's machine (not measured for a server elsewhere); Socket memory per connection is the kernel's TCP socket memory, system-wide, over the run's connections; Retransmits per connection are the client side's TCP_INFO.".to_string());
     }
     if any_unmeasured {
         notes.push(format!("{NO_DATA}: not measured in these results."));

@@ -8,7 +8,7 @@ use anyhow::bail;
 
 use super::summary::{Figure, Summary, VariantSummary};
 use super::view;
-use crate::record::JobRecord;
+use crate::record::{JobRecord, RunRecord};
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
@@ -97,6 +97,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
                 0
             };
             summary.runs_unrecorded = no_record + missing;
+            summary.cost_measured = meta.server_cost.is_some();
             summary.iterations_planned = meta.iterations;
             summary
         })
@@ -122,6 +123,11 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         variants,
         orphan_jobs,
         failed_iterations,
+        server_cost: meta
+            .server_cost
+            .as_ref()
+            .map(|c| c.note.clone())
+            .unwrap_or_default(),
         skipped_job_rows: jobs.skipped,
         skipped_job_rows_first: jobs.skipped_first,
         runs_with_skipped_job_rows: jobs
@@ -217,6 +223,14 @@ pub(super) fn summarize_variant(
         run_figure(memory.iter().filter_map(pick).collect())
     };
 
+    let cost = |value: fn(&RunRecord) -> Option<f64>| {
+        run_figure(
+            measured
+                .iter()
+                .filter_map(|r| value(&RunRecord::from(&r.row)))
+                .collect(),
+        )
+    };
     let jobs: u64 = rows
         .iter()
         .map(|r| u64::from(r.row.jobs_ok + r.row.jobs_failed))
@@ -256,7 +270,14 @@ pub(super) fn summarize_variant(
         memory_min_bytes: memory_figure(|m| m.min),
         memory_avg_bytes: memory_figure(|m| Some(m.avg)),
         memory_max_bytes: memory_figure(|m| m.max),
+        server_cpu_s_per_gib: cost(RunRecord::server_cpu_s_per_gib),
+        server_memory_avg_bytes: cost(|r| Some(r.server.as_ref()?.primary_memory()?.avg)),
+        socket_memory_per_connection_bytes: cost(RunRecord::socket_mem_per_connection),
+        tcp_inuse_start: cost(|r| Some(r.sockets?.tcp_inuse_start as f64)),
+        retransmits_per_connection: cost(|r| Some(r.tcp?.retransmits.avg)),
+        rtt_us: cost(|r| Some(r.tcp?.rtt_us.avg)),
         warnings: Vec::new(),
+        cost_measured: false,
         selection,
     };
     summary.warnings = view::warnings(&summary);
