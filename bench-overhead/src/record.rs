@@ -571,6 +571,53 @@ mod tests {
                 pss: None,
                 peak_rss: Some(9),
             }),
+            server: Some(ServerFigures {
+                pid: 42,
+                cpu_user_s: Some(0.5),
+                cpu_sys_s: Some(1.25),
+                ctx_voluntary: Some(30),
+                ctx_involuntary: None,
+                memory_samples: 7,
+                rss: Some(MinAvgMax {
+                    min: 10.0,
+                    avg: 11.0,
+                    max: 12.0,
+                }),
+                pss_anon: None,
+            }),
+            sockets: Some(SocketFigures {
+                tcp_inuse_start: 5,
+                tcp_inuse_max: 9,
+                tcp_mem: MinAvgMax {
+                    min: 4096.0,
+                    avg: 6144.0,
+                    max: 8192.0,
+                },
+            }),
+            tcp: Some(TcpFigures {
+                jobs: 3,
+                retransmits: MinAvgMax {
+                    min: 0.0,
+                    avg: 1.0,
+                    max: 3.0,
+                },
+                rtt_us: MinAvgMax {
+                    min: 20.0,
+                    avg: 30.0,
+                    max: 40.0,
+                },
+                rttvar_us: MinAvgMax {
+                    min: 5.0,
+                    avg: 6.0,
+                    max: 7.0,
+                },
+                cwnd_bytes: MinAvgMax {
+                    min: 14480.0,
+                    avg: 14480.0,
+                    max: 14480.0,
+                },
+                delivery_rate: None,
+            }),
         }
     }
 
