@@ -7,6 +7,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bench_records::{MetaStatus, Variant};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::client::MIN_WAIT;
@@ -40,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Download a payload over N concurrent connections with each I/O variant and time every phase.
     Run(RunArgs),
-    /// Serve files over HTTP/1.x: the built-in target server.
+    /// Serve files over HTTP/1.x and count uploads (PUT/POST): the built-in target server.
     Serve(ServeArgs),
     /// Write a deterministic pseudo-random payload file.
     Payload(PayloadArgs),
@@ -56,31 +58,24 @@ pub enum Command {
     Suite(crate::suite::SuiteArgs),
 }
 
-/// The two I/O strategies under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    /// One OS thread per connection, blocking socket calls.
-    Threaded,
-    /// One thread multiplexing every connection with non-blocking sockets and a readiness API.
-    Poll,
+/// The variants by name, each with its description as help (as `ValueEnum` would show it).
+fn variant_parser() -> impl TypedValueParser<Value = Variant> {
+    PossibleValuesParser::new(
+        Variant::ALL.map(|v| PossibleValue::new(v.name()).help(v.description())),
+    )
+    .try_map(|name| name.parse::<Variant>())
 }
 
-impl Variant {
-    pub const ALL: [Variant; 2] = [Variant::Threaded, Variant::Poll];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Threaded => "threaded",
-            Variant::Poll => "poll",
-        }
-    }
+/// meta.json's status by name.
+pub(crate) fn status_parser() -> impl TypedValueParser<Value = MetaStatus> {
+    PossibleValuesParser::new(MetaStatus::ALL.map(|s| PossibleValue::new(s.name())))
+        .try_map(|name| name.parse::<MetaStatus>())
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// I/O variant to run; both, one after the other, when omitted.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = variant_parser())]
     pub variant: Option<Variant>,
     /// Concurrent connections (one download each).
     #[arg(long, short = 'c', default_value = DEFAULT_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
@@ -174,6 +169,16 @@ pub struct ServeArgs {
     /// for a client that stopped reading); a stall fault is exempt.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
+    /// Answer 408 and close when a request head is not complete this long after its first byte,
+    /// however steadily bytes trickle in (as nginx's client_header_timeout); a benchmark client
+    /// sends its head in one write.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// Largest PUT/POST body accepted (e.g. 1GiB, 64MiB). Bodies are counted and discarded: the
+    /// answer is 200 with the byte count and a newline as its body ("1048576\n"); a
+    /// Content-Length over this is answered 413 before any of the body is read, none at all 411.
+    #[arg(long, default_value = "1GiB", value_parser = parse_bytes)]
+    pub max_upload: u64,
 }
 
 /// Deliberate server faults, one per run, so client tests can observe each failure mode.

@@ -4,7 +4,7 @@
 //! Where things live:
 //! - `cli.rs`: every subcommand and argument.
 //! - `client/`: the `run` subcommand: the variants, per-phase timing, HTTP checks, counters.
-//! - `record.rs`: the job and run records every exporter consumes (the data contract).
+//! - `bench_records` (the records crate): the job and run records every exporter consumes.
 //! - `export/`: one file per output format.
 //! - `serve/`: the built-in target server; `payload.rs`: deterministic payload files.
 //! - `results/`: reading and writing a results folder, and the averages over iterations.
@@ -15,8 +15,6 @@ mod client;
 mod export;
 mod host;
 mod payload;
-mod readiness;
-mod record;
 mod report;
 mod results;
 mod serve;

@@ -1,156 +1,17 @@
 //! The built-in server over real loopback sockets: byte-exact bodies over HTTP/1.0 and 1.1,
-//! keep-alive and pipelining, every traversal form refused, 400/405/431, idle timeouts, the
+//! keep-alive and pipelining, every traversal form and symlink refused, 400/405/431, idle timeouts, the
 //! `listening on` line and a clean stop on SIGTERM.
 
+mod serve_common;
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::{Read, Write};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A `serve` started with `--port 0`, its port read from the first stderr line.
-struct Served {
-    child: Child,
-    port: u16,
-    first_line: String,
-    stderr: mpsc::Receiver<String>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(root: &Path, extra: &[&str]) -> Served {
-    let mut command = Command::new(support::bin());
-    command
-        .args(["serve", "--port", "0", "--root"])
-        .arg(root)
-        .args(extra);
-    serve_by(command)
-}
-
-/// Starts `command` (a `serve --port 0`, possibly through a shell) and reads its port.
-fn serve_by(mut command: Command) -> Served {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start bench-overhead serve");
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let first_line = match rx.recv_timeout(TIMEOUT) {
-        Ok(line) => line,
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("serve printed no first line within {TIMEOUT:?}");
-        }
-    };
-    let port = first_line
-        .strip_prefix("listening on 127.0.0.1:")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line: {first_line}"));
-    Served {
-        child,
-        port,
-        first_line,
-        stderr: rx,
-    }
-}
-
-fn connect(port: u16) -> TcpStream {
-    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-}
-
-/// A response: status code, head text, body.
-#[derive(Debug)]
-struct Response {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().skip(1).find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then_some(value.trim())
-        })
-    }
-}
-
-fn parse_head(bytes: &[u8]) -> (u16, String, usize) {
-    let end = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete head")
-        + 4;
-    let head = String::from_utf8(bytes[..end].to_vec()).unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head, end)
-}
-
-/// Sends `request`, reads to EOF.
-fn exchange_to_eof(port: u16, request: &[u8]) -> Response {
-    let mut stream = connect(port);
-    stream.write_all(request).unwrap();
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).expect("read to EOF");
-    let (status, head, end) = parse_head(&bytes);
-    Response {
-        status,
-        head,
-        body: bytes[end..].to_vec(),
-    }
-}
-
-/// Reads one response framed by Content-Length from a kept-alive connection.
-fn read_response(stream: &mut TcpStream, leftover: &mut Vec<u8>, head_only: bool) -> Response {
-    let mut chunk = [0u8; 65536];
-    while !leftover.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut chunk).expect("read head");
-        assert!(n > 0, "connection closed before a head");
-        leftover.extend_from_slice(&chunk[..n]);
-    }
-    let (status, head, end) = parse_head(leftover);
-    leftover.drain(..end);
-    let mut response = Response {
-        status,
-        head,
-        body: Vec::new(),
-    };
-    let length: usize = if head_only {
-        0
-    } else {
-        response.header("content-length").unwrap().parse().unwrap()
-    };
-    while leftover.len() < length {
-        let n = stream.read(&mut chunk).expect("read body");
-        assert!(n > 0, "connection closed mid-body");
-        leftover.extend_from_slice(&chunk[..n]);
-    }
-    response.body = leftover.drain(..length).collect();
-    response
-}
+use serve_common::{
+    connect, exchange_to_eof, parse_head, read_response, serve, serve_by, Served, TIMEOUT,
+};
 
 fn root_with_payload(size: usize) -> (support::TempDir, Vec<u8>) {
     let dir = support::TempDir::new("serve");
@@ -329,9 +190,11 @@ fn traversal_and_non_files_are_refused() {
             "{target} leaked the secret"
         );
     }
-    // A symlink that stays inside the root is an ordinary file.
+    // No symlink is followed, not even one that stays inside the root; the file itself is served.
     let inside = exchange_to_eof(server.port, b"GET /in-link HTTP/1.0\r\n\r\n");
-    assert_eq!((inside.status, inside.body.len()), (200, 1000));
+    assert_eq!(inside.status, 404);
+    let file = exchange_to_eof(server.port, b"GET /testpayload HTTP/1.0\r\n\r\n");
+    assert_eq!((file.status, file.body.len()), (200, 1000));
 }
 
 #[test]
@@ -361,9 +224,9 @@ fn malformed_oversized_and_unsupported_requests() {
         status(b"GET /testpayload HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc"),
         400
     );
-    let post = exchange_to_eof(server.port, b"POST /testpayload HTTP/1.0\r\n\r\n");
-    assert_eq!(post.status, 405);
-    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+    let delete = exchange_to_eof(server.port, b"DELETE /testpayload HTTP/1.0\r\n\r\n");
+    assert_eq!(delete.status, 405);
+    assert_eq!(delete.header("allow"), Some("GET, HEAD, PUT, POST"));
     // A head over 8 KiB, never finished: 431, then the connection closes.
     let mut big = b"GET /testpayload HTTP/1.0\r\nX-Filler: ".to_vec();
     big.resize(9 * 1024, b'a');

@@ -8,10 +8,10 @@
 //! command does leaves its CPU figures out (`null`) rather than half a difference.
 
 use anyhow::{bail, Result};
-use serde::{Deserialize, Serialize};
+use bench_records::AlsoSummary;
 
 use crate::sampler::Sampler;
-use crate::stats::{MinAvgMax, Stats};
+use crate::stats::Stats;
 use crate::usage::{self, Usage, UsageDelta};
 
 pub struct Also {
@@ -19,23 +19,6 @@ pub struct Also {
     sampler: Sampler,
     stats: Stats,
     start: Option<Usage>,
-}
-
-/// The `--json` summary's `also` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlsoSummary {
-    pub pid: u32,
-    pub samples: u64,
-    pub rss_bytes: Option<MinAvgMax>,
-    pub vsz_bytes: Option<MinAvgMax>,
-    pub pss_anon_bytes: Option<MinAvgMax>,
-    pub pss_bytes: Option<MinAvgMax>,
-    /// CPU seconds and context switches from just before the command's spawn to just after its
-    /// reaping; `null` when the OS gives none or the process ended first.
-    pub cpu_user_s: Option<f64>,
-    pub cpu_sys_s: Option<f64>,
-    pub ctx_voluntary: Option<u64>,
-    pub ctx_involuntary: Option<u64>,
 }
 
 /// Fails unless `pid` names a live process (any user's: it is only read, never signalled).

@@ -6,23 +6,16 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
+use bench_records::MemmonSummary;
 
-use crate::also::{self, Also, AlsoSummary};
+use crate::also::{self, Also};
 use crate::cli::Cli;
 use crate::sampler::Sampler;
-use crate::sockstat::{SocketStats, SocketSummary};
+use crate::sockstat::SocketStats;
 
 pub struct Beside {
     also: Option<Also>,
     sockets: Option<SocketStats>,
-}
-
-/// The summary's `also` and `sockets` keys.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BesideSummary {
-    pub also: Option<AlsoSummary>,
-    pub sockets: Option<SocketSummary>,
 }
 
 impl Beside {
@@ -51,56 +44,53 @@ impl Beside {
         }
     }
 
-    /// Takes the `--also` process's ending reading; call right after the command was reaped.
-    pub fn finish(&self, end_ms: u64) -> BesideSummary {
-        BesideSummary {
-            also: self.also.as_ref().map(|also| also.finish(end_ms)),
-            sockets: self.sockets.as_ref().and_then(|s| s.summary(end_ms)),
-        }
+    /// Takes the `--also` process's ending reading and fills the summary's `also` and
+    /// `sockets`; call right after the command was reaped.
+    pub fn finish(&self, end_ms: u64, summary: &mut MemmonSummary) {
+        summary.also = self.also.as_ref().map(|also| also.finish(end_ms));
+        summary.sockets = self.sockets.as_ref().and_then(|s| s.summary(end_ms));
     }
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-impl BesideSummary {
-    /// The text summary's lines for what was sampled beside the command (none when nothing was).
-    pub fn write_text(&self, out: &mut String) {
-        if let Some(also) = &self.also {
-            let cpu = match (also.cpu_user_s, also.cpu_sys_s) {
-                (Some(user), Some(sys)) => format!("CPU {user:.3} s user + {sys:.3} s system"),
-                _ => "CPU not available (this OS does not say, or the process ended)".to_string(),
-            };
-            let switches = match (also.ctx_voluntary, also.ctx_involuntary) {
-                (Some(v), Some(i)) => format!(", {v} voluntary + {i} involuntary switches"),
-                _ => String::new(),
-            };
-            let memory = match also
-                .pss_anon_bytes
-                .map(|m| ("pss_anon", m))
-                .or(also.rss_bytes.map(|m| ("rss", m)))
-            {
-                Some((name, m)) => format!(
-                    "; memory min {:.3} MiB, avg {:.3} MiB, max {:.3} MiB ({name})",
-                    m.min as f64 / MIB,
-                    m.avg / MIB,
-                    m.max as f64 / MIB
-                ),
-                None => "; memory: no samples".to_string(),
-            };
-            let _ = writeln!(out, "Also PID {}: {cpu}{switches}{memory}", also.pid);
-        }
-        if let Some(sockets) = &self.sockets {
-            let m = sockets.tcp_mem_bytes;
-            let _ = writeln!(
-                out,
-                "TCP sockets (system-wide): {} in use at start, {} at most; kernel socket memory \
-                 min {:.3} MiB, avg {:.3} MiB, max {:.3} MiB",
-                sockets.tcp_inuse_start,
-                sockets.tcp_inuse_max,
+/// The text summary's lines for what was sampled beside the command (none when nothing was).
+pub fn write_text(summary: &MemmonSummary, out: &mut String) {
+    if let Some(also) = &summary.also {
+        let cpu = match (also.cpu_user_s, also.cpu_sys_s) {
+            (Some(user), Some(sys)) => format!("CPU {user:.3} s user + {sys:.3} s system"),
+            _ => "CPU not available (this OS does not say, or the process ended)".to_string(),
+        };
+        let switches = match (also.ctx_voluntary, also.ctx_involuntary) {
+            (Some(v), Some(i)) => format!(", {v} voluntary + {i} involuntary switches"),
+            _ => String::new(),
+        };
+        let memory = match also
+            .pss_anon_bytes
+            .map(|m| ("pss_anon", m))
+            .or(also.rss_bytes.map(|m| ("rss", m)))
+        {
+            Some((name, m)) => format!(
+                "; memory min {:.3} MiB, avg {:.3} MiB, max {:.3} MiB ({name})",
                 m.min as f64 / MIB,
                 m.avg / MIB,
                 m.max as f64 / MIB
-            );
-        }
+            ),
+            None => "; memory: no samples".to_string(),
+        };
+        let _ = writeln!(out, "Also PID {}: {cpu}{switches}{memory}", also.pid);
+    }
+    if let Some(sockets) = &summary.sockets {
+        let m = sockets.tcp_mem_bytes;
+        let _ = writeln!(
+            out,
+            "TCP sockets (system-wide): {} in use at start, {} at most; kernel socket memory \
+                 min {:.3} MiB, avg {:.3} MiB, max {:.3} MiB",
+            sockets.tcp_inuse_start,
+            sockets.tcp_inuse_max,
+            m.min as f64 / MIB,
+            m.avg / MIB,
+            m.max as f64 / MIB
+        );
     }
 }

@@ -6,7 +6,8 @@
 //! - `child.rs`: spawning, reaping with `wait4` (exit status and the kernel's peak RSS).
 //! - `signals.rs`: SIGINT/SIGTERM forwarding and prompt exit detection (self-pipe + poll).
 //! - `sampler/`: one sample per OS (`linux.rs`: /proc; `haiku.rs`: areas; sysinfo elsewhere).
-//! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows.
+//! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows
+//!   (the formats themselves are `bench_records`: `MemorySample`, `MemmonSummary`).
 //! - `beside.rs`: what is sampled beside the command — `also.rs` (a second process, with
 //!   `usage/` for its CPU time per OS) and `sockstat.rs` (the kernel's TCP socket memory).
 

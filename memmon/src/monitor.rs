@@ -13,7 +13,7 @@ use crate::csv_out::CsvSink;
 use crate::sampler::Sampler;
 use crate::signals::Signals;
 use crate::stats::Stats;
-use crate::summary::Summary;
+use crate::summary::{self, Report};
 
 /// memmon's exit code when it could not do its own job (open or write its outputs), as GNU
 /// `env`/`timeout` do: distinct from the command's 126/127 and from most commands' own codes.
@@ -97,14 +97,14 @@ impl Monitor {
         // A CSV write failed mid-run (reported when it happened): the results are incomplete.
         let mut own_failure = self.csv.is_none() && cli.csv.is_some();
 
-        let mut summary = Summary::new(
+        let mut summary = summary::new(
             &stats,
             cli.interval.as_millis() as u64,
             elapsed_ms,
             &reaped,
             crate::child::own_usage(),
         );
-        summary.beside = beside.finish(elapsed_ms);
+        beside.finish(elapsed_ms, &mut summary);
         let text = if cli.json {
             summary.to_json()
         } else {

@@ -11,9 +11,9 @@
 //!
 //! Other OSes: no reading (`None`); see ARCHITECTURE.md for what each would need.
 
-use serde::{Deserialize, Serialize};
+use bench_records::SocketSummary;
 
-use crate::stats::{Metric, MinAvgMax};
+use crate::stats::Metric;
 
 /// One reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,17 +31,6 @@ pub struct SocketStats {
     tcp_inuse_start: Option<u64>,
     tcp_inuse_max: u64,
     tcp_mem: Metric,
-}
-
-/// The `--json` summary's `sockets` object (`null` where the OS has no such figures).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SocketSummary {
-    pub samples: u64,
-    /// TCP sockets in use at the first sample, right after the command's spawn: the noise floor.
-    pub tcp_inuse_start: u64,
-    pub tcp_inuse_max: u64,
-    /// System-wide TCP socket memory (`mem` pages × page size), min/avg/max over the samples.
-    pub tcp_mem_bytes: MinAvgMax,
 }
 
 impl SocketStats {

@@ -7,17 +7,9 @@
 //! partial interval); it stays unbiased when PSS is read only every few samples of a large
 //! process (`--pss-budget`) or when memmon was held up between samples.
 
-use serde::{Deserialize, Serialize};
+use bench_records::MinAvgMax;
 
 use crate::sampler::Sample;
-
-/// min/avg/max of one metric, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MinAvgMax {
-    pub min: u64,
-    pub avg: f64,
-    pub max: u64,
-}
 
 /// Accumulates one metric.
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,7 +53,7 @@ impl Metric {
 
     /// min/avg/max with the last reading standing until `end_ms` (the child's reaping).
     /// `None` when no sample had this metric: the OS does not offer it (or nothing was sampled).
-    pub fn summary(&self, end_ms: u64) -> Option<MinAvgMax> {
+    pub fn summary(&self, end_ms: u64) -> Option<MinAvgMax<u64>> {
         let (last, since_ms) = self.last?;
         let stood = end_ms.saturating_sub(since_ms);
         let weighted_ms = self.weighted_ms + stood;

@@ -1,107 +1,76 @@
-//! The summary: one JSON object (`--json`, the data contract) or text in the old suite's spirit.
+//! The summary: one JSON object (`--json`, the data contract: `bench_records::MemmonSummary`) or
+//! text in the old suite's spirit.
 
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
+use bench_records::MemmonSummary as Summary;
 
-use crate::beside::BesideSummary;
 use crate::child::{signal_name, Ending, Reaped};
-use crate::stats::{MinAvgMax, Stats};
+use crate::stats::Stats;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// What memmon reports for one run of the command. Field names are the `--json` keys
-/// (documented in `results/README.md`); metrics the OS lacks are `null`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Samples kept (samples racing with the child's exit are dropped).
-    pub samples: u64,
-    /// Samples with `pss_anon`/`pss` (Linux reads PSS under a CPU budget, see `--pss-budget`).
-    pub pss_samples: u64,
-    pub interval_ms: u64,
-    /// Spawn to reap.
-    pub elapsed_ms: u64,
-    /// The metric of the `Memory usage` line: `pss_anon` where present, else `rss`.
-    pub primary: Option<String>,
-    pub rss_bytes: Option<MinAvgMax>,
-    pub vsz_bytes: Option<MinAvgMax>,
-    pub pss_anon_bytes: Option<MinAvgMax>,
-    pub pss_bytes: Option<MinAvgMax>,
-    /// Peak resident set size of the child: the kernel's figure (`wait4`'s `ru_maxrss`), raised
-    /// to the largest RSS sample when that is higher. Linux keeps RSS in per-CPU counters: `/proc`
-    /// sums them exactly, but the high-water mark is taken from a cheaper approximate read and can
-    /// lag by a few dozen pages per CPU. `null` where the OS reports no peak (Haiku).
-    pub peak_rss_bytes: Option<u64>,
-    /// The kernel's own figure (`ru_maxrss` in bytes), unadjusted.
-    pub kernel_peak_rss_bytes: Option<u64>,
-    /// The child's CPU seconds in user mode and in the kernel (with its reaped descendants).
-    pub cpu_user_s: f64,
-    pub cpu_sys_s: f64,
-    /// memmon's own CPU seconds (user + system) and peak RSS: what watching cost.
-    pub memmon_cpu_s: f64,
-    pub memmon_peak_rss_bytes: Option<u64>,
-    /// The child's exit status; `null` when a signal killed it.
-    pub exit_code: Option<i32>,
-    /// The signal that killed the child; `null` when it exited.
-    pub signal: Option<i32>,
-    /// `also` (the `--also` process) and `sockets` (`--sockets`); `null` when not asked for.
-    #[serde(flatten)]
-    pub beside: BesideSummary,
+/// The summary in memmon's two output forms.
+pub trait Report {
+    fn to_json(&self) -> String;
+    fn to_text(&self, command: &str) -> String;
 }
 
-impl Summary {
-    /// `own` is memmon's own (CPU seconds, peak RSS), see [`crate::child::own_usage`].
-    pub fn new(
-        stats: &Stats,
-        interval_ms: u64,
-        elapsed_ms: u64,
-        reaped: &Reaped,
-        own: (f64, Option<u64>),
-    ) -> Summary {
-        let pss_anon = stats.pss_anon.summary(elapsed_ms);
-        let rss = stats.rss.summary(elapsed_ms);
-        let primary = if pss_anon.is_some() {
-            Some("pss_anon")
-        } else if rss.is_some() {
-            Some("rss")
-        } else {
-            None
-        };
-        let (exit_code, signal) = match reaped.ending {
-            Ending::Exited(code) => (Some(code), None),
-            Ending::Killed(signal) => (None, Some(signal)),
-        };
-        Summary {
-            samples: stats.samples,
-            pss_samples: stats.pss.count(),
-            interval_ms,
-            elapsed_ms,
-            primary: primary.map(str::to_owned),
-            rss_bytes: rss,
-            vsz_bytes: stats.vsz.summary(elapsed_ms),
-            pss_anon_bytes: pss_anon,
-            pss_bytes: stats.pss.summary(elapsed_ms),
-            peak_rss_bytes: reaped
-                .peak_rss
-                .map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
-            kernel_peak_rss_bytes: reaped.peak_rss,
-            cpu_user_s: reaped.cpu_user_s,
-            cpu_sys_s: reaped.cpu_sys_s,
-            memmon_cpu_s: own.0,
-            memmon_peak_rss_bytes: own.1,
-            exit_code,
-            signal,
-            beside: BesideSummary::default(),
-        }
+/// `own` is memmon's own (CPU seconds, peak RSS), see [`crate::child::own_usage`].
+pub fn new(
+    stats: &Stats,
+    interval_ms: u64,
+    elapsed_ms: u64,
+    reaped: &Reaped,
+    own: (f64, Option<u64>),
+) -> Summary {
+    let pss_anon = stats.pss_anon.summary(elapsed_ms);
+    let rss = stats.rss.summary(elapsed_ms);
+    let primary = if pss_anon.is_some() {
+        Some("pss_anon")
+    } else if rss.is_some() {
+        Some("rss")
+    } else {
+        None
+    };
+    let (exit_code, signal) = match reaped.ending {
+        Ending::Exited(code) => (Some(code), None),
+        Ending::Killed(signal) => (None, Some(signal)),
+    };
+    Summary {
+        samples: stats.samples,
+        pss_samples: stats.pss.count(),
+        interval_ms,
+        elapsed_ms,
+        primary: primary.map(str::to_owned),
+        rss_bytes: rss,
+        vsz_bytes: stats.vsz.summary(elapsed_ms),
+        pss_anon_bytes: pss_anon,
+        pss_bytes: stats.pss.summary(elapsed_ms),
+        peak_rss_bytes: reaped
+            .peak_rss
+            .map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
+        kernel_peak_rss_bytes: reaped.peak_rss,
+        cpu_user_s: reaped.cpu_user_s,
+        cpu_sys_s: reaped.cpu_sys_s,
+        memmon_cpu_s: own.0,
+        memmon_peak_rss_bytes: own.1,
+        exit_code,
+        signal,
+        // Filled in by `Beside::finish`.
+        also: None,
+        sockets: None,
     }
+}
 
-    pub fn to_json(&self) -> String {
+impl Report for Summary {
+    fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a summary always serialises") + "\n"
     }
 
     /// Text: how the command ended, the old suite's `Memory usage` line plus the peak, then one
     /// line per metric.
-    pub fn to_text(&self, command: &str) -> String {
+    fn to_text(&self, command: &str) -> String {
         let mut out = String::new();
         let ending = match (self.exit_code, self.signal) {
             (_, Some(signal)) => format!("killed by {} (signal {signal})", signal_name(signal)),
@@ -126,7 +95,7 @@ impl Summary {
         };
         match (
             self.primary.as_deref(),
-            self.metric(self.primary.as_deref()),
+            self.primary.as_deref().and_then(|name| self.metric(name)),
         ) {
             (Some(name), Some(m)) => {
                 let name = if name.starts_with("pss") && self.pss_samples < self.samples {
@@ -161,9 +130,9 @@ impl Summary {
             "CPU: command {:.3} s user + {:.3} s system; memmon itself {:.3} s{own_rss}",
             self.cpu_user_s, self.cpu_sys_s, self.memmon_cpu_s
         );
-        self.beside.write_text(&mut out);
+        crate::beside::write_text(self, &mut out);
         for name in ["rss", "vsz", "pss_anon", "pss"] {
-            let _ = match self.metric(Some(name)) {
+            let _ = match self.metric(name) {
                 Some(m) => writeln!(
                     out,
                     "  {name:<8}  min {:>10.3} MiB  avg {:>10.3} MiB  max {:>10.3} MiB",
@@ -179,16 +148,6 @@ impl Summary {
             };
         }
         out
-    }
-
-    fn metric(&self, name: Option<&str>) -> Option<MinAvgMax> {
-        match name? {
-            "rss" => self.rss_bytes,
-            "vsz" => self.vsz_bytes,
-            "pss_anon" => self.pss_anon_bytes,
-            "pss" => self.pss_bytes,
-            _ => None,
-        }
     }
 }
 
@@ -206,7 +165,7 @@ mod tests {
             cpu_user_s: 1.0,
             cpu_sys_s: 0.5,
         };
-        Summary::new(&stats, 100, 1234, &reaped, (0.01, Some(2 << 20)))
+        new(&stats, 100, 1234, &reaped, (0.01, Some(2 << 20)))
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::ops::AddAssign;
 
-use crate::record::Syscalls;
+use bench_records::Syscalls;
 
 /// One thread's (or one run's) counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

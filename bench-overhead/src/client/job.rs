@@ -1,8 +1,8 @@
 //! What every variant shares: the download target, a finished job, and the failure reasons.
 //!
 //! Failure reasons are short and stable ("connection refused", "HTTP 404", "truncated body: got X
-//! of Y bytes"): the part before the first `:` is the category a run counts failures by, the rest
-//! is the detail kept in `jobs.csv`.
+//! of Y bytes"): a record keeps each as a [`Failure`], whose kind is the category a run counts
+//! failures by and whose message `jobs.csv` keeps.
 
 use std::io;
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
-use crate::record::JobRecord;
+use bench_records::{Failure, JobRecord};
 
 /// The shortest wait the client sets: socket timeouts are kept in whole microseconds (and a zero
 /// one means "wait forever"), poll(2) counts milliseconds and kernels round to their clock ticks,
@@ -67,7 +67,7 @@ impl Finished {
         let head = reader.head();
         record.bytes = reader.body_bytes();
         record.status = head.map_or(0, |h| h.status);
-        record.error = error.unwrap_or_default();
+        record.error = error.map(Failure::from);
         Finished {
             record,
             at: Instant::now(),
@@ -79,7 +79,7 @@ impl Finished {
     /// A job that failed before any response arrived (no thread, the run's deadline…).
     pub fn failed_early(target: &Target, job: u32, reason: String) -> Finished {
         let mut record = target.record(job);
-        record.error = reason;
+        record.error = Some(Failure::from(reason));
         Finished {
             record,
             at: Instant::now(),
@@ -239,11 +239,6 @@ pub fn io_reason(what: &str, err: &io::Error, timeout: Duration) -> String {
     }
 }
 
-/// The category of a failure reason: the text before the first `:`.
-pub fn category(error: &str) -> &str {
-    error.split(':').next().unwrap_or(error).trim()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,11 +259,6 @@ mod tests {
             "timed out after 30s connecting"
         );
         assert_eq!(human(Duration::from_millis(500)), "500ms");
-        assert_eq!(
-            category("truncated body: got 1 of 2 bytes"),
-            "truncated body"
-        );
-        assert_eq!(category("HTTP 404"), "HTTP 404");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use hdrhistogram::Histogram;
 
-use crate::record::{JobRecord, PhaseStats, Phases};
+use bench_records::{JobRecord, PhaseStats, Phases};
 
 /// Collects one phase's values.
 struct Phase {
@@ -84,7 +84,7 @@ mod tests {
             connect_ns: Some(3),
             ttfb_ns: Some(ttfb),
             transfer_ns: Some(1000),
-            error: error.into(),
+            error: (!error.is_empty()).then(|| error.to_string().into()),
             ..JobRecord::default()
         }
     }

@@ -5,7 +5,7 @@
 //! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share;
 //!   `connect.rs`: sockets and connects, the same in both variants.
 //! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `rusage.rs` (CPU, context switches),
-//!   `limits.rs` (open-file limit), `backend.rs` (which readiness API `polling` uses here).
+//!   `limits.rs` (open-file limit), `bench_records::Backend` (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod buffer;
@@ -33,19 +33,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::{RunArgs, Variant};
+use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
-use crate::readiness;
-use crate::record::{JobRecord, RunRecord, RunRow};
-use crate::results::csv::Appender;
+use bench_records::{Appender, Backend, JobRecord, RunRecord, RunRow, Variant};
 
 /// Where the run's rows go; each is optional.
 struct CsvOutputs {
     jobs: Vec<Appender<JobRecord>>,
     runs: Option<Appender<RunRow>>,
     /// The first write that failed; the run goes on and the error is reported at the end.
-    error: Option<anyhow::Error>,
+    error: Option<std::io::Error>,
 }
 
 impl CsvOutputs {
@@ -53,11 +51,11 @@ impl CsvOutputs {
         let mut jobs = Vec::new();
         let mut runs = None;
         if let Some(dir) = &args.csv_dir {
-            jobs.push(Appender::open(&dir.join("jobs.csv"))?);
-            runs = Some(Appender::open(&dir.join("runs.csv"))?);
+            jobs.push(Appender::open_in_new_folder(&dir.join("jobs.csv"))?);
+            runs = Some(Appender::open_in_new_folder(&dir.join("runs.csv"))?);
         }
         if let Some(file) = &args.jobs_csv {
-            jobs.push(Appender::open(file)?);
+            jobs.push(Appender::open_in_new_folder(file)?);
         }
         Ok(CsvOutputs {
             jobs,
@@ -132,17 +130,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let (outcome, backend) = match variant {
             Variant::Threaded => (
                 threaded::run(&Arc::new(target.clone()), args.connections, &mut sink),
-                readiness::BLOCKING,
+                Backend::Blocking,
             ),
             Variant::Poll => (
                 poll::run(&target, args.connections, &mut sink)?,
-                readiness::READINESS_API,
+                Backend::READINESS,
             ),
         };
         let usage = rusage::now().since(&before);
         if first_error.is_empty() {
             if let Some(failed) = outcome.jobs.iter().find(|job| !job.ok()) {
-                first_error = failed.error.clone();
+                first_error = failed
+                    .error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
             }
         }
         let context = summary::RunContext {
@@ -171,7 +173,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("bench-overhead: {advice}");
     }
     if let Some(err) = csv.error {
-        return Err(err);
+        return Err(err.into());
     }
     let all_ok = records.iter().all(|r| r.jobs_failed == 0);
     Ok(if all_ok {

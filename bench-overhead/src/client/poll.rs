@@ -29,7 +29,7 @@ use crate::client::connect;
 use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
 use crate::client::job::{self, Collector, Finished, JobSink, Outcome, Target};
-use crate::record::JobRecord;
+use bench_records::JobRecord;
 
 /// Where a connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
 use crate::client::rusage::Usage;
 use crate::host::Host;
-use crate::record::{RunRecord, Setup};
 use crate::units;
+use bench_records::{Backend, FailureKind, RunRecord, Setup};
 
 /// The network label when `--network` is not given.
 pub fn default_network(address: IpAddr) -> &'static str {
@@ -26,7 +26,7 @@ pub struct RunContext<'a> {
     pub args: &'a RunArgs,
     pub host: &'a Host,
     pub network: &'a str,
-    pub backend: &'static str,
+    pub backend: Backend,
     pub started_unix_s: u64,
 }
 
@@ -39,10 +39,8 @@ pub fn run_record(
     let ok_jobs = || outcome.jobs.iter().filter(|job| job.ok());
     let jobs_ok = ok_jobs().count() as u32;
     let mut failures = BTreeMap::new();
-    for job in outcome.jobs.iter().filter(|job| !job.ok()) {
-        *failures
-            .entry(job::category(&job.error).to_string())
-            .or_insert(0) += 1;
+    for failure in outcome.jobs.iter().filter_map(|job| job.error.as_ref()) {
+        *failures.entry(failure.category().to_string()).or_insert(0) += 1;
     }
     let bytes = outcome.jobs.iter().map(|job| job.bytes).sum();
     let job_mib_s = if jobs_ok == 0 {
@@ -58,7 +56,7 @@ pub fn run_record(
         run_id: target.run_id.clone(),
         started_unix_s: context.started_unix_s,
         variant: target.variant.to_string(),
-        backend: context.backend.to_string(),
+        backend: context.backend.name().to_string(),
         connections: args.connections,
         buffer_size: args.buffer_size,
         payload_bytes: outcome.payload_bytes,
@@ -82,14 +80,14 @@ pub fn run_record(
         job_mib_s,
         cpu_user_s: usage.user_s,
         cpu_sys_s: usage.sys_s,
-        ctx_voluntary: usage.voluntary,
-        ctx_involuntary: usage.involuntary,
+        ctx_voluntary: Some(usage.voluntary),
+        ctx_involuntary: Some(usage.involuntary),
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,
         server: None,
         sockets: None,
-        tcp: crate::record::TcpFigures::from_jobs(&outcome.jobs),
+        tcp: bench_records::TcpFigures::from_jobs(&outcome.jobs),
     }
 }
 
@@ -109,21 +107,21 @@ pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Optio
         IpAddr::V6(v6) => format!("[{v6}]:{}", args.port),
     };
     let path = &args.path;
-    Some(match first.as_str() {
-        "connection refused" => format!(
+    Some(match FailureKind::from_label(first) {
+        FailureKind::ConnectionRefused => format!(
             "no server at {server} (connection refused): start one with `make serve` or `make setup-lighttpd lighttpd-start`"
         ),
-        "HTTP 404" => format!(
+        FailureKind::Http(404) => format!(
             "{server} has no {path} (HTTP 404): create it with make payload (served from payloads/), or pass --path"
         ),
-        "thread spawn failed" => format!(
+        FailureKind::ThreadSpawn => format!(
             "every thread spawn failed ({first_error}): use fewer --connections or raise the thread limit (ulimit -u)"
         ),
-        "run timeout" => format!(
+        FailureKind::RunTimeout => format!(
             "every job was cut short by the run timeout ({}) against {server}: check the server, or raise --run-timeout",
             job::human(args.run_timeout)
         ),
-        reason if reason.starts_with("timed out") => format!(
+        kind if kind.is_timeout() => format!(
             "every job {first_error} from {server}: check the server, or raise --timeout"
         ),
         _ => format!("every job failed against {server}: {first_error}"),

@@ -29,7 +29,7 @@ use crate::client::connect;
 use crate::client::counters::Counters;
 use crate::client::http::ResponseReader;
 use crate::client::job::{self, Collector, Finished, JobSink, Outcome, Target};
-use crate::record::JobRecord;
+use bench_records::JobRecord;
 
 /// Stack per job thread. The thread's frames are shallow (socket calls, `httparse` with a
 /// 64-header array); the receive buffer lives on the heap.

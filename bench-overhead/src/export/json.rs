@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::record::RunRecord;
+use bench_records::RunRecord;
 
 /// Writes `record` as one line of JSON and flushes it.
 pub fn write_line(out: &mut impl Write, record: &RunRecord) -> anyhow::Result<()> {

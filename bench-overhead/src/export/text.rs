@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::record::{PhaseStats, RunRecord};
 use crate::units::{format_bytes, format_nanos, GIB};
+use bench_records::{PhaseStats, RunRecord};
 
 /// The summary of one variant run, several lines, ending with a newline.
 pub fn summary(run: &RunRecord) -> String {
@@ -102,10 +102,12 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
     line(
         out,
         "Context switches:",
-        format!(
-            "{} voluntary, {} involuntary",
-            run.ctx_voluntary, run.ctx_involuntary
-        ),
+        match (run.ctx_voluntary, run.ctx_involuntary) {
+            (Some(voluntary), Some(involuntary)) => {
+                format!("{voluntary} voluntary, {involuntary} involuntary")
+            }
+            _ => "— (not counted by this OS)".to_string(),
+        },
     )?;
     if run.jobs_ok > 0 {
         writeln!(

@@ -15,9 +15,9 @@ use anyhow::Context;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::cli::Variant;
 use crate::report::compare::aggregate::Table;
 use crate::results::load::Source;
+use bench_records::Variant;
 
 /// The font family of every text: the SVG viewer picks its sans-serif font.
 const FONT: &str = "sans-serif";

@@ -1,6 +1,6 @@
 //! How setups, variants and network paths are named in the tables, in the published wording.
 
-use crate::cli::Variant;
+use bench_records::Variant;
 
 /// Suffix of rows from a folder whose suite did not finish.
 pub const PARTIAL_MARK: &str = "(partial)";

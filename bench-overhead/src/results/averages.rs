@@ -14,8 +14,8 @@
 //! over the successful jobs times `jobs_ok` give the same sums. Both read `runs.csv` with the same
 //! loader (`results::load`), which tells a measured value from an empty cell.
 
-use crate::record::RunRow;
 use crate::results::load::Run;
+use bench_records::RunRow;
 
 /// Sum and count of one per-job figure over a run's successful jobs.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]

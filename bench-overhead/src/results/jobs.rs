@@ -8,8 +8,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::record::JobRecord;
 use crate::results::csv::{describe_error, read_header, row_error, unequal_lengths};
+use bench_records::JobRecord;
 
 /// Rows that do not parse named one by one; the others are only counted.
 pub const NAMED: usize = 3;

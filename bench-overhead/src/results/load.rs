@@ -11,13 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use serde::Deserialize;
 
-use crate::cli::Variant;
-use crate::record::{is_cost_column, RunRow};
 use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
 use crate::results::csv::{number_problem, read_header, row_error};
-use crate::suite::FailedIteration;
+use bench_records::{is_cost_column, MetaFields, RunRow, Variant};
 
 /// Columns holding text; every other column holds a number.
 const TEXT_COLUMNS: &[&str] = &[
@@ -89,53 +86,8 @@ impl Run {
     }
 }
 
-/// The parts of `meta.json` that `compare` and `summarize` read, each optional, so a hand-edited
-/// file need only be valid JSON whose fields have their types; the suite writes more.
-#[derive(Debug, Default, Deserialize)]
-pub struct Meta {
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub published: bool,
-    #[serde(default)]
-    pub memory_notes: BTreeMap<String, String>,
-    /// Iterations each row already averages (published rows); 1 for the suite's own rows.
-    #[serde(default)]
-    pub iterations_per_row: Option<u32>,
-    #[serde(default)]
-    pub hostname: String,
-    #[serde(default)]
-    pub cpu_model: String,
-    /// `META="key=value …"` of bench-overhead.sh; values are strings, hand-edited ones may not be.
-    #[serde(default)]
-    pub extra: BTreeMap<String, serde_json::Value>,
-    /// The client machine, as `summarize` heads its output.
-    #[serde(default)]
-    pub os: String,
-    #[serde(default)]
-    pub os_version: String,
-    #[serde(default)]
-    pub arch: String,
-    #[serde(default)]
-    pub kernel: String,
-    #[serde(default)]
-    pub cores: u64,
-    /// Iterations of each variant the suite planned; 0 when not said.
-    #[serde(default)]
-    pub iterations: u32,
-    #[serde(default)]
-    pub failed_iterations: Vec<FailedIteration>,
-    /// Whether the suite measured the server's cost, and why not (`suite begin`).
-    #[serde(default)]
-    pub server_cost: Option<ServerCostNote>,
-}
-
-/// meta.json `server_cost`, the part the reports print.
-#[derive(Debug, Default, Deserialize)]
-pub struct ServerCostNote {
-    #[serde(default)]
-    pub note: String,
-}
+/// `meta.json` as the reports read it: any JSON value in `extra` (hand-edited files).
+pub type Meta = MetaFields<serde_json::Value>;
 
 /// The canonical path of the runs.csv a path names (the folder's, or the file itself), when it
 /// exists: two inputs with the same one are the same results.
@@ -333,8 +285,10 @@ fn parse_run(
         }
         if cell.is_empty() {
             absent.insert(column);
-            // Optional (memory, cost) columns stay empty; the others hold 0 and are marked absent.
-            let optional = column.starts_with("mem_") || is_cost_column(column);
+            // Optional columns (memory, context switches, costs) stay empty; the others hold 0
+            // and are marked absent.
+            let optional =
+                column.starts_with("mem_") || column.starts_with("ctx_") || is_cost_column(column);
             cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
@@ -409,7 +363,7 @@ mod tests {
                     .unwrap_or_else(|| match *c {
                         "variant" => "poll".into(),
                         c if TEXT_COLUMNS.contains(&c) => "x".into(),
-                        c if c.starts_with("mem_") => String::new(),
+                        c if c.starts_with("mem_") || is_cost_column(c) => String::new(),
                         _ => "1".into(),
                     })
             })
@@ -444,20 +398,29 @@ mod tests {
 
     #[test]
     fn files_from_before_a_later_column_still_load() {
-        let without = |line: String| {
-            let cells: Vec<&str> = line.split(',').collect();
-            cells[..cells.len() - LATER_COLUMNS.len()].join(",")
-        };
-        assert_eq!(
-            RunRow::COLUMNS.last(),
-            LATER_COLUMNS.last(),
+        // The later columns and after them the cost columns come last: a file from before has
+        // none of them.
+        let first_later = RunRow::COLUMNS
+            .iter()
+            .position(|c| LATER_COLUMNS.contains(c) || is_cost_column(c))
+            .unwrap();
+        assert!(
+            RunRow::COLUMNS[first_later..]
+                .iter()
+                .all(|c| LATER_COLUMNS.contains(c) || is_cost_column(c)),
             "later columns come last"
         );
+        let without = |line: String| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..first_later].join(",")
+        };
         let text = format!("{}\n{}\n", without(header()), without(row(&[])));
         let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
         assert!(!runs[0].has("sys_connect_wait"));
         assert_eq!(runs[0].row.sys_connect_wait, 0);
         assert!(runs[0].has("sys_wait"));
+        assert_eq!(runs[0].row.server_pid, None);
+        assert_eq!(runs[0].row.tcp_mem_avg_bytes, None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! One connection's life: read a request head, send the response, then wait for the next
-//! request, close, reset or stall — never blocking, so one thread can run thousands of them.
+//! One connection's life: read a request head (and an upload's body), send the response, then
+//! wait for the next request, close, reset or stall — never blocking, so one thread can run thousands of them.
 //!
 //! `advance` does as much work as the socket allows right now and says what to wait for next;
 //! it may be called spuriously (a stale timer, a level-triggered wake) and then does nothing
@@ -12,15 +12,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::fault::{self, After, DRIP_CHUNK, DRIP_PAUSE};
-use super::files::OpenFiles;
+use super::files::{OpenFiles, Opened};
 use super::request::{self, Method, Parsed, MAX_HEAD_BYTES};
 use super::response::{self, Status};
-use super::send::{read_at, send_bytes, send_file, turn_bytes};
+use super::send::{send_bytes, send_file, turn_bytes};
 use super::{path, Config};
-
-/// Files up to this size go out in the same write as the head (one system call, one segment),
-/// which is what request-rate work on `hello` measures.
-const INLINE_BODY: u64 = 16 * 1024;
 
 const OCTETS: &str = "application/octet-stream";
 
@@ -34,7 +30,12 @@ pub struct Stats {
     pub connections: u64,
     pub requests: u64,
     pub body_bytes: u64,
+    /// Upload body bytes received (and discarded).
+    pub upload_bytes: u64,
 }
+
+/// Upload bytes read per wake at most before the loop serves the others.
+const UPLOAD_TURN: u64 = 1024 * 1024;
 
 /// What the loop needs from itself while a connection advances.
 pub struct Context<'a> {
@@ -73,12 +74,24 @@ impl Next {
 enum Phase {
     /// Reading a request head (also: idle between keep-alive requests).
     Head,
+    /// Receiving an upload's body.
+    Upload(Upload),
     /// Sending a response.
     Send(Outgoing),
     /// A stall fault: silent until the client closes.
     Stalled,
     /// Our side is shut down; discarding input until EOF or the deadline.
     Lingering(Instant),
+}
+
+/// An upload's body on its way in: counted and dropped, through the loop's one buffer.
+struct Upload {
+    /// What is still to be sent of `100 Continue` before the body is read (empty: nothing).
+    interim: &'static [u8],
+    remaining: u64,
+    received: u64,
+    minor_version: u8,
+    keep_alive: bool,
 }
 
 /// A response on its way out.
@@ -121,6 +134,8 @@ pub struct Connection {
     /// Unique for the server's life: stale timers of a reused slot are recognised by it.
     pub id: u64,
     pub last_activity: Instant,
+    /// When the first byte of the request head being read arrived (`--header-timeout`).
+    head_started: Option<Instant>,
     buf: Vec<u8>,
     phase: Phase,
 }
@@ -131,6 +146,7 @@ impl Connection {
             stream,
             id,
             last_activity: now,
+            head_started: None,
             buf: Vec::new(),
             phase: Phase::Head,
         }
@@ -141,11 +157,32 @@ impl Connection {
         !matches!(self.phase, Phase::Stalled)
     }
 
+    /// Whether a request head has been arriving for `limit` or longer and is still not complete.
+    pub fn head_overdue(&self, now: Instant, limit: Duration) -> bool {
+        matches!(self.phase, Phase::Head)
+            && self
+                .head_started
+                .is_some_and(|started| now.duration_since(started) >= limit)
+    }
+
+    /// Gives up on a head that is overdue: 408, then close (the next `advance` sends it).
+    pub fn refuse_slow_head(&mut self) {
+        self.buf.clear();
+        self.head_started = None;
+        let bytes = response::error(Status::RequestTimeout, 1, false, true);
+        self.phase = Phase::Send(Outgoing::bytes(bytes, After::Close));
+    }
+
     /// Does all the work the socket allows now; returns what to wait for.
     pub fn advance(&mut self, cx: &mut Context) -> Next {
+        // Once a response went out, the next request is waited for rather than read for: a
+        // read now would find nothing, most of the time, and cost a system call per request
+        // (the level-triggered poller reports the socket when it has something).
+        let mut responded = false;
         loop {
             match &mut self.phase {
                 Phase::Head => match request::parse(&self.buf) {
+                    Parsed::Incomplete if responded => return Next::READ,
                     Parsed::Incomplete => match self.read_head(cx) {
                         Ok(0) => return Next::Close,
                         Ok(_) => continue,
@@ -155,7 +192,13 @@ impl Connection {
                     Parsed::Request(request, head_len) => {
                         self.buf.drain(..head_len);
                         cx.stats.requests += 1;
-                        self.phase = Phase::Send(respond(&request, cx));
+                        self.phase = if request.method.uploads() {
+                            self.start_upload(&request, cx)
+                        } else {
+                            Phase::Send(respond(&request, cx))
+                        };
+                        // Pipelined bytes already here begin the next head.
+                        self.head_started = (!self.buf.is_empty()).then_some(cx.now);
                     }
                     Parsed::Refused(status, minor_version) => {
                         self.buf.clear();
@@ -164,6 +207,22 @@ impl Connection {
                         self.phase = Phase::Send(Outgoing::bytes(bytes, After::Close));
                     }
                 },
+                Phase::Upload(upload) => {
+                    match receive(&self.stream, upload, cx, &mut self.last_activity) {
+                        Err(_) => return Next::Close,
+                        Ok(Some(next)) => return next,
+                        Ok(None) => {
+                            let keep_alive = upload.keep_alive;
+                            let bytes = response::upload_received(
+                                upload.received,
+                                upload.minor_version,
+                                keep_alive,
+                            );
+                            self.phase =
+                                Phase::Send(Outgoing::bytes(bytes, fault::keep(keep_alive)));
+                        }
+                    }
+                }
                 Phase::Send(out) => match send(&self.stream, out, cx, &mut self.last_activity) {
                     Err(_) => return Next::Close,
                     Ok(Progress::Blocked) => return Next::WRITE,
@@ -175,10 +234,18 @@ impl Connection {
                         }
                     }
                     Ok(Progress::Done) => match out.after {
-                        After::KeepAlive => self.phase = Phase::Head,
+                        After::KeepAlive => {
+                            self.phase = Phase::Head;
+                            responded = true;
+                        }
+                        After::End
+                            if self.buf.is_empty() && nothing_more(&self.stream, cx.scratch) =>
+                        {
+                            return Next::Close
+                        }
                         After::Stall => self.phase = Phase::Stalled,
                         After::Reset => return Next::Reset,
-                        After::Close => {
+                        After::Close | After::End => {
                             if self.stream.shutdown(Shutdown::Write).is_err() {
                                 return Next::Close;
                             }
@@ -210,6 +277,34 @@ impl Connection {
         }
     }
 
+    /// The phase after an upload's head: 413 for a body over `--max-upload` (before any of it
+    /// is read), else receiving it, starting with the body bytes that came with the head.
+    fn start_upload(&mut self, request: &request::Request, cx: &mut Context) -> Phase {
+        let minor_version = request.minor_version;
+        if request.body_len > cx.config.max_upload {
+            self.buf.clear();
+            let bytes = response::error(Status::ContentTooLarge, minor_version, false, true);
+            return Phase::Send(Outgoing::bytes(bytes, After::Close));
+        }
+        let early = (self.buf.len() as u64).min(request.body_len);
+        self.buf.drain(..early as usize);
+        cx.stats.upload_bytes += early;
+        let remaining = request.body_len - early;
+        // RFC 9110 §10.1.1: no 100 once the client sent some body anyway.
+        let interim = if request.expect_continue && early == 0 && remaining > 0 {
+            response::CONTINUE
+        } else {
+            &[]
+        };
+        Phase::Upload(Upload {
+            interim,
+            remaining,
+            received: early,
+            minor_version,
+            keep_alive: request.keep_alive,
+        })
+    }
+
     /// Reads more of a request head, never past `MAX_HEAD_BYTES` in the buffer.
     fn read_head(&mut self, cx: &mut Context) -> io::Result<usize> {
         let room = MAX_HEAD_BYTES - self.buf.len();
@@ -217,6 +312,7 @@ impl Connection {
         self.buf.extend_from_slice(&cx.scratch[..n]);
         if n > 0 {
             self.last_activity = cx.now;
+            self.head_started.get_or_insert(cx.now);
         }
         Ok(n)
     }
@@ -238,25 +334,19 @@ impl Connection {
 /// The response to a well-formed request.
 fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
     let minor = request.minor_version;
-    let opened = path::resolve(&cx.config.root, &request.target)
-        .and_then(|(path, meta)| cx.files.open(&path, &meta));
+    let opened =
+        path::file_under_root(&request.target).and_then(|relative| cx.files.open(&relative));
     match opened {
-        Ok((file, len))
-            if request.method == Method::Get && cx.config.fault.is_none() && len <= INLINE_BODY =>
-        {
+        Ok(Opened {
+            contents: Some(contents),
+            len,
+            ..
+        }) if request.method == Method::Get && cx.config.fault.is_none() => {
             let mut bytes = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
-            let head_len = bytes.len();
-            bytes.resize(head_len + len as usize, 0);
-            match read_exact_at(&file, &mut bytes[head_len..]) {
-                Ok(()) => Outgoing::bytes(bytes, keep_or_close(request.keep_alive)),
-                // The file shrank while it was read: say so rather than send a wrong body.
-                Err(_) => Outgoing::bytes(
-                    response::error(Status::InternalError, minor, false, true),
-                    After::Close,
-                ),
-            }
+            bytes.extend_from_slice(&contents);
+            Outgoing::bytes(bytes, fault::keep(request.keep_alive))
         }
-        Ok((file, len)) if request.method == Method::Get => {
+        Ok(Opened { file, len, .. }) if request.method == Method::Get => {
             let plan = fault::plan(cx.config.fault, len, minor, request.keep_alive);
             Outgoing {
                 head: plan.head,
@@ -269,40 +359,69 @@ fn respond(request: &request::Request, cx: &mut Context) -> Outgoing {
                 after: plan.after,
             }
         }
-        Ok((_, len)) => {
+        Ok(Opened { len, .. }) => {
             let head = response::head(Status::Ok, minor, OCTETS, len, request.keep_alive);
-            Outgoing::bytes(head, keep_or_close(request.keep_alive))
+            Outgoing::bytes(head, fault::keep(request.keep_alive))
         }
         Err(status) => {
             // A missing file is an ordinary answer; a suspicious target ends the connection.
             let keep_alive = request.keep_alive && status == Status::NotFound;
             let with_body = request.method == Method::Get;
             let bytes = response::error(status, minor, keep_alive, with_body);
-            Outgoing::bytes(bytes, keep_or_close(keep_alive))
+            Outgoing::bytes(bytes, fault::keep(keep_alive))
         }
     }
 }
 
-/// Fills `buf` from the start of `file`.
-fn read_exact_at(file: &File, buf: &mut [u8]) -> io::Result<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        match read_at(file, &mut buf[done..], done as u64) {
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => done += n,
+/// Whether the client has sent nothing after its request: one read finds nothing or EOF, so
+/// a close now sends a FIN, not the RST that unread input would turn it into.
+fn nothing_more(stream: &TcpStream, scratch: &mut [u8]) -> bool {
+    match (&*stream).read(&mut scratch[..1]) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(err) => err.kind() == io::ErrorKind::WouldBlock,
+    }
+}
+
+/// Sends what is left of `100 Continue`, then reads and counts body bytes (one turn at most).
+/// `None` once the whole body is in; `Some` what to wait for otherwise.
+fn receive(
+    stream: &TcpStream,
+    upload: &mut Upload,
+    cx: &mut Context,
+    last_activity: &mut Instant,
+) -> io::Result<Option<Next>> {
+    while !upload.interim.is_empty() {
+        match send_bytes(stream, upload.interim) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => upload.interim = &upload.interim[n..],
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Some(Next::WRITE)),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
         }
     }
-    Ok(())
-}
-
-fn keep_or_close(keep_alive: bool) -> After {
-    if keep_alive {
-        After::KeepAlive
-    } else {
-        After::Close
+    let mut read_now = 0;
+    while upload.remaining > 0 {
+        if read_now >= UPLOAD_TURN {
+            return Ok(Some(Next::READ)); // level-triggered: woken again at once
+        }
+        let want = upload.remaining.min(cx.scratch.len() as u64) as usize;
+        match (&*stream).read(&mut cx.scratch[..want]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                let n = n as u64;
+                upload.remaining -= n;
+                upload.received += n;
+                read_now += n;
+                cx.stats.upload_bytes += n;
+                *last_activity = cx.now;
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Some(Next::READ)),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
     }
+    Ok(None)
 }
 
 /// Sends what the socket takes of the head, then up to one turn (`turn_bytes`) of the body.

@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use polling::{Event, Events, PollMode, Poller};
 
+use super::accept::Acceptor;
 use super::connection::{Connection, Context, Next, Stats};
 use super::files::OpenFiles;
 use super::os::ShutdownSignal;
-use super::send::{prepare_socket, SCRATCH_BYTES};
+use super::send::SCRATCH_BYTES;
 use super::Config;
 
 /// Keys of the two non-connection sources (`usize::MAX` is reserved by `polling`).
@@ -36,11 +37,14 @@ pub struct Summary {
     pub connections: u64,
     pub requests: u64,
     pub body_bytes: u64,
+    pub upload_bytes: u64,
 }
 
 /// A connection, the interest currently registered for it, and its pending timer.
 struct Slot {
     conn: Connection,
+    /// Whether it is in the poller: a connection served whole right after `accept` never is.
+    registered: bool,
     read: bool,
     write: bool,
     /// When the timer this connection asked for fires (at most one is pending per connection).
@@ -51,6 +55,7 @@ struct Server<'a> {
     config: &'a Config,
     poller: Poller,
     listener: TcpListener,
+    acceptor: Acceptor,
     slots: Vec<Option<Slot>>,
     /// Free slot indexes, reused only after the batch of events that freed them.
     free: Vec<usize>,
@@ -69,6 +74,7 @@ pub fn serve(
     listener: TcpListener,
     signal: &ShutdownSignal,
     config: &Config,
+    files: OpenFiles,
 ) -> anyhow::Result<Summary> {
     let poller = Poller::new().context("cannot create the readiness poller")?;
     // SAFETY (both registrations): the listener and the signal pipe outlive the poller's use of
@@ -86,13 +92,14 @@ pub fn serve(
         config,
         poller,
         listener,
+        acceptor: Acceptor::new(),
         slots: Vec::new(),
         free: Vec::new(),
         freed: Vec::new(),
         timers: BinaryHeap::new(),
         next_id: 0,
         scratch: vec![0; SCRATCH_BYTES],
-        files: OpenFiles::default(),
+        files,
         stats: Stats::default(),
         accept_paused_until: None,
         last_emfile_warning: None,
@@ -104,16 +111,17 @@ pub fn serve(
         connections: server.stats.connections,
         requests: server.stats.requests,
         body_bytes: server.stats.body_bytes,
+        upload_bytes: server.stats.upload_bytes,
     })
 }
 
 impl Server<'_> {
     fn run(&mut self, signal: &ShutdownSignal) -> anyhow::Result<&'static str> {
         let mut events = Events::new();
-        // Idle connections are found by a sweep: cheap (one pass every few seconds at most)
-        // and needs no per-connection timer that every byte would have to move.
-        let sweep_every =
-            (self.config.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        // Idle connections and overdue heads are found by a sweep: cheap (one pass a second at
+        // most) and needs no per-connection timer that every byte would have to move.
+        let shortest = self.config.idle_timeout.min(self.config.header_timeout);
+        let sweep_every = (shortest / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut next_sweep = Instant::now() + sweep_every;
         loop {
             let mut deadline = next_sweep;
@@ -159,10 +167,13 @@ impl Server<'_> {
         }
     }
 
+    /// Accepts what is pending and lets each new connection work at once: its request has
+    /// usually arrived with the handshake, and a connection served whole (`Connection: close`)
+    /// is closed without ever entering the poller.
     fn accept(&mut self, now: Instant) {
         for _ in 0..ACCEPTS_PER_WAKE {
-            let stream = match self.listener.accept() {
-                Ok((stream, _)) => stream,
+            let stream = match self.acceptor.accept(&self.listener) {
+                Ok(stream) => stream,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
                 Err(err) if is_out_of_descriptors(&err) => {
                     self.pause_accepting(now, &err);
@@ -171,30 +182,20 @@ impl Server<'_> {
                 // The peer gave up before we accepted (ECONNABORTED) and the like.
                 Err(_) => continue,
             };
-            if prepare_socket(&stream).is_err() {
-                continue;
-            }
             let key = self.free.pop().unwrap_or_else(|| {
                 self.slots.push(None);
                 self.slots.len() - 1
             });
-            // SAFETY: the stream is deleted from the poller in `close` before it is dropped.
-            let added = unsafe {
-                self.poller
-                    .add_with_mode(&stream, Event::readable(key), PollMode::Level)
-            };
-            if added.is_err() {
-                self.freed.push(key);
-                continue;
-            }
             self.next_id += 1;
             self.stats.connections += 1;
             self.slots[key] = Some(Slot {
                 conn: Connection::new(stream, self.next_id, now),
-                read: true,
+                registered: false,
+                read: false,
                 write: false,
                 timer_at: None,
             });
+            self.wake(key, now);
         }
     }
 
@@ -245,21 +246,27 @@ impl Server<'_> {
                 write,
                 wake_at,
             } => {
-                if (read, write) != (slot.read, slot.write) {
+                if !slot.registered || (read, write) != (slot.read, slot.write) {
                     let interest = match (read, write) {
                         (true, true) => Event::all(key),
                         (true, false) => Event::readable(key),
                         (false, true) => Event::writable(key),
                         (false, false) => Event::none(key),
                     };
-                    if self
-                        .poller
-                        .modify_with_mode(&slot.conn.stream, interest, PollMode::Level)
-                        .is_err()
-                    {
+                    let stream = &slot.conn.stream;
+                    let done = if slot.registered {
+                        self.poller
+                            .modify_with_mode(stream, interest, PollMode::Level)
+                    } else {
+                        // SAFETY: the stream is deleted from the poller in `close` before it
+                        // is dropped.
+                        unsafe { self.poller.add_with_mode(stream, interest, PollMode::Level) }
+                    };
+                    if done.is_err() {
                         self.close(key, false);
                         return;
                     }
+                    slot.registered = true;
                     slot.read = read;
                     slot.write = write;
                 }
@@ -290,13 +297,18 @@ impl Server<'_> {
         }
     }
 
+    /// Closes idle connections; answers 408 to heads not complete within `--header-timeout`.
     fn sweep_idle(&mut self, now: Instant) {
         let limit = self.config.idle_timeout;
         for key in 0..self.slots.len() {
-            let idle = matches!(&self.slots[key], Some(slot)
-                if slot.conn.times_out() && now.duration_since(slot.conn.last_activity) >= limit);
-            if idle {
+            let Some(slot) = &mut self.slots[key] else {
+                continue;
+            };
+            if slot.conn.times_out() && now.duration_since(slot.conn.last_activity) >= limit {
                 self.close(key, false);
+            } else if slot.conn.head_overdue(now, self.config.header_timeout) {
+                slot.conn.refuse_slow_head();
+                self.wake(key, now);
             }
         }
     }
@@ -306,7 +318,9 @@ impl Server<'_> {
         let Some(slot) = self.slots[key].take() else {
             return;
         };
-        let _ = self.poller.delete(&slot.conn.stream);
+        if slot.registered {
+            let _ = self.poller.delete(&slot.conn.stream);
+        }
         if reset {
             let _ = socket2::SockRef::from(&slot.conn.stream).set_linger(Some(Duration::ZERO));
         }

@@ -16,8 +16,11 @@ pub const DRIP_PAUSE: Duration = Duration::from_millis(10);
 pub enum After {
     /// Wait for the next request.
     KeepAlive,
-    /// Close normally (FIN).
+    /// Close normally (FIN), after reading what the client still sends (lingering).
     Close,
+    /// The end of an exchange read whole (HTTP/1.0, `Connection: close`): close at once when
+    /// the client has sent nothing more (nginx's `lingering_close auto`), else as `Close`.
+    End,
     /// Close with RST (SO_LINGER 0).
     Reset,
     /// Send nothing more and keep the connection open until the client closes it.
@@ -80,11 +83,12 @@ pub fn plan(fault: Option<Fault>, file_len: u64, minor_version: u8, keep_alive: 
     }
 }
 
-fn keep(keep_alive: bool) -> After {
+/// How an ordinary response ends.
+pub fn keep(keep_alive: bool) -> After {
     if keep_alive {
         After::KeepAlive
     } else {
-        After::Close
+        After::End
     }
 }
 

@@ -8,16 +8,20 @@
 //! second core of a small machine to the client under test.
 //!
 //! Where things live:
-//! - `event_loop.rs`: accepting, readiness, timers, idle timeouts, shutdown.
+//! - `event_loop.rs`: readiness, timers, idle timeouts, shutdown.
+//! - `accept.rs`: accepting connections with their socket options in few system calls.
 //! - `connection.rs`: one connection's state machine (read head → respond → keep-alive/close).
 //! - `request.rs`: request heads (httparse) and what they ask for.
-//! - `path.rs`: mapping a request target to a regular file under the root, safely.
-//! - `files.rs`: open files shared by all connections sending them.
+//! - `path.rs`: mapping a request target to a relative path of plain names, or a refusal.
+//! - `beneath/`: opening such a path under the root, never outside it (per-OS files).
+//! - `files.rs`: open files shared by all connections sending them, small files' bytes.
 //! - `response.rs`: response heads and error bodies.
 //! - `fault.rs`: how each `--fault` bends a response.
 //! - `send.rs`: body bytes to the socket (`sendfile` on Linux, read+write elsewhere).
 //! - `os.rs`: descriptor limit and SIGINT/SIGTERM (Unix).
 
+mod accept;
+mod beneath;
 mod connection;
 mod event_loop;
 mod fault;
@@ -29,7 +33,6 @@ mod response;
 mod send;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -41,10 +44,10 @@ use crate::cli::{Fault, ServeArgs};
 /// What every connection needs to know, fixed for the server's life.
 #[derive(Debug)]
 pub struct Config {
-    /// Canonical (absolute, symlink-free) root folder.
-    pub root: PathBuf,
     pub fault: Option<Fault>,
     pub idle_timeout: Duration,
+    pub header_timeout: Duration,
+    pub max_upload: u64,
 }
 
 /// The `Server` header: names this server and its version in every record the client writes.
@@ -68,6 +71,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     );
     // Before the first line: whoever reads the port from it may stop the server at once, and a
     // SIGTERM that arrived before the handler would kill it without its closing line.
+    let root_dir = beneath::Root::open(&root)
+        .with_context(|| format!("cannot open the root folder {}", root.display()))?;
     let signal =
         os::ShutdownSignal::install().context("cannot install the SIGINT/SIGTERM handler")?;
     let address = SocketAddr::new(args.address, args.port);
@@ -92,25 +97,29 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     eprintln!(
-        "serving regular files under {} over HTTP/1.0 and 1.1: one thread, {} readiness loop, \
-         bodies via {}, idle timeout {:?}",
+        "serving regular files under {} over HTTP/1.0 and 1.1 (PUT/POST bodies up to {} bytes \
+         counted and discarded): one thread, {} readiness loop, \
+         bodies via {}, idle timeout {:?}, header timeout {:?}",
         root.display(),
-        crate::readiness::READINESS_API,
+        args.max_upload,
+        bench_records::Backend::READINESS,
         send::METHOD,
-        args.idle_timeout
+        args.idle_timeout,
+        args.header_timeout
     );
     if let Some(fault) = args.fault {
         eprintln!("fault: {}", fault::describe(fault));
     }
     let config = Config {
-        root,
         fault: args.fault,
         idle_timeout: args.idle_timeout,
+        header_timeout: args.header_timeout,
+        max_upload: args.max_upload,
     };
-    let stats = event_loop::serve(listener, &signal, &config)?;
+    let stats = event_loop::serve(listener, &signal, &config, files::OpenFiles::new(root_dir))?;
     eprintln!(
-        "stopped on {}: {} connections, {} requests, {} body bytes sent",
-        stats.stopped_by, stats.connections, stats.requests, stats.body_bytes
+        "stopped on {}: {} connections, {} requests, {} body bytes sent, {} upload bytes received",
+        stats.stopped_by, stats.connections, stats.requests, stats.body_bytes, stats.upload_bytes
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -125,6 +134,9 @@ fn listen(address: SocketAddr) -> anyhow::Result<TcpListener> {
     socket
         .set_reuse_address(true)
         .context("cannot set SO_REUSEADDR")?;
+    // Inherited by accepted sockets where the OS does so (`accept.rs`).
+    accept::set_options(socket2::SockRef::from(&socket))
+        .context("cannot set TCP_NODELAY and the send buffer on the listening socket")?;
     socket
         .bind(&address.into())
         .with_context(|| format!("cannot listen on {address}: {hint}"))?;

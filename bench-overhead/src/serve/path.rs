@@ -1,81 +1,38 @@
-//! From a request target to an open regular file under the root, and nothing else.
+//! From a request target to a relative path of plain names under the root, or a refusal.
 //!
 //! Every segment is percent-decoded on its own, so an encoded `/` (`%2f`) can never create a
 //! segment boundary, and a decoded segment that is `..`, or holds `/`, `\` or NUL, is refused
-//! (400) before the filesystem is touched. Then each segment under the root is `lstat`ed: when
-//! none is a symlink the path cannot leave the root and is opened as is (three system calls for
-//! `/hello`, which keeps the request rate close to lighttpd's). When one is, the OS resolves the
-//! whole path (`canonicalize`) and it must still lie under the canonical root, which refuses
-//! symlinks that lead out. Only a regular file is served (404 for anything else). On Unix the
-//! open also uses `O_NOFOLLOW` (a symlink swapped in after the check is refused) and `O_NONBLOCK`
-//! (a FIFO swapped in cannot block the loop). `files.rs` shares the open descriptors.
+//! (400) before the filesystem is touched. A target naming a folder (the root, `/a/`) is 404:
+//! only regular files are served. What the names lead to is `beneath`'s business: it opens them
+//! relative to the root, following no symlink, so nothing outside can be reached.
 
-use std::fs::{File, Metadata};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::response::Status;
 
-/// Resolves `target` under `root` (canonical) to the path of a regular file and its metadata
-/// (taken just now, so its length is the length to announce).
-pub fn resolve(root: &Path, target: &str) -> Result<(PathBuf, Metadata), Status> {
+/// The relative path of the file `target` names; 400 for a suspicious target, 404 for a folder.
+pub fn file_under_root(target: &str) -> Result<PathBuf, Status> {
     let Target {
         relative,
         names_folder,
     } = parse_target(target)?;
-    if relative.as_os_str().is_empty() {
-        return Err(Status::NotFound); // the root folder itself
-    }
-    let joined = root.join(&relative);
-    let mut prefix = root.to_path_buf();
-    let mut last = None;
-    for segment in relative.iter() {
-        prefix.push(segment);
-        let meta = std::fs::symlink_metadata(&prefix).map_err(|_| Status::NotFound)?;
-        if meta.file_type().is_symlink() {
-            last = None;
-            break;
-        }
-        last = Some(meta);
-    }
-    let (resolved, meta) = match last {
-        Some(meta) => (joined, meta),
-        None => {
-            let resolved = joined.canonicalize().map_err(|_| Status::NotFound)?;
-            if !resolved.starts_with(root) {
-                return Err(Status::NotFound); // a symlink out of the root
-            }
-            let meta = std::fs::metadata(&resolved).map_err(|_| Status::NotFound)?;
-            (resolved, meta)
-        }
-    };
-    // A folder, FIFO, device… and a file asked for as a folder (`/hello/`), which a
-    // filesystem would refuse too (ENOTDIR).
-    if !meta.is_file() || names_folder {
+    if relative.as_os_str().is_empty() || names_folder {
         return Err(Status::NotFound);
     }
-    Ok((resolved, meta))
-}
-
-/// Opens a file `resolve` returned, read-only, refusing a symlink or FIFO swapped in since.
-pub fn open_regular(path: &Path) -> Result<File, Status> {
-    let file = open_options().open(path).map_err(|_| Status::NotFound)?;
-    match file.metadata() {
-        Ok(meta) if meta.is_file() => Ok(file),
-        _ => Err(Status::NotFound),
-    }
+    Ok(relative)
 }
 
 /// A request target reduced to a path under the root.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Target {
+struct Target {
     /// Plain segments, without empty and `.` ones.
-    pub relative: PathBuf,
+    relative: PathBuf,
     /// The last segment is empty or `.` (`/a/`, `/a/.`): the target names a folder.
-    pub names_folder: bool,
+    names_folder: bool,
 }
 
 /// The target's path as a relative path of plain segments; 400 for anything suspicious.
-pub fn parse_target(target: &str) -> Result<Target, Status> {
+fn parse_target(target: &str) -> Result<Target, Status> {
     // Origin form only: "/path?query". Absolute form ("http://…"), "*" and the rest are refused.
     let Some(rest) = target.strip_prefix('/') else {
         return Err(Status::BadRequest);
@@ -121,23 +78,6 @@ fn percent_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-#[cfg(unix)]
-fn open_options() -> std::fs::OpenOptions {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    options
-}
-
-#[cfg(not(unix))]
-fn open_options() -> std::fs::OpenOptions {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    options
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Request heads: parsed with `httparse`, checked, and reduced to what the server acts on.
 //!
-//! Only GET and HEAD without a body are served; anything the server would have to guess about is
-//! refused with a status and the connection closed, never half-understood.
+//! GET and HEAD without a body are served from files; PUT and POST carry a body framed by
+//! Content-Length, which the connection counts and discards (uploads). Anything the server would
+//! have to guess about is refused with a status and the connection closed, never
+//! half-understood: a chunked body (no Content-Length) is 411, an `Expect` other than
+//! `100-continue` is 417.
 
 use super::response::Status;
 
@@ -15,6 +18,15 @@ const MAX_HEADERS: usize = 64;
 pub enum Method {
     Get,
     Head,
+    Put,
+    Post,
+}
+
+impl Method {
+    /// Whether requests of this method carry a body (an upload).
+    pub fn uploads(self) -> bool {
+        matches!(self, Method::Put | Method::Post)
+    }
 }
 
 /// A request the server will answer.
@@ -27,6 +39,10 @@ pub struct Request {
     pub minor_version: u8,
     /// Whether the connection stays open after the response.
     pub keep_alive: bool,
+    /// Body bytes that follow the head (PUT and POST; 0 for GET and HEAD).
+    pub body_len: u64,
+    /// The client waits for `100 Continue` before it sends the body (HTTP/1.1 only).
+    pub expect_continue: bool,
 }
 
 #[derive(Debug)]
@@ -60,6 +76,8 @@ pub fn parse(buf: &[u8]) -> Parsed {
     let method = match head.method {
         Some("GET") => Method::Get,
         Some("HEAD") => Method::Head,
+        Some("PUT") => Method::Put,
+        Some("POST") => Method::Post,
         _ => return refuse(Status::MethodNotAllowed),
     };
     let Some(target) = head.path else {
@@ -67,6 +85,9 @@ pub fn parse(buf: &[u8]) -> Parsed {
     };
     let mut keep_alive = minor_version >= 1;
     let mut has_host = false;
+    let mut content_length = None;
+    let mut chunked = false;
+    let mut expect_continue = false;
     for header in head.headers.iter() {
         let name = header.name;
         if name.eq_ignore_ascii_case("host") {
@@ -85,15 +106,42 @@ pub fn parse(buf: &[u8]) -> Parsed {
                 }
             }
         } else if name.eq_ignore_ascii_case("content-length") {
-            // GET and HEAD carry no body; one the server would not read would be taken for the
-            // next request.
-            if header.value.trim_ascii() != b"0" {
+            let Some(len) = parse_length(header.value) else {
+                return refuse(Status::BadRequest);
+            };
+            // RFC 9112 §6.3: differing lengths make the framing unknowable.
+            if content_length.is_some_and(|seen| seen != len) {
                 return refuse(Status::BadRequest);
             }
+            content_length = Some(len);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return refuse(Status::BadRequest);
+            chunked = true;
+        } else if name.eq_ignore_ascii_case("expect") {
+            if !header
+                .value
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"100-continue")
+            {
+                return refuse(Status::ExpectationFailed);
+            }
+            // RFC 9110 §10.1.1: ignored in an HTTP/1.0 request.
+            expect_continue = minor_version >= 1;
         }
     }
+    let body_len = if method.uploads() {
+        match content_length {
+            // A chunked body is not read: its framing is refused rather than guessed.
+            Some(len) if !chunked => len,
+            _ => return refuse(Status::LengthRequired),
+        }
+    } else {
+        // GET and HEAD carry no body; one the server would not read would be taken for the
+        // next request.
+        if chunked || content_length.is_some_and(|len| len != 0) {
+            return refuse(Status::BadRequest);
+        }
+        0
+    };
     // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host.
     if minor_version >= 1 && !has_host {
         return refuse(Status::BadRequest);
@@ -104,8 +152,27 @@ pub fn parse(buf: &[u8]) -> Parsed {
             target: target.to_owned(),
             minor_version,
             keep_alive,
+            body_len,
+            expect_continue: expect_continue && body_len > 0,
         },
         head_len,
+    )
+}
+
+/// A Content-Length value: decimal digits only (no sign, no spaces inside); `u64::MAX` for one
+/// too large to count, which every limit refuses (413).
+fn parse_length(value: &[u8]) -> Option<u64> {
+    let digits = value.trim_ascii();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        digits
+            .iter()
+            .try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })
+            .unwrap_or(u64::MAX),
     )
 }
 
@@ -146,7 +213,7 @@ mod tests {
             (Status::BadRequest, 1)
         );
         assert_eq!(
-            refused_in(b"POST / HTTP/1.0\r\n\r\n"),
+            refused_in(b"DELETE / HTTP/1.0\r\n\r\n"),
             (Status::MethodNotAllowed, 0)
         );
         // No version could be read: HTTP/1.1, the server's own.
@@ -174,6 +241,69 @@ mod tests {
     }
 
     #[test]
+    fn uploads_are_framed_by_content_length() {
+        let put = request("PUT /u HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n");
+        assert_eq!(
+            (put.method, put.body_len, put.expect_continue),
+            (Method::Put, 1 << 20, false)
+        );
+        let post = request(
+            "POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\
+             Expect: 100-Continue\r\n\r\n",
+        );
+        assert_eq!(
+            (post.method, post.body_len, post.expect_continue),
+            (Method::Post, 5, true)
+        );
+        // HTTP/1.0 clients do not wait for 100 Continue; nor is it due without a body.
+        assert!(
+            !request("PUT /u HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                .expect_continue
+        );
+        assert!(
+            !request(
+                "PUT /u HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n"
+            )
+            .expect_continue
+        );
+        let huge = request("PUT /u HTTP/1.0\r\nContent-Length: 99999999999999999999999\r\n\r\n");
+        assert_eq!(huge.body_len, u64::MAX);
+        assert_eq!(
+            request("GET /u HTTP/1.0\r\nContent-Length: 0\r\n\r\n").body_len,
+            0
+        );
+    }
+
+    #[test]
+    fn uploads_without_a_length_or_with_odd_framing_are_refused() {
+        assert_eq!(refused(b"PUT /u HTTP/1.0\r\n\r\n"), Status::LengthRequired);
+        assert_eq!(
+            refused(b"POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Status::LengthRequired
+        );
+        assert_eq!(
+            refused(b"PUT /u HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Status::LengthRequired
+        );
+        for length in ["-1", "+5", "5 5", "0x10", ""] {
+            let text = format!("PUT /u HTTP/1.0\r\nContent-Length: {length}\r\n\r\n");
+            assert_eq!(refused(text.as_bytes()), Status::BadRequest, "{length}");
+        }
+        assert_eq!(
+            refused(b"PUT /u HTTP/1.0\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
+            Status::BadRequest
+        );
+        assert_eq!(
+            refused(b"PUT /u HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 200-ok\r\n\r\n"),
+            Status::ExpectationFailed
+        );
+        assert_eq!(
+            refused(b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Status::BadRequest
+        );
+    }
+
+    #[test]
     fn incomplete_until_the_blank_line() {
         assert!(matches!(parse(b"GET / HTTP/1.0\r\n"), Parsed::Incomplete));
     }
@@ -181,7 +311,7 @@ mod tests {
     #[test]
     fn refusals() {
         assert_eq!(
-            refused(b"POST / HTTP/1.0\r\n\r\n"),
+            refused(b"OPTIONS * HTTP/1.0\r\n\r\n"),
             Status::MethodNotAllowed
         );
         assert_eq!(refused(b"GET / HTTP/1.1\r\n\r\n"), Status::BadRequest);

@@ -10,6 +10,10 @@ pub enum Status {
     BadRequest,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
+    LengthRequired,
+    ContentTooLarge,
+    ExpectationFailed,
     HeadTooLarge,
     InternalError,
 }
@@ -21,6 +25,10 @@ impl Status {
             Status::BadRequest => 400,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
+            Status::RequestTimeout => 408,
+            Status::LengthRequired => 411,
+            Status::ContentTooLarge => 413,
+            Status::ExpectationFailed => 417,
             Status::HeadTooLarge => 431,
             Status::InternalError => 500,
         }
@@ -32,6 +40,10 @@ impl Status {
             Status::BadRequest => "Bad Request",
             Status::NotFound => "Not Found",
             Status::MethodNotAllowed => "Method Not Allowed",
+            Status::RequestTimeout => "Request Timeout",
+            Status::LengthRequired => "Length Required",
+            Status::ContentTooLarge => "Content Too Large",
+            Status::ExpectationFailed => "Expectation Failed",
             Status::HeadTooLarge => "Request Header Fields Too Large",
             Status::InternalError => "Internal Server Error",
         }
@@ -61,22 +73,36 @@ pub fn head(
         if keep_alive { "keep-alive" } else { "close" }
     );
     if status == Status::MethodNotAllowed {
-        head.push_str("Allow: GET, HEAD\r\n");
+        head.push_str("Allow: GET, HEAD, PUT, POST\r\n");
     }
     head.push_str("\r\n");
     head.into_bytes()
 }
 
-/// A complete error response (head and text body) in one buffer.
-pub fn error(status: Status, minor_version: u8, keep_alive: bool, with_body: bool) -> Vec<u8> {
-    let body = status.error_body();
+/// The interim answer to `Expect: 100-continue`: send the body.
+pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// The answer to an upload: 200 with the body bytes received as its body, in decimal and a
+/// newline (`1048576\n`), the format `--help` and the client rely on.
+pub fn upload_received(received: u64, minor_version: u8, keep_alive: bool) -> Vec<u8> {
+    let body = format!("{received}\n");
     let mut bytes = head(
-        status,
+        Status::Ok,
         minor_version,
-        "text/plain; charset=utf-8",
+        TEXT,
         body.len() as u64,
         keep_alive,
     );
+    bytes.extend_from_slice(body.as_bytes());
+    bytes
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// A complete error response (head and text body) in one buffer.
+pub fn error(status: Status, minor_version: u8, keep_alive: bool, with_body: bool) -> Vec<u8> {
+    let body = status.error_body();
+    let mut bytes = head(status, minor_version, TEXT, body.len() as u64, keep_alive);
     if with_body {
         bytes.extend_from_slice(body.as_bytes());
     }

@@ -29,7 +29,7 @@ const TURN_TARGET: u64 = 256 * 1024;
 /// Whole segments, because under TCP_NODELAY a turn that ends mid-segment sends its tail as a runt
 /// of its own: 256 KiB turns on loopback (MSS 65,483) put a 212-byte segment after every four full
 /// ones, and a client pays a wake-up and a `recv` for each. lighttpd does exactly that. What it
-/// gains, with and without the send buffer: see `prepare_socket`.
+/// gains, with and without the send buffer: see `SEND_BUFFER_BYTES`.
 pub fn turn_bytes(socket: &TcpStream) -> u64 {
     match segment_size(socket) {
         Some(mss) if mss > 0 => (TURN_TARGET / mss).max(1) * mss,
@@ -52,13 +52,6 @@ fn segment_size(_socket: &TcpStream) -> Option<u64> {
 /// Autotuned, it grows to 4 MiB and the server runs that far ahead of the client on every
 /// connection. It also bounds what 10,000 connections can pin in kernel memory. 2 MiB drains in
 /// about a millisecond on loopback and in 16 ms at the ~120 MiB/s of a QEMU guest.
-pub const SEND_BUFFER_BYTES: usize = 1024 * 1024;
-
-/// Readies an accepted connection: non-blocking, TCP_NODELAY, and a fixed send buffer.
-///
-/// TCP_NODELAY as lighttpd has it (set on its listening socket, inherited): under Nagle a small
-/// response to a pipelined request waits for the ACK of the previous one, which the client delays
-/// (~40 ms). Bodies lose nothing, as turns are whole segments (`turn_bytes`).
 ///
 /// Whole-segment turns and the send buffer, measured with 100 connections in rounds alternating
 /// with lighttpd on the same machine (mean aggregate, built-in / lighttpd; 5–6 runs per cell,
@@ -77,11 +70,7 @@ pub const SEND_BUFFER_BYTES: usize = 1024 * 1024;
 /// under cubic (the common default) every row does, and a small buffer costs the threaded
 /// client. 1 MiB is the size that keeps both clients within 10 % of lighttpd or above under both.
 /// Figures against the two servers are not interchangeable either way (the README says so).
-pub fn prepare_socket(socket: &TcpStream) -> io::Result<()> {
-    socket.set_nonblocking(true)?;
-    socket.set_nodelay(true)?;
-    socket2::SockRef::from(socket).set_send_buffer_size(SEND_BUFFER_BYTES)
-}
+pub const SEND_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Sends up to `len` bytes of `file` starting at `offset`; returns how many the socket took.
 /// `WouldBlock` when the socket buffer is full. `scratch` is used only without `sendfile`.
@@ -184,7 +173,7 @@ mod tests {
             .connect(&listener.local_addr().unwrap().into())
             .unwrap();
         let (server, _) = listener.accept().unwrap();
-        prepare_socket(&server).unwrap();
+        super::super::accept::set_options(socket2::SockRef::from(&server)).unwrap();
         send_bytes(&server, b"HTTP/1.1 200 OK\r\n\r\n").unwrap();
         let mss = segment_size(&server).unwrap();
         assert!(mss > 0 && mss <= 1000, "mss {mss}");

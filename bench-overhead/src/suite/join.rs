@@ -6,88 +6,12 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde::Deserialize;
-
-use super::meta::{add_failed, FailedIteration};
+use super::meta::add_failed;
 use super::RecordArgs;
-use crate::record::{MemoryFigures, MinAvgMax, RunRecord, RunRow, ServerFigures, SocketFigures};
-use crate::results::csv::Appender;
 use crate::units::{format_bytes, format_nanos};
-
-/// memmon's `--json` summary (the memmon contract in BRIEF/results README); unknown keys ignored.
-#[derive(Debug, Default, Deserialize)]
-struct MemmonSummary {
-    #[serde(default)]
-    samples: u64,
-    rss_bytes: Option<MinAvgMax>,
-    vsz_bytes: Option<MinAvgMax>,
-    pss_anon_bytes: Option<MinAvgMax>,
-    pss_bytes: Option<MinAvgMax>,
-    peak_rss_bytes: Option<u64>,
-    /// The server, when memmon watched it (`--also PID`).
-    #[serde(default)]
-    also: Option<MemmonAlso>,
-    /// The kernel's TCP sockets (`--sockets`); `null` where the OS has no such figures.
-    #[serde(default)]
-    sockets: Option<MemmonSockets>,
-}
-
-#[derive(Debug, Deserialize)]
-struct MemmonAlso {
-    pid: u32,
-    samples: u64,
-    rss_bytes: Option<MinAvgMax>,
-    pss_anon_bytes: Option<MinAvgMax>,
-    cpu_user_s: Option<f64>,
-    cpu_sys_s: Option<f64>,
-    ctx_voluntary: Option<u64>,
-    ctx_involuntary: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct MemmonSockets {
-    tcp_inuse_start: u64,
-    tcp_inuse_max: u64,
-    tcp_mem_bytes: MinAvgMax,
-}
-
-impl From<MemmonAlso> for ServerFigures {
-    fn from(m: MemmonAlso) -> Self {
-        ServerFigures {
-            pid: m.pid,
-            cpu_user_s: m.cpu_user_s,
-            cpu_sys_s: m.cpu_sys_s,
-            ctx_voluntary: m.ctx_voluntary,
-            ctx_involuntary: m.ctx_involuntary,
-            memory_samples: m.samples,
-            rss: m.rss_bytes,
-            pss_anon: m.pss_anon_bytes,
-        }
-    }
-}
-
-impl From<MemmonSockets> for SocketFigures {
-    fn from(m: MemmonSockets) -> Self {
-        SocketFigures {
-            tcp_inuse_start: m.tcp_inuse_start,
-            tcp_inuse_max: m.tcp_inuse_max,
-            tcp_mem: m.tcp_mem_bytes,
-        }
-    }
-}
-
-impl From<MemmonSummary> for MemoryFigures {
-    fn from(m: MemmonSummary) -> Self {
-        MemoryFigures {
-            samples: m.samples,
-            rss: m.rss_bytes,
-            vsz: m.vsz_bytes,
-            pss_anon: m.pss_anon_bytes,
-            pss: m.pss_bytes,
-            peak_rss: m.peak_rss_bytes,
-        }
-    }
-}
+use bench_records::{
+    Appender, FailedIteration, MemmonSummary, RunRecord, RunRow, ServerFigures, SocketFigures,
+};
 
 pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let label = if args.label.is_empty() {
@@ -108,9 +32,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     };
-    if let Some(mut summary) = read_memmon(&args.memory) {
-        record.server = summary.also.take().map(Into::into);
-        record.sockets = summary.sockets.take().map(Into::into);
+    if let Some(summary) = read_memmon(&args.memory) {
+        record.server = summary.also.as_ref().map(ServerFigures::from);
+        record.sockets = summary.sockets.as_ref().map(SocketFigures::from);
         record.memory = Some(summary.into());
     }
     append_row(&args.runs_csv, &RunRow::from(&record))?;
@@ -250,12 +174,13 @@ fn progress(record: &RunRecord) -> String {
 /// runs.csv is written one way only. The row is small and flushed at once: an interrupted suite
 /// leaves either the whole row or none of it.
 fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
-    Appender::<RunRow>::open(path)?.append(row)
+    Ok(Appender::<RunRow>::open(path)?.append(row)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bench_records::MemoryFigures;
 
     const MEMMON: &str = r#"{"samples": 12, "interval_ms": 100,
         "rss_bytes": {"min": 1000, "avg": 2000.5, "max": 3000},
@@ -286,7 +211,7 @@ mod tests {
                         "tcp_mem_bytes": {"min": 4096, "avg": 8192, "max": 16384}}}"#,
         );
         let summary: MemmonSummary = serde_json::from_str(&with).unwrap();
-        let server = ServerFigures::from(summary.also.unwrap());
+        let server = ServerFigures::from(&summary.also.unwrap());
         assert_eq!((server.pid, server.memory_samples), (42, 3));
         assert_eq!(server.cpu_s(), Some(0.75));
         assert_eq!(
@@ -294,7 +219,7 @@ mod tests {
             (Some(7), None)
         );
         assert_eq!(server.pss_anon, None);
-        let sockets = SocketFigures::from(summary.sockets.unwrap());
+        let sockets = SocketFigures::from(&summary.sockets.unwrap());
         assert_eq!((sockets.tcp_inuse_start, sockets.tcp_mem.avg), (5, 8192.0));
         // memmon without --also or --sockets (and older memmons): no figures, not zeros.
         let without: MemmonSummary = serde_json::from_str(MEMMON).unwrap();

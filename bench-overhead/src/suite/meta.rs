@@ -11,84 +11,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
 
-use super::server::{self, ServerCost};
+use super::server;
 use super::time::now_utc;
 use super::{BeginArgs, FinishArgs};
-use crate::cli::{
-    parse_timeout, Variant, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
-};
+use crate::cli::{parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::host::Host;
-use crate::record::RunRow;
 use crate::units::parse_duration;
+use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
-
-/// `complete`: every iteration ran (some may have failed: see `failed_iterations`).
-/// `partial`: interrupted, or still running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Complete,
-    Partial,
-}
-
-/// An iteration that did not yield a clean run: no record at all, or failed jobs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailedIteration {
-    pub run_id: String,
-    /// Whether its row is in runs.csv (the client wrote a record despite the failure).
-    pub recorded: bool,
-    pub reason: String,
-}
-
-/// The whole of `meta.json`. Field names are a data contract documented in `results/README.md`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Meta {
-    pub status: Status,
-    pub suite_version: String,
-    pub command_line: String,
-    pub started_utc: String,
-    pub ended_utc: Option<String>,
-    pub hostname: String,
-    pub os: String,
-    pub os_version: String,
-    pub kernel: String,
-    pub arch: String,
-    pub cpu_model: String,
-    pub cores: usize,
-    pub memory_bytes: u64,
-    /// The `Server` header, e.g. `lighttpd/1.4.69`; several joined by `, ` if runs disagreed.
-    pub server: String,
-    pub server_name: String,
-    pub server_version: String,
-    pub network: String,
-    pub address: String,
-    pub port: u16,
-    pub path: String,
-    pub connections: u32,
-    pub iterations: u32,
-    pub variants: Vec<String>,
-    pub interval: String,
-    /// The client's limit for connecting and each wait for data (`TIMEOUT`, else its default).
-    #[serde(default)]
-    pub timeout: String,
-    /// The client's limit for one whole run (`RUN_TIMEOUT`, else its default).
-    #[serde(default)]
-    pub run_timeout: String,
-    /// Rows in runs.csv when the suite ended.
-    pub runs_recorded: u64,
-    pub failed_iterations: Vec<FailedIteration>,
-    /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
-    pub extra: BTreeMap<String, String>,
-    /// Whether the server's cost is measured beside the client, and why not (absent in folders
-    /// written before it was).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server_cost: Option<ServerCost>,
-}
 
 pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     let iterations: u32 = args
@@ -142,7 +75,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     let host = Host::detect();
     let (server_name, server_version) = split_server(&args.server);
     let meta = Meta {
-        status: Status::Partial,
+        status: MetaStatus::Partial,
         suite_version: env!("CARGO_PKG_VERSION").to_string(),
         command_line: args.command_line,
         started_utc: now_utc(),
@@ -243,7 +176,7 @@ fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
     names
         .into_iter()
         .map(|name| {
-            Variant::from_str(name, true).map_err(|_| {
+            name.parse::<Variant>().map_err(|_| {
                 anyhow::anyhow!("VARIANTS: unknown variant `{name}`: use threaded and/or poll")
             })
         })

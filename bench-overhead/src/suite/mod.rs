@@ -27,7 +27,7 @@ use clap::{Args, Subcommand};
 
 use crate::units::parse_duration;
 
-pub use meta::{FailedIteration, Status};
+use bench_records::MetaStatus;
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
@@ -149,8 +149,8 @@ pub struct FinishArgs {
     /// The results folder (its meta.json and runs.csv).
     #[arg(long)]
     pub results: PathBuf,
-    #[arg(long, value_enum)]
-    pub status: Status,
+    #[arg(long, value_parser = crate::cli::status_parser())]
+    pub status: MetaStatus,
 }
 
 #[derive(Debug, Args)]

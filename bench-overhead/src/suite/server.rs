@@ -7,18 +7,7 @@
 use std::net::{IpAddr, UdpSocket};
 
 use anyhow::bail;
-use serde::{Deserialize, Serialize};
-
-/// meta.json's `server_cost`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ServerCost {
-    /// The server process memmon watches; `None` when the server is not measured.
-    pub pid: Option<u32>,
-    /// Its command name (Linux `/proc/PID/comm`), to check the PID named the server.
-    pub process: Option<String>,
-    /// What was measured, or why not, in a few words for the summary.
-    pub note: String,
-}
+use bench_records::ServerCost;
 
 /// `pid_text` is `SERVER_PID` as given (empty when none).
 pub fn decide(address: IpAddr, pid_text: &str) -> anyhow::Result<ServerCost> {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::SyscallsArgs;
-use crate::record::RunRecord;
+use bench_records::RunRecord;
 
 /// Each client counter and the Linux system calls that implement it. poll(2) and ppoll(2) belong
 /// to the counter [`poll_counter`] names.
@@ -193,7 +193,7 @@ fn table(record: &RunRecord, counts: &BTreeMap<String, u64>) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Syscalls;
+    use bench_records::Syscalls;
 
     const STRACE: &str = "\
 % time     seconds  usecs/call     calls    errors syscall

@@ -94,15 +94,7 @@ pub fn path_str(path: &Path) -> &str {
 }
 
 /// One `memory.csv` row.
-#[derive(Debug, serde::Deserialize)]
-pub struct Row {
-    pub run_id: String,
-    pub elapsed_ms: u64,
-    pub rss_bytes: Option<u64>,
-    pub vsz_bytes: Option<u64>,
-    pub pss_anon_bytes: Option<u64>,
-    pub pss_bytes: Option<u64>,
-}
+pub use bench_records::MemorySample as Row;
 
 pub fn read_csv(path: &Path) -> Vec<Row> {
     csv::Reader::from_path(path)

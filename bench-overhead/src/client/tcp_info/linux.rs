@@ -5,7 +5,7 @@
 use std::mem::{offset_of, size_of};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use crate::record::TcpInfo;
+use bench_records::TcpInfo;
 
 pub fn read(socket: BorrowedFd<'_>) -> Option<TcpInfo> {
     // SAFETY: tcp_info is a plain C struct of integers; all-zero bytes are a valid value.

@@ -7,7 +7,7 @@
 use std::mem::size_of;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use crate::record::TcpInfo;
+use bench_records::TcpInfo;
 
 pub fn read(socket: BorrowedFd<'_>) -> Option<TcpInfo> {
     // SAFETY: tcp_connection_info is a plain C struct of integers (and padding); all-zero bytes

@@ -17,7 +17,7 @@ mod macos;
 
 use std::os::fd::AsFd;
 
-use crate::record::TcpInfo;
+use bench_records::TcpInfo;
 
 /// The connection's TCP_INFO, or `None` where the OS has none or the call failed (the socket
 /// never connected, or is not TCP).

@@ -6,11 +6,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_legend, lighter, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
-use crate::cli::Variant;
 use crate::report::compare::aggregate::{Row, Table};
 use crate::report::compare::conditions;
 use crate::report::label::variant_label;
 use crate::report::number::g;
+use bench_records::Variant;
 
 /// What the bars show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

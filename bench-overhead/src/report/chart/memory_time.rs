@@ -6,33 +6,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use plotters::prelude::*;
-use serde::Deserialize;
 
 use super::{draw_legend, variant_colour, Swatch, FONT, LABEL_SIZE, LEGEND_HEIGHT};
-use crate::cli::Variant;
 use crate::report::label;
 use crate::report::number::g;
 use crate::results::csv::{describe_error, number_problem, read_header, row_error};
 use crate::results::load::{Source, Status};
 use crate::units::MIB;
-
-/// memmon's `memory.csv` columns (results/README.md).
-const COLUMNS: [&str; 6] = [
-    "run_id",
-    "elapsed_ms",
-    "rss_bytes",
-    "vsz_bytes",
-    "pss_anon_bytes",
-    "pss_bytes",
-];
-
-#[derive(Debug, Deserialize)]
-struct Sample {
-    run_id: String,
-    elapsed_ms: f64,
-    rss_bytes: Option<f64>,
-    pss_anon_bytes: Option<f64>,
-}
+use bench_records::{MemorySample, Variant};
 
 /// Draws the chart; `false` when the file has no samples of the folder's runs (nothing drawn).
 pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<bool> {
@@ -59,7 +40,7 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
             lines
                 .entry(sample.run_id.as_str())
                 .or_default()
-                .push((sample.elapsed_ms / 1e3, bytes / MIB as f64));
+                .push((sample.elapsed_ms as f64 / 1e3, bytes as f64 / MIB as f64));
         }
     }
     if lines.is_empty() {
@@ -146,17 +127,17 @@ pub fn draw(path: &Path, memory_csv: &Path, source: &Source) -> anyhow::Result<b
 }
 
 /// memmon's samples; every number a finite one of at least 0 (an axis cannot end at infinity).
-fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
+fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<MemorySample>> {
     let display = memory_csv.display().to_string();
     let bytes =
         std::fs::read(memory_csv).map_err(|e| anyhow::anyhow!("{display}: cannot read: {e}"))?;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header = read_header(&mut reader, &display)?;
-    for column in COLUMNS {
+    for column in MemorySample::COLUMNS {
         if !header.iter().any(|h| h.trim() == column) {
             anyhow::bail!(
                 "{display}: missing column `{column}`: memory.csv needs the columns {}",
-                COLUMNS.join(",")
+                MemorySample::COLUMNS.join(",")
             );
         }
     }
@@ -178,7 +159,7 @@ fn read_samples(memory_csv: &Path) -> anyhow::Result<Vec<Sample>> {
                 );
             }
         }
-        let sample: Sample = record.deserialize(Some(&header)).map_err(|e| {
+        let sample: MemorySample = record.deserialize(Some(&header)).map_err(|e| {
             anyhow::anyhow!(
                 "{display}: {} (not a memmon sample)",
                 describe_error(&e, &header, Some(record.as_byte_record()))

@@ -14,12 +14,12 @@ use anyhow::bail;
 use serde::Serialize;
 
 use super::conditions::{self, Condition};
-use crate::cli::Variant;
-use crate::record::{RunRecord, RunRow};
 use crate::report::{label, number};
 use crate::results::averages::{self, RunSelection};
 use crate::results::load::{Run, Source, Status};
 use crate::units::MIB;
+use bench_records::Variant;
+use bench_records::{RunRecord, RunRow};
 
 /// The old suite's columns, averaged over a setup's runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -334,7 +334,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         })),
         context_switches: mean(rows().map(|r| {
             run_figure(r, &["ctx_voluntary", "ctx_involuntary"], || {
-                (r.row.ctx_voluntary + r.row.ctx_involuntary) as f64
+                (r.row.ctx_voluntary.unwrap_or(0) + r.row.ctx_involuntary.unwrap_or(0)) as f64
             })
         })),
         peak_rss_mib: mean(rows().map(|r| r.row.mem_peak_rss_bytes.map(|b| b as f64 / MIB as f64))),

@@ -8,10 +8,10 @@ use anyhow::bail;
 
 use super::summary::{Figure, Summary, VariantSummary};
 use super::view;
-use crate::record::{JobRecord, RunRecord};
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
+use bench_records::{JobRecord, RunRecord};
 
 /// Reads a results folder and computes every variant's summary.
 pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {

@@ -4,12 +4,12 @@ use super::compute::summarize_variant;
 use super::summarize;
 use super::summary::{Summary, VariantSummary};
 use super::view::{figures, View, CV_WARNING};
-use crate::cli::Variant;
-use crate::record::JobRecord;
-use crate::record::RunRow;
 use crate::results::jobs;
 use crate::results::load::Run;
 use crate::units::MIB;
+use bench_records::JobRecord;
+use bench_records::RunRow;
+use bench_records::Variant;
 
 fn text(summary: &Summary) -> String {
     super::text::render(&View::new(summary))
@@ -421,7 +421,7 @@ fn a_job_row_that_is_not_utf8_sends_its_run_to_its_run_means() {
     let mut r = row("t-1", "threaded", 1_000_000_000, None);
     r.socket_mean_ns = 200.0;
     let mut failed = job("t-1", 900, 1_000_000_000);
-    failed.error = "reset \u{1}".into();
+    failed.error = Some(bench_records::Failure::parse("reset \u{1}"));
     let text = jobs_csv(&[job("t-1", 100, 1_000_000_000), failed]);
     let mut bytes = text.into_bytes();
     let at = bytes.iter().position(|b| *b == 1).unwrap();

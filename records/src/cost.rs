@@ -5,13 +5,41 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{JobRecord, MinAvgMax, RunRecord, RunRow};
-use crate::units::GIB;
+use crate::{JobRecord, MinAvgMax, RunRecord, RunRow, GIB};
 
 /// Whether a `runs.csv` column is one of the cost columns (`server_…`, `tcp_…`): each optional,
 /// empty where not measured, and missing from files written before they existed.
 pub fn is_cost_column(name: &str) -> bool {
     name.starts_with("server_") || name.starts_with("tcp_")
+}
+
+/// memmon's `also` object (`--also PID`): the second process's memory over the command's run and
+/// its CPU and context switches from just before the command's spawn to just after its reaping
+/// (`null` where the OS gives none, or the process ended first).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlsoSummary {
+    pub pid: u32,
+    pub samples: u64,
+    pub rss_bytes: Option<MinAvgMax<u64>>,
+    pub vsz_bytes: Option<MinAvgMax<u64>>,
+    pub pss_anon_bytes: Option<MinAvgMax<u64>>,
+    pub pss_bytes: Option<MinAvgMax<u64>>,
+    pub cpu_user_s: Option<f64>,
+    pub cpu_sys_s: Option<f64>,
+    pub ctx_voluntary: Option<u64>,
+    pub ctx_involuntary: Option<u64>,
+}
+
+/// memmon's `sockets` object (`--sockets`; `null` where the OS has no such figures).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SocketSummary {
+    pub samples: u64,
+    /// TCP sockets in use at the first sample, right after the command's spawn: the noise floor.
+    pub tcp_inuse_start: u64,
+    pub tcp_inuse_max: u64,
+    /// System-wide TCP socket memory (`mem` pages × page size), min/avg/max over the samples.
+    pub tcp_mem_bytes: MinAvgMax<u64>,
 }
 
 /// The server's cost over one run: CPU time and context switches between just before the client
@@ -39,6 +67,31 @@ impl ServerFigures {
     /// The metric summaries compare: `pss_anon` where present, else `rss` (as for the client).
     pub fn primary_memory(&self) -> Option<MinAvgMax> {
         self.pss_anon.or(self.rss)
+    }
+}
+
+impl From<&AlsoSummary> for ServerFigures {
+    fn from(m: &AlsoSummary) -> Self {
+        ServerFigures {
+            pid: m.pid,
+            cpu_user_s: m.cpu_user_s,
+            cpu_sys_s: m.cpu_sys_s,
+            ctx_voluntary: m.ctx_voluntary,
+            ctx_involuntary: m.ctx_involuntary,
+            memory_samples: m.samples,
+            rss: m.rss_bytes.map(MinAvgMax::as_f64),
+            pss_anon: m.pss_anon_bytes.map(MinAvgMax::as_f64),
+        }
+    }
+}
+
+impl From<&SocketSummary> for SocketFigures {
+    fn from(m: &SocketSummary) -> Self {
+        SocketFigures {
+            tcp_inuse_start: m.tcp_inuse_start,
+            tcp_inuse_max: m.tcp_inuse_max,
+            tcp_mem: m.tcp_mem_bytes.as_f64(),
+        }
     }
 }
 
@@ -157,7 +210,7 @@ fn join([min, avg, max]: [Option<f64>; 3]) -> Option<MinAvgMax> {
 }
 
 /// Writes the cost columns of a `runs.csv` row.
-pub(super) fn fill_row(row: &mut RunRow, r: &RunRecord) {
+pub(crate) fn fill_row(row: &mut RunRow, r: &RunRecord) {
     let server = r.server.as_ref();
     row.server_pid = server.map(|s| s.pid);
     row.server_cpu_user_s = server.and_then(|s| s.cpu_user_s);
@@ -208,7 +261,7 @@ pub(super) fn fill_row(row: &mut RunRow, r: &RunRecord) {
 }
 
 /// The cost figures of a `runs.csv` row: server, sockets, TCP_INFO.
-pub(super) fn from_row(
+pub(crate) fn from_row(
     row: &RunRow,
 ) -> (
     Option<ServerFigures>,

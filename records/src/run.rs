@@ -1,4 +1,4 @@
-//! The job and run records: the one results type that every exporter, `summarize` and `compare`
+//! The run record: the one results type that every exporter, `summarize` and `compare`
 //! consume. Field names are a data contract documented in `results/README.md`; change them only
 //! together with that file and the tests that parse them back.
 //!
@@ -9,63 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-mod cost;
-pub use cost::{is_cost_column, ServerFigures, SocketFigures, TcpFigures, TcpInfo};
+use crate::cost;
+use crate::cost::{ServerFigures, SocketFigures, TcpFigures};
+use crate::memory::{MemmonSummary, MinAvgMax};
 
-/// One download: one connection, one request, one response read to EOF.
-///
-/// Phases are `None` when the job failed before reaching them. Times are nanoseconds from a
-/// monotonic clock (DESIGN §4).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct JobRecord {
-    pub run_id: String,
-    /// Index of the job within its run, 0-based.
-    pub job: u32,
-    pub variant: String,
-    /// The bare `socket()` call, plus making it non-blocking where the variant needs it.
-    pub socket_ns: Option<u64>,
-    /// The variant's job setup: thread spawn (threaded) or register + non-blocking connect (poll).
-    pub setup_ns: Option<u64>,
-    /// Connect started → connected. Poll variant: from the later of `connect()` and its loop's
-    /// first wait, as before that the thread was opening the other connections.
-    pub connect_ns: Option<u64>,
-    /// Request written → first response byte.
-    pub ttfb_ns: Option<u64>,
-    /// First response byte → last byte (EOF).
-    pub transfer_ns: Option<u64>,
-    /// Response body bytes received.
-    pub bytes: u64,
-    /// HTTP status, 0 when none was received.
-    pub status: u16,
-    /// Why the job failed; empty when it succeeded.
-    pub error: String,
-    /// TCP_INFO at the end of the job (see [`TcpInfo`]); empty where the OS has none, the job
-    /// never connected, or the file was written before they were read.
-    #[serde(default)]
-    pub tcp_retransmits: Option<u64>,
-    #[serde(default)]
-    pub tcp_rtt_us: Option<u64>,
-    #[serde(default)]
-    pub tcp_rttvar_us: Option<u64>,
-    #[serde(default)]
-    pub tcp_cwnd_bytes: Option<u64>,
-    /// Bytes per second (Linux only).
-    #[serde(default)]
-    pub tcp_delivery_rate: Option<u64>,
-}
-
-impl JobRecord {
-    pub fn ok(&self) -> bool {
-        self.error.is_empty()
-    }
-
-    /// The old suite's "receive time": request written → last byte (TTFB + transfer).
-    pub fn receive_ns(&self) -> Option<u64> {
-        Some(self.ttfb_ns? + self.transfer_ns?)
-    }
-}
-
-/// What machine, network and server a run measured. Every record names its setup (DESIGN §5).
+/// What machine, network and server a run measured. Every record names its setup
+/// (ARCHITECTURE.md, Setups).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Setup {
     /// e.g. "Linux", "Haiku".
@@ -139,13 +88,6 @@ pub struct MemoryFigures {
     pub peak_rss: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct MinAvgMax {
-    pub min: f64,
-    pub avg: f64,
-    pub max: f64,
-}
-
 /// One run of one variant: N concurrent jobs. This is the `run --json` object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -177,8 +119,9 @@ pub struct RunRecord {
     pub job_mib_s: f64,
     pub cpu_user_s: f64,
     pub cpu_sys_s: f64,
-    pub ctx_voluntary: u64,
-    pub ctx_involuntary: u64,
+    /// Context switches; `None` where the OS does not count them (Haiku).
+    pub ctx_voluntary: Option<u64>,
+    pub ctx_involuntary: Option<u64>,
     pub syscalls: Syscalls,
     pub phases: Phases,
     /// Filled in when the run was measured under memmon (bench-overhead.sh).
@@ -202,7 +145,7 @@ impl RunRecord {
         if self.bytes == 0 {
             return 0.0;
         }
-        (self.cpu_user_s + self.cpu_sys_s) / (self.bytes as f64 / crate::units::GIB as f64)
+        (self.cpu_user_s + self.cpu_sys_s) / (self.bytes as f64 / crate::GIB as f64)
     }
 
     /// Socket system calls per MiB of body data; 0 when nothing was moved.
@@ -210,7 +153,7 @@ impl RunRecord {
         if self.bytes == 0 {
             return 0.0;
         }
-        self.syscalls.total() as f64 / (self.bytes as f64 / crate::units::MIB as f64)
+        self.syscalls.total() as f64 / (self.bytes as f64 / crate::MIB as f64)
     }
 }
 
@@ -235,7 +178,7 @@ run_row! {
     /// `reason=count` pairs joined by `; `.
     failures: String,
     bytes: u64, run_ns: u64, aggregate_mib_s: f64, job_mib_s: f64,
-    cpu_user_s: f64, cpu_sys_s: f64, ctx_voluntary: u64, ctx_involuntary: u64,
+    cpu_user_s: f64, cpu_sys_s: f64, ctx_voluntary: Option<u64>, ctx_involuntary: Option<u64>,
     sys_socket: u64, sys_connect: u64, sys_send: u64, sys_recv: u64, sys_wait: u64,
     socket_mean_ns: f64, socket_p50_ns: u64, socket_p90_ns: u64, socket_p99_ns: u64, socket_p999_ns: u64, socket_max_ns: u64,
     setup_mean_ns: f64, setup_p50_ns: u64, setup_p90_ns: u64, setup_p99_ns: u64, setup_p999_ns: u64, setup_max_ns: u64,
@@ -411,6 +354,21 @@ impl From<&RunRecord> for RunRow {
     }
 }
 
+impl From<MemmonSummary> for MemoryFigures {
+    /// memmon's figures for the client process, as the suite joins them into its run's row.
+    fn from(m: MemmonSummary) -> Self {
+        let bytes = |m: Option<MinAvgMax<u64>>| m.map(MinAvgMax::as_f64);
+        MemoryFigures {
+            samples: m.samples,
+            rss: bytes(m.rss_bytes),
+            vsz: bytes(m.vsz_bytes),
+            pss_anon: bytes(m.pss_anon_bytes),
+            pss: bytes(m.pss_bytes),
+            peak_rss: m.peak_rss_bytes,
+        }
+    }
+}
+
 fn min_avg_max(min: Option<f64>, avg: Option<f64>, max: Option<f64>) -> Option<MinAvgMax> {
     Some(MinAvgMax {
         min: min?,
@@ -537,8 +495,8 @@ mod tests {
             job_mib_s: 1.5,
             cpu_user_s: 0.01,
             cpu_sys_s: 0.02,
-            ctx_voluntary: 5,
-            ctx_involuntary: 1,
+            ctx_voluntary: Some(5),
+            ctx_involuntary: None,
             syscalls: Syscalls {
                 socket: 4,
                 connect: 4,
@@ -637,19 +595,8 @@ mod tests {
     #[test]
     fn derived_costs() {
         let mut run = sample_run();
-        run.bytes = crate::units::GIB;
+        run.bytes = crate::GIB;
         assert!((run.cpu_s_per_gib() - 0.03).abs() < 1e-12);
         assert_eq!(run.syscalls_per_mib(), 28.0 / 1024.0);
-    }
-
-    #[test]
-    fn receive_time_is_ttfb_plus_transfer() {
-        let job = JobRecord {
-            ttfb_ns: Some(5),
-            transfer_ns: Some(7),
-            ..JobRecord::default()
-        };
-        assert_eq!(job.receive_ns(), Some(12));
-        assert!(job.ok());
     }
 }
