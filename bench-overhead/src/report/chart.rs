@@ -1,12 +1,14 @@
 //! `--chart DIR`: SVG charts a reader takes in at a glance, drawn with `plotters`.
 //!
 //! Per network path: per-job download speed per setup and average memory per setup, as horizontal
-//! bars (setup names are long, so they read along the bars). Per results folder with a
+//! bars (setup names are long, so they read along the bars); where the server was measured, client
+//! and server CPU per GiB side by side. Per results folder with a
 //! `memory.csv`: the client's memory over time, one line per run, coloured by variant. Every chart
 //! has a title, axes with units and a legend. Colours are fixed per variant, so Threaded is the same
 //! blue in every chart; published rows are drawn lighter.
 
 mod bars;
+mod cpu;
 mod memory_time;
 
 use std::path::{Path, PathBuf};
@@ -177,6 +179,11 @@ pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Re
         let path = dir.join(format!("memory-{network}.svg"));
         bars::draw(&path, table, bars::Measure::Memory)?;
         written.push(path);
+        if cpu::applies(table) {
+            let path = dir.join(format!("cpu-{network}.svg"));
+            cpu::draw(&path, table)?;
+            written.push(path);
+        }
     }
     let mut names = Vec::new();
     for source in sources {
