@@ -57,7 +57,7 @@ pub struct Cli {
 
     /// Also watch process PID (e.g. the benchmark's server): its memory on the same schedule, and
     /// its CPU time and context switches from just before the command starts to just after it
-    /// ends. It is only read, never signalled.
+    /// ends. It is only read, never signalled; its PSS is read under half of --pss-budget.
     #[arg(long, value_name = "PID")]
     pub also: Option<u32>,
 
