@@ -1,12 +1,19 @@
 #!/bin/sh
-# bench-memmon: what memmon itself costs (CPU, peak RSS) while it watches a busy child, beside
-# what the child costs. Goals (issue 4): at a 100 ms interval memmon uses <= 1 % of one core and
-# <= 4 MiB RSS, also for a child with 10,000 threads (a thread-per-connection client).
+# bench-memmon: what memmon itself costs (CPU, peak RSS) and whether it keeps its schedule while
+# it watches a busy child, beside what the child costs. Goals, checked for every case run with
+# default options, each printed with PASS or FAIL (the script exits 1 when one fails):
+#   - memmon's own CPU <= 1 % of one core at a 100 ms interval;
+#   - at least 90 % of the scheduled samples taken (one at spawn, one every interval);
+#   - memmon's peak RSS <= 4 MiB;
+# for a 64 MiB child, one with 10,000 threads (a thread-per-connection client at 10,000
+# connections) and one of 400 MiB with 100 threads (100 connections × 4 MiB buffers).
 #
-# The child is memmon's `busy_child` example: it touches BENCH_MIB MiB, starts BENCH_THREADS idle
-# threads (each a stack mapping) where asked, and keeps one core busy for BENCH_SECONDS. Figures
-# come from memmon's own --json summary: the child's CPU and peak RSS from wait4, memmon's own
-# from getrusage(RUSAGE_SELF) just before it reports (so they include its start-up).
+# The child is memmon's `busy_child` example: it touches BENCH_MIB MiB (400 in the third case),
+# starts idle threads (each a stack mapping) where asked, and keeps one core busy for
+# BENCH_SECONDS. Figures come from memmon's own --json summary: the child's CPU and peak RSS from
+# wait4, memmon's own from getrusage(RUSAGE_SELF) just before it reports (so they include its
+# start-up). The cases with other options say what a sample costs: with PSS at every sample
+# (smaps_rollup walks every page) and with RSS alone.
 #
 # Usage: sh scripts/bench-memmon.sh   (or `make bench-memmon`)
 # Variables: BENCH_SECONDS (6), BENCH_MIB (64), BENCH_THREADS (10000), INTERVAL (100ms), CARGO.
@@ -25,24 +32,27 @@ CHILD=target/release/examples/busy_child
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-memmon.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT INT TERM
+: >"$TMP/goals"
 
 # field JSON KEY: the value of a top-level scalar key of memmon's one-line JSON summary.
 field() {
     printf '%s\n' "$1" | sed -n "s/.*[{,]\"$2\":\([^,}]*\).*/\1/p"
 }
 
-printf 'memmon watching busy_child (%s MiB touched, one core busy for %s s), interval %s\n\n' \
-    "$MIB" "$SECONDS_BUSY" "$INTERVAL"
-printf '%-34s %7s %7s | %9s %12s | %9s %10s %12s\n' \
+printf 'memmon watching busy_child (one core busy for %s s), interval %s\n\n' "$SECONDS_BUSY" "$INTERVAL"
+printf '%-38s %15s %5s | %9s %11s | %9s %10s %11s\n' \
     "case" "samples" "pss" "child CPU" "child peak" "memmon CPU" "per sample" "memmon peak"
 
-# measure LABEL THREADS MEMMON-OPTIONS...: one run, one table row.
+# measure GOALS LABEL MIB THREADS MEMMON-OPTIONS...: one run, one table row; GOALS=goals checks
+# the run against the goals (recorded in $TMP/goals, printed after the table).
 measure() {
-    label=$1
-    threads=$2
-    shift 2
+    goals=$1
+    label=$2
+    mib=$3
+    threads=$4
+    shift 4
     if ! "$MEMMON" --json --interval "$INTERVAL" --output "$TMP/summary.json" "$@" -- \
-        "$CHILD" --mib "$MIB" --seconds "$SECONDS_BUSY" --threads "$threads" \
+        "$CHILD" --mib "$mib" --seconds "$SECONDS_BUSY" --threads "$threads" \
         >/dev/null 2>"$TMP/child.err"; then
         echo "bench-memmon: the $label run failed: $(cat "$TMP/child.err" "$TMP/summary.json" 2>/dev/null)" >&2
         exit 1
@@ -50,35 +60,46 @@ measure() {
     json=$(cat "$TMP/summary.json")
     cp "$TMP/summary.json" "$TMP/last.json"
     # Threads the child could not start (limits) are reported, not hidden.
-    if [ -s "$TMP/child.err" ]; then
-        label="$label ($(sed -n 's/.*stopped at \([0-9]*\) threads.*/\1 threads only/p' "$TMP/child.err"))"
-    fi
-    awk -v label="$label" \
-        -v samples="$(field "$json" samples)" -v pss="$(field "$json" pss_samples)" \
-        -v ms="$(field "$json" elapsed_ms)" \
+    stopped=$(sed -n 's/.*stopped at \([0-9]*\) threads.*/\1/p' "$TMP/child.err")
+    [ -z "$stopped" ] || label="$label ($stopped threads only)"
+    awk -v label="$label" -v goals="$goals" -v goalfile="$TMP/goals" \
+        -v samples="$(field "$json" samples)" -v scheduled="$(field "$json" scheduled_samples)" \
+        -v pss="$(field "$json" pss_samples)" -v ms="$(field "$json" elapsed_ms)" \
         -v user="$(field "$json" cpu_user_s)" -v sys="$(field "$json" cpu_sys_s)" \
         -v peak="$(field "$json" peak_rss_bytes)" \
         -v own="$(field "$json" memmon_cpu_s)" -v own_peak="$(field "$json" memmon_peak_rss_bytes)" \
         'function mib(b) { return (b == "null" || b == "") ? "n/a" : sprintf("%.2f MiB", b / 1048576) }
+        function goal(name, ok, value) {
+            printf "%s  %-38s %-28s %s\n", ok ? "PASS" : "FAIL", label, name, value >> goalfile
+        }
         BEGIN {
             s = ms / 1000
-            printf "%-34s %7d %7d | %8.1f%% %12s | %9.3f%% %8.0f us %12s\n",
-                label, samples, pss, (user + sys) / s * 100, mib(peak),
-                own / s * 100, own / samples * 1e6, mib(own_peak)
+            share = samples / scheduled * 100
+            cpu = own / s * 100
+            printf "%-38s %4d/%4d %4.0f%% %5d | %8.1f%% %11s | %9.3f%% %7.0f us %11s\n",
+                label, samples, scheduled, share, pss, (user + sys) / s * 100, mib(peak),
+                cpu, own / samples * 1e6, mib(own_peak)
+            if (goals == "goals") {
+                goal("memmon CPU <= 1 % of a core", cpu <= 1, sprintf("%.3f %%", cpu))
+                goal("samples >= 90 % of schedule", share >= 90,
+                    sprintf("%d of %d (%.0f %%)", samples, scheduled, share))
+                goal("memmon peak RSS <= 4 MiB", own_peak != "null" && own_peak <= 4 * 1048576,
+                    mib(own_peak))
+            }
         }'
 }
 
-measure "default" 0
-measure "default, $THREADS threads" "$THREADS"
-measure "PSS every sample (--pss-budget 100)" 0 --pss-budget 100
-measure "PSS every sample, $THREADS threads" "$THREADS" --pss-budget 100
+measure goals "default, $MIB MiB" "$MIB" 0
+measure goals "default, $THREADS threads" "$MIB" "$THREADS"
+measure goals "default, 400 MiB, 100 threads" 400 100
+measure info "PSS every sample, $MIB MiB" "$MIB" 0 --pss-budget 100
+measure info "PSS every sample, 400 MiB, 100 threads" 400 100 --pss-budget 100
+measure info "PSS every sample, $THREADS threads" "$MIB" "$THREADS" --pss-budget 100
 if [ "$(uname -s)" = Linux ]; then
-    # The floor: statm only (PSS read at the first sample and then practically never).
-    measure "RSS+VSZ only (--pss-budget 0.001)" 0 --pss-budget 0.001
-    measure "RSS+VSZ only, $THREADS threads" "$THREADS" --pss-budget 0.001
+    # The floor: RSS only (PSS read at the first sample and then practically never).
+    measure info "RSS+VSZ only (--pss-budget 0.001)" "$MIB" 0 --pss-budget 0.001
     # sysinfo's process refresh instead of /proc/PID/statm (RSS and VSZ only, no PSS).
-    measure "--sampler sysinfo" 0 --sampler sysinfo
-    measure "--sampler sysinfo, $THREADS threads" "$THREADS" --sampler sysinfo
+    measure info "--sampler sysinfo" "$MIB" 0 --sampler sysinfo
 fi
 
 # What watching the benchmark's server costs beside the command (memmon --also PID, and the
@@ -102,9 +123,16 @@ awk -v alone="$(own "$TMP/alone.json")" -v both="$(own "$TMP/last.json")" \
 
 cat <<EOF
 
+samples: taken / scheduled (one at spawn, one every interval) and their share; pss: samples
+that read Pss_Anon/Pss (smaps_rollup walks every page, so a large child has it read under a CPU
+budget, --pss-budget, 0.5 % of a core by default, and at new highs of its memory).
 child CPU: the child's user+system time over the run, in % of one core (it keeps one core busy).
 memmon CPU: memmon's own user+system time in % of one core; per sample: that time / samples.
-pss: samples that read Pss_Anon/Pss (smaps_rollup walks every page, so a large child has it read
-under a CPU budget, --pss-budget, 0.75 % of a core by default, and at new highs of its memory).
-Goals at 100 ms, default options: memmon CPU <= 1 %, memmon peak <= 4 MiB.
+
+Goals (cases with default options, interval $INTERVAL):
 EOF
+cat "$TMP/goals"
+if grep -q '^FAIL' "$TMP/goals"; then
+    echo "bench-memmon: $(grep -c '^FAIL' "$TMP/goals") goal(s) failed" >&2
+    exit 1
+fi

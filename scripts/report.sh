@@ -93,15 +93,18 @@ mkdir -p "$NEW_CHARTS"
     echo
     echo "## Charts"
     echo
-    # Speeds first, then memory per setup, then memory over time, each with a readable caption.
-    for kind in download memory memory-over-time; do
+    # What the runs achieved first (aggregate throughput, run time), then per-job speed, memory per
+    # setup and memory over time, each with a readable caption.
+    for kind in aggregate run-time download memory memory-over-time; do
         for chart in "$NEW_CHARTS/$kind"-*.svg; do
             [ -f "$chart" ] || continue
             file=$(basename "$chart")
             name=${file#"$kind"-}
             name=${name%.svg}
             case $kind in
-                download) caption="Per-job download speed per setup: $name" ;;
+                aggregate) caption="Aggregate throughput per setup: $name" ;;
+                run-time) caption="Run time per setup: $name" ;;
+                download) caption="Per-job MiB/s (jobs start staggered) per setup: $name" ;;
                 memory) case $name in over-time-*) continue ;; esac
                         caption="Average client memory per setup: $name" ;;
                 memory-over-time) caption="Client memory over time: $name" ;;

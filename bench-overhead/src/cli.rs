@@ -1,7 +1,11 @@
-//! Command-line interface: every subcommand and its arguments, nothing else.
+//! Command-line interface: every subcommand and its arguments, and their conversion into the
+//! engines' configurations (`ClientConfig`, `ServeConfig`, `SummarizeConfig`, `CompareConfig`,
+//! the suite's steps), as hyperfine turns its command line into `Options`.
 //!
-//! Parsing lives here so that `main.rs` reads as a table of contents and each subcommand's module
-//! receives typed, validated arguments. Bad arguments are clap's errors (exit 2).
+//! Only `main.rs` uses this module: the engines never see clap's types, so a flag can be renamed
+//! here without touching them. Bad arguments are clap's errors (exit 2).
+
+mod suite;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -11,20 +15,15 @@ use bench_records::{MetaStatus, Variant};
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::client::MIN_WAIT;
-use crate::units::{parse_bytes, parse_duration};
-
-/// The connection count baked in at build time (`make NO_CONNECTIONS=n`), as the old suite did.
-pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
-    Some(n) => n,
-    None => "100",
+use crate::client::{
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
 };
-
-/// `run --timeout`'s default; `suite begin` records it in meta.json when `TIMEOUT` is unset.
-pub const DEFAULT_TIMEOUT: &str = "30s";
-
-/// `run --run-timeout`'s default; `suite begin` records it in meta.json when `RUN_TIMEOUT` is unset.
-pub const DEFAULT_RUN_TIMEOUT: &str = "10m";
+use crate::payload::PayloadConfig;
+use crate::report::compare::{CompareConfig, CompareFormat};
+use crate::report::summarize::SummarizeConfig;
+use crate::serve::fault::Fault;
+use crate::serve::ServeConfig;
+use crate::units::{parse_bytes, parse_duration};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,10 +51,10 @@ pub enum Command {
     Compare(CompareArgs),
     /// Describe this machine as JSON (used by bench-overhead.sh for meta.json).
     #[command(hide = true)]
-    Meta(MetaArgs),
+    Meta,
     /// The steps bench-overhead.sh runs between iterations (check, begin, record, finish).
     #[command(hide = true)]
-    Suite(crate::suite::SuiteArgs),
+    Suite(suite::SuiteArgs),
 }
 
 /// The variants by name, each with its description as help (as `ValueEnum` would show it).
@@ -127,18 +126,6 @@ fn parse_request_path(text: &str) -> Result<String, String> {
     }
 }
 
-/// A client timeout: a duration of at least [`MIN_WAIT`] (1 ms), the shortest wait the client can
-/// keep on every OS. `suite begin` checks `TIMEOUT` and `RUN_TIMEOUT` with it too.
-pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let duration = parse_duration(text)?;
-    if duration < MIN_WAIT {
-        return Err(format!(
-            "`{text}` is too short: at least 1ms (socket and poll timeouts cannot keep less)"
-        ));
-    }
-    Ok(duration)
-}
-
 /// A receive buffer size: a recv never returns more than a socket buffer holds, so more than
 /// 1 GiB only costs memory (the threaded variant allocates one per thread).
 fn parse_buffer_size(text: &str) -> Result<u64, String> {
@@ -181,33 +168,6 @@ pub struct ServeArgs {
     pub max_upload: u64,
 }
 
-/// Deliberate server faults, one per run, so client tests can observe each failure mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Fault {
-    /// Send the head (Content-Length = file size), then nothing; the connection stays open and
-    /// silent until the client closes it (--idle-timeout does not end a stall).
-    StallAfterHeaders,
-    /// Send the head and half the body, then nothing, as stall-after-headers.
-    StallMidBody,
-    /// Send the head and half the body, then close normally (FIN): fewer bytes than
-    /// Content-Length promised.
-    Truncate,
-    /// Announce half the file size in Content-Length, send the whole file, then close (FIN):
-    /// the body is longer than announced.
-    WrongLength,
-    /// Answer "500 Internal Server Error" with a short text body, then close.
-    #[value(name = "status-500")]
-    Status500,
-    /// Answer "GARBAGE STATUS LINE" and a blank line (no HTTP status line at all), then close.
-    GarbageStatus,
-    /// Send the head and at most half the body, then reset the connection (RST via SO_LINGER 0;
-    /// what the kernel had not sent yet is discarded).
-    ResetMidBody,
-    /// Send the whole, correct body in chunks of at most 4 KiB with 10 ms pauses between them
-    /// (about 400 KiB/s per connection).
-    SlowDrip,
-}
-
 #[derive(Debug, Args)]
 pub struct PayloadArgs {
     /// Size (e.g. 200MiB, 5MiB, 1024).
@@ -231,7 +191,7 @@ pub struct SummarizeArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompareFormat {
+pub enum FormatArg {
     Markdown,
     Csv,
     Json,
@@ -244,7 +204,7 @@ pub struct CompareArgs {
     pub results: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "markdown")]
-    pub format: CompareFormat,
+    pub format: FormatArg,
     /// Add p50/p99 transfer, aggregate GiB/s, CPU s/GiB, syscalls/MiB, context switches, peak RSS, spread.
     #[arg(long)]
     pub extended: bool,
@@ -256,5 +216,85 @@ pub struct CompareArgs {
     pub reference: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct MetaArgs {}
+/// What `main.rs` runs: one engine and its configuration.
+pub enum Job {
+    Run(ClientConfig),
+    Serve(ServeConfig),
+    Payload(PayloadConfig),
+    Summarize(SummarizeConfig),
+    Compare(CompareConfig),
+    Meta,
+    Suite(crate::suite::Step),
+}
+
+impl From<Command> for Job {
+    fn from(command: Command) -> Job {
+        match command {
+            Command::Run(a) => Job::Run(ClientConfig {
+                variants: a.variant.map_or(Variant::ALL.to_vec(), |v| vec![v]),
+                connections: a.connections,
+                address: a.address,
+                port: a.port,
+                path: a.path,
+                buffer_size: a.buffer_size,
+                timeout: a.timeout,
+                run_timeout: a.run_timeout,
+                json: a.json,
+                csv_dir: a.csv_dir,
+                jobs_csv: a.jobs_csv,
+                run_id: a.run_id,
+                network: a.network,
+            }),
+            Command::Serve(a) => Job::Serve(ServeConfig {
+                address: a.address,
+                port: a.port,
+                root: a.root,
+                fault: a.fault,
+                idle_timeout: a.idle_timeout,
+                header_timeout: a.header_timeout,
+                max_upload: a.max_upload,
+            }),
+            Command::Payload(a) => Job::Payload(PayloadConfig {
+                size: a.size,
+                out: a.out,
+            }),
+            Command::Summarize(a) => Job::Summarize(SummarizeConfig {
+                results: a.results,
+                markdown: a.markdown,
+                json: a.json,
+            }),
+            Command::Compare(a) => Job::Compare(CompareConfig {
+                results: a.results,
+                format: match a.format {
+                    FormatArg::Markdown => CompareFormat::Markdown,
+                    FormatArg::Csv => CompareFormat::Csv,
+                    FormatArg::Json => CompareFormat::Json,
+                },
+                extended: a.extended,
+                chart: a.chart,
+                reference: a.reference,
+            }),
+            Command::Meta => Job::Meta,
+            Command::Suite(a) => Job::Suite(a.step.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults meta.json names are the ones `run` applies.
+    #[test]
+    fn the_recorded_defaults_are_runs_defaults() {
+        let cli = Cli::parse_from(["bench-overhead", "run"]);
+        let Job::Run(run) = Job::from(cli.command) else {
+            panic!("not the run subcommand");
+        };
+        assert_eq!(run.timeout, parse_timeout(DEFAULT_TIMEOUT).unwrap());
+        assert_eq!(run.run_timeout, parse_timeout(DEFAULT_RUN_TIMEOUT).unwrap());
+        assert_eq!(run.variants, Variant::ALL);
+        // As README.md and results/README.md state them.
+        assert_eq!((DEFAULT_TIMEOUT, DEFAULT_RUN_TIMEOUT), ("30s", "10m"));
+    }
+}

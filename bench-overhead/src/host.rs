@@ -136,7 +136,7 @@ impl Host {
 }
 
 /// `bench-overhead meta`: the host as one JSON object, for `meta.json`.
-pub fn run_meta(_args: crate::cli::MetaArgs) -> anyhow::Result<ExitCode> {
+pub fn run_meta() -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(&Host::detect())?);
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,8 @@
 //! compared with one thread multiplexing every connection?
 //!
 //! Where things live:
-//! - `cli.rs`: every subcommand and argument.
+//! - `cli.rs`: every subcommand and argument, converted into the engines' configurations; only
+//!   this file uses it.
 //! - `client/`: the `run` subcommand: the variants, per-phase timing, HTTP checks, counters.
 //! - `bench_records` (the records crate): the job and run records every exporter consumes.
 //! - `export/`: one file per output format.
@@ -25,18 +26,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Job};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Run(args) => client::run(args),
-        Command::Serve(args) => serve::run(args),
-        Command::Payload(args) => payload::run(args),
-        Command::Summarize(args) => report::summarize::run(args),
-        Command::Compare(args) => report::compare::run(args),
-        Command::Meta(args) => host::run_meta(args),
-        Command::Suite(args) => suite::run(args),
+    let result = match Job::from(Cli::parse().command) {
+        Job::Run(config) => client::run(config),
+        Job::Serve(config) => serve::run(config),
+        Job::Payload(config) => payload::run(config),
+        Job::Summarize(config) => report::summarize::run(config),
+        Job::Compare(config) => report::compare::run(config),
+        Job::Meta => host::run_meta(),
+        Job::Suite(step) => suite::run(step),
     };
     match result {
         Ok(code) => code,

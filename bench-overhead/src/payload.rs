@@ -19,7 +19,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::cli::PayloadArgs;
 use crate::units::{format_bytes, MIB};
 
 /// The generator's seed: the 64-bit golden ratio, a conventional non-zero xorshift seed.
@@ -53,7 +52,14 @@ impl PayloadBytes {
     }
 }
 
-pub fn run(args: PayloadArgs) -> anyhow::Result<ExitCode> {
+/// `payload`: a file of `size` bytes at `out`.
+#[derive(Debug, Clone)]
+pub struct PayloadConfig {
+    pub size: u64,
+    pub out: PathBuf,
+}
+
+pub fn run(args: PayloadConfig) -> anyhow::Result<ExitCode> {
     let out = &args.out;
     let started = Instant::now();
     check_destination(out)?;

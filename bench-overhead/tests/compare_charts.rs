@@ -139,10 +139,12 @@ fn charts_are_written_with_titles_axes_and_legends() {
     );
     // Tables still go to stdout; the charts are announced on stderr.
     assert!(stdout.starts_with("Over loopback (127.0.0.1):"));
-    assert!(stderr.contains("wrote 7 chart(s)"));
+    assert!(stderr.contains("wrote 11 chart(s)"));
     assert_eq!(
         names,
         [
+            "aggregate-loopback.svg",
+            "aggregate-qemu-user-net.svg",
             "download-loopback.svg",
             "download-qemu-user-net.svg",
             "memory-loopback.svg",
@@ -150,6 +152,8 @@ fn charts_are_written_with_titles_axes_and_legends() {
             "memory-over-time-linux-loopback.svg",
             "memory-over-time-qemu-partial.svg",
             "memory-qemu-user-net.svg",
+            "run-time-loopback.svg",
+            "run-time-qemu-user-net.svg",
         ]
     );
     for name in &names {
@@ -157,13 +161,31 @@ fn charts_are_written_with_titles_axes_and_legends() {
         assert_renders(&charts.join(name));
     }
 
+    // Aggregate throughput and run time: what the run achieved, beside the per-job speed.
+    let aggregate = read(&charts, "aggregate-loopback.svg");
+    assert!(aggregate.contains("Aggregate throughput, over loopback (127.0.0.1)"));
+    assert!(
+        aggregate.contains("all jobs&apos; bytes / run time")
+            || aggregate.contains("all jobs' bytes / run time")
+    );
+    // 0.772803 GiB/s of the table, in MiB/s; the published rows have no aggregate.
+    assert!(aggregate.contains("791.35 MiB/s"), "{aggregate}");
+    assert!(aggregate.contains("no data"));
+    let run_time = read(&charts, "run-time-loopback.svg");
+    assert!(run_time.contains("Run time, over loopback (127.0.0.1)"));
+    assert!(run_time.contains("0.053 s") && run_time.contains("42.043 s"));
+
     let download = read(&charts, "download-loopback.svg");
-    assert!(download.contains("Per-job download speed, over loopback (127.0.0.1)"));
+    // Per-job speed named for what it is: threads start staggered, so it is not a throughput.
+    assert!(download.contains("Per-job MiB/s (jobs start staggered), over loopback (127.0.0.1)"));
     // The published rows were measured with other settings: the chart says so, as the table does.
     assert!(download.contains(
         "Measured under different conditions: connections 100 / 8; payload 200 MiB / 5 MiB; compare with care"
     ));
-    assert!(download.contains("Mean per-job download speed (MiB/s)"));
+    assert!(
+        download.contains("Mean per-job MiB/s (a job&apos;s bytes")
+            || download.contains("Mean per-job MiB/s (a job's bytes")
+    );
     assert!(download.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded"));
     assert!(download.contains("Haiku (x86_64, hrev54280, KDEBUG_LEVEL 0) poll()-based (published)"));
     assert!(download.contains("119.9 MiB/s"), "the bar's value");
@@ -182,27 +204,98 @@ fn charts_are_written_with_titles_axes_and_legends() {
     assert!(memory.contains("40 MiB"));
 
     let over_time = read(&charts, "memory-over-time-linux-loopback.svg");
-    assert!(over_time.contains("Client memory over time: Linux (x86_64, 6.1.0-40-amd64), loopback"));
+    // Each chart names its folder, connection count and payload, then the machine and path.
+    assert!(
+        over_time.contains("Client memory over time: linux-loopback, 8 connections, 5 MiB payload")
+    );
+    assert!(over_time.contains("Linux (x86_64, 6.1.0-40-amd64), loopback"));
     assert!(over_time.contains("Time since the client started (s)"));
-    assert!(over_time.contains("Client memory, anonymous PSS (MiB)"));
-    assert!(has_text(&over_time, "Threaded (2 runs)"));
-    assert!(has_text(&over_time, "poll()-based (2 runs)"));
+    assert!(over_time.contains("anonymous PSS (MiB)"));
+    // One panel per variant, each on its own axis.
+    assert!(over_time.contains("Threaded (2 runs), up to 11 MiB"));
+    assert!(over_time.contains("poll()-based (2 runs), up to 42 MiB"));
     // Haiku has no PSS: RSS, as the old suite measured there.
     let haiku = read(&charts, "memory-over-time-haiku-loopback.svg");
-    assert!(haiku.contains("Client memory, RSS (MiB)"));
+    assert!(haiku.contains("RSS (MiB)") && !haiku.contains("anonymous PSS"));
     // A run that never finished (no runs.csv row) is left out; the folder is marked partial.
     let partial = read(&charts, "memory-over-time-qemu-partial.svg");
-    assert!(partial.contains(
-        "Client memory over time: Linux (x86_64, 6.1.0-41-amd64), QEMU user net (partial)"
-    ));
+    assert!(partial
+        .contains("Client memory over time: qemu-partial, 8 connections, 5 MiB payload (partial)"));
+    assert!(partial.contains("Linux (x86_64, 6.1.0-41-amd64), QEMU user net"));
     assert!(!over_time.contains("(partial)"));
-    assert!(has_text(&partial, "Threaded (1 run)"));
-    // One line per finished run, plus the legend's swatch, in each variant's colour.
-    let threaded = "<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\"";
-    let poll = "<polyline fill=\"none\" opacity=\"1\" stroke=\"#E66E00\"";
-    assert_eq!(partial.matches(threaded).count(), 1 + 1);
-    assert_eq!(partial.matches(poll).count(), 1 + 1);
-    assert_eq!(over_time.matches(threaded).count(), 2 + 1);
+    assert!(partial.contains("Threaded (1 run)"));
+    // One line per finished run, in each variant's colour, and a dot per sample.
+    assert_eq!(partial.matches(THREADED_LINE).count(), 1);
+    assert_eq!(partial.matches(POLL_LINE).count(), 1);
+    assert_eq!(over_time.matches(THREADED_LINE).count(), 2);
+    assert_eq!(
+        over_time.matches("<circle").count(),
+        20,
+        "one dot per sample"
+    );
+}
+
+const THREADED_LINE: &str = "<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\"";
+const POLL_LINE: &str = "<polyline fill=\"none\" opacity=\"1\" stroke=\"#E66E00\"";
+
+/// A results folder of `linux-loopback`'s runs whose memory.csv holds `samples` (run id, ms, MiB).
+fn folder_with_samples(dir: &Path, meta: &str, samples: &[(&str, u64, u64)]) -> PathBuf {
+    let folder = dir.join("gappy");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(
+        fixtures().join("linux-loopback/runs.csv"),
+        folder.join("runs.csv"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("meta.json"), meta).unwrap();
+    let mut csv = String::from("run_id,elapsed_ms,rss_bytes,vsz_bytes,pss_anon_bytes,pss_bytes\n");
+    for (run, ms, mib) in samples {
+        let bytes = mib << 20;
+        csv += &format!("{run},{ms},{bytes},{bytes},{bytes},{bytes}\n");
+    }
+    std::fs::write(folder.join("memory.csv"), csv).unwrap();
+    folder
+}
+
+#[test]
+fn memory_lines_break_at_missing_samples_and_small_series_get_their_own_axis() {
+    let dir = TempDir::new("compare-gaps");
+    // 100 ms sampling: lin-t1 lost the samples from 300 to 1,100 ms; lin-p1 had one sample late
+    // (200 ms between two: jitter, not a gap). Threaded reaches 425 MiB, poll 4 MiB.
+    let mut samples = Vec::new();
+    for ms in [0, 100, 200, 300, 1200, 1300] {
+        samples.push(("lin-t1", ms, 100 + ms / 4));
+    }
+    for ms in [0, 100, 300, 400] {
+        samples.push(("lin-p1", ms, 3 + ms / 400));
+    }
+    let folder = folder_with_samples(
+        dir.path(),
+        r#"{"status": "complete", "interval": "100ms"}"#,
+        &samples,
+    );
+    let charts = dir.path().join("charts");
+    compare_charts(&charts, &[folder.to_str().unwrap()], dir.path());
+    let name = "memory-over-time-gappy.svg";
+    let svg = read(&charts, name);
+    assert_svg(name, &svg);
+    assert_renders(&charts.join(name));
+    // The gap splits lin-t1 into two lines; lin-p1's late sample does not.
+    assert_eq!(svg.matches(THREADED_LINE).count(), 2, "{svg}");
+    assert_eq!(svg.matches(POLL_LINE).count(), 1, "{svg}");
+    assert_eq!(svg.matches("<circle").count(), samples.len());
+    assert!(svg.contains("every 0.1 s); a line breaks where none came for more than 0.25 s"));
+    // poll's 4 MiB has an axis of its own, not the bottom sliver of threaded's 425 MiB one.
+    assert!(svg.contains("Threaded (1 run), up to 425 MiB"));
+    assert!(svg.contains("poll()-based (1 run), up to 4 MiB"));
+    assert!(has_text(&svg, "4"), "a 4 MiB tick on the poll axis");
+
+    // Without an interval in meta.json, the median spacing of the samples stands in for it.
+    let folder = folder_with_samples(dir.path(), r#"{"status": "complete"}"#, &samples);
+    let charts = dir.path().join("charts-2");
+    compare_charts(&charts, &[folder.to_str().unwrap()], dir.path());
+    let svg = read(&charts, name);
+    assert_eq!(svg.matches(THREADED_LINE).count(), 2, "{svg}");
 }
 
 #[test]
@@ -270,10 +363,14 @@ fn networks_that_differ_only_in_case_get_their_own_charts() {
     assert_eq!(
         names,
         [
+            "aggregate-lan-2.svg",
+            "aggregate-lan.svg",
             "download-lan-2.svg",
             "download-lan.svg",
             "memory-lan-2.svg",
-            "memory-lan.svg"
+            "memory-lan.svg",
+            "run-time-lan-2.svg",
+            "run-time-lan.svg",
         ]
     );
     assert!(read(&charts, "download-lan.svg").contains("over LAN (127.0.0.1)"));

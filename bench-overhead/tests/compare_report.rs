@@ -55,8 +55,13 @@ fn report_covers_every_folder_and_links_existing_charts() {
     assert!(report.contains("| Linux (x86_64, 6.1.0-41-amd64) Threaded (partial) |"));
     assert!(report.contains("| Linux (x86_64, 5.6.13) poll()-based (published) | 17.157 us |"));
     assert!(report.contains("## Extended figures"));
-    // Every linked chart exists.
-    assert_eq!(linked_charts(&results).len(), 6, "{report}");
+    // Every linked chart exists; what the runs achieved comes first, per-job speed after it.
+    let links = linked_charts(&results);
+    assert_eq!(links.len(), 10, "{report}");
+    assert!(links[0].starts_with("aggregate-"), "{links:?}");
+    let position = |prefix: &str| links.iter().position(|l| l.starts_with(prefix)).unwrap();
+    assert!(position("run-time-") < position("download-"), "{links:?}");
+    assert!(report.contains("Per-job MiB/s (jobs start staggered) per setup"));
 }
 
 fn report(results: &Path) -> Output {
@@ -121,7 +126,7 @@ fn a_failing_compare_keeps_the_old_report_and_its_charts() {
     );
     let before = std::fs::read_to_string(results.join("report.md")).unwrap();
     let links = linked_charts(&results);
-    assert_eq!(links.len(), 5, "{before}");
+    assert_eq!(links.len(), 9, "{before}");
 
     // A second folder whose memory.csv is garbage: compare --chart fails.
     copy_folder(&fixtures.join("haiku-loopback"), &results.join("host-b"));

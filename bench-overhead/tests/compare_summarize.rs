@@ -142,7 +142,8 @@ fn a_folder_with_failed_jobs_gives_the_same_figures_in_compare_and_summarize() {
     assert!(
         extended.contains(&format!(
             "{failed}; run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context \
-             switches, peak RSS and run time CV {over}."
+             switches, peak RSS, run time CV, server CPU and memory, socket memory and retransmits \
+             {over}."
         )),
         "{extended}"
     );
@@ -200,4 +201,128 @@ fn a_value_out_of_range_is_refused_by_both_in_the_same_words() {
         assert_eq!(refused(&["summarize"], &results), expected);
         assert_eq!(refused(&["compare"], &results), expected);
     }
+}
+
+/// A copy of the failed-jobs folder in `dir` under `name`, with `edit` applied to its runs.csv.
+fn copy_folder(dir: &std::path::Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let results = dir.join(name);
+    std::fs::create_dir_all(&results).unwrap();
+    for file in ["jobs.csv", "meta.json", "memory.csv"] {
+        std::fs::copy(folder().join(file), results.join(file)).unwrap();
+    }
+    let text = std::fs::read_to_string(folder().join("runs.csv")).unwrap();
+    std::fs::write(results.join("runs.csv"), edit(text)).unwrap();
+    results
+}
+
+#[test]
+fn an_empty_runs_csv_and_a_meta_json_that_is_no_object_are_refused_by_both_alike() {
+    let dir = support::TempDir::new("summarize-empty");
+    let results = copy_folder(dir.path(), "empty", |_| String::new());
+    let expected = format!(
+        "bench-overhead: {}: empty file, no header row: expected the runs.csv columns of results/README.md",
+        results.join("runs.csv").display()
+    );
+    assert_eq!(refused(&["summarize"], &results), expected);
+    assert_eq!(refused(&["compare"], &results), expected);
+
+    let results = copy_folder(dir.path(), "array", |text| text);
+    std::fs::write(results.join("meta.json"), "[]\n").unwrap();
+    let expected = format!(
+        "bench-overhead: {}: not valid meta.json: expected a JSON object ({{\"status\": …}}), found an array",
+        results.join("meta.json").display()
+    );
+    assert_eq!(refused(&["summarize"], &results), expected);
+    assert_eq!(refused(&["compare"], &results), expected);
+}
+
+#[test]
+fn values_whose_sum_overflows_are_refused_by_both() {
+    let dir = support::TempDir::new("summarize-overflow");
+    // Every run's aggregate speed 1e308: each is finite, their sum is not.
+    let results = copy_folder(dir.path(), "huge", |text| {
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let column = header.iter().position(|c| *c == "aggregate_mib_s").unwrap();
+        let mut lines = vec![header.join(",")];
+        for line in text.lines().skip(1) {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells[column] = "1e308";
+            lines.push(cells.join(","));
+        }
+        lines.join("\n") + "\n"
+    });
+    for command in ["summarize", "compare"] {
+        let line = refused(&[command], &results);
+        assert!(
+            line.contains("aggregate speed of")
+                && line.contains(
+                    "over its runs is not a finite number: a value in runs.csv is out of range"
+                ),
+            "{command}: {line}"
+        );
+    }
+    // One such run alone is a number, and both print it as one.
+    let results = copy_folder(dir.path(), "one-huge", |text| {
+        let lines: Vec<&str> = text.lines().collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let column = header.iter().position(|c| *c == "aggregate_mib_s").unwrap();
+        let mut cells: Vec<&str> = lines[1].split(',').collect();
+        cells[column] = "1e308";
+        format!("{}\n{}\n", lines[0], cells.join(","))
+    });
+    for command in ["summarize", "compare"] {
+        let output = Command::new(support::bin())
+            .args([command, results.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{command}: {stdout}");
+        for bad in ["inf", "NaN"] {
+            assert!(!stdout.contains(bad), "{command} printed {bad}: {stdout}");
+        }
+    }
+}
+
+#[test]
+fn the_same_runs_twice_are_refused_not_counted_twice() {
+    let dir = support::TempDir::new("compare-copy");
+    let a = copy_folder(dir.path(), "a", |text| text);
+    let copy = copy_folder(dir.path(), "copy-of-a", |text| text);
+    let output = support::run_with_timeout(
+        Command::new(support::bin()).args(["compare", a.to_str().unwrap(), copy.to_str().unwrap()]),
+        std::time::Duration::from_secs(30),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "bench-overhead: {} and {} both hold run threaded-1 (same run id and start time): one is a copy of the other's runs; name each results folder once",
+            a.display(),
+            copy.display()
+        )
+    );
+    // Runs of one id at other times are other runs (another machine's `threaded-1`).
+    let later = copy_folder(dir.path(), "later", |text| text.replace(",1764", ",1765"));
+    let output = Command::new(support::bin())
+        .args(["compare", a.to_str().unwrap(), later.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // A row pasted twice into one runs.csv: both commands refuse it alike.
+    let twice = copy_folder(dir.path(), "twice", |text| {
+        let second = text.lines().nth(1).unwrap().to_string();
+        format!("{text}{second}\n")
+    });
+    let expected = format!(
+        "bench-overhead: {}: run threaded-1 appears twice (same run id and start time): remove the repeated row",
+        twice.join("runs.csv").display()
+    );
+    assert_eq!(refused(&["summarize"], &twice), expected);
+    assert_eq!(refused(&["compare"], &twice), expected);
 }

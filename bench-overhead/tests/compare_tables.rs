@@ -298,16 +298,36 @@ fn json_carries_the_markdown_numbers() {
     assert_eq!(json["tables"][0]["title"], "Over loopback (127.0.0.1):");
 }
 
-/// A copy of a fixture folder in `dir` under `name`, with `edit` applied to each file's text.
+/// A copy of a fixture folder in `dir` under `name`, with `edit` applied to each file's text. Its
+/// runs start at other times than the fixture's (by a shift that `name` sets), as runs measured
+/// elsewhere would: the same runs twice would be refused as a copy.
 fn copy_fixture(dir: &Path, from: &str, name: &str, edit: impl Fn(&str, String) -> String) {
     let to = dir.join(name);
     std::fs::create_dir_all(&to).unwrap();
+    let shift: u64 = name.bytes().map(u64::from).sum::<u64>() * 1000;
     for entry in std::fs::read_dir(fixtures().join(from)).unwrap() {
         let entry = entry.unwrap();
         let file = entry.file_name().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let mut text = std::fs::read_to_string(entry.path()).unwrap();
+        if file == "runs.csv" {
+            text = shift_start_times(&text, shift);
+        }
         std::fs::write(to.join(&file), edit(&file, text)).unwrap();
     }
+}
+
+/// runs.csv text with every `started_unix_s` later by `shift` seconds.
+fn shift_start_times(text: &str, shift: u64) -> String {
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|c| *c == "started_unix_s").unwrap();
+    let mut lines = vec![header.join(",")];
+    for line in text.lines().skip(1) {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        let started: u64 = cells[column].parse().unwrap();
+        cells[column] = (started + shift).to_string();
+        lines.push(cells.join(","));
+    }
+    lines.join("\n") + "\n"
 }
 
 #[test]
@@ -331,14 +351,32 @@ fn rows_that_would_read_the_same_carry_what_differs() {
         assert!(out.contains(label), "{label} missing from\n{out}");
     }
     assert!(
-        out.contains("Note: these rows were measured under different conditions (server lighttpd/1.4.69 / bench-overhead/0.1.0);"),
+        out.contains("Note: these rows were measured under different conditions (server lighttpd/1.4.69 / built-in bench-overhead/0.1.0);"),
         "{out}"
     );
+    // A partial folder's rows keep the bracket, before their mark.
+    copy_fixture(
+        dir.path(),
+        "linux-loopback",
+        "builtin-partial",
+        |file, text| match file {
+            "runs.csv" => text.replace(",lighttpd/1.4.69,", ",bench-overhead/0.1.0,"),
+            "meta.json" => text.replace("\"complete\"", "\"partial\""),
+            _ => text,
+        },
+    );
+    let out = compare_in(dir.path(), &["lighttpd", "builtin-partial"]);
+    for label in [
+        "| Linux (x86_64, 6.1.0-40-amd64) Threaded [lighttpd] | 2.2005 us |",
+        "| Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server] (partial) | 2.2005 us |",
+    ] {
+        assert!(out.contains(label), "{label} missing from\n{out}");
+    }
     // Charts say it too.
     let charts = dir.path().join("charts");
     compare_in(dir.path(), &["--chart", "charts", "lighttpd", "builtin"]);
     let svg = std::fs::read_to_string(charts.join("download-loopback.svg")).unwrap();
-    assert!(svg.contains("Measured under different conditions: server lighttpd/1.4.69 / bench-overhead/0.1.0; compare with care"));
+    assert!(svg.contains("Measured under different conditions: server lighttpd/1.4.69 / built-in bench-overhead/0.1.0; compare with care"));
     assert!(svg.contains("Linux (x86_64, 6.1.0-40-amd64) Threaded [built-in server]"));
 }
 
@@ -577,4 +615,52 @@ fn a_setup_without_a_successful_job_says_so_rather_than_not_measured() {
     );
     let out = compare_in(dir.path(), &["--extended", "unmeasured"]);
     assert!(out.contains("—: not measured in these results."), "{out}");
+}
+
+/// The rows of `compare --format json --extended ARGS…`, each as (setup, extended figures).
+fn extended_json_rows(dir: &Path, args: &[&str]) -> Vec<(String, serde_json::Value)> {
+    let mut all = vec!["--format", "json", "--extended"];
+    all.extend(args);
+    let json: serde_json::Value = serde_json::from_str(&compare_in(dir, &all)).unwrap();
+    json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["rows"].as_array().unwrap().clone())
+        .map(|r| {
+            (
+                r["setup"].as_str().unwrap().to_string(),
+                r["extended"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn percentiles_pool_every_job_of_every_run_rather_than_average_the_runs() {
+    // failed-jobs, threaded: runs of 4 jobs at 10-13 ms, 2 jobs at 30-31 ms (2 failed) and 4 at
+    // 10.5-13.5 ms. The runs' own medians are 11, 30 and 11.5 ms (their mean 17.5 ms) and their
+    // p99s 13, 31 and 13.5 ms (mean 19.2 ms); over the 10 jobs pooled, the median is 12 ms and the
+    // p99 31 ms.
+    let rows = extended_json_rows(&fixtures(), &["failed-jobs"]);
+    let (_, threaded) = rows.iter().find(|(s, _)| s.contains("Threaded")).unwrap();
+    let near = |value: &serde_json::Value, want: f64| {
+        let got = value.as_f64().unwrap();
+        assert!((got - want).abs() <= want * 1e-3, "{got} s, not {want} s");
+    };
+    near(&threaded["transfer_p50_s"], 0.012);
+    near(&threaded["transfer_p99_s"], 0.031);
+
+    // Without jobs.csv, the percentiles of several runs are not known: `—`, not their average.
+    let dir = TempDir::new("compare-no-jobs");
+    copy_fixture(dir.path(), "failed-jobs", "bare", |_, text| text);
+    std::fs::remove_file(dir.path().join("bare/jobs.csv")).unwrap();
+    let rows = extended_json_rows(dir.path(), &["bare"]);
+    let (_, threaded) = rows.iter().find(|(s, _)| s.contains("Threaded")).unwrap();
+    assert!(threaded["transfer_p50_s"].is_null(), "{threaded}");
+    assert!(threaded["transfer_p99_s"].is_null(), "{threaded}");
+    // A single run's own percentile is the pooled one.
+    let rows = extended_json_rows(&fixtures(), &["qemu-partial"]);
+    let (_, threaded) = rows.iter().find(|(s, _)| s.contains("Threaded")).unwrap();
+    near(&threaded["transfer_p50_s"], 0.88);
 }

@@ -61,13 +61,14 @@ impl Also {
             (Some(start), Some(end)) => Some(end.since(&start)),
             _ => None,
         };
+        let memory = self.stats.summary(end_ms);
         AlsoSummary {
             pid: self.pid,
             samples: self.stats.samples,
-            rss_bytes: self.stats.rss.summary(end_ms),
-            vsz_bytes: self.stats.vsz.summary(end_ms),
-            pss_anon_bytes: self.stats.pss_anon.summary(end_ms),
-            pss_bytes: self.stats.pss.summary(end_ms),
+            rss_bytes: memory.rss,
+            vsz_bytes: memory.vsz,
+            pss_anon_bytes: memory.pss_anon,
+            pss_bytes: memory.pss,
             cpu_user_s: spent.map(|s| s.cpu_user_s),
             cpu_sys_s: spent.map(|s| s.cpu_sys_s),
             ctx_voluntary: spent.and_then(|s| s.ctx_voluntary),

@@ -1,9 +1,20 @@
 //! The monitored command: spawning it, reaping it with `wait4` (for the exact peak RSS), and
 //! turning its status into memmon's exit code.
+//!
+//! wait4's `ru_maxrss` is the largest of the child's own peak and the peaks of every process it
+//! reaped (Linux, the BSDs, macOS alike): `sh -c 'big & wait'` reports `big`'s peak. On Linux the
+//! child is first seen exited without being reaped (`waitid(WNOWAIT)`), and its zombie's
+//! `/proc/PID/stat` tells whether it reaped anything; if it did, its own peak is the kernel's
+//! high-water mark of its address space as of the last sample (`VmHWM`) instead.
+
+#[cfg(target_os = "linux")]
+mod linux;
 
 use std::ffi::OsString;
 use std::io;
 use std::process::Command;
+
+use bench_sys::rusage::Usage;
 
 /// How the child ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +39,12 @@ impl Ending {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reaped {
     pub ending: Ending,
-    /// Peak resident set size in bytes (`ru_maxrss`); `None` where the OS does not report it.
+    /// Peak resident set size in bytes (`ru_maxrss`) of the child and, where it reaped any, of
+    /// its largest descendant; `None` where the OS does not report it.
     pub peak_rss: Option<u64>,
+    /// Whether the child had reaped processes of its own; `None` where that is not known (not
+    /// Linux, or its `/proc/PID/stat` could not be read).
+    pub reaped_descendants: Option<bool>,
     /// CPU seconds in user mode and in the kernel.
     pub cpu_user_s: f64,
     pub cpu_sys_s: f64,
@@ -37,20 +52,21 @@ pub struct Reaped {
 
 /// memmon's own cost so far: CPU seconds (user + system) and peak RSS (`getrusage(RUSAGE_SELF)`).
 pub fn own_usage() -> (f64, Option<u64>) {
-    // SAFETY: rusage is a plain C struct of integers; all-zero bytes are a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, exclusive pointer for the call.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return (0.0, None);
-    }
-    (
-        seconds(usage.ru_utime) + seconds(usage.ru_stime),
-        peak_rss_bytes(usage.ru_maxrss as i64),
-    )
+    Usage::of_self().map_or((0.0, None), |own| (own.cpu_s(), own.peak_rss_bytes))
 }
 
-fn seconds(t: libc::timeval) -> f64 {
-    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
+impl Reaped {
+    /// The kernel's peak RSS of the command's own process: wait4's when it reaped nothing (or
+    /// where that cannot be known without `/proc`), else `high_water_mark` (the largest `VmHWM`
+    /// sampled; `None` without one).
+    pub fn own_peak_rss(&self, high_water_mark: Option<u64>) -> Option<u64> {
+        match self.reaped_descendants {
+            Some(false) => self.peak_rss,
+            Some(true) => high_water_mark,
+            None if cfg!(target_os = "linux") => high_water_mark.or(self.peak_rss),
+            None => self.peak_rss,
+        }
+    }
 }
 
 /// Why the command could not be started, with the shell's exit code for it.
@@ -67,10 +83,24 @@ pub struct Child {
 }
 
 impl Child {
-    /// Starts `command[0]` with `command[1..]`, stdin/stdout/stderr inherited.
+    /// Starts `command[0]` with `command[1..]`, stdin/stdout/stderr inherited; on Linux it is
+    /// killed when memmon dies.
     pub fn spawn(command: &[OsString]) -> Result<Child, SpawnError> {
         let (program, args) = command.split_first().expect("clap requires a command");
-        let child = Command::new(program).args(args).spawn().map_err(|e| {
+        let mut command = Command::new(program);
+        command.args(args);
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            let parent = std::process::id() as libc::pid_t;
+            // SAFETY: the closure runs in the forked child before exec and makes only
+            // async-signal-safe system calls (prctl, getppid); it allocates nothing and takes no
+            // lock.
+            unsafe {
+                command.pre_exec(move || linux::die_with_parent(parent));
+            }
+        }
+        let child = command.spawn().map_err(|e| {
             let name = program.to_string_lossy();
             let (exit_code, hint) = match e.kind() {
                 io::ErrorKind::NotFound => (127, "check the name and PATH"),
@@ -94,6 +124,15 @@ impl Child {
 
     /// Reaps the child if it has ended, without blocking.
     pub fn try_reap(&self) -> io::Result<Option<Reaped>> {
+        #[cfg(target_os = "linux")]
+        let reaped_descendants = {
+            if !linux::exited_unreaped(self.pid)? {
+                return Ok(None);
+            }
+            linux::reaped_descendants(self.pid)
+        };
+        #[cfg(not(target_os = "linux"))]
+        let reaped_descendants = None;
         let mut status: libc::c_int = 0;
         // SAFETY: rusage is a plain C struct of integers; all-zero bytes are a valid value.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -117,11 +156,13 @@ impl Child {
         } else {
             Ending::Exited(libc::WEXITSTATUS(status))
         };
+        let usage = Usage::from_raw(&usage);
         Ok(Some(Reaped {
             ending,
-            peak_rss: peak_rss_bytes(usage.ru_maxrss as i64),
-            cpu_user_s: seconds(usage.ru_utime),
-            cpu_sys_s: seconds(usage.ru_stime),
+            peak_rss: usage.peak_rss_bytes,
+            reaped_descendants,
+            cpu_user_s: usage.user_s,
+            cpu_sys_s: usage.sys_s,
         }))
     }
 
@@ -129,20 +170,6 @@ impl Child {
     pub fn signal(&self, signal: libc::c_int) {
         // SAFETY: kill has no memory-safety preconditions; `pid` is positive and still ours.
         unsafe { libc::kill(self.pid, signal) };
-    }
-}
-
-/// `ru_maxrss` in bytes. Units differ per OS: bytes on macOS/iOS, KiB on Linux and the BSDs.
-/// Haiku's `wait4` fills only the CPU times, so there is no peak there. 0 means "not reported".
-fn peak_rss_bytes(maxrss: i64) -> Option<u64> {
-    if cfg!(target_os = "haiku") || maxrss <= 0 {
-        return None;
-    }
-    let maxrss = maxrss as u64;
-    if cfg!(any(target_os = "macos", target_os = "ios")) {
-        Some(maxrss)
-    } else {
-        Some(maxrss * 1024)
     }
 }
 
@@ -174,12 +201,5 @@ mod tests {
     fn killed_children_exit_with_128_plus_signal() {
         assert_eq!(Ending::Killed(9).exit_code(), 137);
         assert_eq!(Ending::Exited(7).exit_code(), 7);
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn linux_maxrss_is_kibibytes() {
-        assert_eq!(peak_rss_bytes(2048), Some(2 * 1024 * 1024));
-        assert_eq!(peak_rss_bytes(0), None);
     }
 }

@@ -10,7 +10,8 @@ use crate::beside::Beside;
 use crate::child::{Child, Reaped};
 use crate::cli::Cli;
 use crate::csv_out::CsvSink;
-use crate::sampler::Sampler;
+use crate::pending::Pending;
+use crate::sampler::{Sample, Sampler};
 use crate::signals::Signals;
 use crate::stats::Stats;
 use crate::summary::{self, Report};
@@ -79,7 +80,7 @@ impl Monitor {
         let mut sampler = Sampler::new(cli.sampler, child.pid(), cli.interval, cli.pss_budget);
         let mut stats = Stats::default();
 
-        let reaped = match self.sample_until_exit(
+        let (reaped, elapsed) = match self.sample_until_exit(
             &child,
             &mut sampler,
             &mut beside,
@@ -87,13 +88,13 @@ impl Monitor {
             cli.interval,
             start,
         ) {
-            Ok(reaped) => reaped,
+            Ok(ended) => ended,
             Err(e) => {
                 eprintln!("memmon: cannot wait for the command: {e}");
                 return OWN_FAILURE;
             }
         };
-        let elapsed_ms = start.elapsed().as_millis() as u64;
+        let elapsed_ms = elapsed.as_millis() as u64;
         // A CSV write failed mid-run (reported when it happened): the results are incomplete.
         let mut own_failure = self.csv.is_none() && cli.csv.is_some();
 
@@ -102,9 +103,14 @@ impl Monitor {
             cli.interval.as_millis() as u64,
             elapsed_ms,
             &reaped,
+            sampler.high_water_mark(),
             crate::child::own_usage(),
         );
         beside.finish(elapsed_ms, &mut summary);
+        let warning = summary.schedule_warning();
+        if let (Some(warning), true, false) = (&warning, cli.json, cli.quiet) {
+            eprintln!("{warning}");
+        }
         let text = if cli.json {
             summary.to_json()
         } else {
@@ -128,7 +134,11 @@ impl Monitor {
 
     /// The sampling loop. First sample right after spawn, then one every `interval`; the child's
     /// exit (SIGCHLD) and forwarded signals wake the loop at once, so the exit is never noticed
-    /// late. The child is reaped here and only here.
+    /// late. The child is reaped here and only here. Returns it and the time from spawn to its
+    /// reaping.
+    ///
+    /// A sample is recorded (counted, written to the CSV) once what was read for it in the
+    /// background (PSS) is back, or no longer waited for ([`Pending`]).
     fn sample_until_exit(
         &mut self,
         child: &Child,
@@ -137,19 +147,20 @@ impl Monitor {
         stats: &mut Stats,
         interval: Duration,
         start: Instant,
-    ) -> std::io::Result<Reaped> {
+    ) -> std::io::Result<(Reaped, Duration)> {
         let mut next_sample = start;
-        // Whether a signal (SIGCHLD, SIGINT, SIGTERM) may have arrived: then pending signals are
-        // forwarded and the child checked before anything else. A wait that merely timed out
-        // goes straight to the sample, which checks the child right after reading it.
+        let mut pending = Pending::default();
+        // Whether a signal (SIGCHLD, SIGINT, SIGTERM, SIGHUP) may have arrived: then pending
+        // signals are forwarded and the child checked before anything else. A wait that merely
+        // timed out goes straight to the sample, which checks the child right after reading it.
         let mut signalled = true;
-        loop {
+        let reaped = loop {
             if signalled {
                 for signal in self.signals.take_pending() {
                     child.signal(signal);
                 }
                 if let Some(reaped) = child.try_reap()? {
-                    return Ok(reaped);
+                    break reaped;
                 }
             }
             let now = Instant::now();
@@ -157,17 +168,17 @@ impl Monitor {
                 signalled = self.signals.wait(next_sample - now);
                 continue;
             }
+            self.record(stats, pending.take_ready(sampler, false));
             let elapsed_ms = now.duration_since(start).as_millis() as u64;
             let sample = sampler.sample();
             // The child may have exited while it was read: such a sample may describe an address
             // space being torn down, so it is dropped rather than counted.
             if let Some(reaped) = child.try_reap()? {
-                return Ok(reaped);
+                break reaped;
             }
             beside.sample(elapsed_ms);
             if let Some(sample) = sample {
-                stats.add(&sample, elapsed_ms);
-                self.write_csv(elapsed_ms, &sample);
+                pending.push(sample, elapsed_ms, sampler);
             }
             // After a stall (a stopped memmon, an overloaded machine) resume the rhythm from now
             // instead of taking a burst of catch-up samples.
@@ -176,12 +187,24 @@ impl Monitor {
                 next_sample = now + interval;
             }
             signalled = false;
+        };
+        let elapsed = start.elapsed();
+        // A reading still in flight is waited for, within the sampler's answer limit.
+        self.record(stats, pending.take_ready(sampler, true));
+        Ok((reaped, elapsed))
+    }
+
+    /// Adds completed samples to the figures and appends them to the CSV.
+    fn record(&mut self, stats: &mut Stats, ready: Vec<(Sample, u64)>) {
+        for (sample, elapsed_ms) in ready {
+            stats.add(&sample, elapsed_ms);
+            self.write_csv(elapsed_ms, &sample);
         }
     }
 
     /// Appends the sample to the CSV; on failure says so once and stops writing (the summary is
     /// still produced, and memmon exits with [`OWN_FAILURE`]).
-    fn write_csv(&mut self, elapsed_ms: u64, sample: &crate::sampler::Sample) {
+    fn write_csv(&mut self, elapsed_ms: u64, sample: &Sample) {
         if let Some(csv) = &mut self.csv {
             if let Err(e) = csv.write(elapsed_ms, sample) {
                 eprintln!("memmon: {e:#}; no further rows are written");

@@ -13,7 +13,8 @@
 
 use bench_records::SocketSummary;
 
-use crate::stats::Metric;
+use crate::sampler::Sample;
+use crate::stats::Stats;
 
 /// One reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,9 @@ pub struct SocketStats {
     samples: u64,
     tcp_inuse_start: Option<u64>,
     tcp_inuse_max: u64,
-    tcp_mem: Metric,
+    /// The memory as a one-metric sample (in the `rss` slot), so that its average is
+    /// time-weighted exactly as the command's memory is.
+    tcp_mem: Stats,
 }
 
 impl SocketStats {
@@ -40,7 +43,11 @@ impl SocketStats {
         self.samples += 1;
         self.tcp_inuse_start.get_or_insert(sample.tcp_inuse);
         self.tcp_inuse_max = self.tcp_inuse_max.max(sample.tcp_inuse);
-        self.tcp_mem.add(Some(sample.tcp_mem_bytes), at_ms);
+        let reading = Sample {
+            rss: Some(sample.tcp_mem_bytes),
+            ..Sample::default()
+        };
+        self.tcp_mem.add(&reading, at_ms);
     }
 
     /// `None` when no reading was had (another OS, or no sample before the command ended).
@@ -49,7 +56,7 @@ impl SocketStats {
             samples: self.samples,
             tcp_inuse_start: self.tcp_inuse_start?,
             tcp_inuse_max: self.tcp_inuse_max,
-            tcp_mem_bytes: self.tcp_mem.summary(end_ms)?,
+            tcp_mem_bytes: self.tcp_mem.summary(end_ms).rss?,
         })
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use bench_records::MemmonSummary as Summary;
 
 use crate::child::{signal_name, Ending, Reaped};
+use crate::schedule;
 use crate::stats::Stats;
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -14,18 +15,24 @@ const MIB: f64 = 1024.0 * 1024.0;
 pub trait Report {
     fn to_json(&self) -> String;
     fn to_text(&self, command: &str) -> String;
+    /// The warning line when the run is behind schedule.
+    fn schedule_warning(&self) -> Option<String>;
 }
 
-/// `own` is memmon's own (CPU seconds, peak RSS), see [`crate::child::own_usage`].
+/// `high_water_mark`: the sampler's (see [`Reaped::own_peak_rss`]); `own` is memmon's own (CPU
+/// seconds, peak RSS), see [`crate::child::own_usage`].
 pub fn new(
     stats: &Stats,
     interval_ms: u64,
     elapsed_ms: u64,
     reaped: &Reaped,
+    high_water_mark: Option<u64>,
     own: (f64, Option<u64>),
 ) -> Summary {
-    let pss_anon = stats.pss_anon.summary(elapsed_ms);
-    let rss = stats.rss.summary(elapsed_ms);
+    let figures = stats.summary(elapsed_ms);
+    let (pss_anon, rss) = (figures.pss_anon, figures.rss);
+    let scheduled = schedule::scheduled_samples(elapsed_ms, interval_ms);
+    let kernel_peak = reaped.own_peak_rss(high_water_mark);
     let primary = if pss_anon.is_some() {
         Some("pss_anon")
     } else if rss.is_some() {
@@ -39,18 +46,18 @@ pub fn new(
     };
     Summary {
         samples: stats.samples,
-        pss_samples: stats.pss.count(),
+        pss_samples: stats.pss_samples,
+        scheduled_samples: Some(scheduled),
+        behind_schedule: Some(schedule::behind_schedule(stats.samples, scheduled)),
         interval_ms,
         elapsed_ms,
         primary: primary.map(str::to_owned),
         rss_bytes: rss,
-        vsz_bytes: stats.vsz.summary(elapsed_ms),
+        vsz_bytes: figures.vsz,
         pss_anon_bytes: pss_anon,
-        pss_bytes: stats.pss.summary(elapsed_ms),
-        peak_rss_bytes: reaped
-            .peak_rss
-            .map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
-        kernel_peak_rss_bytes: reaped.peak_rss,
+        pss_bytes: figures.pss,
+        peak_rss_bytes: kernel_peak.map(|kernel| kernel.max(rss.map_or(0, |r| r.max))),
+        kernel_peak_rss_bytes: kernel_peak,
         cpu_user_s: reaped.cpu_user_s,
         cpu_sys_s: reaped.cpu_sys_s,
         memmon_cpu_s: own.0,
@@ -64,6 +71,12 @@ pub fn new(
 }
 
 impl Report for Summary {
+    fn schedule_warning(&self) -> Option<String> {
+        let scheduled = self.scheduled_samples?;
+        (self.behind_schedule == Some(true))
+            .then(|| schedule::warning(self.samples, scheduled, self.interval_ms))
+    }
+
     fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a summary always serialises") + "\n"
     }
@@ -72,6 +85,9 @@ impl Report for Summary {
     /// line per metric.
     fn to_text(&self, command: &str) -> String {
         let mut out = String::new();
+        if let Some(warning) = self.schedule_warning() {
+            let _ = writeln!(out, "{warning}");
+        }
         let ending = match (self.exit_code, self.signal) {
             (_, Some(signal)) => format!("killed by {} (signal {signal})", signal_name(signal)),
             (Some(code), None) => format!("exited with status {code}"),
@@ -100,7 +116,7 @@ impl Report for Summary {
             (Some(name), Some(m)) => {
                 let name = if name.starts_with("pss") && self.pss_samples < self.samples {
                     format!(
-                        "{name}, read in {} of {} samples",
+                        "{name}, read in {} of {} samples, the rest estimated from rss",
                         self.pss_samples, self.samples
                     )
                 } else {
@@ -162,10 +178,11 @@ mod tests {
         let reaped = Reaped {
             ending,
             peak_rss: Some(8 * 1024 * 1024),
+            reaped_descendants: Some(false),
             cpu_user_s: 1.0,
             cpu_sys_s: 0.5,
         };
-        new(&stats, 100, 1234, &reaped, (0.01, Some(2 << 20)))
+        new(&stats, 100, 1234, &reaped, None, (0.01, Some(2 << 20)))
     }
 
     #[test]
@@ -181,9 +198,12 @@ mod tests {
         );
         assert_eq!(s.primary.as_deref(), Some("pss_anon"));
         let text = s.to_text("true");
-        assert!(text.contains(
-            "Memory usage: min 1.000 MiB, avg 1.000 MiB, max 1.000 MiB (pss_anon); peak RSS 8.000 MiB"
-        ));
+        assert!(
+            text.contains(
+                "Memory usage: min 1.000 MiB, avg 1.000 MiB, max 1.000 MiB (pss_anon); peak RSS 8.000 MiB"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

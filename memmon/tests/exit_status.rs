@@ -1,4 +1,5 @@
-//! memmon exits like the command it ran, forwards SIGINT/SIGTERM, and rejects bad arguments —
+//! memmon exits like the command it ran, forwards SIGINT/SIGTERM/SIGHUP, takes its command
+//! down with it when killed, warns when it fell behind its schedule, and rejects bad arguments —
 //! with real child processes (/bin/sh, sleep, true).
 
 mod support;
@@ -153,15 +154,17 @@ fn unwritable_csv_is_an_error_before_the_command_runs() {
     assert!(!marker.exists());
 }
 
-/// Starts `memmon -- sleep 30`, waits until it has taken a sample (so the child runs and the
-/// handlers are installed), sends `signal` to memmon, and returns the finished run and its JSON.
-fn signal_memmon(signal: libc::c_int, test: &str) -> (support::Finished, serde_json::Value) {
+/// Starts `memmon --json -- COMMAND` sampling every 20 ms and waits until it has taken a sample
+/// (so the command runs and the handlers are installed); returns it and its summary's path.
+fn start_sampled(test: &str, command_line: &[&str]) -> (std::process::Child, std::path::PathBuf) {
     let dir = scratch_dir(test);
     let csv = dir.join("memory.csv");
     let summary = dir.join("summary.json");
     let mut command = memmon();
     command.args(["--interval", "20ms", "--json", "--csv", path_str(&csv)]);
-    command.args(["--output", path_str(&summary), "--", "sleep", "30"]);
+    command
+        .args(["--output", path_str(&summary), "--"])
+        .args(command_line);
     let child = start(command);
     let started = Instant::now();
     while !csv.exists() || read_csv(&csv).is_empty() {
@@ -170,6 +173,13 @@ fn signal_memmon(signal: libc::c_int, test: &str) -> (support::Finished, serde_j
         }
         thread::sleep(Duration::from_millis(10));
     }
+    (child, summary)
+}
+
+/// Starts `memmon -- sleep 30`, waits until it has taken a sample, sends `signal` to memmon, and
+/// returns the finished run and its JSON.
+fn signal_memmon(signal: libc::c_int, test: &str) -> (support::Finished, serde_json::Value) {
+    let (child, summary) = start_sampled(test, &["sleep", "30"]);
     // SAFETY: kill with a live child's PID and a valid signal number.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
     let done = finish(child);
@@ -203,4 +213,148 @@ fn sigterm_is_forwarded_and_the_summary_is_still_written() {
     assert_eq!(done.code(), 128 + libc::SIGTERM);
     assert_eq!(json["signal"], libc::SIGTERM);
     assert!(json["samples"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn sighup_is_forwarded_like_gnu_timeout_does() {
+    let (done, json) = signal_memmon(libc::SIGHUP, "sighup");
+    assert_eq!(done.code(), 128 + libc::SIGHUP);
+    assert_eq!(json["signal"], libc::SIGHUP);
+}
+
+#[cfg(target_os = "linux")]
+/// Waits until `path` holds a line (a PID written by a shell), within [`DEADLINE`].
+fn read_pid_file(path: &std::path::Path) -> libc::pid_t {
+    let started = Instant::now();
+    loop {
+        if let Some(pid) = std::fs::read_to_string(path)
+            .ok()
+            .filter(|text| text.ends_with('\n'))
+            .and_then(|text| text.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(started.elapsed() < DEADLINE, "no PID in {}", path.display());
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(target_os = "linux")]
+/// Whether `pid` is gone or a zombie (dead, not yet reaped by its new parent).
+fn is_dead(pid: libc::pid_t) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_command_dies_when_memmon_is_killed() {
+    let dir = scratch_dir("pdeathsig");
+    let pid_file = dir.join("pid");
+    let mut command = memmon();
+    command.args([
+        "--quiet",
+        "--",
+        "sh",
+        "-c",
+        "echo $$ > \"$0\"; exec sleep 30",
+    ]);
+    command.arg(&pid_file);
+    let mut memmon = start(command);
+    let sleeper = read_pid_file(&pid_file);
+    memmon.kill().unwrap();
+    memmon.wait().unwrap();
+    // The kernel sends the parent-death signal as memmon dies; allow the new parent a while.
+    let started = Instant::now();
+    while !is_dead(sleeper) && started.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let dead = is_dead(sleeper);
+    if !dead {
+        // SAFETY: kill with a PID this test started (through memmon) and a valid signal.
+        unsafe { libc::kill(sleeper, libc::SIGKILL) };
+    }
+    assert!(
+        dead,
+        "the command (PID {sleeper}) outlived a SIGKILLed memmon"
+    );
+}
+
+/// memmon stopped for a second of a 1.5 s run at a 20 ms interval cannot have taken 90 % of its
+/// ~75 scheduled samples: the JSON says so, and a warning goes to stderr.
+#[test]
+fn a_run_behind_schedule_is_flagged_and_warned_about() {
+    let (child, summary) = start_sampled("behind", &["sleep", "1.5"]);
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: kill with memmon's PID (our child, not yet waited for) and valid signals.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    thread::sleep(Duration::from_secs(1));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    let done = finish(child);
+    assert_eq!(done.code(), 0, "{}", done.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let (samples, scheduled) = (json["samples"].as_u64(), json["scheduled_samples"].as_u64());
+    assert!(scheduled.unwrap() >= 70, "{json}");
+    assert!(samples.unwrap() < scheduled.unwrap(), "{json}");
+    assert_eq!(json["behind_schedule"], true, "{json}");
+    assert!(
+        done.stderr.starts_with("memmon: warning: ") && done.stderr.contains("scheduled samples"),
+        "{}",
+        done.stderr
+    );
+}
+
+/// `se.slice` (ns) of a task, from the scheduler's debug file; `None` where the kernel has none.
+#[cfg(target_os = "linux")]
+fn slice_ns(task: &str) -> Option<u64> {
+    let sched = std::fs::read_to_string(format!("{task}/sched")).ok()?;
+    let line = sched.lines().find(|l| l.starts_with("se.slice"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// memmon's sampling thread (its main thread) runs with a 0.1 ms slice, so it is on time among
+/// many runnable threads; the command and the PSS reader keep the default. Kernels without
+/// per-task slices (before 6.12) or without the scheduler's debug files cannot show it.
+#[cfg(target_os = "linux")]
+#[test]
+fn only_the_sampling_thread_asks_for_a_short_slice() {
+    let (mut child, _) = start_sampled("slice", &["sleep", "30"]);
+    let memmon = format!("/proc/{}", child.id());
+    let main = slice_ns(&format!("{memmon}/task/{}", child.id()));
+    let children = std::fs::read_to_string(format!("{memmon}/task/{}/children", child.id()));
+    let command = children
+        .ok()
+        .and_then(|pids| pids.split_whitespace().next().map(str::to_owned))
+        .and_then(|pid| slice_ns(&format!("/proc/{pid}")));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (Some(main), Some(command)) = (main, command) else {
+        eprintln!("no se.slice in /proc/PID/sched here: nothing to check");
+        return;
+    };
+    if main == command {
+        // A kernel before 6.12 keeps one slice for every task: the request is ignored there.
+        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+        let mut parts = release
+            .trim()
+            .split(['.', '-'])
+            .map(|p| p.parse::<u32>().unwrap_or(0));
+        let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        assert!(
+            version < (6, 12),
+            "Linux {release}: memmon's slice {main} ns is the default"
+        );
+        return;
+    }
+    assert_eq!(main, 100_000, "memmon's sampling thread");
+    assert!(
+        command > main,
+        "the command inherited the short slice: {command} ns"
+    );
 }

@@ -16,10 +16,14 @@ use support::{finish, memmon, min_avg_max, path_str, read_csv, scratch_dir, star
 
 const MIB: u64 = 1 << 20;
 const ALLOC_VAR: &str = "MEMMON_TEST_ALLOC_MIB";
+/// With this set too, the child frees its block after 0.2 s and lives on for a second.
+const SHRINK_VAR: &str = "MEMMON_TEST_SHRINK";
 
 /// Not a check: the measured child. A no-op in a normal test run; with `MEMMON_TEST_ALLOC_MIB`
 /// set it allocates that many MiB, writes every byte (so every page is resident and anonymous),
-/// holds them for a second and exits.
+/// holds them for a second and exits; with `MEMMON_TEST_SHRINK` set too it frees them after
+/// 0.2 s instead (a block this large is its own mapping, returned to the kernel at once) and
+/// lives on for a second.
 #[test]
 fn allocating_child() {
     let Ok(mib) = std::env::var(ALLOC_VAR) else {
@@ -28,8 +32,15 @@ fn allocating_child() {
     let mib: usize = mib.parse().expect("MiB count");
     let block = vec![1u8; mib << 20];
     std::hint::black_box(&block);
+    if std::env::var_os(SHRINK_VAR).is_some() {
+        std::thread::sleep(Duration::from_millis(200));
+        drop(block);
+    } else {
+        std::thread::sleep(Duration::from_secs(1));
+        std::hint::black_box(&block);
+        return;
+    }
     std::thread::sleep(Duration::from_secs(1));
-    std::hint::black_box(&block);
 }
 
 /// The allocating child's command line.
@@ -224,11 +235,12 @@ fn printed_text_figures_match_the_csv() {
     let csv = dir.join("memory.csv");
     let done = measure(8, &["--csv", path_str(&csv)]);
     let rows = read_csv(&csv);
-    // "memmon: `…` exited with status 0; N samples every 20 ms over S.SSS s"
+    // "memmon: `…` exited with status 0; N samples every 20 ms over S.SSS s" (after a warning
+    // line when the machine held memmon up)
     let over = done
         .stderr
         .lines()
-        .next()
+        .find(|l| l.starts_with("memmon: `"))
         .unwrap()
         .rsplit("over ")
         .next()
@@ -273,6 +285,87 @@ fn printed_text_figures_match_the_csv() {
         .unwrap();
     let (rss_min, _, rss_max) = min_avg_max(&rows, |r| r.rss_bytes, end_ms).unwrap();
     assert!(rss_line.contains(&mib(rss_min as f64)) && rss_line.contains(&mib(rss_max as f64)));
+}
+
+/// A child that grows to 256 MiB and shrinks to almost nothing, sampled under the default PSS
+/// budget (PSS then read at only some samples): PSS never exceeds RSS, in any sample or on
+/// average — a PSS reading is not carried to the samples after it, and a sample's RSS and PSS
+/// come from one reading.
+#[test]
+fn pss_stays_within_rss_in_every_sample_and_on_average() {
+    let dir = scratch_dir("pss-within-rss");
+    let csv = dir.join("memory.csv");
+    let summary = dir.join("summary.json");
+    let mut command = memmon();
+    command.args(["--interval", "20ms", "--json", "--csv", path_str(&csv)]);
+    command.args(["--output", path_str(&summary), "--"]);
+    command.args(child_command());
+    command.env(ALLOC_VAR, "256").env(SHRINK_VAR, "1");
+    let done = finish(start(command));
+    assert_eq!(done.code(), 0, "{}", done.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    let rows = read_csv(&csv);
+    for row in &rows {
+        if let (Some(anon), Some(pss)) = (row.pss_anon_bytes, row.pss_bytes) {
+            let rss = row.rss_bytes.unwrap();
+            assert!(anon <= pss && pss <= rss, "PSS above RSS in {row:?}");
+        }
+    }
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let avg = |metric: &str| field(&json, metric, "avg");
+    assert!(
+        avg("pss_anon_bytes") <= avg("pss_bytes") && avg("pss_bytes") <= avg("rss_bytes"),
+        "averages: pss_anon {} pss {} rss {}",
+        avg("pss_anon_bytes"),
+        avg("pss_bytes"),
+        avg("rss_bytes")
+    );
+    assert!(field(&json, "pss_bytes", "max") <= field(&json, "rss_bytes", "max"));
+    for metric in ["pss_anon_bytes", "pss_bytes"] {
+        let (min, avg, max) = (
+            field(&json, metric, "min"),
+            avg(metric),
+            field(&json, metric, "max"),
+        );
+        assert!(min <= avg && avg <= max, "{metric}: {json}");
+    }
+    // The block was seen (the first sample of a new high reads PSS at once), and it was freed.
+    assert!(
+        field(&json, "rss_bytes", "max") >= 256.0 * MIB as f64,
+        "{json}"
+    );
+    assert!(
+        rows.last().unwrap().rss_bytes.unwrap() < 64 * MIB,
+        "{rows:?}"
+    );
+}
+
+/// `sh -c 'child; true'` forks the 64 MiB child and reaps it: wait4's `ru_maxrss` for the shell
+/// is then the child's peak, but the peak memmon reports is the shell's own, as its samples are.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_peak_is_the_commands_own_not_a_reaped_descendants() {
+    let dir = scratch_dir("own-peak");
+    let summary = dir.join("summary.json");
+    let mut command_line = vec!["sh".into(), "-c".into(), "\"$@\"; true".into(), "sh".into()];
+    command_line.extend(child_command());
+    let args = ["--json", "--output", path_str(&summary)];
+    measure_command(64, &args, &command_line);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    let peak = json["peak_rss_bytes"].as_u64().expect("a peak");
+    let kernel = json["kernel_peak_rss_bytes"]
+        .as_u64()
+        .expect("a kernel peak");
+    let max_sample = json["rss_bytes"]["max"].as_u64().unwrap();
+    assert!(
+        peak < 32 * MIB,
+        "the shell's peak includes its child's 64 MiB: {json}"
+    );
+    assert!(kernel <= peak && max_sample <= peak, "{json}");
 }
 
 #[test]

@@ -114,7 +114,7 @@ mod tests {
         let path = dir.join("jobs.csv");
         let _ = std::fs::remove_file(&path);
         for job in 0..2 {
-            let mut appender = Appender::<JobRecord>::open(&path).unwrap();
+            let mut appender = Appender::<JobRecord>::open_in_new_folder(&path).unwrap();
             let record = JobRecord {
                 run_id: "r".into(),
                 job,

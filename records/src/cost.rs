@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{JobRecord, MinAvgMax, RunRecord, RunRow, GIB};
+use crate::units::GIB;
+use crate::{JobRecord, MinAvgMax, RunRecord, RunRow};
 
 /// Whether a `runs.csv` column is one of the cost columns (`server_…`, `tcp_…`): each optional,
 /// empty where not measured, and missing from files written before they existed.

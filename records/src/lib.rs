@@ -13,6 +13,7 @@
 //! - [`cost`]: what a run cost beyond the client: the server, the kernel's sockets, TCP_INFO.
 //! - [`meta`]: the `meta.json` file.
 //! - [`append`]: appending rows to a CSV file, the one way every CSV file is written.
+//! - [`units`]: the syntax of sizes and durations (`4MiB`, `30s`, `100ms`).
 
 pub mod append;
 pub mod cost;
@@ -21,6 +22,7 @@ pub mod job;
 pub mod memory;
 pub mod meta;
 pub mod run;
+pub mod units;
 pub mod variant;
 
 pub use append::Appender;
@@ -33,8 +35,3 @@ pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
 pub use meta::{FailedIteration, Meta, MetaFields, MetaStatus, ServerCost};
 pub use run::{MemoryFigures, PhaseStats, Phases, RunRecord, RunRow, Setup, Syscalls};
 pub use variant::{Backend, Variant};
-
-/// Bytes in a mebibyte and a gibibyte: every size the records hold is in bytes, every printed
-/// size in these binary units.
-pub const MIB: u64 = 1 << 20;
-pub const GIB: u64 = 1 << 30;

@@ -68,12 +68,14 @@ pub struct MemmonSummary {
     pub vsz_bytes: Option<MinAvgMax<u64>>,
     pub pss_anon_bytes: Option<MinAvgMax<u64>>,
     pub pss_bytes: Option<MinAvgMax<u64>>,
-    /// Peak resident set size of the child: the kernel's figure (`wait4`'s `ru_maxrss`), raised
-    /// to the largest RSS sample when that is higher. Linux keeps RSS in per-CPU counters: `/proc`
-    /// sums them exactly, but the high-water mark is taken from a cheaper approximate read and can
-    /// lag by a few dozen pages per CPU. `null` where the OS reports no peak (Haiku).
+    /// Peak resident set size of the command's own process, never its descendants': the
+    /// kernel's figure, raised to the largest RSS sample when that is higher. Linux keeps RSS in
+    /// per-CPU counters: `/proc` sums them exactly, but the high-water mark is taken from a
+    /// cheaper approximate read and can lag by a few dozen pages per CPU. `null` where the OS
+    /// reports no peak (Haiku).
     pub peak_rss_bytes: Option<u64>,
-    /// The kernel's own figure (`ru_maxrss` in bytes), unadjusted.
+    /// The kernel's own figure for the command's process, unadjusted: `wait4`'s `ru_maxrss` when
+    /// it reaped no process of its own, else (Linux) the largest `VmHWM` sampled.
     pub kernel_peak_rss_bytes: Option<u64>,
     /// The child's CPU seconds in user mode and in the kernel (with its reaped descendants).
     pub cpu_user_s: f64,
@@ -85,6 +87,12 @@ pub struct MemmonSummary {
     pub exit_code: Option<i32>,
     /// The signal that killed the child; `null` when it exited.
     pub signal: Option<i32>,
+    /// Samples the interval called for: one at spawn and one every interval until the reaping;
+    /// `None` in summaries of memmon versions before it was added.
+    pub scheduled_samples: Option<u64>,
+    /// `samples` fell short of 90 % of `scheduled_samples` by two or more: memmon was held up
+    /// and warned about it; `None` in older summaries.
+    pub behind_schedule: Option<bool>,
     /// The second process watched (`--also PID`, the benchmark's server); `null` when none.
     pub also: Option<crate::cost::AlsoSummary>,
     /// The kernel's TCP sockets (`--sockets`); `null` when not asked for or not available.

@@ -165,6 +165,14 @@ pub struct MetaFields<X> {
     /// Iterations of each variant the suite planned; 0 when not said.
     #[serde(default)]
     pub iterations: u32,
+    /// The variants the suite was asked to run, in order; empty when not said (summarize names
+    /// those without a run).
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// memmon's sampling interval as given to the suite (`100ms`); the memory charts break their
+    /// lines at gaps of a few intervals.
+    #[serde(default)]
+    pub interval: Option<String>,
     #[serde(default)]
     pub failed_iterations: Vec<FailedIteration>,
     #[serde(default)]

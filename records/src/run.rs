@@ -145,7 +145,7 @@ impl RunRecord {
         if self.bytes == 0 {
             return 0.0;
         }
-        (self.cpu_user_s + self.cpu_sys_s) / (self.bytes as f64 / crate::GIB as f64)
+        (self.cpu_user_s + self.cpu_sys_s) / (self.bytes as f64 / crate::units::GIB as f64)
     }
 
     /// Socket system calls per MiB of body data; 0 when nothing was moved.
@@ -153,7 +153,7 @@ impl RunRecord {
         if self.bytes == 0 {
             return 0.0;
         }
-        self.syscalls.total() as f64 / (self.bytes as f64 / crate::MIB as f64)
+        self.syscalls.total() as f64 / (self.bytes as f64 / crate::units::MIB as f64)
     }
 }
 
@@ -595,7 +595,7 @@ mod tests {
     #[test]
     fn derived_costs() {
         let mut run = sample_run();
-        run.bytes = crate::GIB;
+        run.bytes = crate::units::GIB;
         assert!((run.cpu_s_per_gib() - 0.03).abs() < 1e-12);
         assert_eq!(run.syscalls_per_mib(), 28.0 / 1024.0);
     }

@@ -23,7 +23,7 @@ pub const MIN_WAIT: Duration = Duration::from_millis(1);
 /// Both limits come through the duration parser, which caps them at [`MAX_DURATION`] (a week):
 /// deadlines are plain `Instant + limit` (plus a few seconds at most), which cannot overflow.
 ///
-/// [`MAX_DURATION`]: crate::units::MAX_DURATION
+/// [`MAX_DURATION`]: bench_records::units::MAX_DURATION
 #[derive(Debug, Clone)]
 pub struct Target {
     pub address: SocketAddr,

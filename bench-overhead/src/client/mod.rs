@@ -4,11 +4,13 @@
 //! - `threaded.rs` and `poll.rs`: the two variants, each handing back an [`job::Outcome`].
 //! - `http.rs`: the request and the checks on the response; `job.rs`: what the variants share;
 //!   `connect.rs`: sockets and connects, the same in both variants.
-//! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `rusage.rs` (CPU, context switches),
-//!   `limits.rs` (open-file limit), `bench_records::Backend` (which readiness API `polling` uses here).
+//! - `measure.rs` (phase histograms), `counters.rs` (syscalls), `bench_sys::rusage` (CPU, context
+//!   switches), `limits.rs` (room for the sockets under the open-file limit), `bench_records::Backend`
+//!   (which readiness API `polling` uses here).
 //! - `summary.rs`: an outcome becomes a [`RunRecord`]; exporters in `crate::export` print it.
 
 mod buffer;
+mod config;
 mod connect;
 mod counters;
 mod http;
@@ -16,14 +18,15 @@ mod job;
 mod limits;
 mod measure;
 mod poll;
-mod rusage;
 mod summary;
 // Hooked into the models once they are rewritten; tested on its own until then.
 #[cfg_attr(not(test), allow(dead_code))]
 mod tcp_info;
 mod threaded;
 
-pub use job::MIN_WAIT;
+pub use config::{
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+};
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -33,10 +36,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::RunArgs;
 use crate::export::{json, text};
 use crate::host::Host;
 use bench_records::{Appender, Backend, JobRecord, RunRecord, RunRow, Variant};
+use bench_sys::rusage::Usage;
 
 /// Where the run's rows go; each is optional.
 struct CsvOutputs {
@@ -47,7 +50,7 @@ struct CsvOutputs {
 }
 
 impl CsvOutputs {
-    fn open(args: &RunArgs) -> anyhow::Result<CsvOutputs> {
+    fn open(args: &ClientConfig) -> anyhow::Result<CsvOutputs> {
         let mut jobs = Vec::new();
         let mut runs = None;
         if let Some(dir) = &args.csv_dir {
@@ -90,12 +93,9 @@ fn unix_now() -> u64 {
 /// Runs each requested variant in turn and reports it. Exit status: 0 when every job of every run
 /// succeeded, 1 when any failed (the records are printed and written all the same). Setup errors
 /// (open-file limit, unwritable CSV folder) are returned before any connection is opened.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     limits::ensure_room_for(args.connections)?;
-    let variants = match args.variant {
-        Some(variant) => vec![variant],
-        None => Variant::ALL.to_vec(),
-    };
+    let variants = args.variants.clone();
     let mut csv = CsvOutputs::open(&args)?;
     let host = Host::detect();
     let network = args
@@ -125,7 +125,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             variant: variant.name(),
         };
         let started_unix_s = unix_now();
-        let before = rusage::now();
+        let before = Usage::of_self().unwrap_or_default();
         let mut sink = |record: &JobRecord| csv.job(record);
         let (outcome, backend) = match variant {
             Variant::Threaded => (
@@ -137,7 +137,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 Backend::READINESS,
             ),
         };
-        let usage = rusage::now().since(&before);
+        let usage = Usage::of_self().unwrap_or_default().since(&before);
         if first_error.is_empty() {
             if let Some(failed) = outcome.jobs.iter().find(|job| !job.ok()) {
                 first_error = failed

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::cli::RunArgs;
 use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
-use crate::client::rusage::Usage;
+use crate::client::ClientConfig;
 use crate::host::Host;
 use crate::units;
 use bench_records::{Backend, FailureKind, RunRecord, Setup};
+use bench_sys::rusage::Usage;
 
 /// The network label when `--network` is not given.
 pub fn default_network(address: IpAddr) -> &'static str {
@@ -23,7 +23,7 @@ pub fn default_network(address: IpAddr) -> &'static str {
 
 /// Everything about a run that does not come from its jobs.
 pub struct RunContext<'a> {
-    pub args: &'a RunArgs,
+    pub args: &'a ClientConfig,
     pub host: &'a Host,
     pub network: &'a str,
     pub backend: Backend,
@@ -80,8 +80,8 @@ pub fn run_record(
         job_mib_s,
         cpu_user_s: usage.user_s,
         cpu_sys_s: usage.sys_s,
-        ctx_voluntary: Some(usage.voluntary),
-        ctx_involuntary: Some(usage.involuntary),
+        ctx_voluntary: usage.voluntary,
+        ctx_involuntary: usage.involuntary,
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,
@@ -93,7 +93,7 @@ pub fn run_record(
 
 /// One line saying what to do when every job of every run failed for the same reason; `None` when
 /// any job succeeded or the reasons differ.
-pub fn advice(records: &[RunRecord], first_error: &str, args: &RunArgs) -> Option<String> {
+pub fn advice(records: &[RunRecord], first_error: &str, args: &ClientConfig) -> Option<String> {
     if records.is_empty() || records.iter().any(|r| r.jobs_ok > 0) {
         return None;
     }

@@ -1,9 +1,11 @@
 //! `--chart DIR`: SVG charts a reader takes in at a glance, drawn with `plotters`.
 //!
-//! Per network path: per-job download speed per setup and average memory per setup, as horizontal
-//! bars (setup names are long, so they read along the bars); where the server was measured, client
-//! and server CPU per GiB side by side. Per results folder with a
-//! `memory.csv`: the client's memory over time, one line per run, coloured by variant. Every chart
+//! Per network path, as horizontal bars (setup names are long, so they read along the bars), in
+//! this order: aggregate throughput and run time (what the run achieved), then per-job speed
+//! (labelled as such: threads start staggered, so a late job can be fast in a slow run) and
+//! average memory; where the server was measured, client and server CPU per GiB side by side.
+//! Per results folder with a
+//! `memory.csv`: the client's memory over time, one panel per variant, one line per run. Every chart
 //! has a title, axes with units and a legend. Colours are fixed per variant, so Threaded is the same
 //! blue in every chart; published rows are drawn lighter.
 
@@ -30,36 +32,22 @@ const CHAR_WIDTH: f64 = 7.2;
 /// The strip under each chart holding the legend, so it never covers data.
 const LEGEND_HEIGHT: u32 = 40;
 
-/// How a legend entry shows its colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Swatch {
-    Bar,
-    Line,
-}
-
-/// The legend as one row of swatches in the strip under the plot, starting at `left` pixels.
+/// The legend as one row of colour swatches in the strip under the plot, starting at `left` pixels.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[(String, RGBColor)],
     left: u32,
-    swatch: Swatch,
 ) -> Result<(), String> {
     let style =
         TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let mut x = left as i32 + 16;
     let y = 14;
     for (name, colour) in entries {
-        let drawn = match swatch {
-            Swatch::Bar => area.draw(&Rectangle::new(
-                [(x, y - 7), (x + 16, y + 7)],
-                colour.filled(),
-            )),
-            Swatch::Line => area.draw(&PathElement::new(
-                vec![(x - 2, y), (x + 18, y)],
-                colour.stroke_width(3),
-            )),
-        };
-        drawn.map_err(|e| e.to_string())?;
+        area.draw(&Rectangle::new(
+            [(x, y - 7), (x + 16, y + 7)],
+            colour.filled(),
+        ))
+        .map_err(|e| e.to_string())?;
         area.draw(&Text::new(name.clone(), (x + 22, y), style.clone()))
             .map_err(|e| e.to_string())?;
         x += 22 + (name.chars().count() as f64 * CHAR_WIDTH) as i32 + 28;
@@ -173,12 +161,11 @@ pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Re
     let mut networks = Vec::new();
     for table in tables {
         let network = unique(&mut networks, slug(&table.network));
-        let path = dir.join(format!("download-{network}.svg"));
-        bars::draw(&path, table, bars::Measure::Download)?;
-        written.push(path);
-        let path = dir.join(format!("memory-{network}.svg"));
-        bars::draw(&path, table, bars::Measure::Memory)?;
-        written.push(path);
+        for measure in bars::Measure::ALL {
+            let path = dir.join(format!("{}-{network}.svg", measure.file_prefix()));
+            bars::draw(&path, table, measure)?;
+            written.push(path);
+        }
         if cpu::applies(table) {
             let path = dir.join(format!("cpu-{network}.svg"));
             cpu::draw(&path, table)?;
@@ -200,7 +187,11 @@ pub fn write_all(dir: &Path, tables: &[Table], sources: &[Source]) -> anyhow::Re
         // Two folders of the same name (from different parents) get distinct files.
         let name = unique(&mut names, name);
         let path = dir.join(format!("memory-over-time-{name}.svg"));
-        if memory_time::draw(&path, &memory_csv, source)? {
+        let folder_name = folder.file_name().map_or_else(
+            || source.display.clone(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        if memory_time::draw(&path, &memory_csv, source, &folder_name)? {
             written.push(path);
         }
     }

@@ -10,12 +10,21 @@
 //!   to "All done": a run of refused connections measures nothing. When no run was clean they are
 //!   means over every run, and a note says so.
 //!
+//! - percentiles across runs (transfer p50/p99, connect and TTFB p99) pool the phase times of every
+//!   successful job of every run, from `jobs.csv`, into one histogram, as the client computes a
+//!   run's own percentiles: an average of the runs' percentiles is not a percentile of anything (a
+//!   run of slow jobs among fast ones moves the average of the medians, not the median). Without
+//!   the job times of every run they are not known, except for a single run, whose own percentile
+//!   (in `runs.csv`) is the pooled one.
+//!
 //! `summarize` has each job in `jobs.csv`; `compare` may only have `runs.csv`, whose per-run means
 //! over the successful jobs times `jobs_ok` give the same sums. Both read `runs.csv` with the same
 //! loader (`results::load`), which tells a measured value from an empty cell.
 
+use hdrhistogram::Histogram;
+
 use crate::results::load::Run;
-use bench_records::RunRow;
+use bench_records::{JobRecord, RunRow};
 
 /// Sum and count of one per-job figure over a run's successful jobs.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -128,6 +137,142 @@ pub fn select_runs<T: Copy>(runs: &[T], clean: impl Fn(T) -> bool) -> (Vec<T>, R
     }
 }
 
+/// A timed phase whose percentiles the reports print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Connect,
+    Ttfb,
+    Transfer,
+}
+
+/// A percentile the reports print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantile {
+    P50,
+    P99,
+}
+
+impl Quantile {
+    fn fraction(self) -> f64 {
+        match self {
+            Quantile::P50 => 0.50,
+            Quantile::P99 => 0.99,
+        }
+    }
+}
+
+impl Phase {
+    /// The run's own percentile from its runs.csv row, with the column it comes from.
+    fn run_percentile(self, row: &RunRow, q: Quantile) -> (&'static str, u64) {
+        match (self, q) {
+            (Phase::Connect, Quantile::P50) => ("connect_p50_ns", row.connect_p50_ns),
+            (Phase::Connect, Quantile::P99) => ("connect_p99_ns", row.connect_p99_ns),
+            (Phase::Ttfb, Quantile::P50) => ("ttfb_p50_ns", row.ttfb_p50_ns),
+            (Phase::Ttfb, Quantile::P99) => ("ttfb_p99_ns", row.ttfb_p99_ns),
+            (Phase::Transfer, Quantile::P50) => ("transfer_p50_ns", row.transfer_p50_ns),
+            (Phase::Transfer, Quantile::P99) => ("transfer_p99_ns", row.transfer_p99_ns),
+        }
+    }
+}
+
+/// The phase times of one run's successful jobs (from `jobs.csv`): what percentiles across runs
+/// pool.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobTimes {
+    pub connect: Vec<u64>,
+    pub ttfb: Vec<u64>,
+    pub transfer: Vec<u64>,
+}
+
+impl JobTimes {
+    /// The times of the successful ones among `jobs`, as the client's per-run statistics take them.
+    pub fn of<'a>(jobs: impl IntoIterator<Item = &'a JobRecord>) -> JobTimes {
+        let mut times = JobTimes::default();
+        for job in jobs.into_iter().filter(|j| j.ok()) {
+            times.connect.extend(job.connect_ns);
+            times.ttfb.extend(job.ttfb_ns);
+            times.transfer.extend(job.transfer_ns);
+        }
+        times
+    }
+
+    fn phase(&self, phase: Phase) -> &[u64] {
+        match phase {
+            Phase::Connect => &self.connect,
+            Phase::Ttfb => &self.ttfb,
+            Phase::Transfer => &self.transfer,
+        }
+    }
+}
+
+/// The percentile `q` of `values` as the client computes a run's: an hdrhistogram of 3 significant
+/// digits (within 0.1 % of the exact value), capped at the exact maximum; `None` without values.
+pub fn percentile(values: impl IntoIterator<Item = u64>, q: Quantile) -> Option<u64> {
+    // Auto-resizing, 3 significant digits: any u64 is recorded, so `record` cannot fail.
+    let mut histogram =
+        Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
+    let mut max = 0;
+    for value in values {
+        let _ = histogram.record(value);
+        max = max.max(value);
+    }
+    (!histogram.is_empty()).then(|| histogram.value_at_quantile(q.fraction()).min(max))
+}
+
+/// A percentile across runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooled {
+    /// Nanoseconds.
+    Value(u64),
+    /// No run measured the phase in a successful job.
+    NotMeasured,
+    /// Several runs measured it, and one lacks its job times: their percentiles do not combine.
+    WithoutJobTimes,
+}
+
+impl Pooled {
+    pub fn value(self) -> Option<u64> {
+        match self {
+            Pooled::Value(ns) => Some(ns),
+            Pooled::NotMeasured | Pooled::WithoutJobTimes => None,
+        }
+    }
+}
+
+/// The percentile `q` of `phase` over every successful job of `runs` pooled. Each run comes with
+/// its job times when its jobs.csv has them. Runs without a successful job (or that did not
+/// measure the phase) take no part; a single run's own percentile is the pooled one.
+pub fn pooled_percentile(runs: &[(&Run, Option<&JobTimes>)], phase: Phase, q: Quantile) -> Pooled {
+    let measured: Vec<&(&Run, Option<&JobTimes>)> = runs
+        .iter()
+        .filter(|(run, _)| {
+            let some_job_succeeded = !run.has("jobs_ok") || run.row.jobs_ok > 0;
+            run.has(phase.run_percentile(&run.row, q).0) && some_job_succeeded
+        })
+        .collect();
+    match measured.as_slice() {
+        [] => Pooled::NotMeasured,
+        [(run, None)] => Pooled::Value(phase.run_percentile(&run.row, q).1),
+        all => {
+            let times: Option<Vec<&JobTimes>> = all.iter().map(|(_, times)| *times).collect();
+            let Some(times) = times else {
+                return Pooled::WithoutJobTimes;
+            };
+            percentile(times.iter().flat_map(|t| t.phase(phase).iter().copied()), q)
+                .map_or(Pooled::NotMeasured, Pooled::Value)
+        }
+    }
+}
+
+/// The one error of `summarize` and `compare` for a figure that is not a finite number: values so
+/// large that their sum overflows (`1e308` rows) would print as `inf` and `NaN %`.
+pub fn not_finite(sources: &str, figure: &str, subject: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{sources}: the {figure} of {subject} over its runs is not a finite number: a value in \
+         runs.csv is out of range; correct or remove that row"
+    )
+}
+
 /// Plain mean; `None` without values.
 pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
@@ -221,6 +366,65 @@ mod tests {
                 .unwrap(),
             "poll: run time, aggregate speed and memory are over the 2 of 3 runs in which every job succeeded"
         );
+    }
+
+    #[test]
+    fn pooled_percentiles_are_not_averaged_percentiles() {
+        // Run a: 8 jobs at 10 ms; run b: 2 jobs at 30 ms. The average of the runs' medians is
+        // 20 ms, a time no job took; pooled, the median is 10 ms and the p99 30 ms.
+        let a: Vec<u64> = vec![10_000_000; 8];
+        let b: Vec<u64> = vec![30_000_000; 2];
+        let within = |got: Option<u64>, want: u64| {
+            let got = got.unwrap() as f64;
+            assert!(
+                (got - want as f64).abs() <= want as f64 * 1e-3,
+                "{got} vs {want}"
+            );
+        };
+        within(
+            percentile(a.iter().chain(&b).copied(), Quantile::P50),
+            10_000_000,
+        );
+        within(
+            percentile(a.iter().chain(&b).copied(), Quantile::P99),
+            30_000_000,
+        );
+        assert_eq!(percentile([], Quantile::P50), None);
+        // Capped at the exact maximum, as the client does.
+        assert_eq!(percentile([1_000_001], Quantile::P99), Some(1_000_001));
+    }
+
+    #[test]
+    fn without_every_run_s_jobs_only_a_single_run_has_a_percentile() {
+        let run = |id: &str, p99: u64| Run {
+            row: RunRow {
+                run_id: id.into(),
+                jobs_ok: 2,
+                transfer_p99_ns: p99,
+                ..RunRow::default()
+            },
+            variant: bench_records::Variant::Poll,
+            absent: Default::default(),
+        };
+        let (a, b) = (run("a", 10), run("b", 30));
+        let times = JobTimes {
+            transfer: vec![10, 30],
+            ..JobTimes::default()
+        };
+        let p99 = |runs: &[(&Run, Option<&JobTimes>)]| {
+            pooled_percentile(runs, Phase::Transfer, Quantile::P99)
+        };
+        assert_eq!(p99(&[(&a, None)]), Pooled::Value(10));
+        assert_eq!(p99(&[(&a, None), (&b, None)]), Pooled::WithoutJobTimes);
+        assert_eq!(
+            p99(&[(&a, Some(&times)), (&b, None)]),
+            Pooled::WithoutJobTimes
+        );
+        assert_eq!(
+            p99(&[(&a, Some(&times)), (&b, Some(&times))]),
+            Pooled::Value(30)
+        );
+        assert_eq!(p99(&[]), Pooled::NotMeasured);
     }
 
     #[test]

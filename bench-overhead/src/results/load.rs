@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 
 use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
+use crate::results::averages::JobTimes;
 use crate::results::csv::{number_problem, read_header, row_error};
 use bench_records::{is_cost_column, MetaFields, RunRow, Variant};
 
@@ -66,6 +67,11 @@ pub struct Source {
     /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
     /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
     pub hardware: BTreeMap<String, String>,
+    /// The successful jobs' phase times of each run whose jobs.csv rows all read (by run id):
+    /// what percentiles across runs pool. Empty without a jobs.csv.
+    pub job_times: BTreeMap<String, JobTimes>,
+    /// memmon's sampling interval (meta.json `interval`), when it is given and reads as one.
+    pub interval: Option<std::time::Duration>,
     pub runs: Vec<Run>,
 }
 
@@ -129,7 +135,29 @@ pub fn load(path: &Path) -> anyhow::Result<Source> {
         Some(folder) => read_meta(folder)?,
         None => None,
     };
-    source(display, folder, meta, runs)
+    let mut source = source(display, folder, meta, runs)?;
+    if let Some(folder) = &source.folder {
+        source.job_times = read_job_times(&folder.join("jobs.csv"))?;
+    }
+    Ok(source)
+}
+
+/// The job times of each run in a jobs.csv, when there is one. A run with a row that does not read
+/// has none: its percentiles would miss that job.
+fn read_job_times(jobs_csv: &Path) -> anyhow::Result<BTreeMap<String, JobTimes>> {
+    if !jobs_csv.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let jobs = crate::results::jobs::read(jobs_csv)?;
+    let mut by_run: BTreeMap<&str, Vec<&bench_records::JobRecord>> = BTreeMap::new();
+    for job in &jobs.rows {
+        by_run.entry(job.run_id.as_str()).or_default().push(job);
+    }
+    Ok(by_run
+        .into_iter()
+        .filter(|(run_id, _)| !jobs.broken_runs.contains(*run_id))
+        .map(|(run_id, rows)| (run_id.to_string(), JobTimes::of(rows)))
+        .collect())
 }
 
 /// The runs of a `runs.csv` that may hold none yet (see [`parse_recorded_runs`]).
@@ -190,6 +218,11 @@ pub fn source(
         hostname: meta.hostname.trim().to_string(),
         cpu_model: meta.cpu_model.trim().to_string(),
         hardware,
+        job_times: BTreeMap::new(),
+        interval: meta
+            .interval
+            .as_deref()
+            .and_then(|text| crate::units::parse_duration(text).ok()),
         runs,
     })
 }
@@ -208,8 +241,29 @@ pub fn status(meta: Option<&Meta>, meta_file: &str) -> anyhow::Result<Status> {
 
 /// Parses meta.json: valid JSON whose fields, when present, have their types.
 pub fn parse_meta(display: &str, text: &str) -> anyhow::Result<Meta> {
-    serde_json::from_str(text)
-        .map_err(|err| anyhow::anyhow!("{display}: not valid meta.json: {err}"))
+    let invalid = |err: String| anyhow::anyhow!("{display}: not valid meta.json: {err}");
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    // serde reads a struct from an array too (`[]` as every field's default): the suite writes an
+    // object, and anything else is not its meta.json.
+    if !value.is_object() {
+        return Err(invalid(format!(
+            "expected a JSON object ({{\"status\": …}}), found {}",
+            json_kind(&value)
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 /// Parses the text of a `runs.csv`; `display` names the file in messages. A file without runs is
@@ -217,17 +271,54 @@ pub fn parse_meta(display: &str, text: &str) -> anyhow::Result<Meta> {
 pub fn parse_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
     let runs = parse_recorded_runs(display, bytes)?;
     if runs.is_empty() {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            bail!("{display}: empty file, no header row: expected the runs.csv columns of results/README.md");
-        }
         bail!("{display}: no runs, only a header row: the suite writes a row when a run finishes");
     }
     Ok(runs)
 }
 
-/// Parses the text of a `runs.csv` that may hold no run yet (an empty file, or a header only: a
-/// suite whose every run failed before writing a row).
+/// Parses the text of a `runs.csv` that may hold no run yet (a header only: a suite whose every
+/// run failed before writing a row). An empty file is refused: the suite writes the header with
+/// the first row, so an empty one is not its runs.csv (or was cut short before its first row).
+/// The same run twice (one run id and start time, a row pasted twice) is refused: it would count
+/// double in every mean.
 pub fn parse_recorded_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        bail!("{display}: empty file, no header row: expected the runs.csv columns of results/README.md");
+    }
+    let runs = parse_rows(display, bytes)?;
+    if let Some(((run, _), _)) = duplicate(runs.iter().map(|r| (r, ()))) {
+        bail!(
+            "{display}: run {} appears twice (same run id and start time): remove the repeated row",
+            run.row.run_id
+        );
+    }
+    Ok(runs)
+}
+
+/// The first run met twice among `runs` (each with the input it came from): same run id, start
+/// time (in seconds), OS and kernel, which no two distinct runs share (run ids repeat across
+/// folders, `threaded-1`; their start times do not).
+pub fn duplicate<'a, T: Copy>(
+    runs: impl IntoIterator<Item = (&'a Run, T)>,
+) -> Option<((&'a Run, T), (&'a Run, T))> {
+    let mut seen: BTreeMap<(&str, u64, &str, &str), (&'a Run, T)> = BTreeMap::new();
+    for (run, from) in runs {
+        let r = &run.row;
+        let key = (
+            r.run_id.as_str(),
+            r.started_unix_s,
+            r.os.as_str(),
+            r.kernel.as_str(),
+        );
+        if let Some(first) = seen.get(&key) {
+            return Some((*first, (run, from)));
+        }
+        seen.insert(key, (run, from));
+    }
+    None
+}
+
+fn parse_rows(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Run>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
@@ -386,7 +477,11 @@ mod tests {
         row.failures = "timed out=1; reset=2".into();
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.serialize(&row).unwrap();
-        writer.serialize(&row).unwrap();
+        let second = RunRow {
+            run_id: "r2".into(),
+            ..row.clone()
+        };
+        writer.serialize(&second).unwrap();
         let bytes = writer.into_inner().unwrap();
         let runs = parse_runs("runs.csv", &bytes).unwrap();
         assert_eq!(runs.len(), 2);

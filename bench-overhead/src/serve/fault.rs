@@ -1,10 +1,38 @@
 //! `--fault`: how each deliberate misbehaviour bends the answer to a GET for an existing file.
-//! The help text of each mode (cli.rs) states the same contract; the tests check it.
+//! The help text of each mode (the doc comments of [`Fault`]) states the same contract; the tests
+//! check it.
 
 use std::time::Duration;
 
 use super::response::{self, Status};
-use crate::cli::Fault;
+
+/// Deliberate server faults, one per run, so client tests can observe each failure mode.
+/// Named on the command line by `--fault` (clap derives the names and help from this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// Send the head (Content-Length = file size), then nothing; the connection stays open and
+    /// silent until the client closes it (--idle-timeout does not end a stall).
+    StallAfterHeaders,
+    /// Send the head and half the body, then nothing, as stall-after-headers.
+    StallMidBody,
+    /// Send the head and half the body, then close normally (FIN): fewer bytes than
+    /// Content-Length promised.
+    Truncate,
+    /// Announce half the file size in Content-Length, send the whole file, then close (FIN):
+    /// the body is longer than announced.
+    WrongLength,
+    /// Answer "500 Internal Server Error" with a short text body, then close.
+    #[value(name = "status-500")]
+    Status500,
+    /// Answer "GARBAGE STATUS LINE" and a blank line (no HTTP status line at all), then close.
+    GarbageStatus,
+    /// Send the head and at most half the body, then reset the connection (RST via SO_LINGER 0;
+    /// what the kernel had not sent yet is discarded).
+    ResetMidBody,
+    /// Send the whole, correct body in chunks of at most 4 KiB with 10 ms pauses between them
+    /// (about 400 KiB/s per connection).
+    SlowDrip,
+}
 
 /// Largest body chunk of `slow-drip`.
 pub const DRIP_CHUNK: u64 = 4 * 1024;

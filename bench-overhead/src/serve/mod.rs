@@ -21,10 +21,12 @@
 //! - `os.rs`: descriptor limit and SIGINT/SIGTERM (Unix).
 
 mod accept;
+mod config;
+pub use config::ServeConfig;
 mod beneath;
 mod connection;
 mod event_loop;
-mod fault;
+pub mod fault;
 mod files;
 mod os;
 mod path;
@@ -39,7 +41,7 @@ use std::time::Duration;
 use anyhow::Context;
 use socket2::{Domain, Socket, Type};
 
-use crate::cli::{Fault, ServeArgs};
+use fault::Fault;
 
 /// What every connection needs to know, fixed for the server's life.
 #[derive(Debug)]
@@ -57,7 +59,7 @@ pub const SERVER_NAME: &str = concat!("bench-overhead/", env!("CARGO_PKG_VERSION
 /// Kernels clamp it to their own maximum (Linux: net.core.somaxconn).
 const LISTEN_BACKLOG: i32 = 16384;
 
-pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ServeConfig) -> anyhow::Result<ExitCode> {
     let root = args.root.canonicalize().with_context(|| {
         format!(
             "the root folder {} does not exist: run `make payload` or pass --root DIR",

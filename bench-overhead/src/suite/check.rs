@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
 
-use super::CheckArgs;
+use super::CheckConfig;
 use crate::units::format_bytes;
 
 /// How to get a server, for every message that says there is none.
@@ -23,7 +23,7 @@ struct Head {
     content_length: Option<u64>,
 }
 
-pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: CheckConfig) -> anyhow::Result<ExitCode> {
     let addr = target(&args.address, &args.port)?;
     let head = probe(addr, &args.path, args.timeout)?;
     if head.status != 200 {

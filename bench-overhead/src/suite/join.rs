@@ -7,13 +7,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::meta::add_failed;
-use super::RecordArgs;
+use super::RecordConfig;
 use crate::units::{format_bytes, format_nanos};
 use bench_records::{
     Appender, FailedIteration, MemmonSummary, RunRecord, RunRow, ServerFigures, SocketFigures,
 };
 
-pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
     let label = if args.label.is_empty() {
         args.run_id.clone()
     } else {
@@ -79,7 +79,7 @@ fn read_memmon(path: &Path) -> Option<MemmonSummary> {
     serde_json::from_str(text.trim()).ok()
 }
 
-fn no_record_reason(args: &RecordArgs) -> String {
+fn no_record_reason(args: &RecordConfig) -> String {
     let mut reason = if args.interrupted {
         "interrupted".to_string()
     } else {

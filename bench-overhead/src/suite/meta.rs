@@ -14,16 +14,16 @@ use anyhow::{bail, Context};
 
 use super::server;
 use super::time::now_utc;
-use super::{BeginArgs, FinishArgs};
-use crate::cli::{parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT};
+use super::{BeginConfig, FinishConfig};
+use crate::client::{parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::host::Host;
-use crate::units::parse_duration;
+use bench_records::units::parse_interval;
 use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
 
-pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
+pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
     let iterations: u32 = args
         .iterations
         .trim()
@@ -42,7 +42,9 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|&n| n >= 1)
         .with_context(|| format!("CONNECTIONS=`{connections_text}` is not a whole number ≥ 1"))?;
-    parse_duration(&args.interval)
+    // memmon's own rule, so that an INTERVAL memmon would refuse stops the suite here, before
+    // any folder exists, not at every iteration.
+    parse_interval(&args.interval)
         .map_err(|e| anyhow::anyhow!("INTERVAL=`{}`: {e}", args.interval))?;
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
@@ -114,7 +116,7 @@ pub fn begin(args: BeginArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn finish(args: FinishArgs) -> anyhow::Result<ExitCode> {
+pub fn finish(args: FinishConfig) -> anyhow::Result<ExitCode> {
     let meta_path = args.results.join(META_FILE);
     let mut meta = read(&meta_path)?;
     let rows = read_runs(&args.results.join("runs.csv"))?;
@@ -274,19 +276,5 @@ mod tests {
             "RUN_TIMEOUT=`0.5ms`: `0.5ms` is too short: at least 1ms (socket and poll timeouts \
              cannot keep less)"
         );
-    }
-
-    /// The defaults meta.json names are the ones `run` applies.
-    #[test]
-    fn the_recorded_defaults_are_runs_defaults() {
-        use clap::Parser;
-        let cli = crate::cli::Cli::parse_from(["bench-overhead", "run"]);
-        let crate::cli::Command::Run(run) = cli.command else {
-            panic!("not the run subcommand");
-        };
-        assert_eq!(run.timeout, parse_timeout(DEFAULT_TIMEOUT).unwrap());
-        assert_eq!(run.run_timeout, parse_timeout(DEFAULT_RUN_TIMEOUT).unwrap());
-        // As README.md and results/README.md state them.
-        assert_eq!((DEFAULT_TIMEOUT, DEFAULT_RUN_TIMEOUT), ("30s", "10m"));
     }
 }

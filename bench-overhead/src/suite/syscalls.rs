@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use super::SyscallsArgs;
+use super::SyscallsConfig;
 use bench_records::RunRecord;
 
 /// Each client counter and the Linux system calls that implement it. poll(2) and ppoll(2) belong
@@ -64,7 +64,7 @@ const BOOKKEEPING: [&str; 5] = [
     "timerfd_settime",
 ];
 
-pub fn run(args: SyscallsArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: SyscallsConfig) -> anyhow::Result<ExitCode> {
     let strace_text = fs::read_to_string(&args.strace)
         .with_context(|| format!("cannot read {}", args.strace.display()))?;
     let counts = parse_strace_counts(&strace_text);

@@ -1,65 +1,54 @@
-//! Linux: `/proc/PID/statm` (RSS, virtual size) and `/proc/PID/smaps_rollup` (`Pss_Anon`, `Pss`).
+//! Linux: `/proc/PID/statm` (RSS, virtual size) at every sample, `/proc/PID/status` for the
+//! kernel's high-water mark, and `smaps_rollup` (`Pss_Anon`, `Pss`) through [`PssWorker`] under a
+//! CPU budget ([`PssBudget`], `--pss-budget`).
 //!
-//! Why these files:
-//! - `statm` is one short line from the kernel's RSS counters — the counters `ru_maxrss` (the
-//!   peak at exit) is kept from, though the peak reads them approximately (see `summary.rs`),
-//!   so samples and peak agree to a few pages. sysinfo reads the same
-//!   file but also `stat` and, by default, every thread's directory; reading it directly is cheaper.
-//! - `smaps_rollup` sums every mapping in the kernel and returns ~20 lines, where `smaps` (the old
-//!   suite's source) prints ~20 lines *per mapping*: with 10,000 threads (10,000 stacks) that is
-//!   hundreds of thousands of lines per sample. `Pss_Anon` (Linux ≥ 5.3) is the kernel's own sum
-//!   of the old suite's metric: the Pss of anonymous memory (the old suite summed the Pss of
-//!   mappings not backed by a file, which holds the same pages but for the copied-on-write pages
-//!   of a program's own data segments).
+//! - `statm` is one short line from the kernel's RSS counters — the counters the peak RSS is kept
+//!   from, though the peak reads them approximately (see `summary.rs`), so samples and peak agree
+//!   to a few pages. sysinfo reads the same file but also `stat` and, by default, every thread's
+//!   directory; reading it directly is cheaper (~2 µs).
+//! - `status` gives `VmHWM`, the high-water mark of the process's own address space (~8 µs): the
+//!   command's own peak when wait4's figure also covers descendants it reaped (`child.rs`).
+//! - A sample that reads PSS takes its RSS from the same `smaps_rollup` reading, so that
+//!   `pss_anon ≤ pss ≤ rss` holds in every sample (`rollup.rs`); its VSZ stays statm's.
 //!
-//! `smaps_rollup` is still not free: the kernel walks every page table entry of the process to
-//! compute PSS: about 1.3 ms of CPU per 64 MiB resident and ~13 ms for a process with 10,000
-//! threads (40,000 mappings) here (`make bench-memmon`), against ~2 µs for `statm`. So PSS is
-//! read under a CPU budget ([`PssBudget`], `--pss-budget`) that favours the samples at a new high
-//! of anonymous memory. A sample without PSS keeps its RSS and VSZ; its PSS cells are empty.
-//!
-//! Both files are opened once and re-read with `pread` at offset 0 (which makes the kernel
-//! regenerate them). `statm` reads whatever address space the process has at each read, but
-//! `smaps_rollup` stays bound to the address space it was opened on: once the process calls
-//! `exec`, that one is gone and the read fails (`ESRCH`). It is then opened again — statm has
-//! just shown the process alive, with a new address space — and read once more.
+//! Every file is opened once and re-read with `pread` (`procfs.rs`). `statm` reads whatever
+//! address space the process has at each read; `smaps_rollup` is reopened after an `exec`.
 
 use std::fs::File;
-use std::io::ErrorKind;
-use std::os::unix::fs::FileExt;
+use std::time::{Duration, Instant};
 
+use super::procfs::{kib_field, read_whole, BUFFER_SIZE};
 use super::pss_budget::PssBudget;
+use super::pss_worker::PssWorker;
+use super::rollup::RollupRead;
 use super::Sample;
-
-/// Large enough for `smaps_rollup` (~1 KiB) in one read; longer content is read in several.
-const BUFFER_SIZE: usize = 4096;
 
 pub struct ProcSampler {
     pid: u32,
     page_size: u64,
     statm: Option<File>,
-    /// `None` until opened, and again after a failed read until reopened.
-    smaps_rollup: Option<File>,
-    /// False on kernels without `smaps_rollup` (< 4.14): PSS is then never read.
-    has_rollup: bool,
+    status: Option<File>,
     buffer: Vec<u8>,
+    /// `None` when no thread could be started or the kernel has no `smaps_rollup`.
+    worker: Option<PssWorker>,
     budget: PssBudget,
-    /// The largest anonymous resident size (bytes) of any sample whose PSS was read; `None`
-    /// before the first reading.
+    /// A sample asked for PSS and has not been completed yet: until when its answer is waited
+    /// for.
+    awaiting: Option<Instant>,
+    /// How long a sample's answer is waited for: one interval, at least a second.
+    answer_limit: Duration,
+    /// The anonymous resident size (bytes, statm) of the sample whose read is in flight.
+    anon_rss_asked: u64,
+    /// The largest anonymous resident size of any sample whose PSS was read; `None` before the
+    /// first reading.
     anon_rss_at_pss_high: Option<u64>,
-}
-
-/// This thread's CPU time (user + kernel) in nanoseconds.
-fn thread_cpu_ns() -> i64 {
-    // SAFETY: timespec is plain integers; all-zero bytes are valid.
-    let mut t: libc::timespec = unsafe { std::mem::zeroed() };
-    // SAFETY: `t` is a valid, exclusive pointer for the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as i64 * 1_000_000_000 + t.tv_nsec as i64
+    /// The largest `VmHWM` read.
+    high_water_mark: Option<u64>,
 }
 
 impl ProcSampler {
-    pub fn new(pid: u32, budget: PssBudget) -> ProcSampler {
+    /// `interval`: the time between samples, which bounds how long an answer is waited for.
+    pub fn new(pid: u32, interval: Duration, budget: PssBudget) -> ProcSampler {
         // SAFETY: sysconf has no preconditions; it only returns a value.
         let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         ProcSampler {
@@ -70,17 +59,28 @@ impl ProcSampler {
                 4096
             },
             statm: None,
-            smaps_rollup: None,
-            has_rollup: true,
+            status: None,
             buffer: Vec::with_capacity(BUFFER_SIZE),
+            worker: PssWorker::start(pid),
             budget,
+            awaiting: None,
+            answer_limit: interval.max(Duration::from_secs(1)),
+            anon_rss_asked: 0,
             anon_rss_at_pss_high: None,
+            high_water_mark: None,
         }
     }
 
-    /// One sample; `None` only when `statm` shows no live address space (the process is gone
-    /// or exiting). A PSS read that fails leaves the sample's RSS and VSZ in place.
+    /// One sample's RSS and VSZ, and a PSS read asked for where the budget allows (then
+    /// [`awaiting`](Self::awaiting) is true until [`complete`](Self::complete) merged it);
+    /// `None` only when `statm` shows no live address space (the process is gone or exiting).
     pub fn sample(&mut self) -> Option<Sample> {
+        if self.awaiting.is_none() {
+            // An answer that came after its sample stopped waiting: dropped, but paid for.
+            if let Some(late) = self.worker.as_mut().and_then(|w| w.answer(None)) {
+                self.budget.spend(late.cost_ns);
+            }
+        }
         if self.statm.is_none() {
             self.statm = Some(File::open(format!("/proc/{}/statm", self.pid)).ok()?);
         }
@@ -91,11 +91,7 @@ impl ProcSampler {
         if statm.size == 0 || statm.resident == 0 {
             return None;
         }
-        let mut sample = Sample {
-            rss: Some(statm.resident * self.page_size),
-            vsz: Some(statm.size * self.page_size),
-            ..Sample::default()
-        };
+        self.read_high_water_mark();
 
         // statm's `shared` counts file-backed and shmem pages: the rest of the resident set is
         // anonymous, the memory whose PSS is the primary metric.
@@ -103,65 +99,83 @@ impl ProcSampler {
         let new_high = self
             .anon_rss_at_pss_high
             .map_or(true, |high| anon_rss > high);
-        if self.has_rollup && self.budget.allows_read(new_high) {
-            let started = thread_cpu_ns();
-            let pss = self.read_pss();
-            self.budget.spend(thread_cpu_ns() - started);
-            if let Some(pss) = pss {
-                sample.pss_anon = pss.pss_anon;
-                sample.pss = pss.pss;
-                self.anon_rss_at_pss_high = self.anon_rss_at_pss_high.max(Some(anon_rss));
-            }
-        }
-        Some(sample)
-    }
-
-    /// Reads `smaps_rollup`, opening it again when the open one fails (after an `exec`).
-    fn read_pss(&mut self) -> Option<RollupPss> {
-        if let Some(pss) = self.smaps_rollup.as_ref().and_then(|file| {
-            read_whole(file, &mut self.buffer)?;
-            parse_rollup(&self.buffer)
-        }) {
-            return Some(pss);
-        }
-        self.smaps_rollup = None;
-        let file = match File::open(format!("/proc/{}/smaps_rollup", self.pid)) {
-            Ok(file) => file,
-            Err(e) => {
-                // No such file although the process lives: a kernel before 4.14.
-                if e.kind() == ErrorKind::NotFound && self.process_exists() {
-                    self.has_rollup = false;
+        // Asked at every sample, so the budget earns its share whether or not a read follows.
+        let affordable = self.budget.allows_read(new_high);
+        if let Some(worker) = self.worker.as_mut() {
+            if affordable && !worker.busy() {
+                worker.request();
+                if worker.busy() {
+                    self.awaiting = Some(Instant::now() + self.answer_limit);
+                    self.anon_rss_asked = anon_rss;
                 }
-                return None;
             }
-        };
-        read_whole(&file, &mut self.buffer)?;
-        let pss = parse_rollup(&self.buffer)?;
-        self.smaps_rollup = Some(file);
-        Some(pss)
-    }
-
-    fn process_exists(&self) -> bool {
-        std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
-    }
-}
-
-/// Reads the whole file from offset 0 into `buffer`; `None` on any error.
-fn read_whole(file: &File, buffer: &mut Vec<u8>) -> Option<()> {
-    buffer.clear();
-    let mut chunk = [0u8; BUFFER_SIZE];
-    loop {
-        match file.read_at(&mut chunk, buffer.len() as u64) {
-            Ok(0) => return Some(()),
-            // The kernel fills the buffer as far as the content goes: a short read is the end.
-            Ok(n) if n < chunk.len() => {
-                buffer.extend_from_slice(&chunk[..n]);
-                return Some(());
-            }
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return None,
         }
+        Some(Sample {
+            rss: Some(statm.resident * self.page_size),
+            vsz: Some(statm.size * self.page_size),
+            ..Sample::default()
+        })
+    }
+
+    /// Whether the latest sample waits for a PSS answer.
+    pub fn awaiting(&self) -> bool {
+        self.awaiting.is_some()
+    }
+
+    /// Adds the PSS reading the awaiting sample asked for, if it is back already — or, with
+    /// `wait`, once it is — within the answer limit; its RSS replaces statm's. Returns whether
+    /// the sample is complete: merged, or no longer waited for.
+    pub fn complete(&mut self, sample: &mut Sample, wait: bool) -> bool {
+        let Some(limit) = self.awaiting else {
+            return true;
+        };
+        let Some(worker) = self.worker.as_mut() else {
+            self.awaiting = None;
+            return true;
+        };
+        let Some(answer) = worker.answer(wait.then_some(limit)) else {
+            if Instant::now() >= limit || !worker.busy() {
+                self.awaiting = None;
+                return true;
+            }
+            return false;
+        };
+        self.awaiting = None;
+        self.budget.spend(answer.cost_ns);
+        match answer.read {
+            RollupRead::Read(rollup) => {
+                sample.rss = Some(rollup.rss);
+                sample.pss = Some(rollup.pss);
+                sample.pss_anon = rollup.pss_anon;
+                self.anon_rss_at_pss_high =
+                    self.anon_rss_at_pss_high.max(Some(self.anon_rss_asked));
+            }
+            RollupRead::Unsupported => self.worker = None,
+            RollupRead::Failed => {}
+        }
+        true
+    }
+
+    /// The largest `VmHWM` read: the high-water mark of the process's address space as of the
+    /// latest sample (of each address space, when it `exec`ed between samples).
+    pub fn high_water_mark(&self) -> Option<u64> {
+        self.high_water_mark
+    }
+
+    fn read_high_water_mark(&mut self) {
+        if self.status.is_none() {
+            self.status = File::open(format!("/proc/{}/status", self.pid)).ok();
+        }
+        let Some(status) = self.status.as_ref() else {
+            return;
+        };
+        if read_whole(status, &mut self.buffer).is_none() {
+            return;
+        }
+        let hwm = std::str::from_utf8(&self.buffer)
+            .ok()
+            .and_then(|text| kib_field(text, "VmHWM"));
+        self.high_water_mark = self.high_water_mark.max(hwm);
     }
 }
 
@@ -185,71 +199,9 @@ fn parse_statm(text: &[u8]) -> Option<Statm> {
     })
 }
 
-#[derive(Debug, Default, PartialEq, Eq)]
-struct RollupPss {
-    pss_anon: Option<u64>,
-    pss: Option<u64>,
-}
-
-/// `smaps_rollup`: a header line, then `Name:   value kB` lines. `None` when the content is not a
-/// rollup of a live address space (no `Rss:` line); `pss_anon` is `None` on kernels before 5.3.
-fn parse_rollup(text: &[u8]) -> Option<RollupPss> {
-    let text = std::str::from_utf8(text).ok()?;
-    let mut seen_rss = false;
-    let mut pss = RollupPss::default();
-    for line in text.lines() {
-        let Some((name, rest)) = line.split_once(':') else {
-            continue;
-        };
-        let kib = || -> Option<u64> {
-            let mut words = rest.split_ascii_whitespace();
-            let value: u64 = words.next()?.parse().ok()?;
-            (words.next()? == "kB").then_some(value * 1024)
-        };
-        match name {
-            "Rss" => seen_rss = kib().is_some(),
-            "Pss" => pss.pss = kib(),
-            "Pss_Anon" => pss.pss_anon = kib(),
-            _ => {}
-        }
-    }
-    (seen_rss && pss.pss.is_some()).then_some(pss)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ROLLUP: &str = "\
-55d0c0a4a000-7ffc2a5f5000 ---p 00000000 00:00 0                          [rollup]
-Rss:                3712 kB
-Pss:                 861 kB
-Pss_Dirty:           516 kB
-Pss_Anon:            512 kB
-Pss_File:            349 kB
-Pss_Shmem:             0 kB
-Shared_Clean:       3196 kB
-";
-
-    #[test]
-    fn rollup_yields_pss_and_anonymous_pss_in_bytes() {
-        let pss = parse_rollup(ROLLUP.as_bytes()).unwrap();
-        assert_eq!(pss.pss, Some(861 * 1024));
-        assert_eq!(pss.pss_anon, Some(512 * 1024));
-    }
-
-    #[test]
-    fn rollup_of_an_old_kernel_has_no_anonymous_pss() {
-        let old = ROLLUP.replace("Pss_Anon:            512 kB\n", "");
-        let pss = parse_rollup(old.as_bytes()).unwrap();
-        assert_eq!(pss.pss_anon, None);
-        assert_eq!(pss.pss, Some(861 * 1024));
-    }
-
-    #[test]
-    fn empty_rollup_is_no_sample() {
-        assert_eq!(parse_rollup(b""), None);
-    }
 
     #[test]
     fn statm_gives_size_and_resident_pages() {
@@ -265,12 +217,16 @@ Shared_Clean:       3196 kB
     }
 
     #[test]
-    fn own_process_reads_nonzero_figures() {
-        let budget = PssBudget::new(std::time::Duration::from_millis(100), 100.0);
-        let mut sampler = ProcSampler::new(std::process::id(), budget);
-        let sample = sampler.sample().expect("sampling this process");
+    fn own_process_reads_nonzero_figures_and_pss_within_rss() {
+        let interval = Duration::from_millis(100);
+        let budget = PssBudget::new(interval, 100.0);
+        let mut sampler = ProcSampler::new(std::process::id(), interval, budget);
+        let mut sample = sampler.sample().expect("sampling this process");
+        assert!(sampler.awaiting());
+        assert!(sampler.complete(&mut sample, true));
         assert!(sample.rss.unwrap() > 0 && sample.vsz.unwrap() >= sample.rss.unwrap());
-        assert!(sample.pss.unwrap() > 0);
+        assert!(sample.pss.unwrap() > 0 && sample.pss.unwrap() <= sample.rss.unwrap());
+        assert!(sampler.high_water_mark().unwrap() > 0);
         // Re-reading through the same descriptors works (pread regenerates the file).
         assert!(sampler.sample().is_some());
     }

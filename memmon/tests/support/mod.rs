@@ -104,35 +104,68 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
         .collect()
 }
 
-/// min, time-weighted avg and max of one column, as results/README.md defines them: each
-/// present value stands from its row's `elapsed_ms` until the next present value (the last one
-/// until `end_ms`, the summary's `elapsed_ms`).
+/// min, time-weighted avg and max of one column, as results/README.md defines them: each row
+/// stands from its `elapsed_ms` until the next row (the last one until `end_ms`, the summary's
+/// `elapsed_ms`). A column missing in some rows (PSS, read under a budget) is estimated from
+/// `rss_bytes` in those: rss × R, R = Σ value·t / Σ rss·t over the rows that have it; the average
+/// is then avg(rss) × R, min and max are over the values and the estimates.
 pub fn min_avg_max(
     rows: &[Row],
     column: fn(&Row) -> Option<u64>,
     end_ms: u64,
 ) -> Option<(u64, f64, u64)> {
-    let readings: Vec<(u64, u64)> = rows
-        .iter()
-        .filter_map(|r| column(r).map(|v| (r.elapsed_ms, v)))
-        .collect();
-    if readings.is_empty() {
+    let values: Vec<u64> = rows.iter().filter_map(column).collect();
+    if values.is_empty() {
         return None;
     }
-    let mut weighted = 0u128;
-    for (i, &(at, value)) in readings.iter().enumerate() {
-        let until = readings.get(i + 1).map_or(end_ms, |next| next.0);
-        weighted += u128::from(value) * u128::from(until - at);
+    // Σ value·t, Σ rss·t and Σ t over the rows with a value, and Σ rss·t, Σ t over all rows.
+    let (mut value_t, mut rss_t_with, mut t_with, mut rss_t, mut t) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut value_sum, mut rss_sum_with, mut rss_sum) = (0.0, 0.0, 0.0);
+    for (i, row) in rows.iter().enumerate() {
+        let until = rows.get(i + 1).map_or(end_ms, |next| next.elapsed_ms);
+        let stood = (until - row.elapsed_ms) as f64;
+        let rss = row.rss_bytes.unwrap() as f64;
+        rss_t += rss * stood;
+        t += stood;
+        rss_sum += rss;
+        if let Some(value) = column(row) {
+            value_t += value as f64 * stood;
+            rss_t_with += rss * stood;
+            t_with += stood;
+            value_sum += value as f64;
+            rss_sum_with += rss;
+        }
     }
-    let span = end_ms - readings[0].0;
-    let avg = if span > 0 {
-        weighted as f64 / span as f64
+    let avg = if values.len() == rows.len() {
+        if t > 0.0 {
+            value_t / t_with
+        } else {
+            values.iter().sum::<u64>() as f64 / values.len() as f64
+        }
     } else {
-        readings.iter().map(|r| r.1 as f64).sum::<f64>() / readings.len() as f64
+        let avg_rss = if t > 0.0 {
+            rss_t / t
+        } else {
+            rss_sum / rows.len() as f64
+        };
+        let ratio = if rss_t_with > 0.0 {
+            value_t / rss_t_with
+        } else {
+            value_sum / rss_sum_with
+        };
+        let estimates = rows
+            .iter()
+            .filter(|row| column(row).is_none())
+            .map(|row| (row.rss_bytes.unwrap() as f64 * ratio).round() as u64);
+        let (min, max) = estimates.fold(
+            (*values.iter().min().unwrap(), *values.iter().max().unwrap()),
+            |(min, max), e| (min.min(e), max.max(e)),
+        );
+        return Some((min, avg_rss * ratio, max));
     };
     Some((
-        readings.iter().map(|r| r.1).min().unwrap(),
+        *values.iter().min().unwrap(),
         avg,
-        readings.iter().map(|r| r.1).max().unwrap(),
+        *values.iter().max().unwrap(),
     ))
 }

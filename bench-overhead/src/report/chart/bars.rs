@@ -1,11 +1,12 @@
-//! One horizontal bar per setup of a table: per-job download speed, or average memory.
+//! One horizontal bar per setup of a table: aggregate throughput, run time, per-job speed, or
+//! average memory.
 
 use std::path::Path;
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_legend, lighter, variant_colour, Swatch, FONT, LEGEND_HEIGHT};
+use super::{draw_legend, lighter, variant_colour, FONT, LEGEND_HEIGHT};
 use crate::report::compare::aggregate::{Row, Table};
 use crate::report::compare::conditions;
 use crate::report::label::variant_label;
@@ -15,36 +16,72 @@ use bench_records::Variant;
 /// What the bars show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
-    Download,
+    /// All jobs' bytes / run time: what the machine moved.
+    Aggregate,
+    RunTime,
+    /// Each job's bytes / its own receive time. Threads start staggered, so a job that started
+    /// late can be fast while the run is slow: never a throughput on its own.
+    JobSpeed,
     Memory,
 }
 
 impl Measure {
+    /// In the order a reader should see them: what the run achieved before how single jobs fared.
+    pub const ALL: [Measure; 4] = [
+        Measure::Aggregate,
+        Measure::RunTime,
+        Measure::JobSpeed,
+        Measure::Memory,
+    ];
+
+    /// The chart's file name before its network part: `aggregate-loopback.svg`.
+    pub fn file_prefix(self) -> &'static str {
+        match self {
+            Measure::Aggregate => "aggregate",
+            Measure::RunTime => "run-time",
+            Measure::JobSpeed => "download",
+            Measure::Memory => "memory",
+        }
+    }
+
     fn value(self, row: &Row) -> Option<f64> {
         match self {
-            Measure::Download => row.figures.job_mib_s,
+            Measure::Aggregate => row.extended.as_ref()?.aggregate_gib_s.map(|v| v * 1024.0),
+            Measure::RunTime => row.figures.run_time_s,
+            Measure::JobSpeed => row.figures.job_mib_s,
             Measure::Memory => row.figures.memory_mib,
         }
     }
 
     fn unit(self) -> &'static str {
         match self {
-            Measure::Download => "MiB/s",
+            Measure::Aggregate | Measure::JobSpeed => "MiB/s",
+            Measure::RunTime => "s",
             Measure::Memory => "MiB",
         }
     }
 
     fn title(self, table: &Table) -> String {
-        let path = table.title.trim_end_matches(':');
+        let path = lowercase_first(table.title.trim_end_matches(':'));
         match self {
-            Measure::Download => format!("Per-job download speed, {}", lowercase_first(path)),
-            Measure::Memory => format!("Average client memory, {}", lowercase_first(path)),
+            Measure::Aggregate => format!("Aggregate throughput, {path}"),
+            Measure::RunTime => format!("Run time, {path}"),
+            Measure::JobSpeed => format!("Per-job MiB/s (jobs start staggered), {path}"),
+            Measure::Memory => format!("Average client memory, {path}"),
         }
     }
 
     fn axis(self) -> &'static str {
         match self {
-            Measure::Download => "Mean per-job download speed (MiB/s) — longer is faster",
+            Measure::Aggregate => {
+                "Mean aggregate throughput per run (MiB/s: all jobs' bytes / run time) — longer is faster"
+            }
+            Measure::RunTime => {
+                "Mean run time (s: first socket to last job done) — shorter is faster"
+            }
+            Measure::JobSpeed => {
+                "Mean per-job MiB/s (a job's bytes / its own receive time; not a throughput) — longer is faster"
+            }
             Measure::Memory => {
                 "Mean of the average memory per run (MiB; anonymous PSS, else RSS) — shorter is leaner"
             }
@@ -137,18 +174,16 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         for published in [false, true] {
             let colour = variant_colour(variant);
             let colour = if published { lighter(colour) } else { colour };
-            let present = rows
-                .iter()
-                .any(|r| r.variant == variant.name() && r.published == published);
-            if !present {
-                continue;
-            }
             let bars: Vec<(usize, f64)> = rows
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.variant == variant.name() && r.published == published)
                 .filter_map(|(i, r)| measure.value(r).map(|v| (i, v)))
                 .collect();
+            // Only what is drawn has a legend entry: published rows have no aggregate figure.
+            if bars.is_empty() {
+                continue;
+            }
             chart
                 .draw_series(bars.iter().map(|&(i, v)| {
                     let half = BAR_FILL / 2.0;
@@ -190,7 +225,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
             .map_err(|e| fail(e.to_string()))?;
     }
 
-    draw_legend(&legend_area, &legend, 0, Swatch::Bar).map_err(fail)?;
+    draw_legend(&legend_area, &legend, 0).map_err(fail)?;
     root.present().map_err(|e| fail(e.to_string()))?;
     Ok(())
 }

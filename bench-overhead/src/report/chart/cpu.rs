@@ -7,7 +7,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_legend, variant_colour, Swatch, CHAR_WIDTH, FONT, LABEL_SIZE, LEGEND_HEIGHT};
+use super::{draw_legend, variant_colour, CHAR_WIDTH, FONT, LABEL_SIZE, LEGEND_HEIGHT};
 use crate::report::compare::aggregate::{Row, Table};
 use crate::report::number::g;
 use bench_records::Variant;
@@ -136,7 +136,7 @@ pub fn draw(path: &Path, table: &Table) -> anyhow::Result<()> {
         })
         .collect();
     legend.push(("server".to_string(), SERVER_COLOUR));
-    draw_legend(&legend_area, &legend, 0, Swatch::Bar).map_err(fail)?;
+    draw_legend(&legend_area, &legend, 0).map_err(fail)?;
     root.present().map_err(|e| fail(e.to_string()))?;
     Ok(())
 }

@@ -4,18 +4,18 @@
 //! path and variant, measured under the same conditions (server, connections, payload, buffer, the
 //! client machine and a QEMU guest's virtual hardware: see `conditions`), from inputs of the same
 //! standing (measured, partial, published). The averages are those of `summarize`
-//! (`crate::results::averages`): per-job figures pooled over every successful job, per-run figures over the
-//! runs in which every job succeeded. A figure no run measured stays `None` and prints as `—`,
+//! (`crate::results::averages`): per-job figures pooled over every successful job, percentiles
+//! over the pooled job times of jobs.csv, per-run figures over the runs in which every job
+//! succeeded. A figure no run measured stays `None` and prints as `—`,
 //! never as 0.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::bail;
 use serde::Serialize;
 
 use super::conditions::{self, Condition};
 use crate::report::{label, number};
-use crate::results::averages::{self, RunSelection};
+use crate::results::averages::{self, JobTimes, Phase, Pooled, Quantile, RunSelection};
 use crate::results::load::{Run, Source, Status};
 use crate::units::MIB;
 use bench_records::Variant;
@@ -41,9 +41,10 @@ pub struct Figures {
 /// The `--extended` columns, averaged the same way.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Extended {
-    /// Mean over runs of each run's median transfer time (first byte → last byte), s.
+    /// Median transfer time (first byte → last byte) of every successful job of every run pooled
+    /// (jobs.csv), s; `None` for several runs without their job times.
     pub transfer_p50_s: Option<f64>,
-    /// Mean over runs of each run's 99th percentile transfer time, s.
+    /// 99th percentile transfer time, pooled the same way, s.
     pub transfer_p99_s: Option<f64>,
     /// All body bytes / run time, GiB/s.
     pub aggregate_gib_s: Option<f64>,
@@ -109,6 +110,9 @@ pub struct Row {
     pub memory_note: Option<String>,
     #[serde(skip)]
     pub selection: RunSelection,
+    /// Whether the transfer percentiles are `None` because several runs lack their jobs.csv.
+    #[serde(skip)]
+    pub percentiles_need_jobs: bool,
     #[serde(skip)]
     pub addresses: BTreeSet<String>,
     /// The inputs the row's runs came from, for messages.
@@ -216,9 +220,11 @@ fn label_rows(rows: &mut [Row]) {
         .iter()
         .map(|r| (base(r), r.partial, r.published))
         .collect();
+    // Rows of one base label are told apart by their conditions whatever their marks: a partial
+    // folder's row beside a complete one still says which server (…) it measured.
     let mut brackets = vec![String::new(); rows.len()];
-    for (i, b) in bases.iter().enumerate() {
-        let same: Vec<usize> = (0..rows.len()).filter(|j| bases[*j] == *b).collect();
+    for (i, (b, _, _)) in bases.iter().enumerate() {
+        let same: Vec<usize> = (0..rows.len()).filter(|j| bases[*j].0 == *b).collect();
         if same.len() > 1 && same[0] == i {
             let group: Vec<&Row> = same.iter().map(|j| &rows[*j]).collect();
             for (j, bracket) in same.iter().zip(conditions::brackets(&group)) {
@@ -279,11 +285,14 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
             .map(|(_, source)| source.iterations_per_row as usize)
             .sum()
     };
+    // Each figure is averaged in its runs.csv unit and scaled after, as summarize does, so the two
+    // overflow at the same values (and refuse them alike, see `finish_figures`).
     let job = |column: &str, value: fn(&RunRow) -> f64, scale: f64| {
         averages::pooled(
             all.iter()
-                .filter_map(|r| averages::job_sum(r, column, value(&r.row) / scale)),
+                .filter_map(|r| averages::job_sum(r, column, value(&r.row))),
         )
+        .map(|v| v / scale)
     };
     // Per-run figures: over the runs in which every job succeeded, as summarize.
     let (measured, selection) = averages::select_runs(runs, |(r, _)| averages::clean(r));
@@ -294,23 +303,25 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         receive_s: job("receive_mean_ns", |r| r.receive_mean_ns, 1e9),
         job_mib_s: job("job_mib_s", |r| r.job_mib_s, 1.0),
         run_time_s: mean(rows().map(run_seconds)),
-        memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg / MIB as f64))),
+        memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg)))
+            .map(|bytes| bytes / MIB as f64),
     };
     let run_times: Vec<f64> = rows().filter_map(run_seconds).collect();
-    // Percentiles do not pool: each run's percentile over its successful jobs, averaged over the
-    // runs that had any.
-    let percentile = |column: &str, value: fn(&RunRow) -> u64| {
-        mean(all.iter().map(|r| {
-            let some_job_succeeded = !r.has("jobs_ok") || r.row.jobs_ok > 0;
-            (r.has(column) && some_job_succeeded).then(|| value(&r.row) as f64 / 1e9)
-        }))
-    };
+    // Percentiles pool every successful job of every run (see `averages`).
+    let with_times: Vec<(&Run, Option<&JobTimes>)> = runs
+        .iter()
+        .map(|(run, source)| (*run, source.job_times.get(&run.row.run_id)))
+        .collect();
+    let pooled = |q: Quantile| averages::pooled_percentile(&with_times, Phase::Transfer, q);
+    let percentile = |q: Quantile| pooled(q).value().map(|ns| ns as f64 / 1e9);
+    let percentiles_need_jobs = pooled(Quantile::P50) == Pooled::WithoutJobTimes;
     let extended = Extended {
-        transfer_p50_s: percentile("transfer_p50_ns", |r| r.transfer_p50_ns),
-        transfer_p99_s: percentile("transfer_p99_ns", |r| r.transfer_p99_ns),
+        transfer_p50_s: percentile(Quantile::P50),
+        transfer_p99_s: percentile(Quantile::P99),
         aggregate_gib_s: mean(
-            rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s / 1024.0)),
-        ),
+            rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s)),
+        )
+        .map(|mib_s| mib_s / 1024.0),
         cpu_s_per_gib: mean(rows().map(|r| {
             run_figure(r, &["cpu_user_s", "cpu_sys_s", "bytes"], || {
                 RunRecord::from(&r.row).cpu_s_per_gib()
@@ -383,6 +394,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         extended: Some(extended),
         memory_note,
         selection,
+        percentiles_need_jobs,
         addresses: all
             .iter()
             .map(|r| r.row.address.clone())
@@ -431,11 +443,11 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
         if !v.is_finite() {
             let setup =
                 label::setup_label(&row.os, &row.os_version, &row.arch, &row.kernel, variant);
-            bail!(
-                "{}: the mean {name} of {setup} over its runs is not a finite number: a value in \
-                 runs.csv is out of range; correct or remove that row",
-                row.sources.join(", ")
-            );
+            return Err(averages::not_finite(
+                &row.sources.join(", "),
+                &format!("mean {name}"),
+                &setup,
+            ));
         }
         *v = number::round_significant(*v, 15);
     }

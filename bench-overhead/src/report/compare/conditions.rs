@@ -233,16 +233,38 @@ pub fn summary(table: &Table) -> String {
                     values.push(value);
                 }
             }
+            if *condition == Condition::Server {
+                values = server_values(values);
+            }
             format!("{} {}", condition.in_note(), values.join(" / "))
         })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
+/// The servers as the note lists them: a product named without its version (`lighttpd`, the
+/// published rows) left out beside a version of it, as it is no different server, and the
+/// suite's own server called what it is (`built-in bench-overhead/0.1.0`).
+fn server_values(values: Vec<String>) -> Vec<String> {
+    let versioned = |bare: &str| values.iter().any(|v| v != bare && product(v) == bare);
+    values
+        .iter()
+        .filter(|v| !versioned(v))
+        .map(|v| {
+            if product(v) == "bench-overhead" {
+                format!("built-in {v}")
+            } else {
+                v.clone()
+            }
+        })
+        .collect()
+}
+
 /// For each of `rows` (whose labels are the same), the bracket that tells it apart from the others:
 /// its word for every condition in which they differ, `[built-in server]`, `[lighttpd]`. Rows are
-/// distinct setups, so they differ in some condition's recorded value, and each condition's words
-/// tell its values apart (see [`words`]): no two rows get the same bracket.
+/// distinct setups, so they differ in some condition's recorded value or in their `(partial)` /
+/// `(published)` marks, and each condition's words tell its values apart (see [`words`]): no two
+/// rows of the same marks get the same bracket.
 pub fn brackets(rows: &[&Row]) -> Vec<String> {
     let chosen: Vec<Vec<String>> = DISTINGUISHING
         .into_iter()
@@ -323,6 +345,25 @@ mod tests {
         assert!(differs(&["lighttpd/1.4.59", "lighttpd/1.4.69"]));
         assert!(differs(&["lighttpd", "bench-overhead/0.1.0"]));
         assert!(!differs(&["lighttpd"]));
+    }
+
+    #[test]
+    fn the_note_lists_each_server_once_by_what_it_is() {
+        let rows = vec![
+            row("lighttpd", ""),
+            row("lighttpd/1.4.69", "h"),
+            row("bench-overhead/0.1.0", "h"),
+        ];
+        let table = Table {
+            network: "loopback".into(),
+            title: String::new(),
+            differing: differing(&rows),
+            rows,
+        };
+        assert_eq!(
+            summary(&table),
+            "server lighttpd/1.4.69 / built-in bench-overhead/0.1.0"
+        );
     }
 
     #[test]

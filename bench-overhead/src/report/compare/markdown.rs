@@ -43,12 +43,15 @@ pub const EXTENDED_COLUMNS: [&str; 13] = [
 /// p50 and p99): none when no job of the row succeeded.
 const PER_JOB_CELLS: [usize; 5] = [1, 2, 3, 6, 7];
 
+/// The cells of the transfer percentiles.
+const PERCENTILE_CELLS: [usize; 2] = [6, 7];
+
 /// The per-run figures of a table, as its notes name them: means over the runs in which every job
 /// succeeded.
 fn run_figures(extended: bool) -> &'static str {
     if extended {
         "run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context switches, peak \
-         RSS, run time CV and the server, socket and retransmit figures"
+         RSS, run time CV, server CPU and memory, socket memory and retransmits"
     } else {
         "run time and memory"
     }
@@ -130,10 +133,13 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
             ]);
             cells.extend(table.differing.iter().map(|c| c.value(row)));
         }
-        // A row in which no job succeeded has no per-job figure: that `—` is said in its note.
+        // A row in which no job succeeded has no per-job figure: that `—` is said in its note, as
+        // is that of percentiles of several runs without jobs.csv.
         let no_successful_job = row.jobs_ok == Some(0);
         any_unmeasured |= cells.iter().enumerate().any(|(i, c)| {
-            c.contains(NO_DATA) && !(no_successful_job && PER_JOB_CELLS.contains(&i))
+            c.contains(NO_DATA)
+                && !(no_successful_job && PER_JOB_CELLS.contains(&i))
+                && !(row.percentiles_need_jobs && PERCENTILE_CELLS.contains(&i))
         });
         // A `|` inside a hand-written label would end the cell early.
         let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
@@ -193,7 +199,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         }
     }
     if extended {
-        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 average each run's percentile; Run time CV is the coefficient of variation of the run time over those runs; Server CPU per GiB and Server memory are the server process's on the client's machine (not measured for a server elsewhere); Socket memory per connection is the kernel's TCP socket memory, system-wide, over the run's connections; Retransmits per connection are the client side's TCP_INFO.".to_string());
+        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 are percentiles of the transfer times of every successful job of every run pooled (from jobs.csv; — for several runs without it, as their percentiles do not combine); Run time CV is the coefficient of variation of the run time over those runs; Server CPU per GiB and Server memory are the server process's on the client's machine (not measured for a server elsewhere); Socket memory per connection is the kernel's TCP socket memory, system-wide, over the run's connections; Retransmits per connection are the client side's TCP_INFO.".to_string());
     }
     if any_unmeasured {
         notes.push(format!("{NO_DATA}: not measured in these results."));

@@ -16,11 +16,33 @@ mod reference;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{CompareArgs, CompareFormat};
 use crate::report::chart;
 use crate::results::load;
+use std::path::PathBuf;
 
-pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+/// The output formats of the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareFormat {
+    Markdown,
+    Csv,
+    Json,
+}
+
+/// `compare`: which results, in which format, with what.
+#[derive(Debug, Clone)]
+pub struct CompareConfig {
+    /// Results folders or runs.csv files.
+    pub results: Vec<PathBuf>,
+    pub format: CompareFormat,
+    /// Add the extended columns.
+    pub extended: bool,
+    /// Write SVG charts into this folder.
+    pub chart: Option<PathBuf>,
+    /// Add the old suite's published rows.
+    pub reference: bool,
+}
+
+pub fn run(args: CompareConfig) -> anyhow::Result<ExitCode> {
     let mut sources = Vec::new();
     if args.reference {
         sources.push(reference::load()?);
@@ -58,6 +80,19 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             );
         }
         sources.push(source);
+    }
+    // A copy of a folder (or a runs.csv holding another's rows) would count its runs twice. It is
+    // refused rather than dropped: which copy is the right one (and whether the user meant to
+    // name another folder) is for the user to say, and a report never silently changes its inputs.
+    let all = sources
+        .iter()
+        .flat_map(|s| s.runs.iter().map(move |run| (run, s.display.as_str())));
+    if let Some(((run, first), (_, second))) = load::duplicate(all) {
+        anyhow::bail!(
+            "{first} and {second} both hold run {} (same run id and start time): one is a copy of \
+             the other's runs; name each results folder once",
+            run.row.run_id
+        );
     }
     let tables = aggregate::tables(&sources)?;
     let output = match args.format {

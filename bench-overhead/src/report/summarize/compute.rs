@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use super::summary::{Figure, Summary, VariantSummary};
+use super::summary::{Figure, Summary, VariantNotRun, VariantSummary};
 use super::view;
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
@@ -80,17 +80,20 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             variant_names.push(run.variant.name());
         }
     }
-    let variants = variant_names
-        .into_iter()
-        .map(|name| {
+    // Run ids are `<variant>-<iteration>`.
+    let unrecorded_of = |variant: &str| {
+        let prefix = format!("{variant}-");
+        unrecorded
+            .iter()
+            .filter(|id| id.starts_with(&prefix))
+            .count()
+    };
+    let variants: Vec<VariantSummary> = variant_names
+        .iter()
+        .map(|&name| {
             let rows: Vec<&Run> = runs.iter().filter(|r| r.variant.name() == name).collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            // Run ids are `<variant>-<iteration>`.
-            let prefix = format!("{name}-");
-            let no_record = unrecorded
-                .iter()
-                .filter(|id| id.starts_with(&prefix))
-                .count();
+            let no_record = unrecorded_of(name);
             let missing = if status == "complete" {
                 (meta.iterations as usize).saturating_sub(rows.len() + no_record)
             } else {
@@ -103,6 +106,19 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         })
         .collect();
 
+    let variants_not_run = meta
+        .variants
+        .iter()
+        .filter(|v| !variant_names.contains(&v.as_str()))
+        .map(|v| VariantNotRun {
+            variant: v.clone(),
+            runs_unrecorded: unrecorded_of(v),
+        })
+        .collect();
+    let runs_csv = runs_path.display().to_string();
+    for s in &variants {
+        check_finite(s, &runs_csv)?;
+    }
     let failed_iterations = meta
         .failed_iterations
         .iter()
@@ -121,6 +137,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         status: status.to_string(),
         host,
         variants,
+        variants_not_run,
         orphan_jobs,
         failed_iterations,
         server_cost: meta
@@ -137,6 +154,21 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
             .cloned()
             .collect(),
     })
+}
+
+/// Refuses a figure (or its spread) that is not a finite number, in `compare`'s words.
+fn check_finite(s: &VariantSummary, runs_csv: &str) -> anyhow::Result<()> {
+    for line in view::figures(s) {
+        let Some(figure) = line.figure else { continue };
+        if !figure.value.is_finite() || figure.cv.is_some_and(|cv| !cv.is_finite()) {
+            return Err(averages::not_finite(
+                runs_csv,
+                &line.label.to_lowercase(),
+                &s.variant,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A run's sums of the four job figures over its successful jobs; `None` where not measured.

@@ -22,11 +22,22 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::SummarizeArgs;
 pub use compute::summarize;
+use std::path::PathBuf;
 use view::View;
 
-pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
+/// `summarize`: which folder, and which outputs.
+#[derive(Debug, Clone)]
+pub struct SummarizeConfig {
+    /// A results folder written by bench-overhead.sh.
+    pub results: PathBuf,
+    /// Also write the summary as markdown to this file.
+    pub markdown: Option<PathBuf>,
+    /// Print the summary as one JSON object instead of text.
+    pub json: bool,
+}
+
+pub fn run(args: SummarizeConfig) -> anyhow::Result<ExitCode> {
     let summary = summarize(&args.results)?;
     let view = View::new(&summary);
     if args.json {

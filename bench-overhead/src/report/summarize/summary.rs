@@ -74,6 +74,14 @@ pub struct VariantSummary {
     pub selection: RunSelection,
 }
 
+/// A variant asked for that has no run in runs.csv.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantNotRun {
+    pub variant: String,
+    /// Its iterations that failed without leaving a record (meta.json `failed_iterations`).
+    pub runs_unrecorded: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub results: String,
@@ -81,6 +89,9 @@ pub struct Summary {
     pub status: String,
     pub host: String,
     pub variants: Vec<VariantSummary>,
+    /// Variants the suite was asked to run (meta.json `variants`) with no run recorded, each with
+    /// why: the suite stopped before it, or its iterations left no record.
+    pub variants_not_run: Vec<VariantNotRun>,
     /// Job rows whose run has no runs.csv row (an interrupted or failed iteration); left out.
     pub orphan_jobs: u64,
     pub failed_iterations: Vec<String>,

@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::compute::summarize_variant;
 use super::summarize;
-use super::summary::{Summary, VariantSummary};
+use super::summary::{Summary, VariantNotRun, VariantSummary};
 use super::view::{figures, View, CV_WARNING};
 use crate::results::jobs;
 use crate::results::load::Run;
@@ -80,6 +80,7 @@ fn summary_of(variants: Vec<VariantSummary>) -> Summary {
         status: "complete".into(),
         host: String::new(),
         variants,
+        variants_not_run: Vec::new(),
         orphan_jobs: 0,
         failed_iterations: Vec::new(),
         server_cost: String::new(),
@@ -267,9 +268,11 @@ fn a_folder_without_runs_summarizes_to_a_note() {
     let summary = summarize(&dir).unwrap();
     assert!(summary.variants.is_empty());
     assert!(text(&summary).contains("no runs recorded"));
-    // A runs.csv the suite opened before its first run wrote a row.
+    // An empty runs.csv is not the suite's (which writes the header with the first row): refused,
+    // as compare refuses it.
     std::fs::write(dir.join("runs.csv"), "").unwrap();
-    assert!(summarize(&dir).unwrap().variants.is_empty());
+    let err = summarize(&dir).unwrap_err().to_string();
+    assert!(err.contains("empty file, no header row"), "{err}");
     std::fs::write(dir.join("runs.csv"), RunRow::COLUMNS.join(",") + "\n").unwrap();
     assert!(summarize(&dir).unwrap().variants.is_empty());
     std::fs::remove_file(dir.join("runs.csv")).unwrap();
@@ -498,5 +501,48 @@ fn a_hand_edited_meta_json_is_named_not_a_panic() {
     // Fields it does not need may be missing.
     std::fs::write(&meta, r#"{"failed_iterations": []}"#).unwrap();
     assert_eq!(summarize(&dir).unwrap().variants.len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_variant_asked_for_without_a_run_is_named() {
+    let rows = [row("threaded-1", "threaded", 1_000_000_000, None)];
+    let dir = folder("notrun", &rows, None);
+    let meta = |status: &str, failed: &str| {
+        std::fs::write(
+            dir.join("meta.json"),
+            format!(
+                r#"{{"status": "{status}", "iterations": 1, "variants": ["threaded", "poll"],
+                    "failed_iterations": [{failed}]}}"#
+            ),
+        )
+        .unwrap();
+    };
+    // Interrupted during threaded: poll never started, and the summary says so.
+    meta("partial", "");
+    let summary = summarize(&dir).unwrap();
+    assert_eq!(
+        summary.variants_not_run,
+        [VariantNotRun {
+            variant: "poll".into(),
+            runs_unrecorded: 0
+        }]
+    );
+    let out = text(&summary);
+    assert!(
+        out.contains("note: poll: never started: the suite stopped before its first run"),
+        "{out}"
+    );
+    assert!(markdown(&summary).contains("- note: poll: never started"));
+    // Complete, but poll's only iteration crashed without a record.
+    meta(
+        "complete",
+        r#"{"run_id": "poll-1", "recorded": false, "reason": "client killed"}"#,
+    );
+    let out = text(&summarize(&dir).unwrap());
+    assert!(
+        out.contains("note: poll: no run recorded: 1 iteration(s) failed without a record"),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -66,7 +66,7 @@ const NO_VALUE: &str = "—";
 pub(super) struct FigureLine {
     pub(super) label: &'static str,
     /// `None`: no value (no successful job, not measured, or no memmon).
-    figure: Option<Figure>,
+    pub(super) figure: Option<Figure>,
     format: fn(f64) -> String,
     /// Printed as `—` when absent; otherwise left out (memory without memmon).
     always: bool,
@@ -362,6 +362,14 @@ fn notes(summary: &Summary) -> Vec<String> {
                 s.variant, samples
             ));
         }
+    }
+    for missing in &summary.variants_not_run {
+        let why = match (missing.runs_unrecorded, summary.status.as_str()) {
+            (0, "partial") => "never started: the suite stopped before its first run".to_string(),
+            (0, _) => "no run recorded".to_string(),
+            (n, _) => format!("no run recorded: {n} iteration(s) failed without a record"),
+        };
+        notes.push(format!("{}: {why}", missing.variant));
     }
     if summary.variants.is_empty() {
         notes.push("no runs recorded".to_string());

@@ -1,0 +1,64 @@
+//! What a `run` is asked to do, as the command line (`cli.rs`) hands it over: every value already
+//! parsed and checked. The defaults live here, with the engine they belong to; `suite begin`
+//! records them in meta.json.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bench_records::units::parse_duration;
+use bench_records::Variant;
+
+use super::job::MIN_WAIT;
+
+/// The connection count baked in at build time (`make NO_CONNECTIONS=n`), as the old suite did.
+pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
+    Some(n) => n,
+    None => "100",
+};
+
+/// `run --timeout`'s default; `suite begin` records it in meta.json when `TIMEOUT` is unset.
+pub const DEFAULT_TIMEOUT: &str = "30s";
+
+/// `run --run-timeout`'s default; `suite begin` records it in meta.json when `RUN_TIMEOUT` is unset.
+pub const DEFAULT_RUN_TIMEOUT: &str = "10m";
+
+/// One `run`: which variants, against what, with which limits, and where the records go.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The variants to run, one after the other.
+    pub variants: Vec<Variant>,
+    pub connections: u32,
+    pub address: IpAddr,
+    pub port: u16,
+    /// Path requested from the server.
+    pub path: String,
+    /// Bytes per recv() call.
+    pub buffer_size: u64,
+    /// Limit for connecting and for each wait for data.
+    pub timeout: Duration,
+    /// Limit for a whole run of one variant.
+    pub run_timeout: Duration,
+    /// One JSON object per variant run on stdout instead of text.
+    pub json: bool,
+    /// Append DIR/jobs.csv and DIR/runs.csv.
+    pub csv_dir: Option<PathBuf>,
+    /// Append job rows to this file only.
+    pub jobs_csv: Option<PathBuf>,
+    pub run_id: Option<String>,
+    /// Network path label; derived from the address when `None`.
+    pub network: Option<String>,
+}
+
+/// A client timeout: a duration of at least [`MIN_WAIT`] (1 ms), the shortest wait the client can
+/// keep on every OS. `run --timeout`/`--run-timeout` and `suite begin`'s `TIMEOUT`/`RUN_TIMEOUT`
+/// are checked with it.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < MIN_WAIT {
+        return Err(format!(
+            "`{text}` is too short: at least 1ms (socket and poll timeouts cannot keep less)"
+        ));
+    }
+    Ok(duration)
+}
