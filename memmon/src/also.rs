@@ -12,7 +12,7 @@ use bench_records::AlsoSummary;
 
 use crate::sampler::Sampler;
 use crate::stats::Stats;
-use crate::usage::{self, Usage, UsageDelta};
+use crate::usage::{self, Usage};
 
 pub struct Also {
     pid: u32,
@@ -57,10 +57,12 @@ impl Also {
 
     /// Takes the ending reading; call right after the command was reaped.
     pub fn finish(&self, end_ms: u64) -> AlsoSummary {
-        let spent: Option<UsageDelta> = match (self.start, usage::read(self.pid)) {
+        let spent = match (self.start, usage::read(self.pid)) {
             (Some(start), Some(end)) => Some(end.since(&start)),
             _ => None,
         };
+        // Rounded to microseconds (finer than any OS's figure), so 0.04 - 0.01 reads 0.03.
+        let seconds = |s: f64| (s * 1e6).round() / 1e6;
         let memory = self.stats.summary(end_ms);
         AlsoSummary {
             pid: self.pid,
@@ -69,10 +71,10 @@ impl Also {
             vsz_bytes: memory.vsz,
             pss_anon_bytes: memory.pss_anon,
             pss_bytes: memory.pss,
-            cpu_user_s: spent.map(|s| s.cpu_user_s),
-            cpu_sys_s: spent.map(|s| s.cpu_sys_s),
-            ctx_voluntary: spent.and_then(|s| s.ctx_voluntary),
-            ctx_involuntary: spent.and_then(|s| s.ctx_involuntary),
+            cpu_user_s: spent.map(|s| seconds(s.user_s)),
+            cpu_sys_s: spent.map(|s| seconds(s.sys_s)),
+            ctx_voluntary: spent.and_then(|s| s.voluntary),
+            ctx_involuntary: spent.and_then(|s| s.involuntary),
         }
     }
 }

@@ -19,7 +19,8 @@ pub fn read(pid: u32) -> Option<Usage> {
     (status == libc::B_OK).then(|| Usage {
         user_s: info.user_time as f64 / 1e6,
         sys_s: info.kernel_time as f64 / 1e6,
-        ctx_voluntary: None,
-        ctx_involuntary: None,
+        voluntary: None,
+        involuntary: None,
+        peak_rss_bytes: None,
     })
 }

@@ -18,8 +18,9 @@ pub fn read(pid: u32) -> Option<Usage> {
     Some(Usage {
         user_s: utime as f64 / ticks,
         sys_s: stime as f64 / ticks,
-        ctx_voluntary: voluntary,
-        ctx_involuntary: involuntary,
+        voluntary,
+        involuntary,
+        peak_rss_bytes: None,
     })
 }
 

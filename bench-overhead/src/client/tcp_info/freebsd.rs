@@ -3,27 +3,14 @@
 //! `tcpi_snd_rexmitpack`. No delivery rate. Written from libc's bindings without a FreeBSD
 //! machine at hand: reviewed, not run.
 
-use std::mem::size_of;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 use bench_records::TcpInfo;
 
 pub fn read(socket: BorrowedFd<'_>) -> Option<TcpInfo> {
-    // SAFETY: tcp_info is a plain C struct of integers; all-zero bytes are a valid value.
-    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-    let mut length = size_of::<libc::tcp_info>() as libc::socklen_t;
-    // SAFETY: `info` is valid for writes of `length` bytes and `length` is a valid, exclusive
-    // pointer; the fd is borrowed, so it stays open for the call.
-    let status = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            (&mut info as *mut libc::tcp_info).cast(),
-            &mut length,
-        )
-    };
-    (status == 0).then(|| TcpInfo {
+    // SAFETY: `tcp_info` is a plain C struct of integers, FreeBSD's for TCP_INFO.
+    let (info, _) = unsafe { super::tcp_sockopt::<libc::tcp_info>(socket, libc::TCP_INFO) }?;
+    Some(TcpInfo {
         retransmits: u64::from(info.tcpi_snd_rexmitpack),
         rtt_us: u64::from(info.tcpi_rtt),
         rttvar_us: u64::from(info.tcpi_rttvar),

@@ -15,7 +15,7 @@ mod linux;
 #[cfg(target_os = "macos")]
 mod macos;
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use bench_records::TcpInfo;
 
@@ -33,6 +33,31 @@ pub fn read(socket: &impl AsFd) -> Option<TcpInfo> {
         let _ = socket;
         None
     }
+}
+
+/// `getsockopt(IPPROTO_TCP, option)` into a `T`, and how many bytes of it the kernel filled.
+///
+/// # Safety
+/// `T` must be a plain C struct of integers (every bit pattern valid: all zeros included), the
+/// one this OS defines for `option`.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "macos"))]
+unsafe fn tcp_sockopt<T>(socket: BorrowedFd<'_>, option: libc::c_int) -> Option<(T, usize)> {
+    // SAFETY: all zeros is a valid `T` (the caller's contract).
+    let mut value: T = unsafe { std::mem::zeroed() };
+    let mut length = std::mem::size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` is valid for writes of `length` bytes and `length` is a valid, exclusive
+    // pointer; the kernel writes at most `length` bytes and stores how many it wrote. The fd is
+    // borrowed, so it stays open for the call.
+    let status = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            option,
+            (&mut value as *mut T).cast(),
+            &mut length,
+        )
+    };
+    (status == 0).then_some((value, length as usize))
 }
 
 #[cfg(test)]
