@@ -1,12 +1,20 @@
 #!/bin/sh
 # make bench-server: is the built-in server fast enough to stand in for lighttpd? Starts both on
-# loopback, serving the same payloads/, and runs the poll client against each in turn (PAIRS
-# interleaved pairs, so machine noise hits both alike; odd pairs run lighttpd first, even pairs
-# the built-in server first, so neither always gets the second, warmer or cooler, slot), then prints
-# each pair's aggregate MiB/s and the ratio built-in / lighttpd of their means. The goal: a ratio of at least 0.8, so a run against
-# the built-in server measures the client and the OS, not the server.
+# loopback, serving the same payloads/, and measures each in turn, in interleaved pairs (machine
+# noise hits both alike; odd pairs run lighttpd first, even pairs the built-in server first, so
+# neither always gets the second, warmer or cooler, slot):
+#
+# - downloads: the poll client (PAIRS pairs); each pair's aggregate MiB/s and the ratio
+#   built-in / lighttpd of their means. Goal: at least 0.80, so a run against the built-in
+#   server measures the client and the OS, not the server.
+# - request rates: wrk -t2 -c100 for RR_SECONDS on RR_PATH (RR_PAIRS pairs), keep-alive and
+#   with `Connection: close`; req/s and the ratio of the means. Goal: at least 1.00 for each, so
+#   the built-in server is never the bottleneck of a request-rate figure.
+#
+# Prints PASS or FAIL per goal and exits 1 when one fails.
 #
 # Variables: PAIRS (5), CONNECTIONS (NO_CONNECTIONS, 100), PAYLOAD_PATH (/testpayload),
+# RR_PAIRS (3; 0 skips the request rates, which need wrk), RR_SECONDS (5), RR_PATH (/hello),
 # LIGHTTPD_PORT (8090; the built-in server takes any free port), BIN_DIR (target/release).
 set -eu
 
@@ -18,6 +26,9 @@ PAIRS=${PAIRS:-5}
 CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-100}}
 PAYLOAD_PATH=${PAYLOAD_PATH:-/testpayload}
 LIGHTTPD_PORT=${LIGHTTPD_PORT:-8090}
+RR_PAIRS=${RR_PAIRS:-3}
+RR_SECONDS=${RR_SECONDS:-5}
+RR_PATH=${RR_PATH:-/hello}
 
 die() {
     echo "bench-server: $*" >&2
@@ -27,6 +38,13 @@ die() {
 [ -x "$BENCH" ] || die "$BENCH is missing: run make build"
 [ -f "payloads${PAYLOAD_PATH}" ] || die "payloads${PAYLOAD_PATH} is missing: run make payload"
 case $PAIRS in '' | *[!0-9]* | 0) die "PAIRS=$PAIRS: give a whole number of at least 1" ;; esac
+case $RR_PAIRS in '' | *[!0-9]*) die "RR_PAIRS=$RR_PAIRS: give a whole number (0 skips the request rates)" ;; esac
+case $RR_SECONDS in '' | *[!0-9]* | 0) die "RR_SECONDS=$RR_SECONDS: give a whole number of seconds of at least 1" ;; esac
+if [ "$RR_PAIRS" -gt 0 ]; then
+    command -v wrk >/dev/null 2>&1 ||
+        die "wrk is not installed: apt-get install wrk, or RR_PAIRS=0 to skip the request rates"
+    [ -f "payloads${RR_PATH}" ] || die "payloads${RR_PATH} is missing: run make payload"
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-server.XXXXXX")
 SERVE_PID=
@@ -55,9 +73,22 @@ SETUP_DIR=$WORK PORT=$LIGHTTPD_PORT sh scripts/lighttpd.sh start >/dev/null ||
     die "lighttpd did not start on 127.0.0.1:$LIGHTTPD_PORT (LIGHTTPD_PORT=n picks another port)"
 
 for port in "$LIGHTTPD_PORT" "$BUILTIN_PORT"; do
-    "$BENCH" suite check --address 127.0.0.1 --port "$port" --path "$PAYLOAD_PATH" \
-        >/dev/null 2>"$WORK/check.log" || die "$(cat "$WORK/check.log")"
+    for path in "$PAYLOAD_PATH" $([ "$RR_PAIRS" -gt 0 ] && echo "$RR_PATH"); do
+        "$BENCH" suite check --address 127.0.0.1 --port "$port" --path "$path" \
+            >/dev/null 2>"$WORK/check.log" || die "$(cat "$WORK/check.log")"
+    done
 done
+
+FAILED=0
+# judge RATIO GOAL: sets VERDICT to PASS or FAIL; a FAIL is remembered for the exit status.
+judge() {
+    if awk -v r="$1" -v g="$2" 'BEGIN { exit !(r >= g) }'; then
+        VERDICT=PASS
+    else
+        VERDICT=FAIL
+        FAILED=1
+    fi
+}
 
 # One poll run against PORT; prints its aggregate MiB/s, or fails when any job failed.
 aggregate() {
@@ -85,6 +116,60 @@ while [ "$i" -le "$PAIRS" ]; do
     awk -v i="$i" -v l="$l" -v b="$b" 'BEGIN { printf "  %-6s %12.1f %12.1f %8.2f\n", i, l, b, b / l }'
     i=$((i + 1))
 done
-awk '{ l += $1; b += $2; n++ } END {
-    printf "  %-6s %12.1f %12.1f %8.2f   (goal: built-in >= 0.80 x lighttpd)\n", "mean", l / n, b / n, b / l
+judge "$(awk '{ l += $1; b += $2 } END { printf "%.2f", b / l }' "$WORK/pairs")" 0.80
+awk -v v="$VERDICT" '{ l += $1; b += $2; n++ } END {
+    printf "  %-6s %12.1f %12.1f %8.2f   goal: built-in >= 0.80 x lighttpd: %s\n", "mean", l / n, b / n, b / l, v
 }' "$WORK/pairs"
+
+# One wrk run against PORT in MODE (keep-alive or close); prints its req/s, or fails when wrk
+# failed or saw an answer other than 2xx/3xx or a socket error.
+rate() {
+    if [ "$2" = close ]; then
+        set -- "$1" -H 'Connection: close'
+    else
+        set -- "$1"
+    fi
+    port=$1
+    shift
+    timeout $((RR_SECONDS + 60)) wrk -t2 -c100 -d"${RR_SECONDS}s" "$@" \
+        "http://127.0.0.1:$port$RR_PATH" >"$WORK/wrk.log" 2>&1 ||
+        die "wrk against 127.0.0.1:$port failed: $(tail -n 3 "$WORK/wrk.log")"
+    if grep -q -e 'Non-2xx' -e 'Socket errors' "$WORK/wrk.log"; then
+        die "wrk against 127.0.0.1:$port saw errors: $(grep -e 'Non-2xx' -e 'Socket errors' "$WORK/wrk.log")"
+    fi
+    per_second=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$WORK/wrk.log")
+    awk -v r="$per_second" 'BEGIN { exit !(r > 0) }' ||
+        die "wrk against 127.0.0.1:$port reported no request rate: $(tail -n 3 "$WORK/wrk.log")"
+    echo "$per_second"
+}
+
+if [ "$RR_PAIRS" -gt 0 ]; then
+    echo
+    echo "wrk -t2 -c100 -d${RR_SECONDS}s $RR_PATH, $RR_PAIRS interleaved pairs per mode (req/s)"
+    printf '  %-6s %-10s %12s %12s %8s\n' pair mode lighttpd built-in ratio
+    : >"$WORK/rr-keep-alive"
+    : >"$WORK/rr-close"
+    i=1
+    while [ "$i" -le "$RR_PAIRS" ]; do
+        for mode in keep-alive close; do
+            if [ $((i % 2)) -eq 1 ]; then
+                l=$(rate "$LIGHTTPD_PORT" "$mode")
+                b=$(rate "$BUILTIN_PORT" "$mode")
+            else
+                b=$(rate "$BUILTIN_PORT" "$mode")
+                l=$(rate "$LIGHTTPD_PORT" "$mode")
+            fi
+            echo "$l $b" >>"$WORK/rr-$mode"
+            awk -v i="$i" -v m="$mode" -v l="$l" -v b="$b" \
+                'BEGIN { printf "  %-6s %-10s %12.0f %12.0f %8.2f\n", i, m, l, b, b / l }'
+        done
+        i=$((i + 1))
+    done
+    for mode in keep-alive close; do
+        judge "$(awk '{ l += $1; b += $2 } END { printf "%.2f", b / l }' "$WORK/rr-$mode")" 1.00
+        awk -v m="$mode" -v v="$VERDICT" '{ l += $1; b += $2; n++ } END {
+            printf "  %-6s %-10s %12.0f %12.0f %8.2f   goal: built-in >= 1.00 x lighttpd: %s\n", "mean", m, l / n, b / n, b / l, v
+        }' "$WORK/rr-$mode"
+    done
+fi
+exit "$FAILED"

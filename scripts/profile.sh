@@ -11,8 +11,9 @@
 #               record`, then `perf sched latency` (per-task scheduling delays); `perf record -e
 #               sched:sched_switch` where perf sched cannot record on this machine (tried once,
 #               before the variants).
-#   trace       Linux: `strace -I2 -c -f`, with strace's socket-call counts beside the client's own
-#               counters (`syscalls.*` of its record); the two must agree.
+#   trace       Linux: `strace -I2 -c -f`, with strace's counts beside the client's own, kind by
+#               kind (`syscalls.*` of its record; `suite syscalls`); the two must agree. By default
+#               every model and backend: threaded, poll:epoll, poll:poll, poll:polling, uring.
 #
 # Output goes to PROFILE_DIR (default results/<mode>-<hostname>-<UTC timestamp>/). Environment as
 # for benchmark.sh: VARIANTS, NO_CONNECTIONS/CONNECTIONS, PORT, BIND, ADDRESS, PAYLOAD_PATH,
@@ -32,7 +33,14 @@ esac
 need_binaries
 
 OS=$(uname -s)
-VARIANTS=${VARIANTS:-threaded poll}
+# trace checks every model and backend by default; the other modes the models with native backends.
+if [ -z "${VARIANTS:-}" ]; then
+    case $OS-$MODE in
+        Linux-trace) VARIANTS="threaded poll:epoll poll:poll poll:polling uring" ;;
+        Linux-*) VARIANTS="threaded poll uring" ;;
+        *) VARIANTS="threaded poll" ;;
+    esac
+fi
 CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-}}
 OUT=${PROFILE_DIR:-$ROOT/results/$MODE-$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
 
@@ -102,9 +110,11 @@ client_args() {
 }
 
 result=0
-for variant in $VARIANTS; do
+for model in $VARIANTS; do
     [ -n "$INTERRUPTED" ] && break
-    client_args "$variant"
+    client_args "$model"
+    # poll:epoll → poll-epoll in file names.
+    variant=$(printf '%s' "$model" | tr ':' '-')
     log "$MODE: $variant"
     # shellcheck disable=SC2086 # CLIENT is split on purpose: no argument holds a space.
     case $OS-$MODE in

@@ -11,10 +11,13 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bench_records::{MetaStatus, Variant};
+use std::str::FromStr;
+
+use bench_records::MetaStatus;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::client::model::{Backend, ModelSpec};
 use crate::client::{
     parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
 };
@@ -57,14 +60,6 @@ pub enum Command {
     Suite(suite::SuiteArgs),
 }
 
-/// The variants by name, each with its description as help (as `ValueEnum` would show it).
-fn variant_parser() -> impl TypedValueParser<Value = Variant> {
-    PossibleValuesParser::new(
-        Variant::ALL.map(|v| PossibleValue::new(v.name()).help(v.description())),
-    )
-    .try_map(|name| name.parse::<Variant>())
-}
-
 /// meta.json's status by name.
 pub(crate) fn status_parser() -> impl TypedValueParser<Value = MetaStatus> {
     PossibleValuesParser::new(MetaStatus::ALL.map(|s| PossibleValue::new(s.name())))
@@ -73,9 +68,15 @@ pub(crate) fn status_parser() -> impl TypedValueParser<Value = MetaStatus> {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// I/O variant to run; both, one after the other, when omitted.
-    #[arg(long, value_parser = variant_parser())]
-    pub variant: Option<Variant>,
+    /// I/O model to run, as MODEL[:BACKEND]: threaded, poll (the OS's native readiness API),
+    /// poll:epoll, poll:kqueue, poll:poll (plain poll(2)), poll:polling (the polling crate),
+    /// uring (io_uring, Linux). Repeat it to run several, each in its own process; every model
+    /// this OS supports, with its native backend, when omitted.
+    #[arg(long, value_name = "MODEL[:BACKEND]", value_parser = parse_model)]
+    pub variant: Vec<ModelSpec>,
+    /// Readiness backend for a bare `--variant poll`: epoll, kqueue, poll or polling.
+    #[arg(long, value_parser = parse_backend)]
+    pub backend: Option<Backend>,
     /// Concurrent connections (one download each).
     #[arg(long, short = 'c', default_value = DEFAULT_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
     pub connections: u32,
@@ -95,6 +96,11 @@ pub struct RunArgs {
     /// fails (e.g. 30s, 500ms; 1ms to 7 days).
     #[arg(long, default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
     pub timeout: Duration,
+    /// Speed floor, as curl's --speed-limit with --speed-time = --timeout: a job that moves fewer
+    /// bytes per second than this over a --timeout window fails ("too slow", with its rate), so a
+    /// server dripping bytes cannot keep a job alive until --run-timeout (e.g. 1KiB, 0 for none).
+    #[arg(long, default_value = "100", value_parser = parse_bytes)]
+    pub speed_limit: u64,
     /// Limit for a whole run of one variant: jobs not finished by then fail, so even a server that
     /// drips bytes forever cannot hang the run (1ms to 7 days).
     #[arg(long, default_value = DEFAULT_RUN_TIMEOUT, value_parser = parse_timeout)]
@@ -102,7 +108,7 @@ pub struct RunArgs {
     /// Print one JSON object per variant run on stdout instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Append DIR/jobs.csv (as jobs finish) and DIR/runs.csv (per run).
+    /// Append DIR/jobs.csv and DIR/runs.csv (written after each run).
     #[arg(long, value_name = "DIR")]
     pub csv_dir: Option<PathBuf>,
     /// Append job rows to this file only (bench-overhead.sh joins the run row with memmon's figures).
@@ -114,6 +120,35 @@ pub struct RunArgs {
     /// Network path label; "loopback" for 127.0.0.0/8 and ::1, otherwise "network", when omitted.
     #[arg(long)]
     pub network: Option<String>,
+}
+
+fn parse_model(text: &str) -> Result<ModelSpec, String> {
+    text.parse()
+}
+
+/// The models a run asks for: `--variant` (a bare `poll` takes `--backend`), or every model this OS
+/// supports with its native backend.
+fn models(asked: &[ModelSpec], backend: Option<Backend>) -> Vec<ModelSpec> {
+    if asked.is_empty() {
+        return ModelSpec::defaults();
+    }
+    asked
+        .iter()
+        .map(|spec| match (spec.variant, backend) {
+            (bench_records::Variant::Poll, Some(backend)) => ModelSpec {
+                variant: spec.variant,
+                backend: Some(backend),
+            },
+            _ => *spec,
+        })
+        .collect()
+}
+
+fn parse_backend(text: &str) -> Result<Backend, String> {
+    let backend: Backend = text.parse()?;
+    // The same check as `poll:BACKEND`.
+    ModelSpec::from_str(&format!("poll:{text}"))?;
+    Ok(backend)
 }
 
 /// A request path goes into the request line as is: it must start with `/` and hold no spaces or
@@ -231,7 +266,8 @@ impl From<Command> for Job {
     fn from(command: Command) -> Job {
         match command {
             Command::Run(a) => Job::Run(ClientConfig {
-                variants: a.variant.map_or(Variant::ALL.to_vec(), |v| vec![v]),
+                models: models(&a.variant, a.backend),
+                speed_limit: a.speed_limit,
                 connections: a.connections,
                 address: a.address,
                 port: a.port,
@@ -293,7 +329,8 @@ mod tests {
         };
         assert_eq!(run.timeout, parse_timeout(DEFAULT_TIMEOUT).unwrap());
         assert_eq!(run.run_timeout, parse_timeout(DEFAULT_RUN_TIMEOUT).unwrap());
-        assert_eq!(run.variants, Variant::ALL);
+        assert_eq!(run.models, ModelSpec::defaults());
+        assert_eq!(run.speed_limit, 100);
         // As README.md and results/README.md state them.
         assert_eq!((DEFAULT_TIMEOUT, DEFAULT_RUN_TIMEOUT), ("30s", "10m"));
     }

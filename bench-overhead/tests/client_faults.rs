@@ -36,6 +36,12 @@ enum Misbehaviour {
     SplitHead,
     /// A status line that is not HTTP.
     GarbageHead,
+    /// Head announcing 1 000 bytes and all of them, then the connection kept open (keep-alive).
+    KeepOpen,
+    /// Head announcing 1 000 bytes, 1 500 of them, then an orderly close.
+    Overlong,
+    /// Head announcing 100 000 bytes, then one byte every 100 ms (for at most 20 s).
+    Drip,
 }
 
 const ANNOUNCED: usize = 100_000;
@@ -105,7 +111,10 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
         }
     }
     let announced = match misbehaviour {
-        Misbehaviour::Complete | Misbehaviour::SplitHead => SENT,
+        Misbehaviour::Complete
+        | Misbehaviour::SplitHead
+        | Misbehaviour::KeepOpen
+        | Misbehaviour::Overlong => SENT,
         _ => ANNOUNCED,
     };
     let head = format!(
@@ -125,9 +134,27 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
         }
         _ => stream.write_all(head.as_bytes()).ok()?,
     }
+    if let Misbehaviour::Drip = misbehaviour {
+        // On its own thread, so the other connections are answered meanwhile.
+        std::thread::spawn(move || {
+            for _ in 0..200 {
+                if stream.write_all(b"x").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        return None;
+    }
+    if let Misbehaviour::Overlong = misbehaviour {
+        // One write, so one loopback segment: the client sees the extra bytes in the chunk that
+        // reaches Content-Length (from separate writes it could be done before they arrive).
+        stream.write_all(&[b'x'; SENT + 500]).ok()?;
+        return None;
+    }
     stream.write_all(&[b'x'; SENT]).ok()?;
     match misbehaviour {
-        Misbehaviour::StallMidBody => Some(stream),
+        Misbehaviour::StallMidBody | Misbehaviour::KeepOpen => Some(stream),
         Misbehaviour::ResetMidBody => {
             // Linger 0: close sends RST instead of FIN.
             socket2::SockRef::from(&stream)
@@ -146,13 +173,14 @@ fn run_both_failing(port: u16, connections: u32, extra: &[&str]) -> (Vec<Value>,
     let connections = connections.to_string();
     args.push(&connections);
     args.extend_from_slice(extra);
+    args.extend(support::all_model_args());
     let output = run(port, &args);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
     let runs = json_lines(&output);
     assert_eq!(
         runs.len(),
-        2,
-        "both variants report even when every job failed"
+        support::ALL_MODELS.len(),
+        "every model reports even when every job failed"
     );
     (runs, stderr(&output))
 }
@@ -218,7 +246,7 @@ fn not_found_fails_every_job_with_the_status() {
     let mut jobs = csv::Reader::from_path(out.path().join("jobs.csv")).unwrap();
     let rows: Vec<std::collections::HashMap<String, String>> =
         jobs.deserialize().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 4 * support::ALL_MODELS.len());
     assert!(rows
         .iter()
         .all(|r| r["status"] == "404" && r["error"] == "HTTP 404"));
@@ -259,6 +287,11 @@ fn whole_run_timeout_cuts_a_stalled_run() {
         assert_eq!(run["bytes"], 2 * SENT as u64, "{variant}");
         let calls = &run["syscalls"];
         assert_eq!(calls["socket"], 2, "{variant}: {calls}");
+        if run["variant"] == "uring" {
+            // Connects, sends and receives are submissions: each io_uring_enter is one call.
+            assert!(calls["submit"].as_u64().unwrap() >= 3, "{variant}: {calls}");
+            continue;
+        }
         assert_eq!(calls["connect"], 2, "{variant}: {calls}");
         assert_eq!(calls["send"], 2, "{variant}: {calls}");
         assert!(calls["recv"].as_u64().unwrap() >= 2, "{variant}: {calls}");
@@ -515,4 +548,79 @@ fn connection_count_above_the_open_file_limit_is_refused_up_front() {
         ErrorKind::WouldBlock,
         "the client connected before refusing"
     );
+}
+
+/// A server that keeps the connection open after a complete response: every model is done at
+/// Content-Length and closes, instead of waiting for an EOF that never comes (which would fail
+/// every job with the data timeout).
+#[test]
+fn done_at_content_length_without_waiting_for_eof() {
+    let server = FakeServer::start(Misbehaviour::KeepOpen);
+    let mut args = vec!["--json", "-c", "3", "--timeout", "5s"];
+    args.extend(support::all_model_args());
+    let output = run(server.port, &args);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), support::ALL_MODELS.len());
+    for run in &runs {
+        assert_eq!(run["jobs_ok"], 3, "{run}");
+        assert_eq!(run["bytes"], 3 * SENT as u64, "{}", run["variant"]);
+    }
+}
+
+#[test]
+fn a_body_longer_than_content_length_fails() {
+    let server = FakeServer::start(Misbehaviour::Overlong);
+    let (runs, _) = run_both_failing(server.port, 2, &["--buffer-size", "64KiB"]);
+    for run in &runs {
+        let failures = failures(run);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(
+            failures[0].0, "body longer than Content-Length",
+            "{}",
+            run["variant"]
+        );
+        assert_eq!(failures[0].1, 2);
+    }
+}
+
+/// A server dripping a byte every 100 ms resets every idle timeout; the speed floor (default 100
+/// B/s over each --timeout window) ends the job, with its rate in the message.
+#[test]
+fn a_dripping_server_is_ended_by_the_speed_floor() {
+    let server = FakeServer::start(Misbehaviour::Drip);
+    let (runs, _) = run_both_failing(server.port, 2, &["--timeout", "1s", "--run-timeout", "60s"]);
+    for run in &runs {
+        assert_eq!(
+            failures(run),
+            [("too slow".to_string(), 2)],
+            "{}",
+            run["variant"]
+        );
+    }
+    let out = support::TempDir::new("drip");
+    let jobs = out.path().join("jobs.csv");
+    let output = run(
+        server.port,
+        &[
+            "-c",
+            "1",
+            "--timeout",
+            "1s",
+            "--variant",
+            "poll",
+            "--jobs-csv",
+            jobs.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&jobs).unwrap();
+    assert!(
+        text.contains("too slow: ")
+            && text.contains(" B/s over ")
+            && text.contains("(below --speed-limit 100 B/s)"),
+        "{text}"
+    );
+    let help = support::run_client(server.port, &["--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--speed-limit"));
 }

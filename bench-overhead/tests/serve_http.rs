@@ -380,3 +380,33 @@ fn a_file_replaced_under_its_name_is_served_new() {
     let (_, _, end) = parse_head(&rest);
     assert!(rest[end..] == old[..]);
 }
+
+/// A small file the server holds in memory (it has settled: unchanged for longer than the
+/// 3 s the server waits before trusting a file's times) is served anew once rewritten in place,
+/// same inode and same length: the change is noticed without the server asking per request.
+#[test]
+fn a_small_file_rewritten_in_place_is_served_new() {
+    let dir = support::TempDir::new("rewrite");
+    let hello = dir.path().join("hello");
+    std::fs::write(&hello, b"old contents\n").unwrap();
+    let server = serve(dir.path(), &[]);
+    std::thread::sleep(Duration::from_millis(3500));
+    let mut stream = connect(server.port);
+    let mut leftover = Vec::new();
+    let mut get = |stream: &mut std::net::TcpStream| {
+        stream
+            .write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        read_response(stream, &mut leftover, false).body
+    };
+    for _ in 0..3 {
+        assert_eq!(get(&mut stream), b"old contents\n");
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&hello)
+        .unwrap();
+    file.write_all(b"new contents\n").unwrap();
+    drop(file);
+    assert_eq!(get(&mut stream), b"new contents\n");
+}

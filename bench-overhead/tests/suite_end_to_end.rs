@@ -98,6 +98,7 @@ fn run_suite(port: u16, busybox: bool, expect_server: &str) {
         .arg("127.0.0.1")
         .arg(port.to_string())
         .env("ITERATIONS", ITERATIONS.to_string())
+        .env("VARIANTS", "threaded poll")
         .env("CONNECTIONS", CONNECTIONS.to_string())
         .env("INTERVAL", "50ms")
         .env("BIN_DIR", bin_dir())

@@ -21,6 +21,7 @@ fn runs_whose_every_job_fails_are_recorded_and_the_suite_goes_on() {
     let mut suite = GroupRun::spawn(
         suite_common::suite_command(server.port, &results)
             .env("ITERATIONS", "2")
+            .env("VARIANTS", "threaded poll")
             .env("CONNECTIONS", "2"),
         work.path(),
     );
@@ -92,6 +93,7 @@ fn a_client_that_crashes_in_one_variant_is_noted_and_the_others_run() {
         suite_common::suite_command(server.port, &results)
             .env("BIN_DIR", &bin)
             .env("ITERATIONS", "2")
+            .env("VARIANTS", "threaded poll")
             .env("CONNECTIONS", "2"),
         work.path(),
     );

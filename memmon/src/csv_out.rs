@@ -1,5 +1,6 @@
 //! `--csv FILE`: one `memory.csv` row per sample (`bench_records::MemorySample`), appended and
-//! flushed as it is taken, so nothing is lost if memmon or the machine stops mid-run.
+//! flushed as it is complete (`pending.rs`), so little is lost if memmon or the machine stops
+//! mid-run.
 
 use std::path::Path;
 

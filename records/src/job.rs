@@ -32,6 +32,21 @@ pub struct JobRecord {
     /// Why the job failed; `None` (an empty cell) when it succeeded.
     #[serde(with = "crate::failure::cell")]
     pub error: Option<Failure>,
+    /// The model's backend (see [`RunRecord::backend`](crate::RunRecord)). The columns from here
+    /// on were added later: files written before lack them and read them as absent.
+    #[serde(default)]
+    pub backend: String,
+    /// Named part of `connect_ns`: the time before the model first waited (poll, uring).
+    #[serde(default)]
+    pub queued_ns: Option<u64>,
+    /// Named part of `setup_ns` (threaded): thread spawn called → the thread runs.
+    #[serde(default)]
+    pub thread_start_ns: Option<u64>,
+    /// When the job began and ended, from the run's start: the phases add up to `end - start`.
+    #[serde(default)]
+    pub start_ns: Option<u64>,
+    #[serde(default)]
+    pub end_ns: Option<u64>,
     /// TCP_INFO at the end of the job (see [`crate::cost::TcpInfo`]); empty where the OS has
     /// none, the job never connected, or the file was written before they were read.
     #[serde(default)]
@@ -55,6 +70,22 @@ impl JobRecord {
     /// The old suite's "receive time": request written → last byte (TTFB + transfer).
     pub fn receive_ns(&self) -> Option<u64> {
         Some(self.ttfb_ns? + self.transfer_ns?)
+    }
+
+    /// The job's wall time, begin → end.
+    pub fn wall_ns(&self) -> Option<u64> {
+        self.end_ns?.checked_sub(self.start_ns?)
+    }
+
+    /// The five phases added up; `None` unless every one was reached.
+    pub fn phase_sum_ns(&self) -> Option<u64> {
+        Some(
+            self.socket_ns?
+                + self.setup_ns?
+                + self.connect_ns?
+                + self.ttfb_ns?
+                + self.transfer_ns?,
+        )
     }
 }
 
@@ -92,9 +123,10 @@ mod tests {
         assert_eq!(
             text,
             "run_id,job,variant,socket_ns,setup_ns,connect_ns,ttfb_ns,transfer_ns,bytes,status,error,\
+             backend,queued_ns,thread_start_ns,start_ns,end_ns,\
              tcp_retransmits,tcp_rtt_us,tcp_rttvar_us,tcp_cwnd_bytes,tcp_delivery_rate\n\
-             poll-1,3,poll,1,2,,5,7,10,200,,,,,,\n\
-             poll-1,3,poll,1,2,,5,7,10,200,truncated body: got 5 of 10 bytes,,,,,\n"
+             poll-1,3,poll,1,2,,5,7,10,200,,,,,,,,,,,\n\
+             poll-1,3,poll,1,2,,5,7,10,200,truncated body: got 5 of 10 bytes,,,,,,,,,,\n"
         );
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<JobRecord> = reader.deserialize().map(Result::unwrap).collect();

@@ -69,11 +69,36 @@ pub struct Syscalls {
     /// Absent (0) in records written before it was counted.
     #[serde(default)]
     pub connect_wait: u64,
+    /// The kinds from here on were counted later: `None` in records written before.
+    /// fcntl(2)/ioctl(2) on sockets.
+    #[serde(default)]
+    pub fcntl: Option<u64>,
+    /// setsockopt(2)/getsockopt(2).
+    #[serde(default)]
+    pub sockopt: Option<u64>,
+    /// Interest-set changes (epoll_ctl, kevent changes) and creating the poller.
+    #[serde(default)]
+    pub ctl: Option<u64>,
+    /// io_uring_enter/io_uring_register and creating the ring.
+    #[serde(default)]
+    pub submit: Option<u64>,
+    #[serde(default)]
+    pub close: Option<u64>,
+    /// Threads the model spawned (not a system call of a kind: not in [`Syscalls::total`]).
+    #[serde(default)]
+    pub thread_spawns: Option<u64>,
 }
 
 impl Syscalls {
     pub fn total(&self) -> u64 {
-        self.socket + self.connect + self.send + self.recv + self.wait + self.connect_wait
+        let later = [self.fcntl, self.sockopt, self.ctl, self.submit, self.close];
+        self.socket
+            + self.connect
+            + self.send
+            + self.recv
+            + self.wait
+            + self.connect_wait
+            + later.iter().flatten().sum::<u64>()
     }
 }
 
@@ -127,6 +152,16 @@ pub struct RunRecord {
     /// Filled in when the run was measured under memmon (bench-overhead.sh).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemoryFigures>,
+    /// Receive-buffer bytes the model allocated (threaded: connections × buffer; poll: one
+    /// buffer; uring: its provided-buffer pool); `None` in records written before.
+    #[serde(default)]
+    pub recv_buffer_bytes: Option<u64>,
+    /// What the backend used of the OS, e.g. io_uring's probed features; empty when nothing to say.
+    #[serde(default)]
+    pub backend_features: String,
+    /// The run was cut short by SIGINT/SIGTERM: unfinished jobs failed as "interrupted".
+    #[serde(default)]
+    pub interrupted: bool,
     /// The server's cost (memmon `--also`): filled in by `suite record` when the suite measured
     /// the server, which it does only for a server on this machine whose PID it knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +230,22 @@ run_row! {
     /// Added after the columns above, hence last; empty in files written before it was counted.
     #[serde(default)]
     sys_connect_wait: u64,
+    /// Added later still; empty in files written before (and then a poll run's backend was the
+    /// `polling` crate, whatever the `backend` column says).
+    #[serde(default)]
+    recv_buffer_bytes: Option<u64>,
+    #[serde(default)]
+    sys_fcntl: Option<u64>,
+    #[serde(default)]
+    sys_sockopt: Option<u64>,
+    #[serde(default)]
+    sys_ctl: Option<u64>,
+    #[serde(default)]
+    sys_submit: Option<u64>,
+    #[serde(default)]
+    sys_close: Option<u64>,
+    #[serde(default)]
+    thread_spawns: Option<u64>,
     /// The cost columns (record/cost.rs), added later: empty in files written before, and
     /// wherever the figure was not measured.
     #[serde(default)] server_pid: Option<u32>,
@@ -332,6 +383,13 @@ impl From<&RunRecord> for RunRow {
             sys_recv: r.syscalls.recv,
             sys_wait: r.syscalls.wait,
             sys_connect_wait: r.syscalls.connect_wait,
+            recv_buffer_bytes: r.recv_buffer_bytes,
+            sys_fcntl: r.syscalls.fcntl,
+            sys_sockopt: r.syscalls.sockopt,
+            sys_ctl: r.syscalls.ctl,
+            sys_submit: r.syscalls.submit,
+            sys_close: r.syscalls.close,
+            thread_spawns: r.syscalls.thread_spawns,
             mem_samples: has_mem.then_some(mem.samples),
             mem_rss_min_bytes: mem.rss.map(|m| m.min),
             mem_rss_avg_bytes: mem.rss.map(|m| m.avg),
@@ -351,6 +409,17 @@ impl From<&RunRecord> for RunRow {
         with_phase_columns!(phase_columns, row, r.phases);
         cost::fill_row(&mut row, r);
         row
+    }
+}
+
+/// The backend a row names. Rows written before the client had its own raw backends (no
+/// `recv_buffer_bytes` column) ran the poll variant on the `polling` crate, whatever readiness API
+/// their `backend` column names: they read as `polling`, never as a raw `epoll`.
+pub fn legacy_backend(row: &RunRow) -> String {
+    if row.recv_buffer_bytes.is_none() && row.variant == "poll" {
+        "polling".to_string()
+    } else {
+        row.backend.clone()
     }
 }
 
@@ -410,7 +479,7 @@ impl From<&RunRow> for RunRecord {
             run_id: row.run_id.clone(),
             started_unix_s: row.started_unix_s,
             variant: row.variant.clone(),
-            backend: row.backend.clone(),
+            backend: legacy_backend(row),
             connections: row.connections,
             buffer_size: row.buffer_size,
             payload_bytes: row.payload_bytes,
@@ -443,9 +512,19 @@ impl From<&RunRow> for RunRecord {
                 recv: row.sys_recv,
                 wait: row.sys_wait,
                 connect_wait: row.sys_connect_wait,
+                fcntl: row.sys_fcntl,
+                sockopt: row.sys_sockopt,
+                ctl: row.sys_ctl,
+                submit: row.sys_submit,
+                close: row.sys_close,
+                thread_spawns: row.thread_spawns,
             },
             phases,
             memory,
+            recv_buffer_bytes: row.recv_buffer_bytes,
+            // JSON only: in runs.csv an interrupted run shows as its "interrupted" failures.
+            backend_features: String::new(),
+            interrupted: row.failures.contains("interrupted="),
             server,
             sockets,
             tcp,
@@ -504,7 +583,16 @@ mod tests {
                 recv: 9,
                 wait: 6,
                 connect_wait: 2,
+                fcntl: Some(1),
+                sockopt: Some(2),
+                ctl: Some(3),
+                submit: None,
+                close: Some(4),
+                thread_spawns: Some(0),
             },
+            recv_buffer_bytes: Some(4 << 20),
+            backend_features: String::new(),
+            interrupted: false,
             phases: Phases {
                 socket: stats(10),
                 setup: stats(20),
@@ -597,6 +685,6 @@ mod tests {
         let mut run = sample_run();
         run.bytes = crate::units::GIB;
         assert!((run.cpu_s_per_gib() - 0.03).abs() < 1e-12);
-        assert_eq!(run.syscalls_per_mib(), 28.0 / 1024.0);
+        assert_eq!(run.syscalls_per_mib(), 38.0 / 1024.0);
     }
 }

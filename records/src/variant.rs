@@ -14,16 +14,19 @@ pub enum Variant {
     Threaded,
     /// One thread multiplexing every connection with non-blocking sockets and a readiness API.
     Poll,
+    /// One thread submitting connects, sends and receives to io_uring (Linux).
+    Uring,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 2] = [Variant::Threaded, Variant::Poll];
+    pub const ALL: [Variant; 3] = [Variant::Threaded, Variant::Poll, Variant::Uring];
 
     /// The name in records, on the command line and in run ids.
     pub fn name(self) -> &'static str {
         match self {
             Variant::Threaded => "threaded",
             Variant::Poll => "poll",
+            Variant::Uring => "uring",
         }
     }
 
@@ -34,6 +37,7 @@ impl Variant {
             Variant::Poll => {
                 "One thread multiplexing every connection with non-blocking sockets and a readiness API"
             }
+            Variant::Uring => "One thread submitting connects, sends and receives to io_uring (Linux)",
         }
     }
 }
@@ -50,7 +54,11 @@ pub struct UnknownVariant(pub String);
 
 impl fmt::Display for UnknownVariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown variant `{}`: use threaded or poll", self.0)
+        write!(
+            f,
+            "unknown variant `{}`: use threaded, poll or uring",
+            self.0
+        )
     }
 }
 
@@ -80,6 +88,11 @@ pub enum Backend {
     Iocp,
     /// poll(2): Haiku and every OS the others do not cover.
     Poll,
+    /// The `polling` crate (the poll model's portable backend; also every poll run recorded
+    /// before the client had raw backends).
+    Polling,
+    /// The uring model: io_uring.
+    IoUring,
 }
 
 impl Backend {
@@ -124,6 +137,7 @@ impl Backend {
         match variant {
             Variant::Threaded => Backend::Blocking,
             Variant::Poll => Backend::READINESS,
+            Variant::Uring => Backend::IoUring,
         }
     }
 
@@ -136,6 +150,8 @@ impl Backend {
             Backend::EventPorts => "event ports",
             Backend::Iocp => "iocp",
             Backend::Poll => "poll",
+            Backend::Polling => "polling",
+            Backend::IoUring => "io_uring",
         }
     }
 }
@@ -161,7 +177,7 @@ mod tests {
         assert_eq!("POLL".parse::<Variant>(), Ok(Variant::Poll));
         assert_eq!(
             "forked".parse::<Variant>().unwrap_err().to_string(),
-            "unknown variant `forked`: use threaded or poll"
+            "unknown variant `forked`: use threaded, poll or uring"
         );
     }
 

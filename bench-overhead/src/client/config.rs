@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bench_records::units::parse_duration;
-use bench_records::Variant;
 
 use super::job::MIN_WAIT;
+use super::model::ModelSpec;
 
 /// The connection count baked in at build time (`make NO_CONNECTIONS=n`), as the old suite did.
 pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
@@ -26,8 +26,8 @@ pub const DEFAULT_RUN_TIMEOUT: &str = "10m";
 /// One `run`: which variants, against what, with which limits, and where the records go.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The variants to run, one after the other.
-    pub variants: Vec<Variant>,
+    /// The models to run, one after the other, each in its own process when there are several.
+    pub models: Vec<ModelSpec>,
     pub connections: u32,
     pub address: IpAddr,
     pub port: u16,
@@ -39,6 +39,8 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Limit for a whole run of one variant.
     pub run_timeout: Duration,
+    /// Speed floor: bytes per second a job must move over each `timeout` window; 0 for none.
+    pub speed_limit: u64,
     /// One JSON object per variant run on stdout instead of text.
     pub json: bool,
     /// Append DIR/jobs.csv and DIR/runs.csv.

@@ -1,4 +1,5 @@
-//! What every variant shares: the download target, a finished job, and the failure reasons.
+//! What every I/O model shares: the target, a finished job, the speed floor, and the failure
+//! reasons.
 //!
 //! Failure reasons are short and stable ("connection refused", "HTTP 404", "truncated body: got X
 //! of Y bytes"): a record keeps each as a [`Failure`], whose kind is the category a run counts
@@ -6,10 +7,13 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::client::counters::Counters;
-use crate::client::http::ResponseReader;
+use crate::client::exchange::{Download, Report};
+use crate::client::phases::{nanos, Timeline};
+use crate::client::syscalls::Counters;
+use crate::units::format_bytes;
 use bench_records::{Failure, JobRecord};
 
 /// The shortest wait the client sets: socket timeouts are kept in whole microseconds (and a zero
@@ -18,7 +22,7 @@ use bench_records::{Failure, JobRecord};
 /// a job with less than this left before the run's deadline has reached it.
 pub const MIN_WAIT: Duration = Duration::from_millis(1);
 
-/// Everything a job needs to download, the same for every job of a run.
+/// Everything a job needs, the same for every job of a run.
 ///
 /// Both limits come through the duration parser, which caps them at [`MAX_DURATION`] (a week):
 /// deadlines are plain `Instant + limit` (plus a few seconds at most), which cannot overflow.
@@ -27,15 +31,18 @@ pub const MIN_WAIT: Duration = Duration::from_millis(1);
 #[derive(Debug, Clone)]
 pub struct Target {
     pub address: SocketAddr,
-    pub request: Vec<u8>,
+    pub request: Arc<[u8]>,
     /// Bytes per recv call.
     pub buffer_size: usize,
-    /// Limit for connecting and for each wait for data.
+    /// Limit for connecting, for each wait for data, and the speed floor's window.
     pub timeout: Duration,
     /// Limit for the whole run.
     pub run_timeout: Duration,
+    /// Bytes per second a job must move over each `timeout` window; 0: no floor.
+    pub speed_limit: u64,
     pub run_id: String,
     pub variant: &'static str,
+    pub backend: &'static str,
 }
 
 impl Target {
@@ -45,8 +52,14 @@ impl Target {
             run_id: self.run_id.clone(),
             job,
             variant: self.variant.to_string(),
+            backend: self.backend.to_string(),
             ..JobRecord::default()
         }
+    }
+
+    /// The exchange each job runs.
+    pub fn exchange(&self) -> Download {
+        Download::new(Arc::clone(&self.request))
     }
 }
 
@@ -54,56 +67,71 @@ impl Target {
 #[derive(Debug)]
 pub struct Finished {
     pub record: JobRecord,
-    /// When the job ended: EOF seen, or the failure.
+    /// When the job ended.
     pub at: Instant,
-    /// The response's `Server` header and Content-Length, when a head arrived.
     pub server: Option<String>,
     pub content_length: Option<u64>,
 }
 
 impl Finished {
-    /// Completes `record` from what `reader` saw; `error` is the failure, if any, so far.
-    pub fn new(mut record: JobRecord, reader: &ResponseReader, error: Option<String>) -> Finished {
-        let head = reader.head();
-        record.bytes = reader.body_bytes();
-        record.status = head.map_or(0, |h| h.status);
+    /// Completes job `job`'s record from its timeline and what its exchange saw; `error` is the
+    /// failure, if any. A job without an end mark ends now.
+    pub fn new(
+        target: &Target,
+        job: u32,
+        mut timeline: Timeline,
+        report: Report,
+        error: Option<String>,
+        run_start: Instant,
+    ) -> Finished {
+        let at = Timeline::mark(&mut timeline.end);
+        let mut record = target.record(job);
+        timeline.fill(&mut record, run_start);
+        record.bytes = report.body_bytes;
+        record.status = report.status;
         record.error = error.map(Failure::from);
         Finished {
             record,
-            at: Instant::now(),
-            server: head.map(|h| h.server.clone()),
-            content_length: head.and_then(|h| h.content_length),
+            at,
+            server: report.server,
+            content_length: report.content_length,
         }
     }
 
-    /// A job that failed before any response arrived (no thread, the run's deadline…).
-    pub fn failed_early(target: &Target, job: u32, reason: String) -> Finished {
+    /// A job that failed before it began (no thread, the run's deadline, an interrupt…).
+    pub fn failed_early(target: &Target, job: u32, reason: String, at: Instant) -> Finished {
         let mut record = target.record(job);
         record.error = Some(Failure::from(reason));
         Finished {
             record,
-            at: Instant::now(),
+            at,
             server: None,
             content_length: None,
         }
     }
 }
 
-/// What a variant hands back: every job's record, in job order, and the run's counts.
+/// What a model hands back: every job's record, in job order, and the run's counts.
 #[derive(Debug)]
 pub struct Outcome {
     pub jobs: Vec<JobRecord>,
     pub counters: Counters,
-    /// First socket → last job finished.
+    /// First job begun → last job finished.
     pub run_ns: u64,
     /// The first response's `Server` header, empty when none arrived.
     pub server: String,
     /// The Content-Length of the first 200 response, 0 when none announced one.
     pub payload_bytes: u64,
+    /// Receive-buffer bytes the model allocated.
+    pub recv_buffer_bytes: u64,
+    /// What the backend used of the OS (io_uring's features); empty when nothing to say.
+    pub features: String,
+    /// SIGINT/SIGTERM cut the run short.
+    pub interrupted: bool,
 }
 
-/// Gathers finished jobs as they come in, hands each to the sink at once (so `jobs.csv` grows as
-/// jobs finish and nothing is lost if the run is cut short), and builds the [`Outcome`].
+/// Gathers finished jobs in memory (rows are written after the run, so no measured thread writes
+/// files) and builds the [`Outcome`].
 pub struct Collector {
     slots: Vec<Option<JobRecord>>,
     pending: u32,
@@ -111,9 +139,6 @@ pub struct Collector {
     server: Option<String>,
     payload_bytes: Option<u64>,
 }
-
-/// Receives every job record as soon as its job is over.
-pub type JobSink<'a> = dyn FnMut(&JobRecord) + 'a;
 
 impl Collector {
     pub fn new(connections: u32) -> Collector {
@@ -131,12 +156,11 @@ impl Collector {
         self.pending
     }
 
-    pub fn add(&mut self, finished: Finished, sink: &mut JobSink) {
+    pub fn add(&mut self, finished: Finished) {
         let slot = &mut self.slots[finished.record.job as usize];
         if slot.is_some() {
-            return; // Reported twice: keep the first, which is what the sink already wrote.
+            return; // Reported twice: keep the first.
         }
-        sink(&finished.record);
         if self.server.is_none() {
             self.server = finished.server.filter(|s| !s.is_empty());
         }
@@ -155,12 +179,15 @@ impl Collector {
 
     /// Fails every job that never reported, with `reason`, as ended at `at` (not when the
     /// caller gave up waiting for them, which would stretch the run's time).
-    pub fn fail_missing(&mut self, target: &Target, reason: &str, at: Instant, sink: &mut JobSink) {
+    pub fn fail_missing(&mut self, target: &Target, reason: &str, at: Instant) {
         for job in 0..self.slots.len() {
             if self.slots[job].is_none() {
-                let mut finished = Finished::failed_early(target, job as u32, reason.to_string());
-                finished.at = at;
-                self.add(finished, sink);
+                self.add(Finished::failed_early(
+                    target,
+                    job as u32,
+                    reason.to_string(),
+                    at,
+                ));
             }
         }
     }
@@ -173,14 +200,87 @@ impl Collector {
             run_ns: nanos(start, last),
             server: self.server.unwrap_or_default(),
             payload_bytes: self.payload_bytes.unwrap_or(0),
+            recv_buffer_bytes: 0,
+            features: String::new(),
+            interrupted: false,
         }
     }
 }
 
-/// Nanoseconds from `from` to `to` (0 if the clock did not move forward).
-pub fn nanos(from: Instant, to: Instant) -> u64 {
-    u64::try_from(to.saturating_duration_since(from).as_nanos()).unwrap_or(u64::MAX)
+/// The speed floor (curl's `--speed-limit`/`--speed-time`): over each window of `--timeout`, a
+/// job must move at least `--speed-limit` bytes per second, or it fails. Without it a server that
+/// drips a byte just inside every `--timeout` keeps a job alive until the run timeout.
+#[derive(Debug, Clone, Copy)]
+pub struct SpeedFloor {
+    since: Instant,
+    bytes_then: u64,
 }
+
+impl SpeedFloor {
+    pub fn new(now: Instant) -> SpeedFloor {
+        SpeedFloor {
+            since: now,
+            bytes_then: 0,
+        }
+    }
+
+    /// Ends the window that began at the last check once it is `--timeout` long; `bytes` is what
+    /// the job has received so far.
+    pub fn check(&mut self, now: Instant, bytes: u64, target: &Target) -> Result<(), String> {
+        let elapsed = now.saturating_duration_since(self.since);
+        if target.speed_limit == 0 || elapsed < target.timeout {
+            return Ok(());
+        }
+        let rate = bytes.saturating_sub(self.bytes_then) as f64 / elapsed.as_secs_f64();
+        if rate < target.speed_limit as f64 {
+            return Err(format!(
+                "too slow: {rate:.0} B/s over {} (below --speed-limit {}/s)",
+                human(Duration::from_millis(elapsed.as_millis() as u64)),
+                format_bytes(target.speed_limit)
+            ));
+        }
+        self.since = now;
+        self.bytes_then = bytes;
+        Ok(())
+    }
+}
+
+/// Where a connection of a one-thread model (poll, uring) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Connecting,
+    Sending,
+    Receiving,
+}
+
+/// Why a connection at `stage` must end at `now`: past its idle deadline, or (once connected)
+/// below the speed floor; `None` while it may go on. `bytes` is what it has received so far.
+pub fn overdue(
+    stage: Stage,
+    idle_deadline: Instant,
+    floor: &mut SpeedFloor,
+    now: Instant,
+    bytes: u64,
+    target: &Target,
+) -> Option<String> {
+    if now >= idle_deadline {
+        return Some(match stage {
+            Stage::Connecting => connect_timeout(target.timeout),
+            Stage::Sending => format!(
+                "timed out after {} sending the request",
+                human(target.timeout)
+            ),
+            Stage::Receiving => data_timeout(target.timeout),
+        });
+    }
+    if stage == Stage::Connecting {
+        return None;
+    }
+    floor.check(now, bytes, target).err()
+}
+
+/// The reason every job still running fails with when SIGINT or SIGTERM ends the run.
+pub const INTERRUPTED: &str = "interrupted: the run was stopped by a signal";
 
 /// How late a limit may be kept: a tenth of it, between 5 ms and 500 ms. The poll variant checks
 /// idle deadlines this often; the threaded variant shortens a socket's read timeout to the run's

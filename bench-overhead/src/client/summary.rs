@@ -1,4 +1,4 @@
-//! Turns a variant's [`Outcome`] into the [`RunRecord`] every exporter consumes, and says what to do
+//! Turns a model's [`Outcome`] into the [`RunRecord`] every exporter consumes, and says what to do
 //! when every job failed for the same reason.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use crate::client::measure;
 use crate::client::ClientConfig;
 use crate::host::Host;
 use crate::units;
-use bench_records::{Backend, FailureKind, RunRecord, Setup};
+use bench_records::{FailureKind, RunRecord, Setup};
 use bench_sys::rusage::Usage;
 
 /// The network label when `--network` is not given.
@@ -26,7 +26,6 @@ pub struct RunContext<'a> {
     pub args: &'a ClientConfig,
     pub host: &'a Host,
     pub network: &'a str,
-    pub backend: Backend,
     pub started_unix_s: u64,
 }
 
@@ -56,7 +55,7 @@ pub fn run_record(
         run_id: target.run_id.clone(),
         started_unix_s: context.started_unix_s,
         variant: target.variant.to_string(),
-        backend: context.backend.name().to_string(),
+        backend: target.backend.to_string(),
         connections: args.connections,
         buffer_size: args.buffer_size,
         payload_bytes: outcome.payload_bytes,
@@ -85,6 +84,9 @@ pub fn run_record(
         syscalls: outcome.counters.into(),
         phases: measure::phases(&outcome.jobs),
         memory: None,
+        recv_buffer_bytes: Some(outcome.recv_buffer_bytes),
+        backend_features: outcome.features.clone(),
+        interrupted: outcome.interrupted,
         server: None,
         sockets: None,
         tcp: bench_records::TcpFigures::from_jobs(&outcome.jobs),

@@ -85,20 +85,49 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
         ),
     )?;
     let s = &run.syscalls;
+    let kinds = [
+        ("socket", Some(s.socket)),
+        ("fcntl", s.fcntl),
+        ("sockopt", s.sockopt),
+        ("connect", Some(s.connect)),
+        ("send", Some(s.send)),
+        ("recv", Some(s.recv)),
+        ("wait", Some(s.wait)),
+        ("ctl", s.ctl),
+        ("submit", s.submit),
+        ("close", s.close),
+        ("connect_wait", Some(s.connect_wait)),
+    ];
+    let counted: Vec<String> = kinds
+        .iter()
+        .filter_map(|(name, count)| count.filter(|c| *c > 0).map(|c| format!("{name} {c}")))
+        .collect();
     line(
         out,
         "Syscalls per MiB:",
-        format!(
-            "{:.2} (socket {}, connect {}, send {}, recv {}, wait {}, connect_wait {})",
-            run.syscalls_per_mib(),
-            s.socket,
-            s.connect,
-            s.send,
-            s.recv,
-            s.wait,
-            s.connect_wait
-        ),
+        format!("{:.2} ({})", run.syscalls_per_mib(), counted.join(", ")),
     )?;
+    if let Some(spawns) = s.thread_spawns.filter(|n| *n > 0) {
+        line(out, "Threads spawned:", spawns.to_string())?;
+    }
+    let buffers = run
+        .recv_buffer_bytes
+        .map_or_else(|| "—".to_string(), format_bytes);
+    line(
+        out,
+        "Receive buffers:",
+        format!("{buffers} allocated by the model"),
+    )?;
+    if !run.backend_features.is_empty() {
+        line(out, "Backend uses:", run.backend_features.clone())?;
+    }
+    if run.interrupted {
+        line(
+            out,
+            "Interrupted:",
+            "yes: unfinished jobs failed as interrupted".to_string(),
+        )?;
+    }
     line(
         out,
         "Context switches:",

@@ -113,6 +113,7 @@ fn variant_colour(variant: Variant) -> RGBColor {
     match variant {
         Variant::Threaded => RGBColor(31, 119, 180),
         Variant::Poll => RGBColor(230, 110, 0),
+        Variant::Uring => RGBColor(44, 160, 44),
     }
 }
 

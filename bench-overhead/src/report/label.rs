@@ -12,6 +12,7 @@ pub fn variant_label(variant: Variant) -> &'static str {
     match variant {
         Variant::Threaded => "Threaded",
         Variant::Poll => "poll()-based",
+        Variant::Uring => "io_uring",
     }
 }
 

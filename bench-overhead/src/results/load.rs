@@ -35,7 +35,27 @@ const TEXT_COLUMNS: &[&str] = &[
 
 /// Columns added after the first release, at the end of the row: files written before lack them,
 /// and their runs read them as not measured.
-const LATER_COLUMNS: &[&str] = &["sys_connect_wait"];
+const LATER_COLUMNS: &[&str] = &[
+    "sys_connect_wait",
+    "recv_buffer_bytes",
+    "sys_fcntl",
+    "sys_sockopt",
+    "sys_ctl",
+    "sys_submit",
+    "sys_close",
+    "thread_spawns",
+];
+
+/// Later columns that may be empty (not counted then): they stay empty rather than 0.
+const OPTIONAL_LATER: &[&str] = &[
+    "recv_buffer_bytes",
+    "sys_fcntl",
+    "sys_sockopt",
+    "sys_ctl",
+    "sys_submit",
+    "sys_close",
+    "thread_spawns",
+];
 
 /// Whether the suite finished writing the folder (meta.json's `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +218,14 @@ pub fn source(
     };
     let status = status(meta.as_ref(), &meta_file())?;
     let meta = meta.unwrap_or_default();
+    // Measured rows from before the client's raw backends ran the polling crate; published rows
+    // keep the readiness API their suite named.
+    let mut runs = runs;
+    if !meta.published {
+        for run in &mut runs {
+            run.row.backend = bench_records::run::legacy_backend(&run.row);
+        }
+    }
     let hardware = SETUP_EXTRA_KEYS
         .iter()
         .filter_map(|(key, _)| {
@@ -376,10 +404,12 @@ fn parse_run(
         }
         if cell.is_empty() {
             absent.insert(column);
-            // Optional columns (memory, context switches, costs) stay empty; the others hold 0
-            // and are marked absent.
-            let optional =
-                column.starts_with("mem_") || column.starts_with("ctx_") || is_cost_column(column);
+            // Optional columns (memory, context switches, later counts, costs) stay empty; the
+            // others hold 0 and are marked absent.
+            let optional = column.starts_with("mem_")
+                || column.starts_with("ctx_")
+                || OPTIONAL_LATER.contains(&column)
+                || is_cost_column(column);
             cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
@@ -516,6 +546,9 @@ mod tests {
         assert!(runs[0].has("sys_wait"));
         assert_eq!(runs[0].row.server_pid, None);
         assert_eq!(runs[0].row.tcp_mem_avg_bytes, None);
+        // Written before the client's raw backends: its poll run used the polling crate.
+        let source = source("runs.csv".into(), None, None, runs).unwrap();
+        assert_eq!(source.runs[0].row.backend, "polling");
     }
 
     #[test]

@@ -139,6 +139,7 @@ impl Server<'_> {
                 Err(err) => return Err(err).context("waiting for socket readiness failed"),
             }
             let now = Instant::now();
+            self.files.read_changes_again();
             for event in events.iter() {
                 match event.key {
                     SIGNAL => {
@@ -195,6 +196,7 @@ impl Server<'_> {
                 write: false,
                 timer_at: None,
             });
+            self.files.read_changes_again();
             self.wake(key, now);
         }
     }

@@ -5,16 +5,24 @@
 //! is built like lighttpd: one thread, one readiness loop (epoll, kqueue or poll through
 //! `polling`), non-blocking sockets, and the kernel's zero-copy `sendfile` for bodies on Linux.
 //! One thread keeps 10,000 connections at a few KiB each (no stack per connection) and leaves the
-//! second core of a small machine to the client under test.
+//! second core of a small machine to the client under test. Per request it makes fewer system
+//! calls than lighttpd (`make bench-server` holds it to at least lighttpd's request rate): on
+//! Linux a kept-alive `/hello` costs one `recv` and one `send`, plus its share of the loop turn's
+//! wait and change check (2.3 system calls per request under wrk -c100, lighttpd 3.9).
+//!
+//! It also receives uploads (PUT/POST with Content-Length), counting the body and answering with
+//! the count, so upload workloads need no other server.
 //!
 //! Where things live:
-//! - `event_loop.rs`: readiness, timers, idle timeouts, shutdown.
+//! - `event_loop.rs`: readiness, timers, idle and header timeouts, shutdown.
 //! - `accept.rs`: accepting connections with their socket options in few system calls.
-//! - `connection.rs`: one connection's state machine (read head → respond → keep-alive/close).
+//! - `connection.rs`: one connection's state machine (read head [→ receive upload] → respond →
+//!   keep-alive/close).
 //! - `request.rs`: request heads (httparse) and what they ask for.
 //! - `path.rs`: mapping a request target to a relative path of plain names, or a refusal.
 //! - `beneath/`: opening such a path under the root, never outside it (per-OS files).
 //! - `files.rs`: open files shared by all connections sending them, small files' bytes.
+//! - `watch/`: learning that held files changed without asking per request (inotify on Linux).
 //! - `response.rs`: response heads and error bodies.
 //! - `fault.rs`: how each `--fault` bends a response.
 //! - `send.rs`: body bytes to the socket (`sendfile` on Linux, read+write elsewhere).
@@ -33,6 +41,7 @@ mod path;
 mod request;
 mod response;
 mod send;
+mod watch;
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
@@ -118,7 +127,12 @@ pub fn run(args: ServeConfig) -> anyhow::Result<ExitCode> {
         header_timeout: args.header_timeout,
         max_upload: args.max_upload,
     };
-    let stats = event_loop::serve(listener, &signal, &config, files::OpenFiles::new(root_dir))?;
+    let stats = event_loop::serve(
+        listener,
+        &signal,
+        &config,
+        files::OpenFiles::new(root_dir, &root),
+    )?;
     eprintln!(
         "stopped on {}: {} connections, {} requests, {} body bytes sent, {} upload bytes received",
         stats.stopped_by, stats.connections, stats.requests, stats.body_bytes, stats.upload_bytes

@@ -15,10 +15,11 @@ use anyhow::{bail, Context};
 use super::server;
 use super::time::now_utc;
 use super::{BeginConfig, FinishConfig};
+use crate::client::model::ModelSpec;
 use crate::client::{parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::host::Host;
 use bench_records::units::parse_interval;
-use bench_records::{FailedIteration, Meta, MetaStatus, RunRow, Variant};
+use bench_records::{FailedIteration, Meta, MetaStatus, RunRow};
 
 pub const META_FILE: &str = "meta.json";
 pub const RAW_DIR: &str = "raw";
@@ -31,7 +32,7 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|&n| n >= 1)
         .with_context(|| format!("ITERATIONS=`{}` is not a whole number ≥ 1", args.iterations))?;
-    let variants = parse_variants(&args.variants)?;
+    parse_variants(&args.variants)?;
     let connections_text = if args.connections.trim().is_empty() {
         DEFAULT_CONNECTIONS
     } else {
@@ -99,7 +100,12 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
         path: args.path,
         connections,
         iterations,
-        variants: variants.iter().map(|v| v.name().to_string()).collect(),
+        // As VARIANTS names them (checked above): `poll` stays `poll`, the native backend.
+        variants: args
+            .variants
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
         interval: args.interval,
         timeout,
         run_timeout,
@@ -170,19 +176,23 @@ pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRow>> {
     crate::results::csv::read_rows(path)
 }
 
-fn parse_variants(text: &str) -> anyhow::Result<Vec<Variant>> {
+/// `VARIANTS`: `model[:backend]` tokens (`threaded poll poll:poll poll:polling uring`), each once.
+fn parse_variants(text: &str) -> anyhow::Result<Vec<ModelSpec>> {
     let names: Vec<&str> = text.split_whitespace().collect();
     if names.is_empty() {
         bail!("VARIANTS is empty: use e.g. VARIANTS=\"threaded poll\"");
     }
-    names
-        .into_iter()
-        .map(|name| {
-            name.parse::<Variant>().map_err(|_| {
-                anyhow::anyhow!("VARIANTS: unknown variant `{name}`: use threaded and/or poll")
-            })
-        })
-        .collect()
+    let mut specs: Vec<ModelSpec> = Vec::new();
+    for name in names {
+        let spec: ModelSpec = name
+            .parse()
+            .map_err(|err| anyhow::anyhow!("VARIANTS: {err}"))?;
+        if specs.contains(&spec) {
+            bail!("VARIANTS: `{name}` is named twice: each model runs once per iteration");
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
 }
 
 /// A timeout passed on to `run` (`TIMEOUT` → `--timeout`), checked with the client's own parser so
@@ -228,6 +238,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bench_records::Variant;
 
     #[test]
     fn parses_extra_variants_and_servers() {
@@ -236,11 +247,14 @@ mod tests {
         assert_eq!(extra["qemu_vcpus"], "2");
         assert!(parse_extra("oops").is_err());
         assert!(parse_extra("").unwrap().is_empty());
-        assert_eq!(
-            parse_variants("threaded  poll").unwrap(),
-            vec![Variant::Threaded, Variant::Poll]
-        );
+        let specs = parse_variants("threaded  poll:poll").unwrap();
+        assert_eq!(specs[0].variant, Variant::Threaded);
+        assert_eq!(specs[1].to_string(), "poll:poll");
         assert!(parse_variants("forked").is_err());
+        assert!(parse_variants("poll poll")
+            .unwrap_err()
+            .to_string()
+            .contains("named twice"));
         assert!(parse_variants(" ").is_err());
         assert_eq!(
             split_server("lighttpd/1.4.69"),

@@ -234,6 +234,20 @@ pub fn start_builtin(root: &Path, fault: Option<&str>) -> ServerGuard {
 }
 
 /// Runs `bench-overhead run` against 127.0.0.1:`port` with `extra` arguments, bounded at 60 s.
+/// Every model and backend this machine runs, as `--variant` tokens: the client tests run each.
+pub const ALL_MODELS: [&str; 5] = [
+    "threaded",
+    "poll:epoll",
+    "poll:poll",
+    "poll:polling",
+    "uring",
+];
+
+/// `--variant` for each of [`ALL_MODELS`].
+pub fn all_model_args() -> Vec<&'static str> {
+    ALL_MODELS.iter().flat_map(|m| ["--variant", *m]).collect()
+}
+
 pub fn run_client(port: u16, extra: &[&str]) -> Output {
     let mut command = Command::new(bin());
     command.args(["run", "--address", "127.0.0.1", "--port", &port.to_string()]);

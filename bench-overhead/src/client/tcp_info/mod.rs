@@ -19,6 +19,16 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use bench_records::TcpInfo;
 
+use crate::client::phases::Timeline;
+
+/// The reading of a job's connection, taken by every model after the job's end (its last body
+/// byte) and before its close; `None` for a job that never connected (a fresh socket has an
+/// all-zero TCP_INFO, which would read as an RTT of 0).
+pub fn of_job(socket: &impl AsFd, timeline: &Timeline) -> Option<TcpInfo> {
+    timeline.connected?;
+    read(socket)
+}
+
 /// The connection's TCP_INFO, or `None` where the OS has none or the call failed (the socket
 /// never connected, or is not TCP).
 pub fn read(socket: &impl AsFd) -> Option<TcpInfo> {

@@ -1,0 +1,519 @@
+//! The `uring` model (Linux): completion-based, with the `io-uring` crate. One thread; each
+//! connection's connect, send and receive are submissions, and one `io_uring_enter` per loop turn
+//! both submits what the turn queued and waits for completions (with the sweep interval as its
+//! timeout), so system calls are per batch, not per operation.
+//!
+//! What it uses of io_uring, probed at start and recorded in `backend_features`:
+//! - `IORING_OP_CONNECT` and `IORING_OP_SEND`, one submission each (a short send is resubmitted);
+//! - multishot receive (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT`, Linux 6.0) with provided
+//!   buffers (`IORING_OP_PROVIDE_BUFFERS`): one receive submission per connection yields a
+//!   completion per chunk, each in a buffer the kernel picks from one shared pool, returned to the
+//!   pool by a submission in the next batch. The pool is [`POOL_BUFFERS`] buffers of at most
+//!   [`POOL_BUFFER_MAX`] bytes (`--buffer-size` when smaller): what the model allocates, whatever
+//!   the connection count.
+//! - `IORING_OP_ASYNC_CANCEL` for the receive of a connection that is done before its server
+//!   closed (Content-Length reached), then `close()`.
+//!
+//! Registered files are not used: every socket is used by few submissions, so the saving per
+//! operation would not show beside a `socket()` per connection. Sockets are made with a plain
+//! `socket()` (counted), blocking: io_uring drives them itself.
+//!
+//! Where the kernel refuses io_uring (`kernel.io_uring_disabled`, seccomp, an old kernel), one
+//! line says so and the model is skipped (no record), never faked.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use io_uring::{cqueue, opcode, squeue, types, IoUring};
+
+use crate::client::exchange::{Download, Exchange, Progress};
+use crate::client::interrupt;
+use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, Target};
+use crate::client::net;
+use crate::client::phases::Timeline;
+use crate::client::syscalls::{Counters, Kind};
+use crate::client::tcp_info;
+
+/// Buffers in the provided-buffer pool.
+pub const POOL_BUFFERS: u16 = 16;
+/// Bytes per pool buffer at most.
+pub const POOL_BUFFER_MAX: usize = 1024 * 1024;
+const BUFFER_GROUP: u16 = 0;
+
+/// What a completion is for: the low byte of its user data; the job index is above it.
+const OP_CONNECT: u64 = 1;
+const OP_SEND: u64 = 2;
+const OP_RECV: u64 = 3;
+/// Provide-buffers and cancel completions carry no job.
+const OP_POOL: u64 = 4;
+const OP_CANCEL: u64 = 5;
+
+fn user_data(job: u32, op: u64) -> u64 {
+    (u64::from(job) << 8) | op
+}
+
+struct Connection {
+    socket: OwnedFd,
+    exchange: Download,
+    timeline: Timeline,
+    stage: Stage,
+    floor: SpeedFloor,
+    idle_deadline: Instant,
+    /// A multishot receive is armed (its last completion had the MORE flag).
+    receiving: bool,
+}
+
+/// The provided-buffer pool: `count` buffers of `size` bytes in one allocation.
+struct Pool {
+    memory: Vec<u8>,
+    size: usize,
+}
+
+impl Pool {
+    fn buffer(&self, id: u16, len: usize) -> &[u8] {
+        let start = usize::from(id) * self.size;
+        &self.memory[start..start + len.min(self.size)]
+    }
+
+    /// The submission that gives buffer `id` (or, with `count` > 1, `count` buffers from it) back.
+    fn provide(&mut self, id: u16, count: u16) -> squeue::Entry {
+        let start = usize::from(id) * self.size;
+        opcode::ProvideBuffers::new(
+            self.memory[start..].as_mut_ptr(),
+            self.size as i32,
+            count,
+            BUFFER_GROUP,
+            id,
+        )
+        .build()
+        .user_data(OP_POOL)
+    }
+}
+
+struct Ring<'a> {
+    target: &'a Target,
+    ring: IoUring,
+    pool: Pool,
+    address: socket2::SockAddr,
+    counters: Counters,
+    collector: Collector,
+    start: Instant,
+}
+
+/// Runs the model; `Ok(None)` when this kernel refuses io_uring (said on stderr).
+pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>> {
+    let mut counters = Counters::default();
+    let entries = (connections.saturating_add(64))
+        .next_power_of_two()
+        .clamp(64, 4096);
+    counters.count(Kind::Submit);
+    let ring = match IoUring::builder().setup_cqsize(entries * 4).build(entries) {
+        Ok(ring) => ring,
+        Err(err) => {
+            eprintln!(
+                "bench-overhead: io_uring is not available here ({err}; see sysctl kernel.io_uring_disabled): the uring model is skipped"
+            );
+            return Ok(None);
+        }
+    };
+    let mut probe = io_uring::Probe::new();
+    counters.count(Kind::Submit);
+    ring.submitter()
+        .register_probe(&mut probe)
+        .map_err(|err| anyhow::anyhow!("io_uring: cannot probe the kernel's operations: {err}"))?;
+    let needed = [
+        (opcode::Connect::CODE, "connect"),
+        (opcode::Send::CODE, "send"),
+        (opcode::RecvMulti::CODE, "recv"),
+        (opcode::ProvideBuffers::CODE, "provide buffers"),
+        (opcode::AsyncCancel::CODE, "cancel"),
+    ];
+    if let Some((_, name)) = needed.iter().find(|(code, _)| !probe.is_supported(*code)) {
+        eprintln!(
+            "bench-overhead: this kernel's io_uring has no {name} operation: the uring model is skipped"
+        );
+        return Ok(None);
+    }
+    let size = target.buffer_size.clamp(1, POOL_BUFFER_MAX);
+    let features = format!(
+        "connect, send, multishot recv, provided buffers ({POOL_BUFFERS} × {}){}",
+        crate::units::format_bytes(size as u64),
+        if ring.params().is_feature_ext_arg() {
+            ", wait timeout in io_uring_enter"
+        } else {
+            ""
+        }
+    );
+    anyhow::ensure!(
+        ring.params().is_feature_ext_arg(),
+        "io_uring here cannot time out a wait (IORING_FEAT_EXT_ARG, Linux 5.11): the uring model needs it"
+    );
+    let start = Instant::now();
+    let mut state = Ring {
+        target,
+        ring,
+        pool: Pool {
+            memory: vec![0; size * usize::from(POOL_BUFFERS)],
+            size,
+        },
+        address: socket2::SockAddr::from(target.address),
+        counters,
+        collector: Collector::new(connections),
+        start,
+    };
+    let all = state.pool.provide(0, POOL_BUFFERS);
+    state.push(&all);
+
+    let deadline = start + target.run_timeout;
+    let mut slots: Vec<Option<Connection>> = Vec::with_capacity(connections as usize);
+    for job in 0..connections {
+        if interrupt::requested() {
+            break;
+        }
+        slots.push(state.open(job));
+    }
+    let mut active = slots.iter().filter(|slot| slot.is_some()).count();
+    let first_wait = Instant::now();
+    for connection in slots.iter_mut().flatten() {
+        connection.timeline.queued_until = Some(first_wait);
+    }
+
+    let sweep_every = job::limit_slack(target.timeout);
+    let mut next_sweep = first_wait + sweep_every;
+    let mut completions: Vec<(u64, i32, u32)> = Vec::with_capacity(entries as usize);
+    let mut interrupted = false;
+    while active > 0 {
+        if interrupt::requested() {
+            interrupted = true;
+            state.end_all(&mut slots, job::INTERRUPTED);
+            break;
+        }
+        let Some(left) = job::time_left(deadline) else {
+            state.end_all(&mut slots, &job::run_deadline(target.run_timeout));
+            break;
+        };
+        let wait = next_sweep
+            .saturating_duration_since(Instant::now())
+            .max(job::MIN_WAIT)
+            .min(left);
+        if let Err(err) = state.enter(wait) {
+            let reason = format!("io_uring_enter failed: {err}");
+            state.end_all(&mut slots, &reason);
+            break;
+        }
+        completions.clear();
+        completions.extend(
+            state
+                .ring
+                .completion()
+                .map(|cqe| (cqe.user_data(), cqe.result(), cqe.flags())),
+        );
+        for &(data, result, flags) in &completions {
+            let op = data & 0xff;
+            if op == OP_POOL || op == OP_CANCEL {
+                continue;
+            }
+            // A buffer the kernel filled goes back to the pool, whether its job is still on.
+            let buffer = cqueue::buffer_select(flags);
+            let job = (data >> 8) as u32;
+            let verdict = match slots.get_mut(job as usize).and_then(Option::as_mut) {
+                Some(connection) => state.complete(job, connection, op, result, flags, buffer),
+                None => None,
+            };
+            if let Some(id) = buffer {
+                let entry = state.pool.provide(id, 1);
+                state.push(&entry);
+            }
+            if let Some(verdict) = verdict {
+                let connection = slots[job as usize]
+                    .take()
+                    .expect("the slot held it just now");
+                state.finish(job, connection, verdict);
+                active -= 1;
+            }
+        }
+        let now = Instant::now();
+        if now >= next_sweep {
+            active -= state.sweep(&mut slots, now);
+            next_sweep = now + sweep_every;
+        }
+    }
+    let Ring {
+        ring,
+        collector,
+        mut counters,
+        ..
+    } = state;
+    drop(ring);
+    counters.count(Kind::Close);
+    let mut outcome = collector.into_outcome(start, counters);
+    outcome.recv_buffer_bytes = (size * usize::from(POOL_BUFFERS)) as u64;
+    outcome.features = features;
+    outcome.interrupted = interrupted;
+    Ok(Some(outcome))
+}
+
+type Verdict = Result<(), String>;
+
+impl Ring<'_> {
+    /// Queues `entry`; when the submission queue is full, submits what it holds first.
+    fn push(&mut self, entry: &squeue::Entry) {
+        loop {
+            // SAFETY: every buffer an entry points at outlives its operation: the request bytes
+            // are the run's `Arc<[u8]>` held by the exchange until its job is finished (a send
+            // completes before the job can), the socket address is `self.address`, and the pool
+            // lives as long as the ring, which is dropped before it.
+            if unsafe { self.ring.submission().push(entry) }.is_ok() {
+                return;
+            }
+            self.counters.count(Kind::Submit);
+            if let Err(err) = self.ring.submit() {
+                if err.raw_os_error() != Some(libc::EBUSY)
+                    && err.raw_os_error() != Some(libc::EINTR)
+                {
+                    return; // The next enter reports it.
+                }
+            }
+        }
+    }
+
+    /// One `io_uring_enter`: submit what is queued, wait up to `wait` for a completion.
+    fn enter(&mut self, wait: Duration) -> io::Result<()> {
+        let timespec = types::Timespec::new()
+            .sec(wait.as_secs())
+            .nsec(wait.subsec_nanos());
+        let args = types::SubmitArgs::new().timespec(&timespec);
+        self.counters.count(Kind::Submit);
+        match self.ring.submitter().submit_with_args(1, &args) {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.raw_os_error(),
+                    Some(libc::ETIME) | Some(libc::EINTR) | Some(libc::EBUSY)
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Job `job`'s socket and its connect submission; `None` when it failed at once (recorded).
+    fn open(&mut self, job: u32) -> Option<Connection> {
+        let target = self.target;
+        let mut timeline = Timeline::new(Instant::now());
+        let exchange = target.exchange();
+        let socket = match net::tcp_socket(target.address, false, &mut self.counters) {
+            Ok(socket) => socket,
+            Err(err) => {
+                let finished = Finished::new(
+                    target,
+                    job,
+                    timeline,
+                    exchange.report(),
+                    Some(format!("socket failed: {err}")),
+                    self.start,
+                );
+                self.collector.add(finished);
+                return None;
+            }
+        };
+        timeline.socket = Some(Instant::now());
+        let connect = opcode::Connect::new(
+            types::Fd(socket.as_raw_fd()),
+            self.address.as_ptr().cast(),
+            self.address.len(),
+        )
+        .build()
+        .user_data(user_data(job, OP_CONNECT));
+        self.push(&connect);
+        let now = Instant::now();
+        timeline.connect_issued = Some(now);
+        Some(Connection {
+            socket,
+            exchange,
+            timeline,
+            stage: Stage::Connecting,
+            floor: SpeedFloor::new(now),
+            idle_deadline: now + target.timeout,
+            receiving: false,
+        })
+    }
+
+    fn send(&mut self, job: u32, connection: &mut Connection) {
+        let bytes = connection.exchange.to_send();
+        let entry = opcode::Send::new(
+            types::Fd(connection.socket.as_raw_fd()),
+            bytes.as_ptr(),
+            bytes.len().min(u32::MAX as usize) as u32,
+        )
+        .build()
+        .user_data(user_data(job, OP_SEND));
+        self.push(&entry);
+        connection.stage = Stage::Sending;
+    }
+
+    fn arm_recv(&mut self, job: u32, connection: &mut Connection) {
+        let entry = opcode::RecvMulti::new(types::Fd(connection.socket.as_raw_fd()), BUFFER_GROUP)
+            .build()
+            .user_data(user_data(job, OP_RECV));
+        self.push(&entry);
+        connection.receiving = true;
+        connection.stage = Stage::Receiving;
+    }
+
+    /// One completion of job `job`; `Some` when the job is over.
+    fn complete(
+        &mut self,
+        job: u32,
+        connection: &mut Connection,
+        op: u64,
+        result: i32,
+        flags: u32,
+        buffer: Option<u16>,
+    ) -> Option<Verdict> {
+        let target = self.target;
+        let now = Instant::now();
+        let error = |what: &str| {
+            let err = io::Error::from_raw_os_error(-result);
+            job::io_reason(what, &err, target.timeout)
+        };
+        match op {
+            OP_CONNECT => {
+                if result < 0 {
+                    return Some(Err(error("connect")));
+                }
+                connection.timeline.connected = Some(now);
+                connection.floor = SpeedFloor::new(now);
+                connection.idle_deadline = now + target.timeout;
+                self.send(job, connection);
+                None
+            }
+            OP_SEND => {
+                if result < 0 {
+                    return Some(Err(error("send")));
+                }
+                connection.exchange.sent(result as usize);
+                connection.idle_deadline = now + target.timeout;
+                if connection.exchange.to_send().is_empty() {
+                    if !connection.receiving {
+                        self.arm_recv(job, connection);
+                    }
+                    connection.stage = Stage::Receiving;
+                } else {
+                    self.send(job, connection);
+                }
+                None
+            }
+            OP_RECV => {
+                connection.receiving = cqueue::more(flags);
+                if result == -libc::ENOBUFS {
+                    // The pool ran dry: the buffers of this batch are being given back; listen again.
+                    self.arm_recv(job, connection);
+                    return None;
+                }
+                if result < 0 {
+                    return Some(Err(error("recv")));
+                }
+                if result == 0 {
+                    connection.timeline.end = Some(now);
+                    return Some(connection.exchange.closed());
+                }
+                let Some(id) = buffer else {
+                    return Some(Err("io_uring: a receive completed without a buffer".into()));
+                };
+                connection.timeline.first_byte_now();
+                let data = self.pool.buffer(id, result as usize);
+                match connection.exchange.received(data) {
+                    Ok(Progress::Done) => {
+                        connection.timeline.end = Some(Instant::now());
+                        Some(Ok(()))
+                    }
+                    Ok(Progress::Continue) => {
+                        connection.idle_deadline = now + target.timeout;
+                        if !connection.exchange.to_send().is_empty() {
+                            self.send(job, connection);
+                        } else if !connection.receiving {
+                            self.arm_recv(job, connection);
+                        }
+                        None
+                    }
+                    Err(reason) => Some(Err(reason)),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Cancels what the job still has in flight, closes its socket and records it.
+    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) {
+        let Connection {
+            socket,
+            exchange,
+            timeline,
+            receiving,
+            stage,
+            ..
+        } = connection;
+        let tcp = tcp_info::of_job(&socket, &timeline);
+        // An armed receive (or a connect or send under way) holds the socket open in the kernel
+        // until it completes: cancel it, so the close takes effect now.
+        if receiving || stage != Stage::Receiving {
+            let op = match stage {
+                Stage::Connecting => OP_CONNECT,
+                Stage::Sending => OP_SEND,
+                Stage::Receiving => OP_RECV,
+            };
+            let cancel = opcode::AsyncCancel::new(user_data(job, op))
+                .build()
+                .user_data(OP_CANCEL);
+            self.push(&cancel);
+        }
+        net::close(socket, &mut self.counters);
+        let mut finished = Finished::new(
+            self.target,
+            job,
+            timeline,
+            exchange.report(),
+            verdict.err(),
+            self.start,
+        );
+        finished.record.set_tcp_info(tcp);
+        self.collector.add(finished);
+    }
+
+    /// Fails every connection past its idle deadline or below the speed floor; returns how many.
+    fn sweep(&mut self, slots: &mut [Option<Connection>], now: Instant) -> usize {
+        let target = self.target;
+        let mut ended = 0;
+        for (job, slot) in slots.iter_mut().enumerate() {
+            let Some(connection) = slot.as_mut() else {
+                continue;
+            };
+            let bytes = connection.exchange.report().body_bytes;
+            let Some(reason) = job::overdue(
+                connection.stage,
+                connection.idle_deadline,
+                &mut connection.floor,
+                now,
+                bytes,
+                target,
+            ) else {
+                continue;
+            };
+            let connection = slot.take().expect("checked above");
+            self.finish(job as u32, connection, Err(reason));
+            ended += 1;
+        }
+        ended
+    }
+
+    fn end_all(&mut self, slots: &mut [Option<Connection>], reason: &str) {
+        for (job, slot) in slots.iter_mut().enumerate() {
+            if let Some(connection) = slot.take() {
+                self.finish(job as u32, connection, Err(reason.to_string()));
+            }
+        }
+    }
+}
