@@ -152,10 +152,6 @@ fn the_builtin_server_benchmark_sh_starts_is_measured_while_100_connections_stre
         .expect("the started server's PID") as u32;
     assert_server_measured(run, pid);
     assert_sockets_sampled(run);
-    assert!(
-        value(run, "server_mem_pss_anon_avg_bytes").is_some(),
-        "{run:?}"
-    );
 }
 
 /// A server the suite was not told about: its columns are empty (not 0) and the summary says why;
@@ -182,7 +178,12 @@ fn without_server_pid_the_server_columns_are_empty_and_the_summary_says_why() {
             runs[0]
         );
     }
-    assert_sockets_sampled(&runs[0]);
+    // Sampled all the same (a run this short may see no socket memory at all: filled, not > 0).
+    assert!(
+        value(&runs[0], "tcp_mem_max_bytes").is_some(),
+        "{:?}",
+        runs[0]
+    );
     let line = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("Server CPU per GiB"))

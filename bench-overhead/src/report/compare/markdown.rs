@@ -43,6 +43,10 @@ pub const EXTENDED_COLUMNS: [&str; 13] = [
 /// p50 and p99): none when no job of the row succeeded.
 const PER_JOB_CELLS: [usize; 5] = [1, 2, 3, 6, 7];
 
+/// The cells of the costs beyond the client (server CPU and memory, socket memory, retransmits):
+/// their `—` is explained by the extended note, not by the general "not measured" one.
+const COST_CELLS: [usize; 4] = [14, 15, 16, 17];
+
 /// The cells of the transfer percentiles.
 const PERCENTILE_CELLS: [usize; 2] = [6, 7];
 
@@ -139,6 +143,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         any_unmeasured |= cells.iter().enumerate().any(|(i, c)| {
             c.contains(NO_DATA)
                 && !(no_successful_job && PER_JOB_CELLS.contains(&i))
+                && !COST_CELLS.contains(&i)
                 && !(row.percentiles_need_jobs && PERCENTILE_CELLS.contains(&i))
         });
         // A `|` inside a hand-written label would end the cell early.
@@ -199,7 +204,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         }
     }
     if extended {
-        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 are percentiles of the transfer times of every successful job of every run pooled (from jobs.csv; — for several runs without it, as their percentiles do not combine); Run time CV is the coefficient of variation of the run time over those runs; Server CPU per GiB and Server memory are the server process's on the client's machine (not measured for a server elsewhere); Socket memory per connection is the kernel's TCP socket memory, system-wide, over the run's connections; Retransmits per connection are the client side's TCP_INFO.".to_string());
+        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 are percentiles of the transfer times of every successful job of every run pooled (from jobs.csv; — for several runs without it, as their percentiles do not combine); Run time CV is the coefficient of variation of the run time over those runs; Server CPU per GiB and Server memory are the server process's, measured when the suite knew its PID and it ran on the client's machine; Socket memory per connection is the kernel's TCP socket memory, system-wide, over the run's connections (Linux); Retransmits per connection are the client side's TCP_INFO; — in these four: no figure (the server was not watched, or the OS has none).".to_string());
     }
     if any_unmeasured {
         notes.push(format!("{NO_DATA}: not measured in these results."));
