@@ -18,14 +18,17 @@ BIN      := target/release
 CLIENT   := $(BIN)/bench-overhead
 MEMMON   := $(BIN)/memmon
 
-.PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark \
-        qemu-benchmark profile record-scheduling trace report bench-client bench-server bench-memmon \
+.PHONY: all build help setup-lighttpd payload lighttpd-start lighttpd-stop serve benchmark sweep \
+        qemu-benchmark profile record-scheduling trace report compare bench-client bench-server bench-memmon \
         test lint clean
 
 all: build
 
 ## build: build bench-overhead and memmon in release mode (NO_CONNECTIONS=n sets the default connection count)
+# Every setting the goals read is checked first (scripts/settings.sh): a bad one costs one line,
+# before anything is built, written or started.
 build:
+	@sh scripts/settings.sh $(MAKECMDGOALS)
 	$(CARGO) build --release --workspace
 
 ## help: list targets and variables
@@ -46,7 +49,9 @@ help:
 	@echo "  BIN_DIR=$(BIN_DIR)  where bench-overhead and memmon are (empty: target/release)"
 	@echo "  CARGO=$(CARGO)  the cargo that builds and tests"
 	@echo "  SCHEDULING_RECORDER=$(SCHEDULING_RECORDER)  Haiku's scheduling_recorder, for record-scheduling"
-	@echo "  More, described in README.md: VARIANTS CONNECTIONS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
+	@echo "  CONNECTIONS=$(CONNECTIONS)  connections per run, overriding NO_CONNECTIONS; a list (\"1 10 100\") sweeps"
+	@echo "  SWEEP_MIB=$(SWEEP_MIB)  sweep: MiB each step moves in all (empty: 512)"
+	@echo "  More, described in README.md: VARIANTS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
 	@echo "  (bench-overhead.sh); PAIRS LIGHTTPD_PORT (bench-server); DURATION WRK_THREADS PAYLOAD (bench-client);"
 	@echo "  BENCH_SECONDS BENCH_MIB BENCH_THREADS (bench-memmon); QEMU_* (qemu-benchmark, setup/qemu/README.md)"
 
@@ -74,6 +79,11 @@ serve: payload
 benchmark: payload
 	@sh scripts/benchmark.sh
 
+## sweep: every variant at 1 to 10,000 connections (CONNECTIONS, SWEEP_MIB per step), limits checked per step
+# Three iterations per step unless ITERATIONS is given (the benchmark's 10 is the Makefile's default).
+sweep: build
+	@ITERATIONS=$(if $(filter file,$(origin ITERATIONS)),3,$(ITERATIONS)) sh scripts/sweep.sh
+
 ## qemu-benchmark: the same benchmark from inside a QEMU guest (QEMU_KERNEL, QEMU_MEM)
 qemu-benchmark: payload
 	@sh scripts/qemu-benchmark.sh
@@ -92,7 +102,11 @@ trace: payload
 
 ## report: compare every folder in results/ into results/report.md with charts
 report: build
-	@sh scripts/report.sh
+	@sh scripts/report.sh report
+
+## compare: print the comparison tables (extended, with the published rows) of every run in results/
+compare: build
+	@sh scripts/report.sh compare
 
 ## bench-client: both variants and wrk (if installed) side by side: GiB/s, CPU s/GiB, peak memory
 bench-client: payload
@@ -108,13 +122,15 @@ bench-memmon: build
 
 ## test: run every test (needs lighttpd; .ci/run installs what the tests need)
 test:
+	@sh scripts/settings.sh $(MAKECMDGOALS)
 	$(CARGO) build --release --workspace
 	$(CARGO) test --release --workspace
 
-## lint: rustfmt and clippy, warnings are errors
+## lint: rustfmt and clippy, warnings are errors; module imports without loops, cli only in main.rs
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	@CARGO="$(CARGO)" sh scripts/check-imports.sh
 
 ## clean: remove build output and generated files (results/ is kept)
 clean:

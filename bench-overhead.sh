@@ -7,9 +7,11 @@
 # Environment (defaults in brackets):
 #   ITERATIONS [10]                 runs of each variant
 #   VARIANTS [every model here]     models in order, model[:backend] (threaded poll poll:poll
-#                                   poll:polling uring); "threaded poll uring" on Linux
-#   CONNECTIONS [built-in default]  concurrent connections per run (the NO_CONNECTIONS of the build)
-#   PAYLOAD_PATH [/testpayload]     path requested from the server
+#                                   poll:polling uring), each once; "threaded poll uring" on Linux
+#   CONNECTIONS [built-in default]  concurrent connections per run (the NO_CONNECTIONS of the build);
+#                                   a list ("1 10 100") sweeps: every variant at every count
+#   PAYLOAD_PATH [/testpayload]     path requested from the server; {connections} in it stands
+#                                   for the step's count (make sweep: /sweep-{connections})
 #   INTERVAL [100ms]                memmon's sampling interval
 #   TIMEOUT [client's 30s]          limit for connect and for each wait for data (run --timeout)
 #   RUN_TIMEOUT [client's 10m]      limit for one whole run (run --run-timeout): raise it for
@@ -63,9 +65,14 @@ for binary in "$BENCH" "$MEMMON"; do
         exit 1
     fi
 done
-case $ITERATIONS in
-    '' | *[!0-9]*) say "ITERATIONS=$ITERATIONS is not a whole number"; exit 1 ;;
-esac
+for sourced in signals settings process; do
+    [ -r "$HERE/scripts/$sourced.sh" ] ||
+        { say "$HERE/scripts/$sourced.sh is missing: run bench-overhead.sh from its checkout"; exit 1; }
+done
+# Every setting, before the server is probed or anything is written (one line, exit 1).
+# shellcheck source=scripts/settings.sh
+. "$HERE/scripts/settings.sh"
+check_suite_settings
 
 # The TCP congestion control shapes loopback figures as much as the server does (under cubic up to
 # twice those under BBR on the machine the README names), so meta.json's extra records it unless
@@ -76,72 +83,150 @@ case " $META " in
     *) [ -r "$CC_FILE" ] && META="${META:+$META }tcp_congestion_control=$(cat "$CC_FILE")" ;;
 esac
 
-# Fail fast, before any folder exists, when no server answers (the check prints the one line).
-SERVER=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH") || exit 1
+# A sweep: CONNECTIONS="1 10 100" runs every variant at every count (the built-in default when
+# unset). PAYLOAD_PATH may name the count as {connections} (make sweep serves one payload per
+# count, so that each step moves the same bytes).
+COUNTS=${CONNECTIONS:-built-in}
+SWEEP=
+case $COUNTS in *' '*) SWEEP=1 ;; esac
+step_path() {
+    printf '%s' "$PAYLOAD_PATH" | sed "s/{connections}/$1/g"
+}
+
+# Fail fast, before any folder exists, when no server answers or serves a step's payload (the
+# check prints the one line).
+SERVER=
+for count in $COUNTS; do
+    header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$(step_path "$count")") ||
+        exit 1
+    SERVER=${SERVER:-$header}
+    case $PAYLOAD_PATH in *'{connections}'*) ;; *) break ;; esac
+done
 
 # Ctrl-C (INT), TERM or HUP stops the suite at once (scripts/signals.sh): memmon forwards the TERM
 # it gets to the client; the cut-short iteration is recorded as interrupted, the folder is finished
 # as partial, and the summary of the runs recorded so far is printed.
-SIGNALS=$HERE/scripts/signals.sh
-[ -r "$SIGNALS" ] || { say "$SIGNALS is missing: run bench-overhead.sh from its checkout"; exit 1; }
 # shellcheck source=scripts/signals.sh
-. "$SIGNALS"
+. "$HERE/scripts/signals.sh"
+# shellcheck source=scripts/process.sh
+. "$HERE/scripts/process.sh"
 
-# Checks every setting (TIMEOUT and RUN_TIMEOUT too) before it creates the folder, and prints
-# the PID of the server memmon watches beside the client (WATCH; empty when not measured).
+# memmon runs in a session (and so a process group) of its own where setsid exists: a client that
+# outlives memmon (memmon killed outright) is then still in that group, and is stopped before the
+# next iteration instead of competing with it. A script's background job never leads a process
+# group, so setsid runs memmon in place and $! is memmon's pid, the group's id.
+SETSID=
+command -v setsid >/dev/null 2>&1 && SETSID=setsid
+
+# Stops whatever is left in process group $1 once memmon has ended (scripts/process.sh); NOTE
+# says so on the run's line.
+stop_leftovers() {
+    NOTE=
+    [ -n "$SETSID" ] && kill -0 "-$1" 2>/dev/null || return 0
+    NOTE="memmon left its client running: stopped it before the next iteration"
+    stop_process "-$1"
+}
+
+# Creates the folder and prints the plan (what runs, how often, the connections and their source)
+# on stderr, and on stdout the PID of the server memmon watches beside the client (WATCH; empty
+# when the server is not measured).
 WATCH=$(uninterrupted "$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
     --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
     --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
     --timeout "$TIMEOUT" --run-timeout "$RUN_TIMEOUT" \
     --network "$NETWORK" --server "$SERVER" --extra "$META" --server-pid "$SERVER_PID") || exit 1
 RAW=$RESULTS/raw
-say "results go to $RESULTS"
 FAILED=
+TOTAL=0
+for count in $COUNTS; do
+    for variant in $VARIANTS; do TOTAL=$((TOTAL + ITERATIONS)); done
+done
+DONE=0
 
-for variant in $VARIANTS; do
-    i=1
-    while [ "$i" -le "$ITERATIONS" ]; do
+# One step per count × variant: checked against the machine's limits first (a step it cannot hold
+# is skipped with the reason), then ITERATIONS runs, then its outcome goes into meta.json.
+for count in $COUNTS; do
+    if [ "$count" = built-in ]; then COUNT_ARGS=; else COUNT_ARGS="--connections $count"; fi
+    path=$(step_path "$count")
+    for variant in $VARIANTS; do
         [ -n "$INTERRUPTED" ] && break 2
-        # poll:poll → poll-poll: a run id and a file name without a colon.
-        id=$(printf '%s' "$variant" | tr ':' '-')-$i
-        say "$variant $i/$ITERATIONS"
-        set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" \
-            --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
-        [ -n "$CONNECTIONS" ] && set -- "$@" --connections "$CONNECTIONS"
-        [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
-        [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
-        [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
-        # In the background, so a signal to this shell is handled now rather than after the run.
-        # --sockets: the kernel's TCP socket memory; --also: the server's CPU and memory.
-        "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
-            --sockets ${WATCH:+--also "$WATCH"} --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
-            >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
-        CHILD=$!
-        run_child_wait
-        # A kernel that refuses io_uring: the client said so in one line and ran nothing.
-        if [ "$status" = 0 ] && [ ! -s "$RAW/$id.run.json" ] && grep -q 'model is skipped' "$RAW/$id.stderr"; then
-            say "$(cat "$RAW/$id.stderr")"
-            rm -f "$RAW/$id.run.json" "$RAW/$id.memmon.json" "$RAW/$id.stderr"
-            break
-        fi
-        # memmon exits 128+signal when the client was killed: a client killed by SIGINT or SIGTERM
-        # stops the suite even where this shell could not trap the signal.
-        case $status in
-            0) ;;
-            130 | 143) [ -n "$INTERRUPTED" ] || INTERRUPTED=$status ;;
-            *) FAILED=1 ;;
-        esac
-        set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
-            --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
-            --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
-            --label "$variant $i/$ITERATIONS"
-        [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
-        if ! uninterrupted "$BENCH" suite record "$@"; then
-            say "could not record $id: stopping (rows written so far are kept)"
-            uninterrupted "$BENCH" suite finish --results "$RESULTS" --status partial
+        # shellcheck disable=SC2086 # COUNT_ARGS is an option and its number, or nothing.
+        if reason=$("$BENCH" suite limits $COUNT_ARGS --variant "$variant"); then
+            :
+        elif [ -n "$reason" ]; then
+            # shellcheck disable=SC2086
+            uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
+                --variant "$variant" --skipped "$reason" || exit 1
+            DONE=$((DONE + ITERATIONS))
+            continue
+        else
             exit 1
         fi
-        i=$((i + 1))
+        STEP_IDS=
+        SKIPPED=
+        i=1
+        while [ "$i" -le "$ITERATIONS" ]; do
+            [ -n "$INTERRUPTED" ] && break 3
+            id=$(printf '%s' "$variant" | tr ':' '-')${SWEEP:+-${count}c}-$i
+            STEP_IDS="$STEP_IDS $id"
+            set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$path" \
+                --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
+            # shellcheck disable=SC2086
+            set -- "$@" $COUNT_ARGS
+            [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
+            [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
+            [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
+            # In the background, so a signal to this shell is handled now rather than after the run.
+            # --sockets: the kernel's TCP socket memory; --also: the server's CPU and memory.
+            $SETSID "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
+                --sockets ${WATCH:+--also "$WATCH"} --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
+                >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
+            CHILD=$!
+            CHILD_PID=$CHILD
+            run_child_wait
+            stop_leftovers "$CHILD_PID"
+            # A kernel that refuses io_uring: the client said so in one line and ran nothing; the
+            # step is skipped with that line.
+            if [ "$status" = 0 ] && [ ! -s "$RAW/$id.run.json" ] && grep -q 'model is skipped' "$RAW/$id.stderr"; then
+                SKIPPED=$(cat "$RAW/$id.stderr")
+                rm -f "$RAW/$id.run.json" "$RAW/$id.memmon.json" "$RAW/$id.stderr"
+                break
+            fi
+            # memmon exits 128+signal when the client was killed: a client killed by SIGINT or
+            # SIGTERM stops the suite even where this shell could not trap the signal.
+            case $status in
+                0) ;;
+                130 | 143) [ -n "$INTERRUPTED" ] || INTERRUPTED=$status ;;
+                *) FAILED=1 ;;
+            esac
+            label="$variant $i/$ITERATIONS"
+            if [ -n "$SWEEP" ]; then
+                if [ "$count" = 1 ]; then word=connection; else word=connections; fi
+                label="$variant at $count $word $i/$ITERATIONS"
+            fi
+            set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
+                --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
+                --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
+                --label "$label" --progress "$((DONE + 1))/$TOTAL"
+            [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
+            [ -n "$NOTE" ] && set -- "$@" --note "$NOTE"
+            if ! uninterrupted "$BENCH" suite record "$@"; then
+                say "could not record $id: stopping (rows written so far are kept)"
+                uninterrupted "$BENCH" suite finish --results "$RESULTS" --status partial
+                exit 1
+            fi
+            i=$((i + 1))
+            DONE=$((DONE + 1))
+        done
+        if [ -n "$SKIPPED" ]; then
+            set -- --skipped "$SKIPPED"
+            DONE=$((DONE + ITERATIONS - i + 1))
+        else
+            set -- --run-ids "$STEP_IDS"
+        fi
+        # shellcheck disable=SC2086
+        uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
+            --variant "$variant" "$@" || exit 1
     done
 done
 
@@ -152,6 +237,7 @@ uninterrupted "$BENCH" suite finish --results "$RESULTS" --status "$FINAL"
 
 echo
 uninterrupted "$BENCH" summarize "$RESULTS" --markdown "$RESULTS/summary.md"
+uninterrupted "$BENCH" suite verdict --results "$RESULTS"
 say "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
 if [ "$FINAL" = partial ]; then
     say "interrupted: $RESULTS is marked partial"

@@ -1,10 +1,11 @@
 #!/bin/sh
 # make benchmark: start a target server (lighttpd when installed, else the built-in one) unless one
 # already answers, run bench-overhead.sh against it, stop the server it started (also on failure,
-# Ctrl-C or TERM), and say where the results are. `make benchmark` has already built and written
-# the payload.
+# Ctrl-C or TERM); bench-overhead.sh says where the results are. `make benchmark` has already
+# checked the settings, built, and written the payload.
 #
-# Make variables arrive as environment: NO_CONNECTIONS (connections per run), ITERATIONS, PORT,
+# Make variables arrive as environment: NO_CONNECTIONS (built into the client as its default
+# connection count; CONNECTIONS, when set, wins), ITERATIONS, PORT,
 # BIND, ADDRESS; plus bench-overhead.sh's own (VARIANTS, RESULTS, TIMEOUT, RUN_TIMEOUT, NETWORK,
 # META…), SERVER and PAYLOAD_DIR (see lib.sh).
 #
@@ -15,14 +16,15 @@
 
 . "$(dirname "$0")/lib.sh"
 need_binaries
+# Before a server is started (make has checked them already; a direct run has not).
+check_suite_settings
 
 trap 'stop_server' EXIT
 
 start_server || exit 1
 
-# What the user typed wins over the connection count the binary was built with.
-CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-}}
-export CONNECTIONS
+# CONNECTIONS, when set, wins; otherwise the client's built-in default applies, which is the
+# NO_CONNECTIONS `make` built it with (the suite's plan says which of the two it was).
 RESULTS=${RESULTS:-$ROOT/results/$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
 # SERVER_PID: the server start_server started (or the user's own), whose cost the suite measures.
 export RESULTS BIN_DIR PAYLOAD_PATH SERVER_PID
@@ -36,9 +38,6 @@ if [ -z "$INTERRUPTED" ]; then
     run_child_wait
 fi
 stop_server
-if [ -f "$RESULTS/meta.json" ]; then
-    log "results: $RESULTS (summary.md, runs.csv, jobs.csv, memory.csv, meta.json)"
-fi
 # The suite's status above 128 says its folder is partial: then this script's signal names it.
 if [ -n "$INTERRUPTED" ] && { [ -z "$status" ] || [ "$status" -gt 128 ]; }; then
     status=$INTERRUPTED

@@ -33,23 +33,10 @@ SERVER_PID=${SERVER_PID:-}
 
 log() { echo "$(basename "$0"): $*" >&2; }
 
-# Whether $1 looks like an IPv4 or IPv6 address (the client parses it exactly; this only catches
-# host names such as `localhost`, which it does not resolve).
-is_ip_address() {
-    case $1 in
-        '' | *[!0-9A-Fa-f:.]*) return 1 ;;
-        *:*) return 0 ;;
-        *[!0-9.]* | *..*) return 1 ;;
-        *.*.*.*) return 0 ;;
-        *) return 1 ;;
-    esac
-}
-for setting in "ADDRESS=$ADDRESS" "BIND=$BIND"; do
-    if ! is_ip_address "${setting#*=}"; then
-        log "$setting is not an IP address: give one such as 127.0.0.1 or ::1 (host names are not resolved)"
-        exit 1
-    fi
-done
+# The settings check (one wording per kind of error, see settings.sh).
+. "$ROOT/scripts/settings.sh"
+check_ip ADDRESS "$ADDRESS"
+check_ip BIND "$BIND"
 
 need_binaries() {
     if [ ! -x "$BENCH" ]; then
@@ -83,8 +70,7 @@ start_server() {
     case $choice in
         lighttpd)
             log "starting lighttpd on $BIND:$PORT (setup/lighttpd.conf)"
-            PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" setup || return 1
-            PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" start || return 1
+            PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" setup start || return 1
             STARTED_SERVER=lighttpd
             SERVER_PID=$(PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" pid)
             ;;
@@ -137,3 +123,24 @@ stop_server() {
 . "$ROOT/scripts/signals.sh"
 # stop_process: a bounded stop of a background process.
 . "$ROOT/scripts/process.sh"
+
+# The goals of the `make bench-*` targets, for their scripts: `goal NAME CONDITION DETAIL` prints
+# `PASS NAME: DETAIL` or `FAIL NAME: DETAIL`, CONDITION being an awk expression of numbers (e.g.
+# "$poll >= 0.9 * $wrk"; an empty operand, a figure not measured, fails it); `goals_exit` ends
+# the script with 1 when a goal failed, else 0, after one line counting them.
+GOALS_PASSED=0
+GOALS_FAILED=0
+goal() {
+    if awk "BEGIN { exit !($2) }" 2>/dev/null; then
+        echo "PASS $1: $3"
+        GOALS_PASSED=$((GOALS_PASSED + 1))
+    else
+        echo "FAIL $1: $3"
+        GOALS_FAILED=$((GOALS_FAILED + 1))
+    fi
+}
+goals_exit() {
+    echo "goals: $GOALS_PASSED passed, $GOALS_FAILED failed"
+    [ "$GOALS_FAILED" -eq 0 ] || exit 1
+    exit 0
+}

@@ -6,6 +6,8 @@
 #   lighttpd.sh start   start lighttpd in the background from that file (harmless when running)
 #   lighttpd.sh stop    stop it by its pid file (harmless when stopped)
 #   lighttpd.sh pid     print the running lighttpd's pid (nothing when stopped)
+#   lighttpd.sh setup start   both: what `make benchmark` does (without setup's advice on how to
+#                       start it, which only `setup` alone prints)
 #
 # Environment: PORT (8000), BIND (127.0.0.1), PAYLOAD_DIR (payloads/, the document root),
 # SETUP_DIR (setup/: config, pid file, error log), LIGHTTPD (the binary; found on PATH otherwise).
@@ -97,8 +99,6 @@ setup() {
             *'"'* | *"$newline"*) die "the path $path contains a quote or newline, which lighttpd.conf cannot hold: move the suite" ;;
         esac
     done
-    [ -f "$docroot/testpayload" ] ||
-        echo "lighttpd.sh: note: $docroot/testpayload does not exist yet: run \`make payload\`" >&2
 
     # Two descriptors per connection (socket + file), capped at what this process may raise to.
     max_fds=24576
@@ -127,6 +127,13 @@ setup() {
     fi
     mv -f "$conf.new" "$conf"
     echo "wrote $conf: lighttpd serves $docroot on $BIND:$PORT (checked with lighttpd -tt)"
+}
+
+# How to start the server `setup` configured, for a user who ran setup alone (and whether the
+# payload it serves is there yet).
+advise() {
+    [ -f "$docroot/testpayload" ] ||
+        echo "lighttpd.sh: note: $docroot/testpayload does not exist yet: run \`make payload\`" >&2
     echo "start it in the background with \`make lighttpd-start\` (stop: \`make lighttpd-stop\`),"
     echo "or in the foreground with \`$lighttpd -D -f $conf\`"
 }
@@ -178,13 +185,23 @@ stop() {
     echo "lighttpd stopped (pid $pid)"
 }
 
-case ${1:-} in
-    setup) setup ;;
-    start) start ;;
-    stop) stop ;;
-    pid) running_pid ;;
-    *)
-        echo "usage: lighttpd.sh setup|start|stop|pid (PORT, BIND, PAYLOAD_DIR, SETUP_DIR, LIGHTTPD from the environment)" >&2
-        exit 2
-        ;;
-esac
+usage() {
+    echo "usage: lighttpd.sh setup|start|stop|pid… (PORT, BIND, PAYLOAD_DIR, SETUP_DIR, LIGHTTPD from the environment)" >&2
+    exit 2
+}
+[ $# -ge 1 ] || usage
+for command in "$@"; do
+    case $command in setup | start | stop | pid) ;; *) usage ;; esac
+done
+while [ $# -gt 0 ]; do
+    case $1 in
+        setup)
+            setup
+            [ $# -gt 1 ] || advise
+            ;;
+        start) start ;;
+        stop) stop ;;
+        pid) running_pid ;;
+    esac
+    shift
+done

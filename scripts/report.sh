@@ -1,12 +1,24 @@
 #!/bin/sh
-# make report: compare every results folder in results/ into results/report.md, with the old suite's
-# published rows beside them and SVG charts in results/charts/.
+# report.sh [report|compare] — every results folder in results/, compared.
+#
+#   report   (make report) into results/report.md, with the old suite's published rows beside
+#            them and SVG charts in results/charts/
+#   compare  (make compare) `bench-overhead compare --reference --extended` of them, to stdout:
+#            what `bench-overhead compare results/*/ --reference --extended` means, without the
+#            folders in results/ that are no suite runs
 #
 # Variables: RESULTS (default: results beside this script), BIN_DIR (default: target/release).
-# Folders without a runs.csv row (an aborted run, an empty folder) are skipped with a message;
-# partial folders are included and marked "(partial)" by compare itself. The report and charts/
+# Only folders of suite runs are compared: results/charts/, results/reference/ (compare's
+# --reference adds those rows), the output of profile, record-scheduling and trace (no meta.json,
+# no runs.csv), and folders without a runs.csv row (an aborted run) are skipped with a note each.
+# Partial folders are included and marked "(partial)" by compare itself. The report and charts/
 # are replaced together, only when compare succeeded; on a fault the old ones stay as they were.
 set -eu
+MODE=${1:-report}
+case $MODE in
+    report | compare) ;;
+    *) echo "usage: report.sh [report|compare]" >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=${RESULTS:-$ROOT/results}
@@ -16,11 +28,11 @@ CHARTS=$RESULTS/charts
 REPORT=$RESULTS/report.md
 
 if [ ! -x "$BIN" ]; then
-    echo "report: $BIN not found: run 'make build' first" >&2
+    echo "$MODE: $BIN not found: run 'make build' first" >&2
     exit 1
 fi
 if [ ! -d "$RESULTS" ]; then
-    echo "report: $RESULTS is not a folder: run 'make benchmark' first" >&2
+    echo "$MODE: $RESULTS is not a folder: run 'make benchmark' first" >&2
     exit 1
 fi
 
@@ -35,31 +47,44 @@ for dir in "$RESULTS"/*/; do
     esac
     # make profile, record-scheduling and trace keep their output beside the suite's folders.
     if [ ! -f "$dir/meta.json" ] && [ ! -f "$dir/runs.csv" ]; then
-        echo "report: skipped $dir: not a results folder of the suite (no meta.json or runs.csv)" >&2
+        echo "$MODE: skipped $dir: not a results folder of the suite (no meta.json or runs.csv)" >&2
         continue
     fi
     # A header and at least one row; `grep -c` also counts a last line without a newline.
     if [ ! -f "$dir/runs.csv" ] || [ "$(grep -c '[^[:space:]]' "$dir/runs.csv")" -lt 2 ]; then
-        echo "report: skipped $dir: no runs.csv rows (an aborted run?)" >&2
+        echo "$MODE: skipped $dir: no runs.csv rows (an aborted run?)" >&2
         continue
     fi
     set -- "$@" "$dir"
 done
 
-# Everything is written beside the old report and charts, and swapped in only once all of it is
-# there: a compare that fails leaves the old report.md with every chart it links.
+if [ "$MODE" = compare ]; then
+    exec "$BIN" compare --reference --extended "$@"
+fi
+
+# The new charts go straight into charts/ (so compare names the folder they stay in) once the old
+# ones are set aside; a compare that fails, or a signal, puts the old ones back beside the old
+# report.md that links them, and they go only when the new report is in place.
 TMP=$REPORT.tmp.$$
-NEW_CHARTS=$RESULTS/.charts.new.$$
 OLD_CHARTS=$RESULTS/.charts.old.$$
-trap 'rm -rf "$TMP" "$TMP.tables" "$TMP.extended" "$NEW_CHARTS" "$OLD_CHARTS"' EXIT
+restore_charts() {
+    if [ -d "$OLD_CHARTS" ]; then
+        rm -rf "$CHARTS"
+        mv "$OLD_CHARTS" "$CHARTS"
+    fi
+}
+trap 'rm -f "$TMP" "$TMP.tables" "$TMP.extended"; restore_charts' EXIT
 trap 'exit 130' INT TERM
 
 failed() {
     echo "report: $1 failed (see above): $REPORT and $CHARTS are unchanged" >&2
     exit 1
 }
-mkdir -p "$NEW_CHARTS"
-"$BIN" compare --reference --chart "$NEW_CHARTS" "$@" > "$TMP.tables" || failed "compare --chart"
+if [ -d "$CHARTS" ]; then
+    mv "$CHARTS" "$OLD_CHARTS"
+fi
+mkdir -p "$CHARTS"
+"$BIN" compare --reference --chart "$CHARTS" "$@" > "$TMP.tables" || failed "compare --chart"
 "$BIN" compare --reference --extended "$@" > "$TMP.extended" || failed "compare --extended"
 
 {
@@ -96,7 +121,7 @@ mkdir -p "$NEW_CHARTS"
     # What the runs achieved first (aggregate throughput, run time), then per-job speed, memory per
     # setup and memory over time, each with a readable caption.
     for kind in aggregate run-time download memory memory-over-time; do
-        for chart in "$NEW_CHARTS/$kind"-*.svg; do
+        for chart in "$CHARTS/$kind"-*.svg; do
             [ -f "$chart" ] || continue
             file=$(basename "$chart")
             name=${file#"$kind"-}
@@ -114,14 +139,6 @@ mkdir -p "$NEW_CHARTS"
         done
     done
 } > "$TMP"
-# The charts, then the report that links them; the old charts go only when the new ones are in.
-if [ -d "$CHARTS" ]; then
-    mv "$CHARTS" "$OLD_CHARTS"
-fi
-if ! mv "$NEW_CHARTS" "$CHARTS"; then
-    [ -d "$OLD_CHARTS" ] && mv "$OLD_CHARTS" "$CHARTS"
-    failed "moving the new charts into place"
-fi
 mv "$TMP" "$REPORT"
-count=$(find "$CHARTS" -name '*.svg' | wc -l)
-echo "report: wrote $REPORT and $count chart(s) in $CHARTS" >&2
+rm -rf "$OLD_CHARTS"
+echo "report: wrote $REPORT" >&2

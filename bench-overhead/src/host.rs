@@ -1,7 +1,7 @@
 //! Describes the machine a run is measured on: OS, version, kernel, architecture, CPU, memory.
 //!
-//! Every record names its setup (DESIGN §5), so this is read once per process and copied into each
-//! record. `uname(2)` is the common source on every Unix; the OS version comes from where each OS
+//! Every record names its setup (ARCHITECTURE.md, Setups), so this is read once per process and
+//! copied into each record. `uname(2)` is the common source on every Unix; the OS version comes from where each OS
 //! keeps it: `/etc/os-release` on Linux, the hrev in `uname -v` on Haiku, the release elsewhere.
 
 use std::process::ExitCode;

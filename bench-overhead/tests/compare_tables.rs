@@ -61,7 +61,7 @@ fn a_runs_csv_file_reads_like_its_folder() {
     assert_eq!(by_file, expected("default.md"));
 }
 
-/// DESIGN §2, verbatim: the old suite's published tables.
+/// The old suite's published tables, verbatim (ARCHITECTURE.md, The old suite).
 const PUBLISHED: &str = "\
 Over loopback (127.0.0.1):
 

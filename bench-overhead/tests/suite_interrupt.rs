@@ -110,19 +110,29 @@ fn sigterm_to_the_script_stops_the_run_under_way() {
 
     let runs = check_partial_folder(&results);
     let ids: Vec<&str> = runs.iter().map(|r| r["run_id"].as_str()).collect();
-    assert_eq!(ids, ["threaded-1"], "runs.csv");
+    assert_eq!(ids, ["threaded-1", "threaded-2"], "runs.csv");
+    // The run under way was stopped, not waited for: the client ended it on the signal and wrote
+    // the rows it had, its unfinished jobs failed as interrupted, and it is noted as such.
+    assert!(
+        runs[1]["failures"].contains("interrupted="),
+        "{:?}",
+        runs[1]
+    );
     let jobs = read_csv(&results.join("jobs.csv"));
     assert_eq!(
         jobs.iter().filter(|j| j["run_id"] == "threaded-1").count(),
         2,
         "jobs of threaded-1"
     );
-    // The run under way was stopped, not waited for: it left no record and is noted as such.
+    assert!(jobs
+        .iter()
+        .filter(|j| j["run_id"] == "threaded-2")
+        .all(|j| j["error"].starts_with("interrupted")));
     let meta = read_meta(&results);
     let failed = meta["failed_iterations"].as_array().unwrap();
     assert_eq!(failed.len(), 1, "{meta:#}");
     assert_eq!(failed[0]["run_id"], "threaded-2");
-    assert_eq!(failed[0]["recorded"], false);
+    assert_eq!(failed[0]["recorded"], true);
     assert!(
         failed[0]["reason"]
             .as_str()

@@ -6,7 +6,7 @@
 //!   `pending.rs`: samples waiting for their background reading before they are recorded.
 //! - `child.rs`: spawning (killed with memmon on Linux), reaping with `wait4` (exit status and
 //!   the kernel's peak RSS, the command's own told from its descendants' on Linux).
-//! - `signals.rs`: SIGINT/SIGTERM/SIGHUP forwarding and prompt exit detection (self-pipe + poll).
+//! - `signals.rs`: SIGINT/SIGTERM/SIGHUP forwarding and prompt exit detection (`bench_sys`'s self-pipe).
 //! - `sampler/`: one sample per OS (`linux.rs`: /proc; `haiku.rs`: areas; sysinfo elsewhere).
 //! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows
 //!   (the formats themselves are `bench_records`: `MemorySample`, `MemmonSummary`).

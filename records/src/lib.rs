@@ -32,6 +32,8 @@ pub use cost::{
 pub use failure::{Failure, FailureKind};
 pub use job::JobRecord;
 pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
-pub use meta::{FailedIteration, Meta, MetaFields, MetaStatus, ServerCost};
+pub use meta::{
+    FailedIteration, Meta, MetaFields, MetaStatus, ServerCost, StepOutcome, StepResult,
+};
 pub use run::{MemoryFigures, PhaseStats, Phases, RunRecord, RunRow, Setup, Syscalls};
 pub use variant::{Backend, Variant};

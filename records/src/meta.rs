@@ -60,13 +60,48 @@ pub struct FailedIteration {
 }
 
 impl FailedIteration {
-    /// The variant the iteration ran: the suite names each run `<variant>-<iteration>`
-    /// (results/README.md), and an iteration that left no record has nothing else to say it.
+    /// The variant the iteration ran: the suite names each run `<variant>-<iteration>`, in a
+    /// sweep `<variant>-<count>c-<iteration>` (results/README.md), and an iteration that left no
+    /// record has nothing else to say it.
     pub fn variant(&self) -> Option<Variant> {
         let (variant, iteration) = self.run_id.rsplit_once('-')?;
         iteration.parse::<u32>().ok()?;
+        let variant = match variant.rsplit_once('-') {
+            Some((name, count))
+                if count
+                    .strip_suffix('c')
+                    .is_some_and(|n| n.parse::<u32>().is_ok()) =>
+            {
+                name
+            }
+            _ => variant,
+        };
         variant.parse().ok()
     }
+}
+
+/// What became of one step of a suite (a connection count × a variant; a sweep has several).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepResult {
+    /// At least one run of the step had every job succeed.
+    Measured,
+    /// Every run of the step failed (or left no record): `reason` is the first run's.
+    Failed,
+    /// Not run: the machine cannot hold it (`reason` names the limit).
+    Skipped,
+}
+
+/// One entry of meta.json's `steps`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    pub connections: u32,
+    pub variant: String,
+    pub outcome: StepResult,
+    pub reason: Option<String>,
+    /// The step's runs (run ids), in order; none for a skipped step.
+    #[serde(default)]
+    pub run_ids: Vec<String>,
 }
 
 /// The whole of `meta.json` as the suite writes it. Field names are a data contract documented in
@@ -77,6 +112,10 @@ pub struct Meta {
     pub suite_version: String,
     pub command_line: String,
     pub started_utc: String,
+    /// The same instant in milliseconds since the Unix epoch, for the progress line's elapsed time
+    /// and estimate; absent in folders written before it was kept.
+    #[serde(default)]
+    pub started_unix_ms: Option<u64>,
     pub ended_utc: Option<String>,
     pub hostname: String,
     pub os: String,
@@ -94,7 +133,11 @@ pub struct Meta {
     pub address: String,
     pub port: u16,
     pub path: String,
+    /// The first (for a plain run the only) connection count.
     pub connections: u32,
+    /// Every connection count, in order: several for a sweep (`CONNECTIONS="1 10 100"`).
+    #[serde(default)]
+    pub connection_counts: Vec<u32>,
     pub iterations: u32,
     pub variants: Vec<String>,
     pub interval: String,
@@ -104,9 +147,12 @@ pub struct Meta {
     /// The client's limit for one whole run (`RUN_TIMEOUT`, else its default).
     #[serde(default)]
     pub run_timeout: String,
-    /// Rows in runs.csv when the suite ended.
+    /// Rows in runs.csv: kept up to date by every `suite record`, and counted again at the end.
     pub runs_recorded: u64,
     pub failed_iterations: Vec<FailedIteration>,
+    /// Each step (a connection count × a variant) once it is over: measured, failed or skipped.
+    #[serde(default)]
+    pub steps: Vec<StepOutcome>,
     /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
     pub extra: BTreeMap<String, String>,
     /// Whether the server's cost is measured beside the client, and why not (absent in folders
@@ -189,6 +235,7 @@ mod tests {
             suite_version: "0.1.0".into(),
             command_line: "bench-overhead.sh 127.0.0.1 8000".into(),
             started_utc: "2026-01-01T00:00:00Z".into(),
+            started_unix_ms: Some(1_767_225_600_000),
             ended_utc: None,
             hostname: "bench-a".into(),
             os: "Linux".into(),
@@ -206,6 +253,7 @@ mod tests {
             port: 8000,
             path: "/testpayload".into(),
             connections: 4,
+            connection_counts: vec![4],
             iterations: 2,
             variants: vec!["threaded".into(), "poll".into()],
             interval: "100ms".into(),
@@ -216,6 +264,13 @@ mod tests {
                 run_id: "poll-2".into(),
                 recorded: false,
                 reason: "exit status 1".into(),
+            }],
+            steps: vec![StepOutcome {
+                connections: 4,
+                variant: "poll".into(),
+                outcome: StepResult::Measured,
+                reason: None,
+                run_ids: vec!["poll-1".into(), "poll-2".into()],
             }],
             extra: BTreeMap::from([("tcp_congestion_control".into(), "bbr".into())]),
             server_cost: Some(ServerCost {
@@ -251,6 +306,7 @@ mod tests {
         };
         assert_eq!(failed("poll-12").variant(), Some(Variant::Poll));
         assert_eq!(failed("threaded-1").variant(), Some(Variant::Threaded));
+        assert_eq!(failed("poll-1000c-3").variant(), Some(Variant::Poll));
         assert_eq!(failed("poll").variant(), None);
         assert_eq!(failed("forked-1").variant(), None);
         assert_eq!("partial".parse(), Ok(MetaStatus::Partial));

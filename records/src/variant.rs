@@ -97,10 +97,10 @@ pub enum Backend {
 
 impl Backend {
     /// The readiness API `polling` picks on this OS: it decides at build time by target OS, so
-    /// this is decided the same way.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub const READINESS: Backend = Backend::Epoll;
-    #[cfg(any(
+    /// this is decided the same way (poll(2) on Haiku and wherever the others are missing).
+    pub const READINESS: Backend = if cfg!(any(target_os = "linux", target_os = "android")) {
+        Backend::Epoll
+    } else if cfg!(any(
         target_os = "macos",
         target_os = "ios",
         target_os = "tvos",
@@ -109,28 +109,15 @@ impl Backend {
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly"
-    ))]
-    pub const READINESS: Backend = Backend::Kqueue;
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-    pub const READINESS: Backend = Backend::EventPorts;
-    #[cfg(windows)]
-    pub const READINESS: Backend = Backend::Iocp;
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "watchos",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "illumos",
-        target_os = "solaris",
-        windows
-    )))]
-    pub const READINESS: Backend = Backend::Poll;
+    )) {
+        Backend::Kqueue
+    } else if cfg!(any(target_os = "illumos", target_os = "solaris")) {
+        Backend::EventPorts
+    } else if cfg!(windows) {
+        Backend::Iocp
+    } else {
+        Backend::Poll
+    };
 
     /// The backend a variant uses on this OS.
     pub fn of(variant: Variant) -> Backend {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Packs the QEMU guest's initramfs: busybox, the static bench-overhead and memmon, bench-overhead.sh
-# with the scripts/signals.sh it sources (from the checkout BENCH_SCRIPT is in), the kernel modules the guest needs (NIC, 9p), and setup/qemu/init.sh as /init.
+# with the scripts/signals.sh, settings.sh and process.sh it sources (from the checkout BENCH_SCRIPT is in), the kernel modules the guest needs (NIC, 9p), and setup/qemu/init.sh as /init.
 #
 #   sh setup/qemu/initramfs.sh OUT.cpio
 #
@@ -47,7 +47,9 @@ if command -v strip >/dev/null 2>&1; then
     strip "$stage/bin/bench-overhead" "$stage/bin/memmon"
 fi
 cp "$BENCH_SCRIPT" "$stage/bench/bench-overhead.sh"
-cp "$(dirname "$BENCH_SCRIPT")/scripts/signals.sh" "$stage/bench/scripts/signals.sh"
+for sourced in signals settings process; do
+    cp "$(dirname "$BENCH_SCRIPT")/scripts/$sourced.sh" "$stage/bench/scripts/"
+done
 cp "$here/init.sh" "$stage/init"
 chmod 755 "$stage/init" "$stage/bench/bench-overhead.sh"
 

@@ -8,8 +8,11 @@ use std::time::Duration;
 use bench_records::MetaStatus;
 use clap::{Args, Subcommand};
 
-use crate::suite::{BeginConfig, CheckConfig, FinishConfig, RecordConfig, SyscallsConfig};
-use crate::units::parse_duration;
+use crate::suite::{
+    BeginConfig, CheckConfig, FinishConfig, LimitsConfig, OutcomeConfig, Position, RecordConfig,
+    SyscallsConfig, VerdictConfig,
+};
+use crate::units::{parse_bytes, parse_duration};
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
@@ -30,6 +33,14 @@ pub enum Step {
     Finish(FinishArgs),
     /// Print the client's syscall counters beside `strace -c -f`'s counts (make trace).
     Syscalls(SyscallsArgs),
+    /// One line per pair of variants: ratios of aggregate speed, run time and memory, with spread.
+    Verdict(VerdictArgs),
+    /// Whether the machine can hold a step (exit 0), or why not (on stdout, exit 3).
+    Limits(LimitsArgs),
+    /// Record a step's outcome (measured, failed, skipped) in meta.json.
+    Outcome(OutcomeArgs),
+    /// Print the variants a sweep runs on this OS (every model and backend), space-separated.
+    Variants,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +136,49 @@ pub struct RecordArgs {
     /// Progress label, e.g. `threaded 3/10`.
     #[arg(long, default_value = "")]
     pub label: String,
+    /// This run's place among all the suite's runs, `DONE/TOTAL` (e.g. `3/20`), for the progress.
+    #[arg(long)]
+    pub progress: Option<Position>,
+    /// A remark added to the run's line (e.g. that memmon left its client running).
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerdictArgs {
+    /// The results folder.
+    #[arg(long)]
+    pub results: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LimitsArgs {
+    /// The step's connection count; the built-in default when omitted.
+    #[arg(long)]
+    pub connections: Option<u32>,
+    #[arg(long)]
+    pub variant: String,
+    /// The client's receive buffer per connection (its `--buffer-size`; the client's default).
+    #[arg(long, default_value = "4MiB", value_parser = parse_bytes)]
+    pub buffer_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct OutcomeArgs {
+    /// meta.json (runs.csv beside it tells whether a run measured).
+    #[arg(long)]
+    pub meta: PathBuf,
+    /// The step's connection count; the built-in default when omitted.
+    #[arg(long)]
+    pub connections: Option<u32>,
+    #[arg(long)]
+    pub variant: String,
+    /// The step's run ids, space-separated.
+    #[arg(long, default_value = "")]
+    pub run_ids: String,
+    /// The step did not run: why (from `suite limits`).
+    #[arg(long)]
+    pub skipped: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +209,20 @@ impl From<Step> for crate::suite::Step {
             Step::Record(a) => S::Record(a.into()),
             Step::Finish(a) => S::Finish(a.into()),
             Step::Syscalls(a) => S::Syscalls(a.into()),
+            Step::Verdict(a) => S::Verdict(VerdictConfig { results: a.results }),
+            Step::Limits(a) => S::Limits(LimitsConfig {
+                connections: a.connections,
+                variant: a.variant,
+                buffer_size: a.buffer_size,
+            }),
+            Step::Outcome(a) => S::Outcome(OutcomeConfig {
+                meta: a.meta,
+                connections: a.connections,
+                variant: a.variant,
+                run_ids: a.run_ids.split_whitespace().map(String::from).collect(),
+                skipped: a.skipped,
+            }),
+            Step::Variants => S::Variants,
         }
     }
 }
@@ -204,6 +272,8 @@ impl From<RecordArgs> for RecordConfig {
             runs_csv: a.runs_csv,
             meta: a.meta,
             label: a.label,
+            progress: a.progress,
+            note: a.note,
         }
     }
 }

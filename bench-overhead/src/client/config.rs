@@ -17,6 +17,37 @@ pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
     None => "100",
 };
 
+/// Whether NO_CONNECTIONS chose [`DEFAULT_CONNECTIONS`] (the suite's plan says where it came from).
+pub const DEFAULT_CONNECTIONS_FROM_BUILD: bool = option_env!("NO_CONNECTIONS").is_some();
+
+// A NO_CONNECTIONS that is not a count would be compiled into `--help` as `[default: abc]` and fail
+// every run: refused at build time (`make` says so in one line before it builds).
+const _: () = assert!(
+    is_count(DEFAULT_CONNECTIONS),
+    "NO_CONNECTIONS must be a whole number ≥ 1 of at most 4294967295, e.g. NO_CONNECTIONS=100"
+);
+
+/// Whether `text` is a whole number from 1 to u32::MAX (a `const fn`, for the check above).
+const fn is_count(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    let mut value: u64 = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_digit() {
+            return false;
+        }
+        value = value * 10 + (bytes[at] - b'0') as u64;
+        if value > u32::MAX as u64 {
+            return false;
+        }
+        at += 1;
+    }
+    value >= 1
+}
+
 /// `run --timeout`'s default; `suite begin` records it in meta.json when `TIMEOUT` is unset.
 pub const DEFAULT_TIMEOUT: &str = "30s";
 

@@ -16,7 +16,8 @@ mod config;
 mod exchange;
 mod interrupt;
 mod job;
-mod limits;
+// The suite checks a sweep step against the same limit before it runs.
+pub(crate) mod limits;
 mod measure;
 pub mod model;
 mod net;
@@ -27,7 +28,8 @@ pub mod syscalls;
 mod tcp_info;
 
 pub use config::{
-    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
+    parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
+    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
 };
 
 use std::io::Write;

@@ -19,7 +19,7 @@ use anyhow::Context;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::report::compare::aggregate::Table;
+use crate::report::compare::table::Table;
 use crate::results::load::Source;
 use bench_records::Variant;
 

@@ -62,6 +62,18 @@ pub fn table_title(network: &str, address: Option<&str>) -> String {
     }
 }
 
+/// Bytes as MiB for the condition columns: `200 MiB`.
+pub fn payload_label(bytes: u64) -> String {
+    if bytes == 0 {
+        "—".to_string()
+    } else {
+        format!(
+            "{} MiB",
+            super::number::g(bytes as f64 / crate::units::MIB as f64)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,9 @@
 //! which is where `2.40832 us`, `42.043 s` and `5.02905 MiB/s` come from. Printing the same way
 //! means a published figure read back from `results/reference/` prints exactly as published.
 
+/// What a figure no run measured prints as, in every table: never 0.
+pub const NO_DATA: &str = "—";
+
 /// Significant digits of the old suite's output (`std::cout`'s default precision).
 pub const SIGNIFICANT_DIGITS: usize = 6;
 

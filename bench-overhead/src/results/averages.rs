@@ -23,8 +23,9 @@
 
 use hdrhistogram::Histogram;
 
+use crate::results::jobs::{JobTimes, Phase};
 use crate::results::load::Run;
-use bench_records::{JobRecord, RunRow};
+use bench_records::RunRow;
 
 /// Sum and count of one per-job figure over a run's successful jobs.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -55,22 +56,18 @@ impl JobSum {
     }
 }
 
-/// A run's sum of one per-job figure over its successful jobs, from its `runs.csv` `mean` of
-/// `column` × `jobs_ok`; `None` when the column was not measured. Rows that do not give the job
-/// counts (the published ones, each already an average) weigh as one job.
-pub fn job_sum(run: &Run, column: &str, mean: f64) -> Option<JobSum> {
-    let jobs_ok = if run.has("jobs_ok") {
-        u64::from(run.row.jobs_ok)
-    } else {
-        1
-    };
-    run.has(column).then(|| JobSum::from_mean(mean, jobs_ok))
+/// A run's sum of one per-job figure over its successful jobs, from its `runs.csv` `mean` ×
+/// `jobs_ok`; `None` when the figure was not measured. Rows that do not give the job counts (the
+/// published ones, each already an average) weigh as one job.
+pub fn job_sum(run: &Run, mean: Option<f64>) -> Option<JobSum> {
+    let jobs_ok = run.jobs_ok().map_or(1, u64::from);
+    mean.map(|mean| JobSum::from_mean(mean, jobs_ok))
 }
 
 /// Whether every job of the run succeeded, so that its per-run figures count; a row that does
 /// not say is taken as it is.
 pub fn clean(run: &Run) -> bool {
-    !run.has("jobs_failed") || run.row.jobs_failed == 0
+    run.jobs_failed().map_or(true, |failed| failed == 0)
 }
 
 /// A per-job figure over every successful job of every run; `None` when no job succeeded.
@@ -137,14 +134,6 @@ pub fn select_runs<T: Copy>(runs: &[T], clean: impl Fn(T) -> bool) -> (Vec<T>, R
     }
 }
 
-/// A timed phase whose percentiles the reports print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Connect,
-    Ttfb,
-    Transfer,
-}
-
 /// A percentile the reports print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantile {
@@ -162,45 +151,15 @@ impl Quantile {
 }
 
 impl Phase {
-    /// The run's own percentile from its runs.csv row, with the column it comes from.
-    fn run_percentile(self, row: &RunRow, q: Quantile) -> (&'static str, u64) {
+    /// The run's own percentile from its runs.csv row; `None` where its cell was empty.
+    fn run_percentile(self, run: &Run, q: Quantile) -> Option<u64> {
         match (self, q) {
-            (Phase::Connect, Quantile::P50) => ("connect_p50_ns", row.connect_p50_ns),
-            (Phase::Connect, Quantile::P99) => ("connect_p99_ns", row.connect_p99_ns),
-            (Phase::Ttfb, Quantile::P50) => ("ttfb_p50_ns", row.ttfb_p50_ns),
-            (Phase::Ttfb, Quantile::P99) => ("ttfb_p99_ns", row.ttfb_p99_ns),
-            (Phase::Transfer, Quantile::P50) => ("transfer_p50_ns", row.transfer_p50_ns),
-            (Phase::Transfer, Quantile::P99) => ("transfer_p99_ns", row.transfer_p99_ns),
-        }
-    }
-}
-
-/// The phase times of one run's successful jobs (from `jobs.csv`): what percentiles across runs
-/// pool.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JobTimes {
-    pub connect: Vec<u64>,
-    pub ttfb: Vec<u64>,
-    pub transfer: Vec<u64>,
-}
-
-impl JobTimes {
-    /// The times of the successful ones among `jobs`, as the client's per-run statistics take them.
-    pub fn of<'a>(jobs: impl IntoIterator<Item = &'a JobRecord>) -> JobTimes {
-        let mut times = JobTimes::default();
-        for job in jobs.into_iter().filter(|j| j.ok()) {
-            times.connect.extend(job.connect_ns);
-            times.ttfb.extend(job.ttfb_ns);
-            times.transfer.extend(job.transfer_ns);
-        }
-        times
-    }
-
-    fn phase(&self, phase: Phase) -> &[u64] {
-        match phase {
-            Phase::Connect => &self.connect,
-            Phase::Ttfb => &self.ttfb,
-            Phase::Transfer => &self.transfer,
+            (Phase::Connect, Quantile::P50) => run.connect_p50_ns(),
+            (Phase::Connect, Quantile::P99) => run.connect_p99_ns(),
+            (Phase::Ttfb, Quantile::P50) => run.ttfb_p50_ns(),
+            (Phase::Ttfb, Quantile::P99) => run.ttfb_p99_ns(),
+            (Phase::Transfer, Quantile::P50) => run.transfer_p50_ns(),
+            (Phase::Transfer, Quantile::P99) => run.transfer_p99_ns(),
         }
     }
 }
@@ -246,13 +205,15 @@ pub fn pooled_percentile(runs: &[(&Run, Option<&JobTimes>)], phase: Phase, q: Qu
     let measured: Vec<&(&Run, Option<&JobTimes>)> = runs
         .iter()
         .filter(|(run, _)| {
-            let some_job_succeeded = !run.has("jobs_ok") || run.row.jobs_ok > 0;
-            run.has(phase.run_percentile(&run.row, q).0) && some_job_succeeded
+            let some_job_succeeded = run.jobs_ok().map_or(true, |ok| ok > 0);
+            phase.run_percentile(run, q).is_some() && some_job_succeeded
         })
         .collect();
     match measured.as_slice() {
         [] => Pooled::NotMeasured,
-        [(run, None)] => Pooled::Value(phase.run_percentile(&run.row, q).1),
+        [(run, None)] => phase
+            .run_percentile(run, q)
+            .map_or(Pooled::NotMeasured, Pooled::Value),
         all => {
             let times: Option<Vec<&JobTimes>> = all.iter().map(|(_, times)| *times).collect();
             let Some(times) = times else {

@@ -64,3 +64,41 @@ pub fn read(path: &Path) -> anyhow::Result<JobRows> {
     }
     Ok(jobs)
 }
+
+/// A timed phase whose percentiles the reports print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Connect,
+    Ttfb,
+    Transfer,
+}
+
+/// The phase times of one run's successful jobs (from `jobs.csv`): what percentiles across runs
+/// pool.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobTimes {
+    pub connect: Vec<u64>,
+    pub ttfb: Vec<u64>,
+    pub transfer: Vec<u64>,
+}
+
+impl JobTimes {
+    /// The times of the successful ones among `jobs`, as the client's per-run statistics take them.
+    pub fn of<'a>(jobs: impl IntoIterator<Item = &'a JobRecord>) -> JobTimes {
+        let mut times = JobTimes::default();
+        for job in jobs.into_iter().filter(|j| j.ok()) {
+            times.connect.extend(job.connect_ns);
+            times.ttfb.extend(job.ttfb_ns);
+            times.transfer.extend(job.transfer_ns);
+        }
+        times
+    }
+
+    pub fn phase(&self, phase: Phase) -> &[u64] {
+        match phase {
+            Phase::Connect => &self.connect,
+            Phase::Ttfb => &self.ttfb,
+            Phase::Transfer => &self.transfer,
+        }
+    }
+}

@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 
-use crate::report::compare::conditions::SETUP_EXTRA_KEYS;
-use crate::results::averages::JobTimes;
 use crate::results::csv::{number_problem, read_header, row_error};
+use crate::results::jobs::JobTimes;
 use bench_records::{is_cost_column, MetaFields, RunRow, Variant};
 
 /// Columns holding text; every other column holds a number.
@@ -84,9 +83,8 @@ pub struct Source {
     /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
     pub hostname: String,
     pub cpu_model: String,
-    /// A QEMU guest's virtual hardware and the congestion control: the `extra` keys of
-    /// [`SETUP_EXTRA_KEYS`] that meta.json gives.
-    pub hardware: BTreeMap<String, String>,
+    /// meta.json's `extra` (`META="key=value …"`), every value as text, empty ones left out.
+    pub extra: BTreeMap<String, String>,
     /// The successful jobs' phase times of each run whose jobs.csv rows all read (by run id):
     /// what percentiles across runs pool. Empty without a jobs.csv.
     pub job_times: BTreeMap<String, JobTimes>,
@@ -105,11 +103,29 @@ pub struct Run {
     pub absent: BTreeSet<&'static str>,
 }
 
-impl Run {
-    /// Whether `column` holds a measured value.
-    pub fn has(&self, column: &str) -> bool {
-        !self.absent.contains(column)
-    }
+/// The numeric columns the reports read, each as `Option`: `None` where the cell was empty (not
+/// measured), so that no report can take the 0 the row holds there for a figure. The name of each
+/// accessor is its column's, so a column the row lacks does not compile.
+macro_rules! measured {
+    ($($column:ident: $ty:ty),* $(,)?) => {
+        impl Run {
+            $(
+                #[doc = concat!("`", stringify!($column), "`; `None` when its cell was empty.")]
+                pub fn $column(&self) -> Option<$ty> {
+                    (!self.absent.contains(stringify!($column))).then_some(self.row.$column)
+                }
+            )*
+        }
+    };
+}
+
+measured! {
+    jobs_ok: u32, jobs_failed: u32, bytes: u64, run_ns: u64, aggregate_mib_s: f64, job_mib_s: f64,
+    cpu_user_s: f64, cpu_sys_s: f64,
+    sys_socket: u64, sys_connect: u64, sys_send: u64, sys_recv: u64, sys_wait: u64,
+    socket_mean_ns: f64, setup_mean_ns: f64, receive_mean_ns: f64,
+    connect_p50_ns: u64, connect_p99_ns: u64, ttfb_p50_ns: u64, ttfb_p99_ns: u64,
+    transfer_p50_ns: u64, transfer_p99_ns: u64,
 }
 
 /// `meta.json` as the reports read it: any JSON value in `extra` (hand-edited files).
@@ -226,14 +242,15 @@ pub fn source(
             run.row.backend = bench_records::run::legacy_backend(&run.row);
         }
     }
-    let hardware = SETUP_EXTRA_KEYS
+    let extra = meta
+        .extra
         .iter()
-        .filter_map(|(key, _)| {
-            let value = match meta.extra.get(*key)? {
+        .filter_map(|(key, value)| {
+            let value = match value {
                 serde_json::Value::String(text) => text.trim().to_string(),
                 other => other.to_string(),
             };
-            (!value.is_empty()).then(|| (key.to_string(), value))
+            (!value.is_empty()).then(|| (key.clone(), value))
         })
         .collect();
     Ok(Source {
@@ -245,7 +262,7 @@ pub fn source(
         iterations_per_row: meta.iterations_per_row.unwrap_or(1).max(1),
         hostname: meta.hostname.trim().to_string(),
         cpu_model: meta.cpu_model.trim().to_string(),
-        hardware,
+        extra,
         job_times: BTreeMap::new(),
         interval: meta
             .interval
@@ -323,12 +340,15 @@ pub fn parse_recorded_runs(display: &str, bytes: &[u8]) -> anyhow::Result<Vec<Ru
     Ok(runs)
 }
 
+/// A run and the input it came from.
+pub type RunFrom<'a, T> = (&'a Run, T);
+
 /// The first run met twice among `runs` (each with the input it came from): same run id, start
 /// time (in seconds), OS and kernel, which no two distinct runs share (run ids repeat across
 /// folders, `threaded-1`; their start times do not).
 pub fn duplicate<'a, T: Copy>(
     runs: impl IntoIterator<Item = (&'a Run, T)>,
-) -> Option<((&'a Run, T), (&'a Run, T))> {
+) -> Option<(RunFrom<'a, T>, RunFrom<'a, T>)> {
     let mut seen: BTreeMap<(&str, u64, &str, &str), (&'a Run, T)> = BTreeMap::new();
     for (run, from) in runs {
         let r = &run.row;
@@ -517,8 +537,8 @@ mod tests {
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].row, row);
         // Memory figures memmon did not give are absent; every other column was written.
-        assert!(!runs[0].has("mem_pss_anon_avg_bytes"));
-        assert!(runs[0].has("mem_rss_avg_bytes") && runs[0].has("cpu_user_s"));
+        assert_eq!(runs[0].row.mem_pss_anon_avg_bytes, None);
+        assert!(runs[0].row.mem_rss_avg_bytes.is_some() && runs[0].cpu_user_s().is_some());
     }
 
     #[test]
@@ -541,9 +561,9 @@ mod tests {
         };
         let text = format!("{}\n{}\n", without(header()), without(row(&[])));
         let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
-        assert!(!runs[0].has("sys_connect_wait"));
+        assert!(runs[0].absent.contains("sys_connect_wait"));
         assert_eq!(runs[0].row.sys_connect_wait, 0);
-        assert!(runs[0].has("sys_wait"));
+        assert!(runs[0].sys_wait().is_some());
         assert_eq!(runs[0].row.server_pid, None);
         assert_eq!(runs[0].row.tcp_mem_avg_bytes, None);
         // Written before the client's raw backends: its poll run used the polling crate.
@@ -555,9 +575,9 @@ mod tests {
     fn empty_cells_are_absent_not_zero() {
         let text = format!("{}\n{}\n", header(), row(&[("cpu_user_s", "")]));
         let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
-        assert!(!runs[0].has("cpu_user_s"));
-        assert!(runs[0].has("run_ns"));
-        assert!(!runs[0].has("mem_rss_avg_bytes"));
+        assert_eq!(runs[0].cpu_user_s(), None);
+        assert!(runs[0].run_ns().is_some());
+        assert_eq!(runs[0].row.mem_rss_avg_bytes, None);
         assert_eq!(runs[0].variant, Variant::Poll);
     }
 

@@ -20,6 +20,14 @@ pub enum Step {
     Finish(FinishConfig),
     /// Print the client's syscall counters beside `strace -c -f`'s counts (make trace).
     Syscalls(SyscallsConfig),
+    /// One line per pair of variants: ratios of aggregate speed, run time and memory, with spread.
+    Verdict(VerdictConfig),
+    /// Whether the machine can hold a step (exit 0), or why not (on stdout, exit 3).
+    Limits(LimitsConfig),
+    /// Record a step's outcome (measured, failed, skipped) in meta.json.
+    Outcome(OutcomeConfig),
+    /// Print the variants a sweep runs on this OS (every model and backend), space-separated.
+    Variants,
 }
 
 #[derive(Debug, Clone)]
@@ -42,7 +50,8 @@ pub struct BeginConfig {
     pub address: IpAddr,
     pub port: u16,
     pub path: String,
-    /// Connections per run; empty means the built-in default (`NO_CONNECTIONS` at build time).
+    /// Connections per run, or a sweep's counts; empty means the built-in default
+    /// (`NO_CONNECTIONS` at build time).
     pub connections: String,
     pub iterations: String,
     /// Space-separated variant names.
@@ -83,6 +92,38 @@ pub struct RecordConfig {
     pub meta: PathBuf,
     /// Progress label, e.g. `threaded 3/10`.
     pub label: String,
+    /// This run's place among all the suite's runs, for the progress.
+    pub progress: Option<super::Position>,
+    /// A remark added to the run's line (e.g. that memmon left its client running).
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VerdictConfig {
+    /// The results folder.
+    pub results: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitsConfig {
+    /// The step's connection count; the built-in default when `None`.
+    pub connections: Option<u32>,
+    pub variant: String,
+    /// The client's receive buffer per connection.
+    pub buffer_size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeConfig {
+    /// meta.json (runs.csv beside it tells whether a run measured).
+    pub meta: PathBuf,
+    /// The step's connection count; the built-in default when `None`.
+    pub connections: Option<u32>,
+    pub variant: String,
+    /// The step's run ids.
+    pub run_ids: Vec<String>,
+    /// The step did not run: why (from `suite limits`).
+    pub skipped: Option<String>,
 }
 
 #[derive(Debug, Clone)]

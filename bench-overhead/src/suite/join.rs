@@ -1,17 +1,38 @@
 //! `suite record`: one iteration's bookkeeping. memmon measured the client from outside, the client
 //! wrote its own record; this joins the two into one `runs.csv` row (RunRecord.memory), notes a
-//! failed iteration in meta.json, and prints the progress line.
+//! failed iteration in meta.json, counts the row there (`runs_recorded`), and prints the run's
+//! line and the suite's progress.
 
 use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::meta::add_failed;
+use super::meta::{add_failed, add_recorded};
+use super::progress;
 use super::RecordConfig;
 use crate::units::{format_bytes, format_nanos};
 use bench_records::{
     Appender, FailedIteration, MemmonSummary, RunRecord, RunRow, ServerFigures, SocketFigures,
 };
+
+/// Prints the run's line with the suite's progress after it; `note` (e.g. a client memmon left
+/// running) is added to the line, so the next run's progress bar cannot erase it.
+fn say(args: &RecordConfig, line: String) {
+    let line = match &args.note {
+        Some(note) => format!("{line}; {note}"),
+        None => line,
+    };
+    let elapsed = super::meta::read(&args.meta)
+        .ok()
+        .and_then(|meta| meta.started_unix_ms)
+        .map(|started| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            std::time::Duration::from_millis(now.saturating_sub(started))
+        });
+    progress::print(&line, args.progress, elapsed);
+}
 
 pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
     let label = if args.label.is_empty() {
@@ -21,15 +42,15 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
     };
     let Some(mut record) = read_run_record(&args.run) else {
         let reason = no_record_reason(&args);
-        eprintln!("  {label}: failed, no run record: {reason}");
         add_failed(
             &args.meta,
             FailedIteration {
                 run_id: args.run_id.clone(),
                 recorded: false,
-                reason,
+                reason: reason.clone(),
             },
         )?;
+        say(&args, format!("  {label}: failed, no run record: {reason}"));
         return Ok(ExitCode::SUCCESS);
     };
     if let Some(summary) = read_memmon(&args.memory) {
@@ -38,7 +59,7 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
         record.memory = Some(summary.into());
     }
     append_row(&args.runs_csv, &RunRow::from(&record))?;
-    eprintln!("  {label}: {}", progress(&record));
+    add_recorded(&args.meta)?;
     // A record whose jobs all succeeded is a good run, even if Ctrl-C came right after it.
     if record.jobs_failed > 0 || args.status != 0 {
         let mut reason = if record.jobs_failed > 0 {
@@ -58,6 +79,7 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
             },
         )?;
     }
+    say(&args, format!("  {label}: {}", run_line(&record)));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,12 +172,13 @@ fn failures_text(record: &RunRecord) -> String {
     )
 }
 
-/// e.g. `1.234 s, 2.345 GiB/s, 100/100 jobs ok, memory avg 12.000 MiB`.
-fn progress(record: &RunRecord) -> String {
-    let gib_s = record.aggregate_mib_s / 1024.0;
+/// e.g. `1.234 s, 2345.678 MiB/s, 100/100 jobs ok, memory avg 12.000 MiB`: the aggregate speed in
+/// MiB/s, the unit of the summary.
+fn run_line(record: &RunRecord) -> String {
     let mut line = format!(
-        "{}, {gib_s:.3} GiB/s, {}/{} jobs ok",
+        "{}, {:.3} MiB/s, {}/{} jobs ok",
         format_nanos(record.run_ns as f64),
+        record.aggregate_mib_s,
         record.jobs_ok,
         record.jobs_ok + record.jobs_failed,
     );
@@ -172,9 +195,27 @@ fn progress(record: &RunRecord) -> String {
 
 /// Appends one row (with the header when the file is new) through the client's own appender, so
 /// runs.csv is written one way only. The row is small and flushed at once: an interrupted suite
-/// leaves either the whole row or none of it.
+/// leaves either the whole row or none of it, and so does a full disk: a write that fails is cut
+/// back to the file's length before it.
 fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
-    Ok(Appender::<RunRow>::open(path)?.append(row)?)
+    let before = fs::metadata(path).map(|m| m.len()).ok();
+    let appended = Appender::<RunRow>::open(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|mut appender| appender.append(row).map_err(anyhow::Error::from));
+    if appended.is_err() {
+        match before {
+            Some(length) => {
+                let _ = fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .and_then(|file| file.set_len(length));
+            }
+            None => {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+    appended
 }
 
 #[cfg(test)]

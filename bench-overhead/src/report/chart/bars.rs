@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_legend, lighter, variant_colour, FONT, LEGEND_HEIGHT};
-use crate::report::compare::aggregate::{Row, Table};
 use crate::report::compare::conditions;
+use crate::report::compare::table::{Row, Table};
 use crate::report::label::variant_label;
 use crate::report::number::g;
 use bench_records::Variant;

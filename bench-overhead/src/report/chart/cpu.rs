@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_legend, variant_colour, CHAR_WIDTH, FONT, LABEL_SIZE, LEGEND_HEIGHT};
-use crate::report::compare::aggregate::{Row, Table};
+use crate::report::compare::table::{Row, Table};
 use crate::report::number::g;
 use bench_records::Variant;
 

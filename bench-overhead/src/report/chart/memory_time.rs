@@ -16,8 +16,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{variant_colour, FONT, LABEL_SIZE};
-use crate::report::compare::aggregate::payload_label;
 use crate::report::label;
+use crate::report::label::payload_label;
 use crate::report::number::g;
 use crate::results::csv::{describe_error, number_problem, read_header, row_error};
 use crate::results::load::{Source, Status};

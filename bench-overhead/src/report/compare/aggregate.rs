@@ -11,125 +11,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
-use super::conditions::{self, Condition};
+use super::conditions;
+use super::table::{Extended, Figures, Row, Table};
 use crate::report::{label, number};
-use crate::results::averages::{self, JobTimes, Phase, Pooled, Quantile, RunSelection};
+use crate::results::averages::{self, Pooled, Quantile};
+use crate::results::jobs::{JobTimes, Phase};
 use crate::results::load::{Run, Source, Status};
 use crate::units::MIB;
-use bench_records::Variant;
-use bench_records::{RunRecord, RunRow};
-
-/// The old suite's columns, averaged over a setup's runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Figures {
-    /// Mean `socket()` time per job, µs.
-    pub socket_creation_us: Option<f64>,
-    /// Mean job setup time (thread spawn, or register + non-blocking connect), µs.
-    pub job_setup_us: Option<f64>,
-    /// Mean per-job receive time (request written → last byte), s.
-    pub receive_s: Option<f64>,
-    /// Mean per-job download speed, MiB/s.
-    pub job_mib_s: Option<f64>,
-    /// Mean run time (first socket → last job finished), s.
-    pub run_time_s: Option<f64>,
-    /// Mean of memmon's average: anonymous PSS where the OS has it, else RSS, MiB.
-    pub memory_mib: Option<f64>,
-}
-
-/// The `--extended` columns, averaged the same way.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Extended {
-    /// Median transfer time (first byte → last byte) of every successful job of every run pooled
-    /// (jobs.csv), s; `None` for several runs without their job times.
-    pub transfer_p50_s: Option<f64>,
-    /// 99th percentile transfer time, pooled the same way, s.
-    pub transfer_p99_s: Option<f64>,
-    /// All body bytes / run time, GiB/s.
-    pub aggregate_gib_s: Option<f64>,
-    /// Client CPU seconds (user + system) per GiB of body data.
-    pub cpu_s_per_gib: Option<f64>,
-    /// Socket system calls per MiB of body data.
-    pub syscalls_per_mib: Option<f64>,
-    /// Voluntary + involuntary context switches of the client per run.
-    pub context_switches: Option<f64>,
-    /// Peak RSS the kernel reported for the client, MiB.
-    pub peak_rss_mib: Option<f64>,
-    /// Spread over iterations: coefficient of variation of the run time, % (needs 2 runs).
-    pub run_time_cv_pct: Option<f64>,
-    /// Server CPU seconds (user + system) per GiB of body data; `None` where the server was not
-    /// measured (not started by the suite, or on another machine).
-    pub server_cpu_s_per_gib: Option<f64>,
-    /// Mean of the server's average memory (anonymous PSS, else RSS), MiB.
-    pub server_memory_mib: Option<f64>,
-    /// Mean kernel TCP socket memory (system-wide) over the run's connections, KiB.
-    pub socket_memory_per_connection_kib: Option<f64>,
-    /// Mean TCP retransmits per connection (the client side's TCP_INFO).
-    pub retransmits_per_connection: Option<f64>,
-}
-
-/// One line of a table: a setup and its figures.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Row {
-    /// `Linux (x86_64, 6.1.0) Threaded`, with `[condition]` when another row of the table would
-    /// read the same, and `(partial)` / `(published)` marks.
-    pub setup: String,
-    pub os: String,
-    pub os_version: String,
-    pub arch: String,
-    pub kernel: String,
-    pub variant: String,
-    /// Readiness API behind the variant: `blocking` (threaded), `epoll`, `kqueue`, `poll`.
-    pub backend: String,
-    pub server: String,
-    pub connections: u32,
-    pub payload_bytes: u64,
-    pub buffer_size: u64,
-    /// The client machine (meta.json `hostname`, `cpu_model`); "" when not known.
-    pub hostname: String,
-    pub cpu_model: String,
-    /// The virtual hardware of a QEMU guest (meta.json `extra`: `qemu_nic`, `qemu_vcpus`,
-    /// `qemu_accel`) and the TCP congestion control (`tcp_congestion_control`), those given.
-    pub hardware: BTreeMap<String, String>,
-    pub partial: bool,
-    pub published: bool,
-    /// Iterations the figures average (published rows count the iterations the publication averaged).
-    pub runs: usize,
-    /// Runs the per-run figures (run time, memory, …) average: those in which every job succeeded,
-    /// or every run when none did.
-    pub runs_averaged: usize,
-    /// Jobs of all runs; `None` when the input does not say (published rows).
-    pub jobs_ok: Option<u64>,
-    pub jobs_failed: Option<u64>,
-    pub figures: Figures,
-    /// Always computed; left out of the JSON without `--extended`, as from the markdown.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extended: Option<Extended>,
-    /// A remark on the memory figure, printed after it as published: `(virtual peaked at 8 GB)`.
-    pub memory_note: Option<String>,
-    #[serde(skip)]
-    pub selection: RunSelection,
-    /// Whether the transfer percentiles are `None` because several runs lack their jobs.csv.
-    #[serde(skip)]
-    pub percentiles_need_jobs: bool,
-    #[serde(skip)]
-    pub addresses: BTreeSet<String>,
-    /// The inputs the row's runs came from, for messages.
-    #[serde(skip)]
-    pub sources: Vec<String>,
-}
-
-/// One table: every row measured over one network path.
-#[derive(Debug, Clone, Serialize)]
-pub struct Table {
-    pub network: String,
-    pub title: String,
-    /// Conditions that differ between the rows (`server`, `connections`, `payload`, `buffer`,
-    /// `machine`, `cpu`, `nic`, `vcpus`, `accelerator`).
-    pub differing: Vec<Condition>,
-    pub rows: Vec<Row>,
-}
+use bench_records::{RunRecord, Variant};
 
 /// The grouping key: what makes two runs iterations of one setup.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -262,7 +151,13 @@ fn setup_key(run: &Run, source: &Source) -> SetupKey {
         buffer_size: r.buffer_size,
         hostname: source.hostname.clone(),
         cpu_model: source.cpu_model.clone(),
-        hardware: source.hardware.clone(),
+        // The `extra` keys that make a different setup (conditions::SETUP_EXTRA_KEYS).
+        hardware: source
+            .extra
+            .iter()
+            .filter(|(key, _)| conditions::SETUP_EXTRA_KEYS.iter().any(|(k, _)| k == key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
         partial: source.status == Status::Partial,
         published: source.published,
     }
@@ -271,10 +166,6 @@ fn setup_key(run: &Run, source: &Source) -> SetupKey {
 /// Mean of the values that are present; `None` when none is.
 fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     averages::mean(&values.into_iter().flatten().collect::<Vec<f64>>())
-}
-
-fn run_figure(run: &Run, columns: &[&str], value: impl FnOnce() -> f64) -> Option<f64> {
-    columns.iter().all(|c| run.has(c)).then(value)
 }
 
 fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyhow::Result<Row> {
@@ -287,21 +178,18 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
     };
     // Each figure is averaged in its runs.csv unit and scaled after, as summarize does, so the two
     // overflow at the same values (and refuse them alike, see `finish_figures`).
-    let job = |column: &str, value: fn(&RunRow) -> f64, scale: f64| {
-        averages::pooled(
-            all.iter()
-                .filter_map(|r| averages::job_sum(r, column, value(&r.row))),
-        )
-        .map(|v| v / scale)
+    let job = |value: fn(&Run) -> Option<f64>, scale: f64| {
+        averages::pooled(all.iter().filter_map(|r| averages::job_sum(r, value(r))))
+            .map(|v| v / scale)
     };
     // Per-run figures: over the runs in which every job succeeded, as summarize.
     let (measured, selection) = averages::select_runs(runs, |(r, _)| averages::clean(r));
     let rows = || measured.iter().map(|(run, _)| *run);
     let figures = Figures {
-        socket_creation_us: job("socket_mean_ns", |r| r.socket_mean_ns, 1e3),
-        job_setup_us: job("setup_mean_ns", |r| r.setup_mean_ns, 1e3),
-        receive_s: job("receive_mean_ns", |r| r.receive_mean_ns, 1e9),
-        job_mib_s: job("job_mib_s", |r| r.job_mib_s, 1.0),
+        socket_creation_us: job(Run::socket_mean_ns, 1e3),
+        job_setup_us: job(Run::setup_mean_ns, 1e3),
+        receive_s: job(Run::receive_mean_ns, 1e9),
+        job_mib_s: job(Run::job_mib_s, 1.0),
         run_time_s: mean(rows().map(run_seconds)),
         memory_mib: mean(rows().map(|r| averages::memory(&r.row).map(|m| m.avg)))
             .map(|bytes| bytes / MIB as f64),
@@ -318,36 +206,24 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
     let extended = Extended {
         transfer_p50_s: percentile(Quantile::P50),
         transfer_p99_s: percentile(Quantile::P99),
-        aggregate_gib_s: mean(
-            rows().map(|r| run_figure(r, &["aggregate_mib_s"], || r.row.aggregate_mib_s)),
-        )
-        .map(|mib_s| mib_s / 1024.0),
+        aggregate_gib_s: mean(rows().map(Run::aggregate_mib_s)).map(|mib_s| mib_s / 1024.0),
+        // Derived as the run record derives them, from runs that measured every input.
         cpu_s_per_gib: mean(rows().map(|r| {
-            run_figure(r, &["cpu_user_s", "cpu_sys_s", "bytes"], || {
-                RunRecord::from(&r.row).cpu_s_per_gib()
-            })
-            .filter(|_| r.row.bytes > 0)
+            let inputs = r.cpu_user_s().and(r.cpu_sys_s()).and(r.bytes());
+            inputs
+                .filter(|_| r.row.bytes > 0)
+                .map(|_| RunRecord::from(&r.row).cpu_s_per_gib())
         })),
         syscalls_per_mib: mean(rows().map(|r| {
-            run_figure(
-                r,
-                &[
-                    "sys_socket",
-                    "sys_connect",
-                    "sys_send",
-                    "sys_recv",
-                    "sys_wait",
-                    "bytes",
-                ],
-                || RunRecord::from(&r.row).syscalls_per_mib(),
-            )
-            .filter(|_| r.row.bytes > 0)
+            let counts = r.sys_socket().and(r.sys_connect()).and(r.sys_send());
+            let inputs = counts.and(r.sys_recv()).and(r.sys_wait()).and(r.bytes());
+            inputs
+                .filter(|_| r.row.bytes > 0)
+                .map(|_| RunRecord::from(&r.row).syscalls_per_mib())
         })),
-        context_switches: mean(rows().map(|r| {
-            run_figure(r, &["ctx_voluntary", "ctx_involuntary"], || {
-                (r.row.ctx_voluntary.unwrap_or(0) + r.row.ctx_involuntary.unwrap_or(0)) as f64
-            })
-        })),
+        context_switches: mean(
+            rows().map(|r| Some((r.row.ctx_voluntary? + r.row.ctx_involuntary?) as f64)),
+        ),
         peak_rss_mib: mean(rows().map(|r| r.row.mem_peak_rss_bytes.map(|b| b as f64 / MIB as f64))),
         run_time_cv_pct: averages::cv(&run_times).map(|cv| cv * 100.0),
         server_cpu_s_per_gib: mean(rows().map(|r| RunRecord::from(&r.row).server_cpu_s_per_gib())),
@@ -388,8 +264,8 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         published: key.published,
         runs: iterations(runs),
         runs_averaged: iterations(&measured),
-        jobs_ok: count(all.iter().copied(), "jobs_ok", |r| r.jobs_ok),
-        jobs_failed: count(all.iter().copied(), "jobs_failed", |r| r.jobs_failed),
+        jobs_ok: count(all.iter().copied(), Run::jobs_ok),
+        jobs_failed: count(all.iter().copied(), Run::jobs_failed),
         figures,
         extended: Some(extended),
         memory_note,
@@ -455,30 +331,14 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
 }
 
 /// Sum of a count column over the runs that give it; `None` when none does.
-fn count<'a>(
-    runs: impl Iterator<Item = &'a Run>,
-    column: &str,
-    value: impl Fn(&RunRow) -> u32,
-) -> Option<u64> {
-    runs.filter(|r| r.has(column))
-        .map(|r| u64::from(value(&r.row)))
+fn count<'a>(runs: impl Iterator<Item = &'a Run>, value: fn(&Run) -> Option<u32>) -> Option<u64> {
+    runs.filter_map(value)
+        .map(u64::from)
         .fold(None, |sum, v| Some(sum.unwrap_or(0) + v))
 }
 
 fn run_seconds(run: &Run) -> Option<f64> {
-    run_figure(run, &["run_ns"], || run.row.run_ns as f64 / 1e9)
-}
-
-/// Bytes as MiB for the condition columns: `200 MiB`.
-pub fn payload_label(bytes: u64) -> String {
-    if bytes == 0 {
-        "—".to_string()
-    } else {
-        format!(
-            "{} MiB",
-            crate::report::number::g(bytes as f64 / MIB as f64)
-        )
-    }
+    run.run_ns().map(|ns| ns as f64 / 1e9)
 }
 
 #[cfg(test)]

@@ -8,41 +8,11 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use super::table::{Row, Table};
+use crate::report::label::payload_label;
+use crate::report::number::NO_DATA;
 
-use super::aggregate::{payload_label, Row, Table};
-
-/// meta.json `extra` keys that describe the hardware a QEMU guest ran on (DESIGN §8) and the TCP
-/// congestion control (which changed loopback figures up to twofold, see the README): they change
-/// the figures, so runs that differ in them are different setups. Other `extra` keys (boot time,
-/// QEMU's version, free-form notes) do not split rows.
-pub const SETUP_EXTRA_KEYS: [(&str, Condition); 4] = [
-    ("qemu_nic", Condition::Nic),
-    ("qemu_vcpus", Condition::Vcpus),
-    ("qemu_accel", Condition::Accelerator),
-    ("tcp_congestion_control", Condition::CongestionControl),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    Server,
-    Connections,
-    Payload,
-    Buffer,
-    /// The client machine's hostname.
-    Machine,
-    Cpu,
-    Nic,
-    Vcpus,
-    Accelerator,
-    CongestionControl,
-    /// Only to tell apart rows whose labels would collide: the label already carries the OS
-    /// version on Haiku and the kernel elsewhere.
-    OsVersion,
-    Kernel,
-    Backend,
-}
+pub use super::table::{Condition, SETUP_EXTRA_KEYS};
 
 /// The conditions a table reports when its rows differ in them, in column order.
 const REPORTED: [Condition; 10] = [
@@ -152,7 +122,7 @@ impl Condition {
         match self {
             Condition::Payload => payload_label(row.payload_bytes),
             Condition::Buffer => payload_label(row.buffer_size),
-            _ if raw.is_empty() => super::markdown::NO_DATA.to_string(),
+            _ if raw.is_empty() => NO_DATA.to_string(),
             _ => raw,
         }
     }

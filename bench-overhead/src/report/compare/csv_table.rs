@@ -2,7 +2,7 @@
 //! full precision (15 significant digits), with units in the column names. Empty cells are figures
 //! no run measured.
 
-use super::aggregate::{Extended, Figures, Row, Table};
+use super::table::{Extended, Figures, Row, Table};
 
 const IDENTITY: [&str; 23] = [
     "network",

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::aggregate::Table;
+use super::table::Table;
 
 #[derive(Serialize)]
 struct Document<'a> {

@@ -7,10 +7,12 @@
 
 use std::fmt::Write;
 
-use super::aggregate::{payload_label, Row, Table};
 use super::conditions;
+use super::table::{Row, Table};
 use crate::report::label;
+use crate::report::label::payload_label;
 use crate::report::number::g;
+use crate::report::number::NO_DATA;
 
 /// The published columns, exactly.
 pub const COLUMNS: [&str; 6] = [
@@ -60,9 +62,6 @@ fn run_figures(extended: bool) -> &'static str {
         "run time and memory"
     }
 }
-
-/// A cell with no data.
-pub const NO_DATA: &str = "—";
 
 /// `value unit`, or `—` when there is no value.
 pub fn cell(value: Option<f64>, unit: &str) -> String {

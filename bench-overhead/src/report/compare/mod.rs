@@ -1,17 +1,20 @@
 //! `bench-overhead compare`: merges results from any number of machines into the cross-OS tables
-//! of the old suite (DESIGN §2, §6), one per network path, plus extended columns and charts.
+//! of the old suite (ARCHITECTURE.md, The old suite and Comparison tables), one per network path,
+//! plus extended columns and charts.
 //!
-//! The pipeline, one file per step: `load` (read and validate folders and runs.csv files),
-//! `reference` (the published rows), `aggregate` (group by setup, average over iterations), `label`
-//! (setup and table names), `number` (the old suite's number format), then one file per output
-//! format (`markdown`, `csv_table`, `json`) and `chart` (SVG).
+//! The pipeline, one file per step: `results::load` (read and validate folders and runs.csv
+//! files), `reference` (the published rows), `aggregate` (group by setup, average over iterations)
+//! into the tables of `table`, `report::label` (setup and table names), `report::number` (the old
+//! suite's number format), then one file per output format (`markdown`, `csv_table`, `json`) and
+//! `report::chart` (SVG).
 
-pub mod aggregate;
+mod aggregate;
 pub mod conditions;
 mod csv_table;
 mod json;
 mod markdown;
 mod reference;
+pub mod table;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
-//! The old suite's published rows (DESIGN §2), kept in `results/reference/` in the runs.csv format
-//! and built into the binary, so `--reference` works from any folder and the figures cannot drift
+//! The old suite's published rows (ARCHITECTURE.md, The old suite), kept in `results/reference/`
+//! in the runs.csv format and built into the binary, so `--reference` works from any folder and the figures cannot drift
 //! from the files that document them.
 
 use crate::results::load::{self, Source};

@@ -11,6 +11,7 @@ use super::view;
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
+use bench_records::Variant;
 use bench_records::{JobRecord, RunRecord};
 
 /// Reads a results folder and computes every variant's summary.
@@ -67,33 +68,31 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         .count() as u64;
     let has_meta = meta.is_some();
     let meta = meta.unwrap_or_default();
-    let unrecorded: Vec<&str> = meta
+    let unrecorded: Vec<Option<Variant>> = meta
         .failed_iterations
         .iter()
         .filter(|f| !f.recorded)
-        .map(|f| f.run_id.as_str())
+        .map(|f| f.variant())
         .collect();
 
-    let mut variant_names: Vec<&str> = Vec::new();
+    let mut variants_seen: Vec<Variant> = Vec::new();
     for run in &runs {
-        if !variant_names.contains(&run.variant.name()) {
-            variant_names.push(run.variant.name());
+        if !variants_seen.contains(&run.variant) {
+            variants_seen.push(run.variant);
         }
     }
-    // Run ids are `<variant>-<iteration>`.
-    let unrecorded_of = |variant: &str| {
-        let prefix = format!("{variant}-");
-        unrecorded
-            .iter()
-            .filter(|id| id.starts_with(&prefix))
-            .count()
+    // An iteration that left no record is counted for the variant its run id names.
+    let unrecorded_of = |variant: Option<Variant>| {
+        variant.map_or(0, |variant| {
+            unrecorded.iter().filter(|v| **v == Some(variant)).count()
+        })
     };
-    let variants: Vec<VariantSummary> = variant_names
+    let variants: Vec<VariantSummary> = variants_seen
         .iter()
-        .map(|&name| {
-            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant.name() == name).collect();
+        .map(|&variant| {
+            let rows: Vec<&Run> = runs.iter().filter(|r| r.variant == variant).collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            let no_record = unrecorded_of(name);
+            let no_record = unrecorded_of(Some(variant));
             let missing = if status == "complete" {
                 (meta.iterations as usize).saturating_sub(rows.len() + no_record)
             } else {
@@ -109,10 +108,10 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
     let variants_not_run = meta
         .variants
         .iter()
-        .filter(|v| !variant_names.contains(&v.as_str()))
+        .filter(|v| !variants_seen.iter().any(|seen| seen.name() == v.as_str()))
         .map(|v| VariantNotRun {
             variant: v.clone(),
-            runs_unrecorded: unrecorded_of(v),
+            runs_unrecorded: unrecorded_of(v.parse().ok()),
         })
         .collect();
     let runs_csv = runs_path.display().to_string();
@@ -190,12 +189,11 @@ fn sums_from_jobs(jobs: &[&JobRecord]) -> JobSums {
 /// The run's own means × its successful jobs, for a run whose job rows are missing: the sums
 /// `compare` takes.
 fn sums_from_row(run: &Run) -> JobSums {
-    let row = &run.row;
     [
-        averages::job_sum(run, "socket_mean_ns", row.socket_mean_ns),
-        averages::job_sum(run, "setup_mean_ns", row.setup_mean_ns),
-        averages::job_sum(run, "receive_mean_ns", row.receive_mean_ns),
-        averages::job_sum(run, "job_mib_s", row.job_mib_s),
+        averages::job_sum(run, run.socket_mean_ns()),
+        averages::job_sum(run, run.setup_mean_ns()),
+        averages::job_sum(run, run.receive_mean_ns()),
+        averages::job_sum(run, run.job_mib_s()),
     ]
 }
 
@@ -231,14 +229,8 @@ pub(super) fn summarize_variant(
     };
 
     let (measured, selection) = averages::select_runs(rows, averages::clean);
-    let measured_value = |column: &str, value: fn(&Run) -> f64| {
-        run_figure(
-            measured
-                .iter()
-                .filter(|r| r.has(column))
-                .map(|r| value(r))
-                .collect(),
-        )
+    let measured_value = |value: fn(&Run) -> Option<f64>| {
+        run_figure(measured.iter().filter_map(|r| value(r)).collect())
     };
     let memory: Vec<averages::Memory> = measured
         .iter()
@@ -294,8 +286,8 @@ pub(super) fn summarize_variant(
         setup_ns: job_figure(1),
         receive_ns: job_figure(2),
         job_mib_s: job_figure(3),
-        run_ns: measured_value("run_ns", |r| r.row.run_ns as f64),
-        aggregate_mib_s: measured_value("aggregate_mib_s", |r| r.row.aggregate_mib_s),
+        run_ns: measured_value(|r| r.run_ns().map(|ns| ns as f64)),
+        aggregate_mib_s: measured_value(Run::aggregate_mib_s),
         memory_metric,
         memory_runs: memory.len(),
         memory_samples_min: measured.iter().filter_map(|r| r.row.mem_samples).min(),

@@ -1,8 +1,9 @@
 //! `bench-overhead summarize RESULTS`: the old suite's per-variant summary of a results folder, plus
 //! how much each figure varies over the iterations.
 //!
-//! The averages are the old suite's, defined in `crate::results::averages` and shared with `compare`, and
-//! `runs.csv` and `meta.json` are read by `compare`'s own loader, so the two commands print the same
+//! The averages are the old suite's, defined in `crate::results::averages` and shared with
+//! `compare`, and `runs.csv` and `meta.json` are read by the loader `compare` uses
+//! (`crate::results::load`), so the two commands print the same
 //! figures for the same folder and refuse the same faults: job figures (socket creation, job setup,
 //! receive time, per-job speed) are means over every successful job of every run pooled together;
 //! run time, aggregate speed and memory are means over the runs in which every job succeeded
@@ -24,6 +25,8 @@ use anyhow::Context;
 
 pub use compute::summarize;
 use std::path::PathBuf;
+// The suite's verdict reads the same figures.
+pub use summary::{Figure, VariantSummary};
 use view::View;
 
 /// `summarize`: which folder, and which outputs.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{Mode, ResolveFlags};
 
-use super::unix::FILE_FLAGS;
+use super::FILE_FLAGS;
 
 /// Set once a kernel answered ENOSYS: every later open walks instead.
 static MISSING: AtomicBool = AtomicBool::new(false);

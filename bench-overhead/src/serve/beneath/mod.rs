@@ -34,6 +34,16 @@ pub use other::{stamp_of, Root};
 #[cfg(unix)]
 pub use unix::{stamp_of, Root};
 
+/// Flags of every file open: read-only, never blocking on a FIFO, never a controlling terminal,
+/// never a symlink. Here, not in `unix.rs`, so that `linux.rs` and `unix.rs` both use it without
+/// importing each other.
+#[cfg(unix)]
+const FILE_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::NONBLOCK)
+    .union(rustix::fs::OFlags::NOCTTY)
+    .union(rustix::fs::OFlags::NOFOLLOW)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
 /// What a name or a descriptor refers to right now.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {

@@ -8,15 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-use super::{Stamp, Version};
-
-/// Flags of every file open: read-only, never blocking on a FIFO, never a controlling terminal,
-/// never a symlink.
-pub(super) const FILE_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::NONBLOCK)
-    .union(OFlags::NOCTTY)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::CLOEXEC);
+use super::{Stamp, Version, FILE_FLAGS};
 
 /// The folder files are served from, open for the server's life.
 #[derive(Debug)]
