@@ -139,12 +139,15 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         // A row in which no job succeeded has no per-job figure: that `—` is said in its note, as
         // is that of percentiles of several runs without jobs.csv.
         let no_successful_job = row.jobs_ok == Some(0);
-        any_unmeasured |= cells.iter().enumerate().any(|(i, c)| {
-            c.contains(NO_DATA)
-                && !(no_successful_job && PER_JOB_CELLS.contains(&i))
-                && !COST_CELLS.contains(&i)
-                && !(row.percentiles_need_jobs && PERCENTILE_CELLS.contains(&i))
-        });
+        let explained = |i: usize| {
+            (no_successful_job && PER_JOB_CELLS.contains(&i))
+                || COST_CELLS.contains(&i)
+                || (row.percentiles_need_jobs && PERCENTILE_CELLS.contains(&i))
+        };
+        any_unmeasured |= cells
+            .iter()
+            .enumerate()
+            .any(|(i, c)| c.contains(NO_DATA) && !explained(i));
         // A `|` inside a hand-written label would end the cell early.
         let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
