@@ -21,6 +21,9 @@
 #   NETWORK [loopback or network]   network path label recorded with every run
 #   META [""]                       space-separated key=value pairs for meta.json's "extra"
 #                                   (tcp_congestion_control is added on Linux unless given)
+#   SERVER_PID [""]                 the server's PID, to measure its CPU and memory beside the
+#                                   client (make benchmark sets it); ignored for a server at an
+#                                   address not on this machine (meta.json's server_cost says why)
 #
 # Exit status: 0 every iteration succeeded; 1 an iteration failed (it is recorded, the suite went
 # on) or a setup error; 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM, 129 by SIGHUP: 128 + the
@@ -45,6 +48,7 @@ TIMEOUT=${TIMEOUT:-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-}
 NETWORK=${NETWORK:-}
 META=${META:-}
+SERVER_PID=${SERVER_PID:-}
 COMMAND_LINE="$0 $*"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -123,12 +127,14 @@ stop_leftovers() {
     stop_process "-$1"
 }
 
-# Creates the folder and prints the plan (what runs, how often, the connections and their source).
-uninterrupted "$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
+# Creates the folder and prints the plan (what runs, how often, the connections and their source)
+# on stderr, and on stdout the PID of the server memmon watches beside the client (WATCH; empty
+# when the server is not measured).
+WATCH=$(uninterrupted "$BENCH" suite begin --results "$RESULTS" --command-line "$COMMAND_LINE" \
     --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
     --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
     --timeout "$TIMEOUT" --run-timeout "$RUN_TIMEOUT" \
-    --network "$NETWORK" --server "$SERVER" --extra "$META" || exit 1
+    --network "$NETWORK" --server "$SERVER" --extra "$META" --server-pid "$SERVER_PID") || exit 1
 RAW=$RESULTS/raw
 FAILED=
 TOTAL=0
@@ -171,8 +177,9 @@ for count in $COUNTS; do
             [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
             [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
             # In the background, so a signal to this shell is handled now rather than after the run.
+            # --sockets: the kernel's TCP socket memory; --also: the server's CPU and memory.
             $SETSID "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
-                --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
+                --sockets ${WATCH:+--also "$WATCH"} --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
                 >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
             CHILD=$!
             CHILD_PID=$CHILD

@@ -58,6 +58,7 @@ measure() {
         exit 1
     fi
     json=$(cat "$TMP/summary.json")
+    cp "$TMP/summary.json" "$TMP/last.json"
     # Threads the child could not start (limits) are reported, not hidden.
     stopped=$(sed -n 's/.*stopped at \([0-9]*\) threads.*/\1/p' "$TMP/child.err")
     [ -z "$stopped" ] || label="$label ($stopped threads only)"
@@ -100,6 +101,25 @@ if [ "$(uname -s)" = Linux ]; then
     # sysinfo's process refresh instead of /proc/PID/statm (RSS and VSZ only, no PSS).
     measure info "--sampler sysinfo" "$MIB" 0 --sampler sysinfo
 fi
+
+# What watching the benchmark's server costs beside the command (memmon --also PID, and the
+# kernel's socket memory, --sockets): a second busy_child holding BENCH_MIB MiB stands for the
+# server; the same run with and without watching it, side by side (issue 16: <= 1 % of a core).
+"$CHILD" --mib "$MIB" --seconds $((SECONDS_BUSY * 2 + 10)) >/dev/null 2>&1 &
+ALSO=$!
+trap 'kill "$ALSO" 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+measure "default, beside a second process" 0
+cp "$TMP/last.json" "$TMP/alone.json"
+measure "--also PID --sockets" 0 --also "$ALSO" --sockets
+kill "$ALSO" 2>/dev/null
+own() { field "$(cat "$1")" memmon_cpu_s; }
+awk -v alone="$(own "$TMP/alone.json")" -v both="$(own "$TMP/last.json")" \
+    -v ms="$(field "$(cat "$TMP/last.json")" elapsed_ms)" \
+    'BEGIN {
+        extra = (both - alone) / (ms / 1000) * 100
+        printf "\nwatching a second process and the sockets: +%.3f %% of a core (goal <= 1 %%): %s\n",
+            extra, (extra <= 1 ? "PASS" : "FAIL")
+    }'
 
 cat <<EOF
 

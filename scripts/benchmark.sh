@@ -26,7 +26,8 @@ start_server || exit 1
 # CONNECTIONS, when set, wins; otherwise the client's built-in default applies, which is the
 # NO_CONNECTIONS `make` built it with (the suite's plan says which of the two it was).
 RESULTS=${RESULTS:-$ROOT/results/$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
-export RESULTS BIN_DIR PAYLOAD_PATH
+# SERVER_PID: the server start_server started (or the user's own), whose cost the suite measures.
+export RESULTS BIN_DIR PAYLOAD_PATH SERVER_PID
 
 status=
 if [ -z "$INTERRUPTED" ]; then

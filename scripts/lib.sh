@@ -5,7 +5,8 @@
 # Reads PORT, BIND (where a started server listens), ADDRESS (where the client connects; default
 # BIND, or the loopback address when BIND is a wildcard), BIN_DIR, PAYLOAD_PATH, PAYLOAD_DIR (what
 # a started built-in server serves), and SERVER=lighttpd|builtin to choose the server instead of
-# preferring lighttpd.
+# preferring lighttpd. SERVER_PID (the PID of a server already running here, to measure its cost)
+# is kept when that server is used, and set to the PID of the server start_server starts.
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN_DIR=${BIN_DIR:-$ROOT/target/release}
@@ -27,7 +28,8 @@ fi
 
 # What start_server started, so stop_server stops exactly that and nothing a user runs.
 STARTED_SERVER=
-SERVER_PID=
+STARTED_PID=
+SERVER_PID=${SERVER_PID:-}
 
 log() { echo "$(basename "$0"): $*" >&2; }
 
@@ -70,12 +72,14 @@ start_server() {
             log "starting lighttpd on $BIND:$PORT (setup/lighttpd.conf)"
             PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" setup start || return 1
             STARTED_SERVER=lighttpd
+            SERVER_PID=$(PORT=$PORT BIND=$BIND sh "$ROOT/scripts/lighttpd.sh" pid)
             ;;
         builtin)
             log "${why}starting the built-in server on $BIND:$PORT (serving $PAYLOAD_DIR)"
             "$BENCH" serve --address "$BIND" --port "$PORT" --root "$PAYLOAD_DIR" \
                 2>"${TMPDIR:-/tmp}/bench-overhead-serve.$$.log" &
-            SERVER_PID=$!
+            STARTED_PID=$!
+            SERVER_PID=$STARTED_PID
             STARTED_SERVER=builtin
             ;;
         *)
@@ -107,12 +111,12 @@ stop_server() {
             ;;
         builtin)
             log "stopping the built-in server"
-            stop_process "$SERVER_PID"
+            stop_process "$STARTED_PID"
             rm -f "${TMPDIR:-/tmp}/bench-overhead-serve.$$.log"
             ;;
     esac
     STARTED_SERVER=
-    SERVER_PID=
+    STARTED_PID=
 }
 
 # INT, TERM or HUP stop a running child at once: CHILD, run_child_wait and INTERRUPTED.

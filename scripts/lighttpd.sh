@@ -5,6 +5,7 @@
 #   lighttpd.sh setup   write $SETUP_DIR/lighttpd.conf from setup/lighttpd.conf.in and check it
 #   lighttpd.sh start   start lighttpd in the background from that file (harmless when running)
 #   lighttpd.sh stop    stop it by its pid file (harmless when stopped)
+#   lighttpd.sh pid     print the running lighttpd's pid (nothing when stopped)
 #   lighttpd.sh setup start   both: what `make benchmark` does (without setup's advice on how to
 #                       start it, which only `setup` alone prints)
 #
@@ -185,12 +186,12 @@ stop() {
 }
 
 usage() {
-    echo "usage: lighttpd.sh setup|start|stop… (PORT, BIND, PAYLOAD_DIR, SETUP_DIR, LIGHTTPD from the environment)" >&2
+    echo "usage: lighttpd.sh setup|start|stop|pid… (PORT, BIND, PAYLOAD_DIR, SETUP_DIR, LIGHTTPD from the environment)" >&2
     exit 2
 }
 [ $# -ge 1 ] || usage
 for command in "$@"; do
-    case $command in setup | start | stop) ;; *) usage ;; esac
+    case $command in setup | start | stop | pid) ;; *) usage ;; esac
 done
 while [ $# -gt 0 ]; do
     case $1 in
@@ -200,6 +201,7 @@ while [ $# -gt 0 ]; do
             ;;
         start) start ;;
         stop) stop ;;
+        pid) running_pid ;;
     esac
     shift
 done

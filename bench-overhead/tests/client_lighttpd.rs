@@ -32,6 +32,17 @@ fn json_for_column<'a>(run: &'a Value, column: &str) -> Option<&'a Value> {
     if let Some(call) = column.strip_prefix("sys_") {
         return run.get("syscalls")?.get(call);
     }
+    if column == "tcp_info_jobs" {
+        return run.get("tcp")?.get("jobs");
+    }
+    // TCP_INFO over the run's jobs: `tcp_<field>_<stat>` (`tcp_cwnd_<stat>_bytes`).
+    if let Some(rest) = column.strip_prefix("tcp_") {
+        let rest = rest.strip_prefix("cwnd_").map_or(rest.to_string(), |stat| {
+            format!("cwnd_bytes_{}", stat.trim_end_matches("_bytes"))
+        });
+        let (field, stat) = rest.rsplit_once('_')?;
+        return run.get("tcp")?.get(field)?.get(stat);
+    }
     for phase in ["socket", "setup", "connect", "ttfb", "transfer", "receive"] {
         if let Some(stat) = column.strip_prefix(&format!("{phase}_")) {
             return run.get("phases")?.get(phase)?.get(stat);
@@ -182,6 +193,18 @@ fn both_variants_download_the_whole_payload_and_outputs_agree() {
     let jobs = read_csv(&out.path().join("jobs.csv"));
     assert_eq!(jobs.len() as u64, models.len() as u64 * CONNECTIONS);
     for job in &jobs {
+        // TCP_INFO of every connection, in every model (Linux has it).
+        if cfg!(target_os = "linux") {
+            for column in [
+                "tcp_retransmits",
+                "tcp_rtt_us",
+                "tcp_cwnd_bytes",
+                "tcp_delivery_rate",
+            ] {
+                assert!(!job[column].is_empty(), "{column} empty: {job:?}");
+            }
+            assert!(job["tcp_cwnd_bytes"].parse::<u64>().unwrap() > 0, "{job:?}");
+        }
         // The phase table: the five phases add up to the job's wall time, exactly (consecutive
         // marks of one monotonic clock), in every model.
         let ns = |column: &str| job[column].parse::<u64>().unwrap();
@@ -229,8 +252,9 @@ fn both_variants_download_the_whole_payload_and_outputs_agree() {
     assert_eq!(rows.len(), models.len());
     for (row, run) in rows.iter().zip(&runs) {
         for (column, value) in row {
-            if column.starts_with("mem_") {
-                assert_eq!(value, "", "no memmon, no memory figures");
+            let memmon_s = ["mem_", "server_", "tcp_inuse_", "tcp_mem_"];
+            if memmon_s.iter().any(|prefix| column.starts_with(prefix)) {
+                assert_eq!(value, "", "no memmon, no memory, server or socket figures");
                 continue;
             }
             if column == "failures" {

@@ -142,7 +142,8 @@ fn a_folder_with_failed_jobs_gives_the_same_figures_in_compare_and_summarize() {
     assert!(
         extended.contains(&format!(
             "{failed}; run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context \
-             switches, peak RSS and run time CV {over}."
+             switches, peak RSS, run time CV, server CPU and memory, socket memory and retransmits \
+             {over}."
         )),
         "{extended}"
     );

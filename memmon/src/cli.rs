@@ -63,6 +63,17 @@ pub struct Cli {
     #[arg(long, value_name = "PERCENT", default_value = "0.5", value_parser = parse_percent)]
     pub pss_budget: f64,
 
+    /// Also watch process PID (e.g. the benchmark's server): its memory on the same schedule, and
+    /// its CPU time and context switches from just before the command starts to just after it
+    /// ends. It is only read, never signalled; its PSS is read under half of --pss-budget.
+    #[arg(long, value_name = "PID")]
+    pub also: Option<u32>,
+
+    /// Also sample the kernel's TCP socket count and memory (Linux `/proc/net/sockstat`;
+    /// system-wide, not the command's alone).
+    #[arg(long)]
+    pub sockets: bool,
+
     /// How samples are read: `native` (Linux /proc, Haiku areas) or `sysinfo`. For measuring memmon itself.
     #[arg(long, value_enum, default_value_t = SamplerKind::default(), hide = true)]
     pub sampler: SamplerKind,

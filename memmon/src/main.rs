@@ -11,7 +11,11 @@
 //! - `stats.rs`: running min/avg/max; `summary.rs`: text and JSON; `csv_out.rs`: per-sample rows
 //!   (the formats themselves are `bench_records`: `MemorySample`, `MemmonSummary`).
 //! - `schedule.rs`: whether a run got the samples its interval called for.
+//! - `beside.rs`: what is sampled beside the command — `also.rs` (a second process, with
+//!   `usage/` for its CPU time per OS) and `sockstat.rs` (the kernel's TCP socket memory).
 
+mod also;
+mod beside;
 mod child;
 mod cli;
 mod csv_out;
@@ -20,8 +24,10 @@ mod pending;
 mod sampler;
 mod schedule;
 mod signals;
+mod sockstat;
 mod stats;
 mod summary;
+mod usage;
 
 use std::process::ExitCode;
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::beside::Beside;
 use crate::child::{Child, Reaped};
 use crate::cli::Cli;
 use crate::csv_out::CsvSink;
@@ -53,6 +54,7 @@ impl Monitor {
             .map(|path| CsvSink::open(path, &cli.run_id))
             .transpose()?;
         Sampler::check_available()?;
+        Beside::check(cli)?;
         let signals = Signals::install().context("cannot install signal handlers")?;
         Ok(Monitor {
             output,
@@ -62,6 +64,7 @@ impl Monitor {
     }
 
     fn run(mut self, cli: &Cli) -> u8 {
+        let mut beside = Beside::start(cli);
         let child = match Child::spawn(&cli.command) {
             Ok(child) => child,
             Err(e) => {
@@ -77,19 +80,25 @@ impl Monitor {
         let mut sampler = Sampler::new(cli.sampler, child.pid(), cli.interval, cli.pss_budget);
         let mut stats = Stats::default();
 
-        let (reaped, elapsed) =
-            match self.sample_until_exit(&child, &mut sampler, &mut stats, cli.interval, start) {
-                Ok(ended) => ended,
-                Err(e) => {
-                    eprintln!("memmon: cannot wait for the command: {e}");
-                    return OWN_FAILURE;
-                }
-            };
+        let (reaped, elapsed) = match self.sample_until_exit(
+            &child,
+            &mut sampler,
+            &mut beside,
+            &mut stats,
+            cli.interval,
+            start,
+        ) {
+            Ok(ended) => ended,
+            Err(e) => {
+                eprintln!("memmon: cannot wait for the command: {e}");
+                return OWN_FAILURE;
+            }
+        };
         let elapsed_ms = elapsed.as_millis() as u64;
         // A CSV write failed mid-run (reported when it happened): the results are incomplete.
         let mut own_failure = self.csv.is_none() && cli.csv.is_some();
 
-        let summary = summary::new(
+        let mut summary = summary::new(
             &stats,
             cli.interval.as_millis() as u64,
             elapsed_ms,
@@ -97,6 +106,7 @@ impl Monitor {
             sampler.high_water_mark(),
             crate::child::own_usage(),
         );
+        beside.finish(elapsed_ms, &mut summary);
         let warning = summary.schedule_warning();
         if let (Some(warning), true, false) = (&warning, cli.json, cli.quiet) {
             eprintln!("{warning}");
@@ -133,6 +143,7 @@ impl Monitor {
         &mut self,
         child: &Child,
         sampler: &mut Sampler,
+        beside: &mut Beside,
         stats: &mut Stats,
         interval: Duration,
         start: Instant,
@@ -165,6 +176,7 @@ impl Monitor {
             if let Some(reaped) = child.try_reap()? {
                 break reaped;
             }
+            beside.sample(elapsed_ms);
             if let Some(sample) = sample {
                 pending.push(sample, elapsed_ms, sampler);
             }

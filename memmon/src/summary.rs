@@ -64,6 +64,9 @@ pub fn new(
         memmon_peak_rss_bytes: own.1,
         exit_code,
         signal,
+        // Filled in by `Beside::finish`.
+        also: None,
+        sockets: None,
     }
 }
 
@@ -143,6 +146,7 @@ impl Report for Summary {
             "CPU: command {:.3} s user + {:.3} s system; memmon itself {:.3} s{own_rss}",
             self.cpu_user_s, self.cpu_sys_s, self.memmon_cpu_s
         );
+        crate::beside::write_text(self, &mut out);
         for name in ["rss", "vsz", "pss_anon", "pss"] {
             let _ = match self.metric(name) {
                 Some(m) => writeln!(

@@ -47,6 +47,19 @@ pub struct JobRecord {
     pub start_ns: Option<u64>,
     #[serde(default)]
     pub end_ns: Option<u64>,
+    /// TCP_INFO at the end of the job (see [`crate::cost::TcpInfo`]); empty where the OS has
+    /// none, the job never connected, or the file was written before they were read.
+    #[serde(default)]
+    pub tcp_retransmits: Option<u64>,
+    #[serde(default)]
+    pub tcp_rtt_us: Option<u64>,
+    #[serde(default)]
+    pub tcp_rttvar_us: Option<u64>,
+    #[serde(default)]
+    pub tcp_cwnd_bytes: Option<u64>,
+    /// Bytes per second (Linux only).
+    #[serde(default)]
+    pub tcp_delivery_rate: Option<u64>,
 }
 
 impl JobRecord {
@@ -110,9 +123,10 @@ mod tests {
         assert_eq!(
             text,
             "run_id,job,variant,socket_ns,setup_ns,connect_ns,ttfb_ns,transfer_ns,bytes,status,error,\
-             backend,queued_ns,thread_start_ns,start_ns,end_ns\n\
-             poll-1,3,poll,1,2,,5,7,10,200,,,,,,\n\
-             poll-1,3,poll,1,2,,5,7,10,200,truncated body: got 5 of 10 bytes,,,,,\n"
+             backend,queued_ns,thread_start_ns,start_ns,end_ns,\
+             tcp_retransmits,tcp_rtt_us,tcp_rttvar_us,tcp_cwnd_bytes,tcp_delivery_rate\n\
+             poll-1,3,poll,1,2,,5,7,10,200,,,,,,,,,,,\n\
+             poll-1,3,poll,1,2,,5,7,10,200,truncated body: got 5 of 10 bytes,,,,,,,,,,\n"
         );
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<JobRecord> = reader.deserialize().map(Result::unwrap).collect();

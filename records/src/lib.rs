@@ -11,11 +11,13 @@
 //! - [`job`], [`run`]: the job and run records (`jobs.csv`, `run --json`, `runs.csv`).
 //! - [`requests`]: the request-rate figures of a run (requests, req/s, latency percentiles).
 //! - [`memory`]: memmon's sample row (`memory.csv`) and JSON summary, and [`MinAvgMax`].
+//! - [`cost`]: what a run cost beyond the client: the server, the kernel's sockets, TCP_INFO.
 //! - [`meta`]: the `meta.json` file.
 //! - [`append`]: appending rows to a CSV file, the one way every CSV file is written.
 //! - [`units`]: the syntax of sizes and durations (`4MiB`, `30s`, `100ms`).
 
 pub mod append;
+pub mod cost;
 pub mod failure;
 pub mod job;
 pub mod memory;
@@ -26,10 +28,15 @@ pub mod units;
 pub mod variant;
 
 pub use append::Appender;
+pub use cost::{
+    is_cost_column, AlsoSummary, ServerFigures, SocketFigures, SocketSummary, TcpFigures, TcpInfo,
+};
 pub use failure::{Failure, FailureKind};
 pub use job::JobRecord;
 pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
-pub use meta::{FailedIteration, Meta, MetaFields, MetaStatus, StepOutcome, StepResult};
+pub use meta::{
+    FailedIteration, Meta, MetaFields, MetaStatus, ServerCost, StepOutcome, StepResult,
+};
 pub use requests::{LatencyPercentiles, RequestFigures};
 pub use run::{MemoryFigures, PhaseStats, Phases, RunRecord, RunRow, Setup, Syscalls};
 pub use variant::{Backend, Variant};

@@ -93,6 +93,10 @@ pub struct MemmonSummary {
     /// `samples` fell short of 90 % of `scheduled_samples` by two or more: memmon was held up
     /// and warned about it; `None` in older summaries.
     pub behind_schedule: Option<bool>,
+    /// The second process watched (`--also PID`, the benchmark's server); `null` when none.
+    pub also: Option<crate::cost::AlsoSummary>,
+    /// The kernel's TCP sockets (`--sockets`); `null` when not asked for or not available.
+    pub sockets: Option<crate::cost::SocketSummary>,
 }
 
 impl MemmonSummary {

@@ -155,6 +155,22 @@ pub struct Meta {
     pub steps: Vec<StepOutcome>,
     /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
     pub extra: BTreeMap<String, String>,
+    /// Whether the server's cost is measured beside the client, and why not (absent in folders
+    /// written before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cost: Option<ServerCost>,
+}
+
+/// meta.json's `server_cost`: which server process the suite measures beside the client (memmon
+/// `--also`), decided once at `suite begin`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerCost {
+    /// The server process memmon watches; `None` when the server is not measured.
+    pub pid: Option<u32>,
+    /// Its command name (Linux `/proc/PID/comm`), to check the PID named the server.
+    pub process: Option<String>,
+    /// What was measured, or why not, in a few words for the summary.
+    pub note: String,
 }
 
 /// The parts of `meta.json` that `compare` and `summarize` read, each optional, so a hand-edited
@@ -205,6 +221,8 @@ pub struct MetaFields<X> {
     pub interval: Option<String>,
     #[serde(default)]
     pub failed_iterations: Vec<FailedIteration>,
+    #[serde(default)]
+    pub server_cost: Option<ServerCost>,
 }
 
 #[cfg(test)]
@@ -255,6 +273,11 @@ mod tests {
                 run_ids: vec!["poll-1".into(), "poll-2".into()],
             }],
             extra: BTreeMap::from([("tcp_congestion_control".into(), "bbr".into())]),
+            server_cost: Some(ServerCost {
+                pid: Some(42),
+                process: Some("lighttpd".into()),
+                note: "measured: PID 42 (lighttpd)".into(),
+            }),
         }
     }
 
@@ -270,6 +293,7 @@ mod tests {
         assert_eq!(fields.iterations, 2);
         assert_eq!(fields.extra["tcp_congestion_control"], "bbr");
         assert_eq!(fields.failed_iterations, meta.failed_iterations);
+        assert_eq!(fields.server_cost, meta.server_cost);
         assert!(!fields.published);
     }
 

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cost;
+use crate::cost::{ServerFigures, SocketFigures, TcpFigures};
 use crate::memory::{MemmonSummary, MinAvgMax};
 
 /// What machine, network and server a run measured. Every record names its setup
@@ -171,6 +173,16 @@ pub struct RunRecord {
     /// connections; `None` for threaded (one thread per connection) and in older records (one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_loops: Option<u32>,
+    /// The server's cost (memmon `--also`): filled in by `suite record` when the suite measured
+    /// the server, which it does only for a server on this machine whose PID it knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerFigures>,
+    /// The kernel's TCP sockets during the run (memmon `--sockets`, Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<SocketFigures>,
+    /// TCP_INFO over the run's connections, read by the client at the end of each job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpFigures>,
 }
 
 fn download() -> String {
@@ -249,6 +261,41 @@ run_row! {
     sys_close: Option<u64>,
     #[serde(default)]
     thread_spawns: Option<u64>,
+    /// The cost columns (record/cost.rs), added later: empty in files written before, and
+    /// wherever the figure was not measured.
+    #[serde(default)] server_pid: Option<u32>,
+    #[serde(default)] server_cpu_user_s: Option<f64>,
+    #[serde(default)] server_cpu_sys_s: Option<f64>,
+    #[serde(default)] server_ctx_voluntary: Option<u64>,
+    #[serde(default)] server_ctx_involuntary: Option<u64>,
+    #[serde(default)] server_mem_samples: Option<u64>,
+    #[serde(default)] server_mem_rss_min_bytes: Option<f64>,
+    #[serde(default)] server_mem_rss_avg_bytes: Option<f64>,
+    #[serde(default)] server_mem_rss_max_bytes: Option<f64>,
+    #[serde(default)] server_mem_pss_anon_min_bytes: Option<f64>,
+    #[serde(default)] server_mem_pss_anon_avg_bytes: Option<f64>,
+    #[serde(default)] server_mem_pss_anon_max_bytes: Option<f64>,
+    #[serde(default)] tcp_inuse_start: Option<u64>,
+    #[serde(default)] tcp_inuse_max: Option<u64>,
+    #[serde(default)] tcp_mem_min_bytes: Option<f64>,
+    #[serde(default)] tcp_mem_avg_bytes: Option<f64>,
+    #[serde(default)] tcp_mem_max_bytes: Option<f64>,
+    #[serde(default)] tcp_info_jobs: Option<u64>,
+    #[serde(default)] tcp_retransmits_min: Option<f64>,
+    #[serde(default)] tcp_retransmits_avg: Option<f64>,
+    #[serde(default)] tcp_retransmits_max: Option<f64>,
+    #[serde(default)] tcp_rtt_us_min: Option<f64>,
+    #[serde(default)] tcp_rtt_us_avg: Option<f64>,
+    #[serde(default)] tcp_rtt_us_max: Option<f64>,
+    #[serde(default)] tcp_rttvar_us_min: Option<f64>,
+    #[serde(default)] tcp_rttvar_us_avg: Option<f64>,
+    #[serde(default)] tcp_rttvar_us_max: Option<f64>,
+    #[serde(default)] tcp_cwnd_min_bytes: Option<f64>,
+    #[serde(default)] tcp_cwnd_avg_bytes: Option<f64>,
+    #[serde(default)] tcp_cwnd_max_bytes: Option<f64>,
+    #[serde(default)] tcp_delivery_rate_min: Option<f64>,
+    #[serde(default)] tcp_delivery_rate_avg: Option<f64>,
+    #[serde(default)] tcp_delivery_rate_max: Option<f64>,
 }
 
 /// Splits `a=1; b=2` back into a map; entries that do not parse are kept with count 1.
@@ -375,6 +422,7 @@ impl From<&RunRecord> for RunRow {
             ..RunRow::default()
         };
         with_phase_columns!(phase_columns, row, r.phases);
+        cost::fill_row(&mut row, r);
         row
     }
 }
@@ -441,6 +489,7 @@ impl From<&RunRow> for RunRecord {
             ),
             peak_rss: row.mem_peak_rss_bytes,
         });
+        let (server, sockets, tcp) = cost::from_row(row);
         RunRecord {
             run_id: row.run_id.clone(),
             started_unix_s: row.started_unix_s,
@@ -495,6 +544,9 @@ impl From<&RunRow> for RunRecord {
             workload: download(),
             requests: None,
             event_loops: None,
+            server,
+            sockets,
+            tcp,
         }
     }
 }
@@ -586,6 +638,53 @@ mod tests {
                 }),
                 pss: None,
                 peak_rss: Some(9),
+            }),
+            server: Some(ServerFigures {
+                pid: 42,
+                cpu_user_s: Some(0.5),
+                cpu_sys_s: Some(1.25),
+                ctx_voluntary: Some(30),
+                ctx_involuntary: None,
+                memory_samples: 7,
+                rss: Some(MinAvgMax {
+                    min: 10.0,
+                    avg: 11.0,
+                    max: 12.0,
+                }),
+                pss_anon: None,
+            }),
+            sockets: Some(SocketFigures {
+                tcp_inuse_start: 5,
+                tcp_inuse_max: 9,
+                tcp_mem: MinAvgMax {
+                    min: 4096.0,
+                    avg: 6144.0,
+                    max: 8192.0,
+                },
+            }),
+            tcp: Some(TcpFigures {
+                jobs: 3,
+                retransmits: MinAvgMax {
+                    min: 0.0,
+                    avg: 1.0,
+                    max: 3.0,
+                },
+                rtt_us: MinAvgMax {
+                    min: 20.0,
+                    avg: 30.0,
+                    max: 40.0,
+                },
+                rttvar_us: MinAvgMax {
+                    min: 5.0,
+                    avg: 6.0,
+                    max: 7.0,
+                },
+                cwnd_bytes: MinAvgMax {
+                    min: 14480.0,
+                    avg: 14480.0,
+                    max: 14480.0,
+                },
+                delivery_rate: None,
             }),
         }
     }

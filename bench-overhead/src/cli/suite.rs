@@ -24,7 +24,8 @@ pub struct SuiteArgs {
 pub enum Step {
     /// Probe the server: connect and request the payload's head; print its `Server` header.
     Check(CheckArgs),
-    /// Create the results folder and write `meta.json` with status `partial`.
+    /// Create the results folder and write `meta.json` with status `partial`; print the PID of
+    /// the server to measure (nothing when it is not measured).
     Begin(BeginArgs),
     /// Join memmon's figures onto a run record, append the `runs.csv` row, print progress.
     Record(RecordArgs),
@@ -97,6 +98,9 @@ pub struct BeginArgs {
     /// Space-separated `key=value` pairs for meta.json's `extra` object.
     #[arg(long, default_value = "")]
     pub extra: String,
+    /// The server's PID (`SERVER_PID`), to measure its cost beside the client; empty: not known.
+    #[arg(long, default_value = "")]
+    pub server_pid: String,
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +255,7 @@ impl From<BeginArgs> for BeginConfig {
             network: a.network,
             server: a.server,
             extra: a.extra,
+            server_pid: a.server_pid,
         }
     }
 }

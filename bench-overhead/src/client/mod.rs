@@ -27,6 +27,7 @@ pub mod strace;
 mod summary;
 pub mod syscalls;
 mod workload;
+mod tcp_info;
 
 pub use config::{
     parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,

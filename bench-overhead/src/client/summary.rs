@@ -91,6 +91,9 @@ pub fn run_record(
         workload: target.workload.to_string(),
         requests: request_figures(outcome, args.warmup.unwrap_or_default()),
         event_loops: (target.variant != "threaded").then_some(args.threads),
+        server: None,
+        sockets: None,
+        tcp: bench_records::TcpFigures::from_jobs(&outcome.jobs),
     }
 }
 

@@ -3,12 +3,14 @@
 //! Per network path, as horizontal bars (setup names are long, so they read along the bars), in
 //! this order: aggregate throughput and run time (what the run achieved), then per-job speed
 //! (labelled as such: threads start staggered, so a late job can be fast in a slow run) and
-//! average memory. Per results folder with a
+//! average memory; where the server was measured, client and server CPU per GiB side by side.
+//! Per results folder with a
 //! `memory.csv`: the client's memory over time, one panel per variant, one line per run. Every chart
 //! has a title, axes with units and a legend. Colours are fixed per variant, so Threaded is the same
 //! blue in every chart; published rows are drawn lighter.
 
 mod bars;
+mod cpu;
 mod memory_time;
 mod scaling;
 
@@ -170,6 +172,11 @@ pub fn write_all(
         for measure in bars::Measure::ALL {
             let path = dir.join(format!("{}-{network}.svg", measure.file_prefix()));
             bars::draw(&path, table, measure)?;
+            written.push(path);
+        }
+        if cpu::applies(table) {
+            let path = dir.join(format!("cpu-{network}.svg"));
+            cpu::draw(&path, table)?;
             written.push(path);
         }
     }

@@ -14,7 +14,7 @@ use anyhow::bail;
 
 use crate::results::csv::{number_problem, read_header, row_error};
 use crate::results::jobs::JobTimes;
-use bench_records::{MetaFields, RunRow, Variant};
+use bench_records::{is_cost_column, MetaFields, RunRow, Variant};
 
 /// Columns holding text; every other column holds a number.
 const TEXT_COLUMNS: &[&str] = &[
@@ -398,7 +398,7 @@ fn check_header(display: &str, names: &[String]) -> anyhow::Result<()> {
     }
     if let Some(missing) = RunRow::COLUMNS
         .iter()
-        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c))
+        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c) && !is_cost_column(c))
     {
         bail!("{display}: missing column `{missing}`: runs.csv needs every column listed in results/README.md");
     }
@@ -424,11 +424,12 @@ fn parse_run(
         }
         if cell.is_empty() {
             absent.insert(column);
-            // Optional columns (memory, context switches, later counts) stay empty; the others
-            // hold 0 and are marked absent.
+            // Optional columns (memory, context switches, later counts, costs) stay empty; the
+            // others hold 0 and are marked absent.
             let optional = column.starts_with("mem_")
                 || column.starts_with("ctx_")
-                || OPTIONAL_LATER.contains(&column);
+                || OPTIONAL_LATER.contains(&column)
+                || is_cost_column(column);
             cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
@@ -503,7 +504,7 @@ mod tests {
                     .unwrap_or_else(|| match *c {
                         "variant" => "poll".into(),
                         c if TEXT_COLUMNS.contains(&c) => "x".into(),
-                        c if c.starts_with("mem_") => String::new(),
+                        c if c.starts_with("mem_") || is_cost_column(c) => String::new(),
                         _ => "1".into(),
                     })
             })
@@ -542,20 +543,29 @@ mod tests {
 
     #[test]
     fn files_from_before_a_later_column_still_load() {
-        let without = |line: String| {
-            let cells: Vec<&str> = line.split(',').collect();
-            cells[..cells.len() - LATER_COLUMNS.len()].join(",")
-        };
-        assert_eq!(
-            RunRow::COLUMNS.last(),
-            LATER_COLUMNS.last(),
+        // The later columns and after them the cost columns come last: a file from before has
+        // none of them.
+        let first_later = RunRow::COLUMNS
+            .iter()
+            .position(|c| LATER_COLUMNS.contains(c) || is_cost_column(c))
+            .unwrap();
+        assert!(
+            RunRow::COLUMNS[first_later..]
+                .iter()
+                .all(|c| LATER_COLUMNS.contains(c) || is_cost_column(c)),
             "later columns come last"
         );
+        let without = |line: String| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..first_later].join(",")
+        };
         let text = format!("{}\n{}\n", without(header()), without(row(&[])));
         let runs = parse_runs("runs.csv", text.as_bytes()).unwrap();
         assert!(runs[0].absent.contains("sys_connect_wait"));
         assert_eq!(runs[0].row.sys_connect_wait, 0);
         assert!(runs[0].sys_wait().is_some());
+        assert_eq!(runs[0].row.server_pid, None);
+        assert_eq!(runs[0].row.tcp_mem_avg_bytes, None);
         // Written before the client's raw backends: its poll run used the polling crate.
         let source = source("runs.csv".into(), None, None, runs).unwrap();
         assert_eq!(source.runs[0].row.backend, "polling");

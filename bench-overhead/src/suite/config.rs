@@ -68,6 +68,8 @@ pub struct BeginConfig {
     pub server: String,
     /// Space-separated `key=value` pairs for meta.json's `extra` object.
     pub extra: String,
+    /// The server's PID (`SERVER_PID`), to measure its cost beside the client; empty: not known.
+    pub server_pid: String,
 }
 
 #[derive(Debug, Clone)]

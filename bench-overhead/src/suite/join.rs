@@ -11,7 +11,9 @@ use super::meta::{add_failed, add_recorded};
 use super::progress;
 use super::RecordConfig;
 use crate::units::{format_bytes, format_nanos};
-use bench_records::{Appender, FailedIteration, MemmonSummary, MemoryFigures, RunRecord, RunRow};
+use bench_records::{
+    Appender, FailedIteration, MemmonSummary, RunRecord, RunRow, ServerFigures, SocketFigures,
+};
 
 /// Prints the run's line with the suite's progress after it; `note` (e.g. a client memmon left
 /// running) is added to the line, so the next run's progress bar cannot erase it.
@@ -51,7 +53,11 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
         say(&args, format!("  {label}: failed, no run record: {reason}"));
         return Ok(ExitCode::SUCCESS);
     };
-    record.memory = read_memory(&args.memory);
+    if let Some(summary) = read_memmon(&args.memory) {
+        record.server = summary.also.as_ref().map(ServerFigures::from);
+        record.sockets = summary.sockets.as_ref().map(SocketFigures::from);
+        record.memory = Some(summary.into());
+    }
     append_row(&args.runs_csv, &RunRow::from(&record))?;
     add_recorded(&args.meta)?;
     // A record whose jobs all succeeded is a good run, even if Ctrl-C came right after it.
@@ -89,11 +95,10 @@ fn read_run_record(path: &Path) -> Option<RunRecord> {
     records.next().is_none().then_some(first)
 }
 
-/// memmon's figures, or none when memmon left none (killed, or the file does not parse).
-fn read_memory(path: &Path) -> Option<MemoryFigures> {
+/// memmon's summary, or none when memmon left none (killed, or the file does not parse).
+fn read_memmon(path: &Path) -> Option<MemmonSummary> {
     let text = fs::read_to_string(path).ok()?;
-    let summary: MemmonSummary = serde_json::from_str(text.trim()).ok()?;
-    Some(summary.into())
+    serde_json::from_str(text.trim()).ok()
 }
 
 fn no_record_reason(args: &RecordConfig) -> String {
@@ -216,6 +221,7 @@ fn append_row(path: &Path, row: &RunRow) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bench_records::MemoryFigures;
 
     const MEMMON: &str = r#"{"samples": 12, "interval_ms": 100,
         "rss_bytes": {"min": 1000, "avg": 2000.5, "max": 3000},
@@ -232,6 +238,33 @@ mod tests {
         assert_eq!(memory.pss_anon.unwrap().max, 300.0);
         assert_eq!(memory.pss, None);
         assert_eq!(memory.peak_rss, Some(3100));
+    }
+
+    #[test]
+    fn the_server_and_the_sockets_come_from_memmons_also_and_sockets() {
+        let with = MEMMON.replace(
+            r#""signal": null}"#,
+            r#""signal": null,
+            "also": {"pid": 42, "samples": 3, "rss_bytes": {"min": 1, "avg": 2, "max": 3},
+                     "vsz_bytes": null, "pss_anon_bytes": null, "pss_bytes": null,
+                     "cpu_user_s": 0.25, "cpu_sys_s": 0.5, "ctx_voluntary": 7, "ctx_involuntary": null},
+            "sockets": {"samples": 3, "tcp_inuse_start": 5, "tcp_inuse_max": 105,
+                        "tcp_mem_bytes": {"min": 4096, "avg": 8192, "max": 16384}}}"#,
+        );
+        let summary: MemmonSummary = serde_json::from_str(&with).unwrap();
+        let server = ServerFigures::from(&summary.also.unwrap());
+        assert_eq!((server.pid, server.memory_samples), (42, 3));
+        assert_eq!(server.cpu_s(), Some(0.75));
+        assert_eq!(
+            (server.ctx_voluntary, server.ctx_involuntary),
+            (Some(7), None)
+        );
+        assert_eq!(server.pss_anon, None);
+        let sockets = SocketFigures::from(&summary.sockets.unwrap());
+        assert_eq!((sockets.tcp_inuse_start, sockets.tcp_mem.avg), (5, 8192.0));
+        // memmon without --also or --sockets (and older memmons): no figures, not zeros.
+        let without: MemmonSummary = serde_json::from_str(MEMMON).unwrap();
+        assert!(without.also.is_none() && without.sockets.is_none());
     }
 
     #[test]

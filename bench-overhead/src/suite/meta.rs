@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
+use super::server;
 use super::time::now_utc;
 use super::{BeginConfig, FinishConfig};
 use crate::client::model::ModelSpec;
@@ -69,6 +70,7 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
+    let server_cost = server::decide(args.address, &args.server_pid)?;
     let network = if args.network.trim().is_empty() {
         if args.address.is_loopback() {
             "loopback".to_string()
@@ -120,9 +122,14 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
         failed_iterations: Vec::new(),
         steps: Vec::new(),
         extra,
+        server_cost: Some(server_cost.clone()),
     };
     create_folder(&args.results, &meta)?;
     eprintln!("{}", plan(&meta, &connections));
+    // For bench-overhead.sh (stdout; the plan went to stderr): memmon's `--also`.
+    if let Some(pid) = server_cost.pid {
+        println!("{pid}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - `check`: is a server answering at the address, and does it serve the payload? (fail fast)
 //! - `begin`: create the results folder and its `meta.json` (status `partial` until `finish`), and
-//!   print the plan.
+//!   print the plan, and on stdout the PID of the server memmon is to watch beside the client
+//!   (`server.rs`; nothing when none).
 //! - `record`: join memmon's figures onto one run record, append its `runs.csv` row, print the
 //!   run's line and the progress (elapsed, time left).
 //! - `finish`: stamp `meta.json` with the end time, the server and the final status.
@@ -20,6 +21,7 @@ mod join;
 mod limits;
 mod meta;
 mod progress;
+mod server;
 mod sweep;
 mod syscalls;
 mod time;

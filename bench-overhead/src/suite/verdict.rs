@@ -166,7 +166,14 @@ mod tests {
             memory_avg_bytes: figure(memory, Some(0.0)),
             memory_max_bytes: None,
             sweep_step: false,
+            server_cpu_s_per_gib: None,
+            server_memory_avg_bytes: None,
+            socket_memory_per_connection_bytes: None,
+            tcp_inuse_start: None,
+            retransmits_per_connection: None,
+            rtt_us: None,
             warnings: Vec::new(),
+            cost_measured: false,
             selection: Default::default(),
         }
     }

@@ -173,6 +173,13 @@ pub struct ServerGuard {
     _dir: Option<TempDir>,
 }
 
+impl ServerGuard {
+    /// The server's process id (to measure it: `SERVER_PID`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for ServerGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -30,6 +30,8 @@ use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Target}
 use crate::client::net::{self, RecvBuffer};
 use crate::client::phases::Timeline;
 use crate::client::syscalls::Counters;
+use crate::client::tcp_info;
+use bench_records::TcpInfo;
 
 /// Stack per job thread. The thread's frames are shallow (socket calls, `httparse` with a
 /// 64-header array); the receive buffer lives on the heap.
@@ -135,6 +137,7 @@ fn download(
     timeline.thread_start = Some(Instant::now());
     let mut counters = Counters::default();
     let mut exchange = target.exchange();
+    let mut tcp = None;
     let error = fetch(
         target,
         deadline,
@@ -142,13 +145,16 @@ fn download(
         &mut exchange,
         &mut buffer,
         &mut counters,
+        &mut tcp,
     )
     .err();
-    let finished = Finished::new(target, job, timeline, &mut exchange, error, run_start);
+    let mut finished = Finished::new(target, job, timeline, &mut exchange, error, run_start);
+    finished.record.set_tcp_info(tcp);
     (finished, counters)
 }
 
-/// Socket, connect, exchange; the socket is closed before returning.
+/// Socket, connect, exchange; the socket is closed before returning, its TCP_INFO read into `tcp`
+/// just before.
 fn fetch(
     target: &Target,
     deadline: Instant,
@@ -156,6 +162,7 @@ fn fetch(
     exchange: &mut impl Exchange,
     buffer: &mut RecvBuffer,
     counters: &mut Counters,
+    tcp: &mut Option<TcpInfo>,
 ) -> Result<(), String> {
     let socket = net::tcp_socket(target.address, false, counters)
         .map_err(|err| format!("socket failed: {err}"))?;
@@ -163,6 +170,7 @@ fn fetch(
     let result = converse(
         target, deadline, timeline, exchange, buffer, &socket, counters,
     );
+    *tcp = tcp_info::of_job(&socket, timeline);
     net::close(socket, counters);
     result
 }

@@ -33,6 +33,7 @@ use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, 
 use crate::client::net;
 use crate::client::phases::Timeline;
 use crate::client::syscalls::{Counters, Kind};
+use crate::client::tcp_info;
 
 /// Buffers in the provided-buffer pool.
 pub const POOL_BUFFERS: u16 = 16;
@@ -456,6 +457,7 @@ impl Ring<'_> {
             stage,
             ..
         } = connection;
+        let tcp = tcp_info::of_job(&socket, &timeline);
         // An armed receive (or a connect or send under way) holds the socket open in the kernel
         // until it completes: cancel it, so the close takes effect now.
         if receiving || stage != Stage::Receiving {
@@ -470,7 +472,7 @@ impl Ring<'_> {
             self.push(&cancel);
         }
         net::close(socket, &mut self.counters);
-        let finished = Finished::new(
+        let mut finished = Finished::new(
             self.target,
             job,
             timeline,
@@ -478,6 +480,7 @@ impl Ring<'_> {
             verdict.err(),
             self.start,
         );
+        finished.record.set_tcp_info(tcp);
         self.collector.add(finished);
     }
 

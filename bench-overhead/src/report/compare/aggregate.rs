@@ -230,6 +230,15 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
         ),
         peak_rss_mib: mean(rows().map(|r| r.row.mem_peak_rss_bytes.map(|b| b as f64 / MIB as f64))),
         run_time_cv_pct: averages::cv(&run_times).map(|cv| cv * 100.0),
+        server_cpu_s_per_gib: mean(rows().map(|r| RunRecord::from(&r.row).server_cpu_s_per_gib())),
+        server_memory_mib: mean(rows().map(|r| {
+            let server = RunRecord::from(&r.row).server?;
+            Some(server.primary_memory()?.avg / MIB as f64)
+        })),
+        socket_memory_per_connection_kib: mean(
+            rows().map(|r| Some(RunRecord::from(&r.row).socket_mem_per_connection()? / 1024.0)),
+        ),
+        retransmits_per_connection: mean(rows().map(|r| r.row.tcp_retransmits_avg)),
     };
     let memory_note = runs
         .iter()
@@ -283,7 +292,7 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
 fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
     let f = &mut row.figures;
     let x = row.extended.get_or_insert_with(Extended::default);
-    let named: [(&str, &mut Option<f64>); 17] = [
+    let named: [(&str, &mut Option<f64>); 21] = [
         ("socket creation time", &mut f.socket_creation_us),
         ("job setup time", &mut f.job_setup_us),
         ("receive time", &mut f.receive_s),
@@ -301,6 +310,16 @@ fn finish_figures(row: &mut Row, variant: Variant) -> anyhow::Result<()> {
         ("TTFB p99", &mut x.ttfb_p99_s),
         ("largest memory sample", &mut x.memory_max_mib),
         ("run time spread", &mut x.run_time_cv_pct),
+        ("server CPU seconds per GiB", &mut x.server_cpu_s_per_gib),
+        ("server memory", &mut x.server_memory_mib),
+        (
+            "socket memory per connection",
+            &mut x.socket_memory_per_connection_kib,
+        ),
+        (
+            "retransmits per connection",
+            &mut x.retransmits_per_connection,
+        ),
     ];
     for (name, value) in named {
         let Some(v) = value else { continue };

@@ -39,7 +39,7 @@ const FIGURES: [&str; 6] = [
     "memory_mib",
 ];
 
-const EXTENDED: [&str; 8] = [
+const EXTENDED: [&str; 12] = [
     "transfer_p50_s",
     "transfer_p99_s",
     "aggregate_gib_s",
@@ -48,6 +48,10 @@ const EXTENDED: [&str; 8] = [
     "context_switches",
     "peak_rss_mib",
     "run_time_cv_pct",
+    "server_cpu_s_per_gib",
+    "server_memory_mib",
+    "socket_memory_per_connection_kib",
+    "retransmits_per_connection",
 ];
 
 /// Renders every table's rows into one CSV document.
@@ -115,7 +119,7 @@ fn figures(f: &Figures) -> [Option<f64>; 6] {
     ]
 }
 
-fn extended_figures(x: &Extended) -> [Option<f64>; 8] {
+fn extended_figures(x: &Extended) -> [Option<f64>; 12] {
     [
         x.transfer_p50_s,
         x.transfer_p99_s,
@@ -125,6 +129,10 @@ fn extended_figures(x: &Extended) -> [Option<f64>; 8] {
         x.context_switches,
         x.peak_rss_mib,
         x.run_time_cv_pct,
+        x.server_cpu_s_per_gib,
+        x.server_memory_mib,
+        x.socket_memory_per_connection_kib,
+        x.retransmits_per_connection,
     ]
 }
 

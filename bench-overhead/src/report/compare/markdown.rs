@@ -25,7 +25,7 @@ pub const COLUMNS: [&str; 6] = [
 ];
 
 /// The `--extended` columns, after the published ones.
-pub const EXTENDED_COLUMNS: [&str; 9] = [
+pub const EXTENDED_COLUMNS: [&str; 13] = [
     "Transfer p50",
     "Transfer p99",
     "Aggregate",
@@ -34,12 +34,20 @@ pub const EXTENDED_COLUMNS: [&str; 9] = [
     "Context switches per run",
     "Peak RSS",
     "Run time CV",
+    "Server CPU per GiB",
+    "Server memory",
+    "Socket memory per connection",
+    "Retransmits per connection",
     "Runs",
 ];
 
 /// The cells of a row that are per-job figures (socket creation, job setup, download, transfer
 /// p50 and p99): none when no job of the row succeeded.
 const PER_JOB_CELLS: [usize; 5] = [1, 2, 3, 6, 7];
+
+/// The cells of the costs beyond the client (server CPU and memory, socket memory, retransmits):
+/// their `—` is explained by the extended note, not by the general "not measured" one.
+const COST_CELLS: [usize; 4] = [14, 15, 16, 17];
 
 /// The cells of the transfer percentiles.
 const PERCENTILE_CELLS: [usize; 2] = [6, 7];
@@ -49,7 +57,7 @@ const PERCENTILE_CELLS: [usize; 2] = [6, 7];
 fn run_figures(extended: bool) -> &'static str {
     if extended {
         "run time, memory, aggregate speed, CPU per GiB, syscalls per MiB, context switches, peak \
-         RSS and run time CV"
+         RSS, run time CV, server CPU and memory, socket memory and retransmits"
     } else {
         "run time and memory"
     }
@@ -120,6 +128,10 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
                 cell(x.context_switches, ""),
                 cell(x.peak_rss_mib, "MiB"),
                 cell(x.run_time_cv_pct, "%"),
+                cell(x.server_cpu_s_per_gib, "s/GiB"),
+                cell(x.server_memory_mib, "MiB"),
+                cell(x.socket_memory_per_connection_kib, "KiB"),
+                cell(x.retransmits_per_connection, ""),
                 row.runs.to_string(),
             ]);
             cells.extend(table.differing.iter().map(|c| c.value(row)));
@@ -127,11 +139,15 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         // A row in which no job succeeded has no per-job figure: that `—` is said in its note, as
         // is that of percentiles of several runs without jobs.csv.
         let no_successful_job = row.jobs_ok == Some(0);
-        any_unmeasured |= cells.iter().enumerate().any(|(i, c)| {
-            c.contains(NO_DATA)
-                && !(no_successful_job && PER_JOB_CELLS.contains(&i))
-                && !(row.percentiles_need_jobs && PERCENTILE_CELLS.contains(&i))
-        });
+        let explained = |i: usize| {
+            (no_successful_job && PER_JOB_CELLS.contains(&i))
+                || COST_CELLS.contains(&i)
+                || (row.percentiles_need_jobs && PERCENTILE_CELLS.contains(&i))
+        };
+        any_unmeasured |= cells
+            .iter()
+            .enumerate()
+            .any(|(i, c)| c.contains(NO_DATA) && !explained(i));
         // A `|` inside a hand-written label would end the cell early.
         let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
@@ -190,7 +206,7 @@ fn render_table(out: &mut String, table: &Table, extended: bool) {
         }
     }
     if extended {
-        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 are percentiles of the transfer times of every successful job of every run pooled (from jobs.csv; — for several runs without it, as their percentiles do not combine); Run time CV is the coefficient of variation of the run time over those runs.".to_string());
+        notes.push("Per-job figures are means over every successful job of every run; the other figures are means over the runs in which every job succeeded (every run when none did); Transfer p50/p99 are percentiles of the transfer times of every successful job of every run pooled (from jobs.csv; — for several runs without it, as their percentiles do not combine); Run time CV is the coefficient of variation of the run time over those runs; Server CPU per GiB and Server memory are the server process's, measured when the suite knew its PID and it ran on the client's machine; Socket memory per connection is the kernel's TCP socket memory, system-wide, over the run's connections (Linux); Retransmits per connection are the client side's TCP_INFO; — in these four: no figure (the server was not watched, or the OS has none).".to_string());
     }
     if any_unmeasured {
         notes.push(format!("{NO_DATA}: not measured in these results."));

@@ -85,6 +85,15 @@ pub struct Extended {
     pub peak_rss_mib: Option<f64>,
     /// Spread over iterations: coefficient of variation of the run time, % (needs 2 runs).
     pub run_time_cv_pct: Option<f64>,
+    /// Server CPU seconds (user + system) per GiB of body data; `None` where the server was not
+    /// measured (not started by the suite, or on another machine).
+    pub server_cpu_s_per_gib: Option<f64>,
+    /// Mean of the server's average memory (anonymous PSS, else RSS), MiB.
+    pub server_memory_mib: Option<f64>,
+    /// Mean kernel TCP socket memory (system-wide) over the run's connections, KiB.
+    pub socket_memory_per_connection_kib: Option<f64>,
+    /// Mean TCP retransmits per connection (the client side's TCP_INFO).
+    pub retransmits_per_connection: Option<f64>,
 }
 
 /// One line of a table: a setup and its figures.

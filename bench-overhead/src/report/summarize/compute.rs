@@ -13,8 +13,8 @@ use crate::report::scaling;
 use crate::results::averages::{self, cv, mean, JobSum};
 use crate::results::jobs;
 use crate::results::load::{self, Run, Status};
-use bench_records::JobRecord;
 use bench_records::Variant;
+use bench_records::{JobRecord, RunRecord};
 
 /// Reads a results folder and computes every variant's summary.
 pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
@@ -131,6 +131,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
                 0
             };
             summary.runs_unrecorded = no_record + missing;
+            summary.cost_measured = meta.server_cost.is_some();
             summary.iterations_planned = meta.iterations;
             summary
         })
@@ -191,6 +192,11 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         sweeps,
         orphan_jobs,
         failed_iterations,
+        server_cost: meta
+            .server_cost
+            .as_ref()
+            .map(|c| c.note.clone())
+            .unwrap_or_default(),
         skipped_job_rows: jobs.skipped,
         skipped_job_rows_first: jobs.skipped_first,
         runs_with_skipped_job_rows: jobs
@@ -294,6 +300,14 @@ pub(super) fn summarize_variant(
         run_figure(memory.iter().filter_map(pick).collect())
     };
 
+    let cost = |value: fn(&RunRecord) -> Option<f64>| {
+        run_figure(
+            measured
+                .iter()
+                .filter_map(|r| value(&RunRecord::from(&r.row)))
+                .collect(),
+        )
+    };
     let jobs: u64 = rows
         .iter()
         .map(|r| u64::from(r.row.jobs_ok + r.row.jobs_failed))
@@ -333,7 +347,14 @@ pub(super) fn summarize_variant(
         memory_min_bytes: memory_figure(|m| m.min),
         memory_avg_bytes: memory_figure(|m| Some(m.avg)),
         memory_max_bytes: memory_figure(|m| m.max),
+        server_cpu_s_per_gib: cost(RunRecord::server_cpu_s_per_gib),
+        server_memory_avg_bytes: cost(|r| Some(r.server.as_ref()?.primary_memory()?.avg)),
+        socket_memory_per_connection_bytes: cost(RunRecord::socket_mem_per_connection),
+        tcp_inuse_start: cost(|r| Some(r.sockets?.tcp_inuse_start as f64)),
+        retransmits_per_connection: cost(|r| Some(r.tcp?.retransmits.avg)),
+        rtt_us: cost(|r| Some(r.tcp?.rtt_us.avg)),
         warnings: Vec::new(),
+        cost_measured: false,
         selection,
         sweep_step: false,
     };

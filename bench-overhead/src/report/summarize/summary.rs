@@ -54,7 +54,21 @@ pub struct VariantSummary {
     pub memory_min_bytes: Option<Figure>,
     pub memory_avg_bytes: Option<Figure>,
     pub memory_max_bytes: Option<Figure>,
+    /// Beyond the client (`None` where not measured): the server's CPU seconds per GiB and its
+    /// average memory (anonymous PSS, else RSS), the kernel's TCP socket memory per connection
+    /// (system-wide memory over the run's connections), the TCP sockets open when sampling
+    /// began, and the client side's TCP_INFO retransmits and RTT per connection.
+    pub server_cpu_s_per_gib: Option<Figure>,
+    pub server_memory_avg_bytes: Option<Figure>,
+    pub socket_memory_per_connection_bytes: Option<Figure>,
+    pub tcp_inuse_start: Option<Figure>,
+    pub retransmits_per_connection: Option<Figure>,
+    pub rtt_us: Option<Figure>,
     pub warnings: Vec<String>,
+    /// Whether the folder's suite measured costs beyond the client (meta.json `server_cost`):
+    /// then their lines are printed, as `—` where not measured.
+    #[serde(skip)]
+    pub cost_measured: bool,
     /// Which runs the run figures average.
     #[serde(skip)]
     pub selection: RunSelection,
@@ -100,6 +114,9 @@ pub struct Summary {
     /// Job rows whose run has no runs.csv row (an interrupted or failed iteration); left out.
     pub orphan_jobs: u64,
     pub failed_iterations: Vec<String>,
+    /// meta.json `server_cost.note`: whether the server's cost was measured, or why not; "" when
+    /// the folder does not say (written before it was measured).
+    pub server_cost: String,
     /// jobs.csv rows that do not parse; left out.
     pub skipped_job_rows: u64,
     /// The first few of them, each naming its line and what is wrong.

@@ -84,6 +84,7 @@ fn summary_of(variants: Vec<VariantSummary>) -> Summary {
         sweeps: Vec::new(),
         orphan_jobs: 0,
         failed_iterations: Vec::new(),
+        server_cost: String::new(),
         skipped_job_rows: 0,
         skipped_job_rows_first: Vec::new(),
         runs_with_skipped_job_rows: Vec::new(),

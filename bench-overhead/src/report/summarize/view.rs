@@ -114,6 +114,24 @@ pub(super) fn figures(s: &VariantSummary) -> Vec<FigureLine> {
         flagged,
         per_job: false,
     };
+    fn seconds(v: f64) -> String {
+        format!("{v:.3} s")
+    }
+    fn count(v: f64) -> String {
+        format!("{v:.1}")
+    }
+    fn micros(v: f64) -> String {
+        format_nanos(v * 1e3)
+    }
+    // Beyond the client: printed (as `—` where absent) when the suite measured such costs.
+    let cost = |label, figure, format: fn(f64) -> String| FigureLine {
+        label,
+        figure,
+        format,
+        always: s.cost_measured,
+        flagged: false,
+        per_job: false,
+    };
     vec![
         job("Average socket creation time", s.socket_ns, nanos),
         job("Average job setup time", s.setup_ns, nanos),
@@ -124,6 +142,20 @@ pub(super) fn figures(s: &VariantSummary) -> Vec<FigureLine> {
         memory("Memory min (average over runs)", s.memory_min_bytes, false),
         memory("Memory avg (average over runs)", s.memory_avg_bytes, true),
         memory("Memory max (average over runs)", s.memory_max_bytes, true),
+        cost("Server CPU per GiB", s.server_cpu_s_per_gib, seconds),
+        cost("Server memory avg", s.server_memory_avg_bytes, size),
+        cost(
+            "Kernel socket memory per connection",
+            s.socket_memory_per_connection_bytes,
+            size,
+        ),
+        cost("TCP sockets in use at start", s.tcp_inuse_start, count),
+        cost(
+            "TCP retransmits per connection",
+            s.retransmits_per_connection,
+            count,
+        ),
+        cost("TCP RTT per connection", s.rtt_us, micros),
     ]
 }
 
@@ -346,6 +378,28 @@ fn notes(summary: &Summary) -> Vec<String> {
     }
     if summary.variants.is_empty() {
         notes.push("no runs recorded".to_string());
+    }
+    notes.extend(cost_notes(summary));
+    notes
+}
+
+/// What the figures beyond the client stand for, and why the server's are missing.
+fn cost_notes(summary: &Summary) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !summary.server_cost.is_empty() {
+        notes.push(format!("server cost {}", summary.server_cost));
+    }
+    if summary
+        .variants
+        .iter()
+        .any(|s| s.socket_memory_per_connection_bytes.is_some())
+    {
+        notes.push(
+            "kernel socket memory is the machine's TCP socket memory (/proc/net/sockstat), \
+             system-wide, divided by the run's connections: other programs' sockets count too \
+             (see the TCP sockets in use at start)"
+                .to_string(),
+        );
     }
     notes
 }

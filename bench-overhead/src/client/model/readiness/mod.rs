@@ -42,6 +42,7 @@ use crate::client::model::Backend;
 use crate::client::net::{self, RecvBuffer};
 use crate::client::phases::Timeline;
 use crate::client::syscalls::Counters;
+use crate::client::tcp_info;
 
 /// What a connection waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,11 +422,12 @@ impl Loop<'_> {
             timeline,
             ..
         } = connection;
+        let tcp = tcp_info::of_job(&socket, &timeline);
         let _ = self
             .poller
             .remove(socket_fd(&socket), job as usize, &mut self.counters);
         net::close(socket, &mut self.counters);
-        let finished = Finished::new(
+        let mut finished = Finished::new(
             self.target,
             job,
             timeline,
@@ -433,6 +435,7 @@ impl Loop<'_> {
             verdict.err(),
             self.start,
         );
+        finished.record.set_tcp_info(tcp);
         self.collector.add(finished);
     }
 
