@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use bench_records::MetaStatus;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::client::model::{Backend, ModelSpec};
 use crate::client::Workload;
@@ -291,6 +291,22 @@ pub enum Job {
     Suite(crate::suite::Step),
 }
 
+/// Parses the command line (clap's errors exit 2) into the job to run. The matches are kept long
+/// enough to tell a `--connections` given from its built-in default.
+pub fn parse() -> Job {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let connections_given = matches
+        .subcommand_matches("run")
+        .and_then(|run| run.value_source("connections"))
+        .is_some_and(|source| source != clap::parser::ValueSource::DefaultValue);
+    let mut job = Job::from(cli.command);
+    if let Job::Run(config) = &mut job {
+        config.connections_given = connections_given;
+    }
+    job
+}
+
 impl From<Command> for Job {
     fn from(command: Command) -> Job {
         match command {
@@ -298,6 +314,7 @@ impl From<Command> for Job {
                 models: models(&a.variant, a.backend),
                 speed_limit: a.speed_limit,
                 connections: a.connections,
+                connections_given: true,
                 threads: a.threads,
                 address: a.address,
                 port: a.port,

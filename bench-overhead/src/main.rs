@@ -24,12 +24,10 @@ mod units;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use cli::{Cli, Job};
+use cli::Job;
 
 fn main() -> ExitCode {
-    let result = match Job::from(Cli::parse().command) {
+    let result = match cli::parse() {
         Job::Run(config) => client::run(config),
         Job::Serve(config) => serve::run(config),
         Job::Payload(config) => payload::run(config),

@@ -21,6 +21,15 @@ pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
 /// Whether NO_CONNECTIONS chose [`DEFAULT_CONNECTIONS`] (the suite's plan says where it came from).
 pub const DEFAULT_CONNECTIONS_FROM_BUILD: bool = option_env!("NO_CONNECTIONS").is_some();
 
+/// Where a run's connection count came from, in the words the run prints at its start.
+pub fn connections_origin(given: bool) -> &'static str {
+    match (given, DEFAULT_CONNECTIONS_FROM_BUILD) {
+        (true, _) => "--connections",
+        (false, true) => "the built-in default, from `make NO_CONNECTIONS=…`",
+        (false, false) => "the built-in default",
+    }
+}
+
 // A NO_CONNECTIONS that is not a count would be compiled into `--help` as `[default: abc]` and fail
 // every run: refused at build time (`make` says so in one line before it builds).
 const _: () = assert!(
@@ -61,6 +70,8 @@ pub struct ClientConfig {
     /// The models to run, one after the other, each in its own process when there are several.
     pub models: Vec<ModelSpec>,
     pub connections: u32,
+    /// Whether `connections` was given on the command line or is the built-in default.
+    pub connections_given: bool,
     /// Event loops of the poll and uring models, each with its share of the connections.
     pub threads: u32,
     pub address: IpAddr,

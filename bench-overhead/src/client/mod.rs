@@ -35,7 +35,7 @@ pub use config::{
 };
 pub use workload::Workload;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,6 +71,14 @@ pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     .map_err(anyhow::Error::msg)?;
     interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     limits::ensure_room_for(args.connections)?;
+    // Said on a terminal only: the suite prints its own plan, and a script reads stderr for errors.
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "bench-overhead run: {} connections ({})",
+            args.connections,
+            config::connections_origin(args.connections_given)
+        );
+    }
     if let [spec] = args.models[..] {
         let run_id = args
             .run_id
