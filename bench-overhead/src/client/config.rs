@@ -21,12 +21,12 @@ pub const DEFAULT_CONNECTIONS: &str = match option_env!("NO_CONNECTIONS") {
 /// Whether NO_CONNECTIONS chose [`DEFAULT_CONNECTIONS`] (the suite's plan says where it came from).
 pub const DEFAULT_CONNECTIONS_FROM_BUILD: bool = option_env!("NO_CONNECTIONS").is_some();
 
-/// Where a run's connection count came from, in the words the run prints at its start.
-pub fn connections_origin(given: bool) -> &'static str {
-    match (given, DEFAULT_CONNECTIONS_FROM_BUILD) {
-        (true, _) => "--connections",
-        (false, true) => "the built-in default, from `make NO_CONNECTIONS=…`",
-        (false, false) => "the built-in default",
+/// Where the built-in connection count came from, in the words a run prints at its start.
+pub fn default_connections_origin() -> &'static str {
+    if DEFAULT_CONNECTIONS_FROM_BUILD {
+        "the built-in default, from `make NO_CONNECTIONS=…`"
+    } else {
+        "the built-in default"
     }
 }
 

@@ -26,8 +26,8 @@ mod phases;
 pub mod strace;
 mod summary;
 pub mod syscalls;
-mod workload;
 mod tcp_info;
+mod workload;
 
 pub use config::{
     parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
@@ -35,7 +35,7 @@ pub use config::{
 };
 pub use workload::Workload;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,12 +71,13 @@ pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     .map_err(anyhow::Error::msg)?;
     interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     limits::ensure_room_for(args.connections)?;
-    // Said on a terminal only: the suite prints its own plan, and a script reads stderr for errors.
-    if std::io::stderr().is_terminal() {
+    // A count nobody typed is said, with where it came from; one given with `--connections` (as
+    // the suite and the per-model child processes give it) is not repeated.
+    if !args.connections_given {
         eprintln!(
             "bench-overhead run: {} connections ({})",
             args.connections,
-            config::connections_origin(args.connections_given)
+            config::default_connections_origin()
         );
     }
     if let [spec] = args.models[..] {
