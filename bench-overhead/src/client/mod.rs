@@ -26,8 +26,8 @@ mod phases;
 pub mod strace;
 mod summary;
 pub mod syscalls;
-mod workload;
 mod tcp_info;
+mod workload;
 
 pub use config::{
     parse_timeout, ClientConfig, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
