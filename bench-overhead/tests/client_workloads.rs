@@ -15,6 +15,17 @@ fn root_with_hello() -> support::TempDir {
     root
 }
 
+/// A record's `latency_histogram`: HdrHistogram V2, base64.
+fn histogram(text: &serde_json::Value) -> hdrhistogram::Histogram<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.as_str().expect("latency_histogram is a string"))
+        .unwrap();
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .unwrap()
+}
+
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -59,6 +70,14 @@ fn keepalive_makes_exactly_the_requests_asked_in_every_model() {
             "{model}: {latency}"
         );
         assert!(requests["requests_per_s"].as_f64().unwrap() > 0.0);
+        // The record carries the histogram itself: every counted request, the same maximum.
+        assert!(requests["latency_histogram"]
+            .as_str()
+            .unwrap()
+            .starts_with("HISTEw"));
+        let histogram = histogram(&requests["latency_histogram"]);
+        assert_eq!(histogram.len(), CONNECTIONS * 50, "{model}");
+        assert_eq!(histogram.max() as f64 / 1e3, p("max"), "{model}");
         // One send call per request at least where sends are system calls (uring submits them
         // in batches): a request was really made each time.
         if model != "uring" {

@@ -32,4 +32,10 @@ pub struct RequestFigures {
     /// → its response complete.
     /// `None` when no request was counted.
     pub latency_us: Option<LatencyPercentiles>,
+    /// The histogram `latency_us` was read from (nanoseconds, 1 µs to 1 h, 3 significant
+    /// digits), in HdrHistogram's V2 serialisation format, base64: runs and hosts are pooled by
+    /// merging these, not by averaging percentiles. `None` when no request was counted, and in
+    /// records written before the field existed.
+    #[serde(default)]
+    pub latency_histogram: Option<String>,
 }

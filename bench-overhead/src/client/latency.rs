@@ -1,9 +1,14 @@
 //! Request latency as a distribution: an HdrHistogram from 1 µs to 1 h at 3 significant digits,
 //! recorded in nanoseconds. Each connection of a request-rate run keeps its own; the run merges
-//! them and reads its percentiles from the merged one, never from averaged percentiles.
+//! them and reads its percentiles from the merged one, never from averaged percentiles. The run's
+//! histogram goes into its record too ([`Latency::encoded`]: HdrHistogram's V2 format, base64),
+//! so runs can be pooled later by merging decoded histograms.
 
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use hdrhistogram::serialization::{Serializer, V2Serializer};
 use hdrhistogram::Histogram;
 
 use bench_records::LatencyPercentiles;
@@ -49,6 +54,20 @@ impl Latency {
         self.warmup += other.warmup;
     }
 
+    /// The recorded histogram in HdrHistogram's V2 format (uncompressed, the format every
+    /// HdrHistogram port reads), base64; `None` when nothing was recorded.
+    pub fn encoded(&self) -> Option<String> {
+        if self.histogram.is_empty() {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        // Writing into a Vec cannot fail, and a histogram with these bounds always encodes.
+        V2Serializer::new()
+            .serialize(&self.histogram, &mut bytes)
+            .ok()?;
+        Some(BASE64.encode(bytes))
+    }
+
     /// The percentiles in microseconds; `None` when nothing was recorded.
     pub fn percentiles(&self) -> Option<LatencyPercentiles> {
         if self.histogram.is_empty() {
@@ -72,6 +91,26 @@ impl Latency {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrhistogram::serialization::Deserializer;
+
+    /// What a reader of the record does with `latency_histogram`.
+    impl Latency {
+        /// A histogram [`Latency::encoded`] wrote (warm-up count 0: the record holds it apart);
+        /// `Err` says what was wrong with the text.
+        fn decode(text: &str) -> Result<Latency, String> {
+            let bytes = BASE64
+                .decode(text.trim())
+                .map_err(|err| format!("latency histogram is not base64: {err}"))?;
+            let read: Histogram<u64> = Deserializer::new()
+                .deserialize(&mut bytes.as_slice())
+                .map_err(|err| format!("latency histogram is not HdrHistogram V2: {err:?}"))?;
+            let mut latency = Latency::default();
+            latency.histogram.add(&read).map_err(|err| {
+                format!("latency histogram out of the 1 µs to 1 h range: {err:?}")
+            })?;
+            Ok(latency)
+        }
+    }
 
     #[test]
     fn merged_percentiles_come_from_all_values() {
@@ -92,6 +131,30 @@ mod tests {
         assert!(near(p.p99_9, 50_000.0) && near(p.max, 50_000.0), "{p:?}");
         assert!(near(p.mean, (99.0 * 100.0 + 50_000.0) / 100.0), "{p:?}");
         assert!(Latency::default().percentiles().is_none());
+    }
+
+    #[test]
+    fn decoded_histograms_merge_to_the_same_percentiles() {
+        let mut a = Latency::default();
+        let mut b = Latency::default();
+        for us in 1..=5_000u64 {
+            a.record(Duration::from_micros(us * 7 % 4_001 + 1));
+            b.record(Duration::from_micros(us * us % 900_001 + 1));
+        }
+        let mut merged = a.clone();
+        merged.merge(&b);
+        let mut decoded = Latency::decode(&a.encoded().unwrap()).unwrap();
+        decoded.merge(&Latency::decode(&b.encoded().unwrap()).unwrap());
+        assert_eq!(decoded.count(), 10_000);
+        assert_eq!(decoded.percentiles(), merged.percentiles());
+        assert_eq!(decoded.histogram, merged.histogram);
+        assert!(Latency::default().encoded().is_none());
+        assert!(Latency::decode("not base64!")
+            .unwrap_err()
+            .contains("not base64"));
+        assert!(Latency::decode("AAAA")
+            .unwrap_err()
+            .contains("not HdrHistogram"));
     }
 
     #[test]

@@ -114,6 +114,7 @@ fn request_figures(outcome: &Outcome, warmup: Duration) -> Option<RequestFigures
             requests as f64 / (measured_ns as f64 / 1e9)
         },
         latency_us: latency.percentiles(),
+        latency_histogram: latency.encoded(),
     })
 }
 
