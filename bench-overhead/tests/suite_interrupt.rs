@@ -88,11 +88,18 @@ fn sigterm_to_the_script_stops_the_run_under_way() {
         work.path(),
     );
 
-    // threaded-1 is recorded and threaded-2 has started (its stderr file is opened right before
-    // memmon starts): a run is under way.
+    // threaded-1 is recorded and threaded-2's client is running: memmon has taken two of its
+    // samples (the first at spawn, the next an interval later), by when the client has installed
+    // its signal handlers. A signal before that would stop a client that never began its run.
     let second_started = wait_until(Duration::from_secs(90), || {
         suite.ended()
-            || (results.join("runs.csv").exists() && results.join("raw/threaded-2.stderr").exists())
+            || (results.join("runs.csv").exists()
+                && std::fs::read_to_string(results.join("memory.csv"))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|row| row.starts_with("threaded-2,"))
+                    .count()
+                    >= 2)
     });
     assert!(
         second_started && !suite.ended(),
