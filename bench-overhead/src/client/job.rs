@@ -307,6 +307,42 @@ pub enum Stage {
     Receiving,
 }
 
+/// A connection of a loop model (readiness, uring) as the sweep for idle deadlines and the speed
+/// floor sees it.
+pub trait Watched {
+    /// Why the connection must end now ([`overdue`]'s reason), or `None`.
+    fn overdue(&mut self, now: Instant, target: &Target) -> Option<String>;
+}
+
+/// Takes every connection in `slots` that is past its idle deadline or below the speed floor out of
+/// its slot and hands it to `finish` with the reason; returns how many.
+pub fn sweep_overdue<C: Watched>(
+    slots: &mut [Option<C>],
+    now: Instant,
+    target: &Target,
+    mut finish: impl FnMut(u32, C, String),
+) -> usize {
+    let mut ended = 0;
+    for (job, slot) in slots.iter_mut().enumerate() {
+        let Some(reason) = slot.as_mut().and_then(|c| c.overdue(now, target)) else {
+            continue;
+        };
+        let connection = slot.take().expect("checked above");
+        finish(job as u32, connection, reason);
+        ended += 1;
+    }
+    ended
+}
+
+/// Takes every connection still in `slots` out of its slot and hands it to `finish`.
+pub fn end_each<C>(slots: &mut [Option<C>], mut finish: impl FnMut(u32, C)) {
+    for (job, slot) in slots.iter_mut().enumerate() {
+        if let Some(connection) = slot.take() {
+            finish(job as u32, connection);
+        }
+    }
+}
+
 /// Why a connection at `stage` must end at `now`: past its idle deadline, or (once connected)
 /// below the speed floor; `None` while it may go on. `bytes` is what it has received so far.
 pub fn overdue(

@@ -138,6 +138,20 @@ struct Connection {
     idle_deadline: Instant,
 }
 
+impl job::Watched for Connection {
+    fn overdue(&mut self, now: Instant, target: &Target) -> Option<String> {
+        let bytes = self.exchange.progress_bytes();
+        job::overdue(
+            self.stage,
+            self.idle_deadline,
+            &mut self.floor,
+            now,
+            bytes,
+            target,
+        )
+    }
+}
+
 /// A job that is over: `Err` carries the failure reason.
 type Verdict = Result<(), String>;
 
@@ -439,40 +453,19 @@ impl Loop<'_> {
         self.collector.add(finished);
     }
 
-    /// Fails every connection whose idle deadline has passed or that moves slower than the speed
-    /// floor; returns how many.
+    /// Fails every connection past its idle deadline or below the speed floor; returns how many.
     fn sweep(&mut self, slots: &mut [Option<Connection>], now: Instant) -> usize {
         let target = self.target;
-        let mut ended = 0;
-        for (job, slot) in slots.iter_mut().enumerate() {
-            let Some(connection) = slot.as_mut() else {
-                continue;
-            };
-            let bytes = connection.exchange.progress_bytes();
-            let Some(reason) = job::overdue(
-                connection.stage,
-                connection.idle_deadline,
-                &mut connection.floor,
-                now,
-                bytes,
-                target,
-            ) else {
-                continue;
-            };
-            let connection = slot.take().expect("checked above");
-            self.finish(job as u32, connection, Err(reason));
-            ended += 1;
-        }
-        ended
+        job::sweep_overdue(slots, now, target, |job, connection, reason| {
+            self.finish(job, connection, Err(reason))
+        })
     }
 
     /// Ends every connection still open with `reason`.
     fn end_all(&mut self, slots: &mut [Option<Connection>], reason: &str) {
-        for (job, slot) in slots.iter_mut().enumerate() {
-            if let Some(connection) = slot.take() {
-                self.finish(job as u32, connection, Err(reason.to_string()));
-            }
-        }
+        job::end_each(slots, |job, connection| {
+            self.finish(job, connection, Err(reason.to_string()))
+        });
     }
 }
 
