@@ -4,15 +4,17 @@
 # Each step (a count × a variant) moves the same bytes: SWEEP_MIB MiB in all, SWEEP_MIB / count per
 # connection, from one payload per count (PAYLOAD_DIR/sweep-<count>), so a step of 10,000
 # connections runs about as long as one of 1 and the whole sweep stays short: with the defaults
-# (5 counts × threaded and poll × 3 iterations × 512 MiB: 30 runs) it took 41 s on the 2-core VM
-# this was built on, before poll:poll and uring joined the default variants. Before each step
+# (5 counts × threaded, poll:epoll, poll:poll, uring × 3 iterations × 512 MiB: 60 runs) it took 33 s
+# on the 2-core VM this was built on. Before each step
 # bench-overhead.sh checks the machine's limits (open files, threads, ephemeral ports, memory): a step the machine cannot hold is skipped with the reason; a step whose
 # runs fail is recorded as failed with the OS's error; the sweep goes on. meta.json's `steps` holds
 # every step's outcome (results/README.md).
 #
 # Environment: CONNECTIONS ["1 10 100 1000 10000"], VARIANTS [every model and backend of this OS:
-# `bench-overhead suite variants`], ITERATIONS [3], SWEEP_MIB [512], and what benchmark.sh reads
-# (PORT, BIND, ADDRESS, SERVER, PAYLOAD_DIR, RESULTS, INTERVAL, TIMEOUT, RUN_TIMEOUT…).
+# `bench-overhead suite variants`], ITERATIONS [3], SWEEP_MIB [512], INTERVAL [10ms: a step runs
+# for well under a second here, and memory per connection is the slope of each run's largest
+# sample, which 100 ms sampling misses], and what benchmark.sh reads (PORT, BIND, ADDRESS, SERVER,
+# PAYLOAD_DIR, RESULTS, TIMEOUT, RUN_TIMEOUT…).
 # Exit status: bench-overhead.sh's (1 when a run failed: see the failed steps).
 
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +24,8 @@ CONNECTIONS=${CONNECTIONS:-1 10 100 1000 10000}
 VARIANTS=${VARIANTS:-$("$BENCH" suite variants)}
 ITERATIONS=${ITERATIONS:-3}
 SWEEP_MIB=${SWEEP_MIB:-512}
-export CONNECTIONS VARIANTS ITERATIONS
+INTERVAL=${INTERVAL:-10ms}
+export CONNECTIONS VARIANTS ITERATIONS INTERVAL
 check_count SWEEP_MIB "$SWEEP_MIB" 512
 check_suite_settings
 
