@@ -89,15 +89,35 @@ esac
 COUNTS=${CONNECTIONS:-built-in}
 SWEEP=
 case $COUNTS in *' '*) SWEEP=1 ;; esac
+# Sets REPLACED to $1 with every $2 in it replaced by $3. In the shell itself, not in a command
+# substitution: Ctrl-C reaches the whole process group, and a subshell of the run loop killed by it
+# would leave an empty run id or path behind.
+replace_all() {
+    rest=$1
+    REPLACED=
+    while :; do
+        case $rest in
+            *"$2"*)
+                REPLACED=$REPLACED${rest%%"$2"*}$3
+                rest=${rest#*"$2"}
+                ;;
+            *) break ;;
+        esac
+    done
+    REPLACED=$REPLACED$rest
+}
+# Sets STEP_PATH to the payload path of the step with $1 connections.
 step_path() {
-    printf '%s' "$PAYLOAD_PATH" | sed "s/{connections}/$1/g"
+    replace_all "$PAYLOAD_PATH" '{connections}' "$1"
+    STEP_PATH=$REPLACED
 }
 
 # Fail fast, before any folder exists, when no server answers or serves a step's payload (the
 # check prints the one line).
 SERVER=
 for count in $COUNTS; do
-    header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$(step_path "$count")") ||
+    step_path "$count"
+    header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$STEP_PATH") ||
         exit 1
     SERVER=${SERVER:-$header}
     case $PAYLOAD_PATH in *'{connections}'*) ;; *) break ;; esac
@@ -147,11 +167,12 @@ DONE=0
 # is skipped with the reason), then ITERATIONS runs, then its outcome goes into meta.json.
 for count in $COUNTS; do
     if [ "$count" = built-in ]; then COUNT_ARGS=; else COUNT_ARGS="--connections $count"; fi
-    path=$(step_path "$count")
+    step_path "$count"
+    path=$STEP_PATH
     for variant in $VARIANTS; do
         [ -n "$INTERRUPTED" ] && break 2
         # shellcheck disable=SC2086 # COUNT_ARGS is an option and its number, or nothing.
-        if reason=$("$BENCH" suite limits $COUNT_ARGS --variant "$variant"); then
+        if reason=$(uninterrupted "$BENCH" suite limits $COUNT_ARGS --variant "$variant"); then
             :
         elif [ -n "$reason" ]; then
             # shellcheck disable=SC2086
@@ -167,7 +188,8 @@ for count in $COUNTS; do
         i=1
         while [ "$i" -le "$ITERATIONS" ]; do
             [ -n "$INTERRUPTED" ] && break 3
-            id=$(printf '%s' "$variant" | tr ':' '-')${SWEEP:+-${count}c}-$i
+            replace_all "$variant" : -
+            id=$REPLACED${SWEEP:+-${count}c}-$i
             STEP_IDS="$STEP_IDS $id"
             set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$path" \
                 --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
@@ -188,7 +210,7 @@ for count in $COUNTS; do
             # A kernel that refuses io_uring: the client said so in one line and ran nothing; the
             # step is skipped with that line.
             if [ "$status" = 0 ] && [ ! -s "$RAW/$id.run.json" ] && grep -q 'model is skipped' "$RAW/$id.stderr"; then
-                SKIPPED=$(cat "$RAW/$id.stderr")
+                SKIPPED=$(uninterrupted cat "$RAW/$id.stderr")
                 rm -f "$RAW/$id.run.json" "$RAW/$id.memmon.json" "$RAW/$id.stderr"
                 break
             fi
