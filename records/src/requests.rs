@@ -38,4 +38,29 @@ pub struct RequestFigures {
     /// records written before the field existed.
     #[serde(default)]
     pub latency_histogram: Option<String>,
+    /// Open loop (`--rate`): the rate asked for, requests per second over all connections. With
+    /// it, `latency_us` runs from each request's *intended* send time (coordinated omission
+    /// corrected) and `uncorrected_latency_us` from when it was actually sent. `None` in a closed
+    /// loop.
+    #[serde(default)]
+    pub target_rate: Option<f64>,
+    /// Open loop: latency from the actual send, the figure a closed-loop tool would print.
+    #[serde(default)]
+    pub uncorrected_latency_us: Option<LatencyPercentiles>,
+    #[serde(default)]
+    pub uncorrected_latency_histogram: Option<String>,
+    /// Open loop: why the schedule was not kept (the client or the server fell behind), `None`
+    /// when it was, or in a closed loop.
+    #[serde(default)]
+    pub schedule_missed: Option<String>,
+    /// Churn: connections opened and closed in the counted window, and per second.
+    #[serde(default)]
+    pub connections_made: Option<u64>,
+    #[serde(default)]
+    pub connections_per_s: Option<f64>,
+    /// Churn: connect latency (socket to established) per connection, from its own histogram.
+    #[serde(default)]
+    pub connect_us: Option<LatencyPercentiles>,
+    #[serde(default)]
+    pub connect_histogram: Option<String>,
 }

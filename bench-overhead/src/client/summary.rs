@@ -115,6 +115,7 @@ fn request_figures(outcome: &Outcome, warmup: Duration) -> Option<RequestFigures
         },
         latency_us: latency.percentiles(),
         latency_histogram: latency.encoded(),
+        ..RequestFigures::default()
     })
 }
 
