@@ -10,10 +10,14 @@
 //! (every run when none did). Job figures come from `jobs.csv` (exact per-job values); a run
 //! without job rows, or with a job row that does not parse, takes its `runs.csv` means. The spread
 //! is the coefficient of variation (sample standard deviation / mean) of the per-run values: above
-//! 10 % a figure is too noisy to compare without more iterations.
+//! 10 % a figure is too noisy to compare without more iterations. The request-rate workloads
+//! (keepalive, churn) have sections of their own (`requests.rs`): requests per second and costs
+//! per request averaged over runs the same way, latency percentiles from the runs' merged
+//! histograms.
 
 mod compute;
 mod markdown;
+mod requests;
 mod summary;
 mod text;
 mod view;

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::summary::{Figure, Summary, VariantSummary};
+use super::requests;
+use super::summary::{is_download, Figure, Summary, VariantSummary};
 use crate::results::averages::RunSelection;
 use crate::results::jobs;
 use crate::units::{format_bytes, format_nanos};
@@ -20,7 +21,7 @@ const RUN_FIGURES: &str = "run time, aggregate speed and memory";
 pub struct View<'a> {
     pub summary: &'a Summary,
     pub sections: Vec<Section>,
-    pub warnings: Vec<&'a String>,
+    pub warnings: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -35,11 +36,19 @@ pub struct Section {
 
 impl<'a> View<'a> {
     pub fn new(summary: &'a Summary) -> View<'a> {
-        let sections = summary
+        // A folder of several workloads names each section's; one of download alone reads as
+        // the old suite's.
+        let several = !summary.requests.is_empty()
+            || summary.variants.iter().any(|s| !is_download(&s.workload));
+        let mut sections: Vec<Section> = summary
             .variants
             .iter()
             .map(|s| Section {
-                heading: heading(s),
+                heading: if several {
+                    format!("{}: {}", s.workload, heading(s))
+                } else {
+                    heading(s)
+                },
                 counts: counts(s),
                 figures: figures(s)
                     .into_iter()
@@ -50,17 +59,27 @@ impl<'a> View<'a> {
                     .collect(),
             })
             .collect();
+        sections.extend(requests::sections(&summary.requests));
+        let (request_warnings, request_notes) = requests::warnings_and_notes(&summary.requests);
+        let mut warnings: Vec<String> = summary
+            .variants
+            .iter()
+            .flat_map(|s| s.warnings.iter().cloned())
+            .collect();
+        warnings.extend(request_warnings);
+        let mut notes = notes(summary);
+        notes.extend(request_notes);
         View {
             summary,
             sections,
-            warnings: summary.variants.iter().flat_map(|s| &s.warnings).collect(),
-            notes: notes(summary),
+            warnings,
+            notes,
         }
     }
 }
 
 /// A figure that stands for nothing when no job succeeded.
-const NO_VALUE: &str = "—";
+pub(super) const NO_VALUE: &str = "—";
 
 /// One printed figure.
 pub(super) struct FigureLine {
@@ -376,7 +395,7 @@ fn notes(summary: &Summary) -> Vec<String> {
         };
         notes.push(format!("{}: {why}", missing.variant));
     }
-    if summary.variants.is_empty() {
+    if summary.variants.is_empty() && summary.requests.is_empty() {
         notes.push("no runs recorded".to_string());
     }
     notes.extend(cost_notes(summary));
