@@ -134,7 +134,9 @@ pub(crate) mod tests {
     #[test]
     fn bad_cells_say_what_is_wrong() {
         assert!(decode("not base64!").unwrap_err().starts_with("not base64"));
-        assert!(decode("AAAA").unwrap_err().starts_with("not an HdrHistogram"));
+        assert!(decode("AAAA")
+            .unwrap_err()
+            .starts_with("not an HdrHistogram"));
         assert!(cell(&[(100, 1)]).starts_with("HISTEw"));
         assert_eq!(decode(&cell(&[(100, 3)])).unwrap().len(), 3);
     }

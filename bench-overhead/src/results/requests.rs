@@ -67,7 +67,12 @@ impl RequestSetup {
     pub fn of(runs: &[&Run], display: &str) -> anyhow::Result<RequestSetup> {
         let (measured, selection) = averages::select_runs(runs, |r| averages::clean(r));
         let averaged = |value: fn(&Run) -> Option<f64>| {
-            Averaged::of(&measured.iter().filter_map(|r| value(r)).collect::<Vec<f64>>())
+            Averaged::of(
+                &measured
+                    .iter()
+                    .filter_map(|r| value(r))
+                    .collect::<Vec<f64>>(),
+            )
         };
         let pooled = Pooled::merge(measured.iter().copied(), Kind::Request, display)?;
         let connect = Pooled::merge(measured.iter().copied(), Kind::Connect, display)?;
@@ -148,9 +153,13 @@ mod tests {
     #[test]
     fn a_bad_histogram_names_its_file_run_and_column() {
         let bad = run("poll-keepalive-1", "not base64!".into(), 1.0, 1.0);
-        let err = RequestSetup::of(&[&bad], "r/runs.csv").unwrap_err().to_string();
+        let err = RequestSetup::of(&[&bad], "r/runs.csv")
+            .unwrap_err()
+            .to_string();
         assert!(
-            err.starts_with("r/runs.csv: run poll-keepalive-1, column `latency_histogram`: not base64"),
+            err.starts_with(
+                "r/runs.csv: run poll-keepalive-1, column `latency_histogram`: not base64"
+            ),
             "{err}"
         );
         // A run that counted requests without a histogram leaves the percentiles unknown.

@@ -1,4 +1,5 @@
-//! The comparison as markdown: one table per network path, in the published columns, with notes
+//! The comparison as markdown: one table per network path (and workload), in the published
+//! columns (a request-rate workload's in its own, `request_markdown.rs`), with notes
 //! that say what a reader must know before comparing two rows.
 //!
 //! Units are the published ones, spelled as published: `us` rather than `µs`, so a new row pasted
@@ -88,7 +89,11 @@ pub fn render(tables: &[Table], extended: bool) -> String {
         if i > 0 {
             out.push('\n');
         }
-        render_table(&mut out, table, extended);
+        if table.request_rate() {
+            super::request_markdown::render_table(&mut out, table);
+        } else {
+            render_table(&mut out, table, extended);
+        }
     }
     out
 }

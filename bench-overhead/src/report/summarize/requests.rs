@@ -47,10 +47,7 @@ pub fn summaries(runs: &[Run], runs_csv: &str) -> anyhow::Result<Vec<RequestSumm
             run.row.backend.as_str(),
             run.row.connections,
         );
-        match groups
-            .iter_mut()
-            .find(|g| (g.0, g.1, g.2, g.3) == key)
-        {
+        match groups.iter_mut().find(|g| (g.0, g.1, g.2, g.3) == key) {
             Some(group) => group.4.push(run),
             None => groups.push((key.0, key.1, key.2, key.3, vec![run])),
         }
@@ -157,10 +154,7 @@ pub fn sections(summaries: &[RequestSummary]) -> Vec<Section> {
             Section {
                 heading: heading(s),
                 counts: vec![
-                    (
-                        "Successful runs",
-                        format!("{} of {}", f.runs_ok, f.runs),
-                    ),
+                    ("Successful runs", format!("{} of {}", f.runs_ok, f.runs)),
                     (
                         "Requests counted",
                         format!("{} (+{} in warm-ups)", f.requests, f.warmup_requests),
