@@ -549,6 +549,7 @@ mod tests {
             run_ns: 1_500_000_000,
             job_mib_s: 12.5,
             mem_rss_avg_bytes: Some(1048576.0),
+            workload: "download".into(),
             ..RunRow::default()
         };
         row.failures = "timed out=1; reset=2".into();

@@ -138,12 +138,13 @@ mod tests {
         let fast = run("a", cell(&[(100, 1_000)]), 100.0, 10_000.0);
         let slow = run("b", cell(&[(100, 960), (10_000, 40)]), 10_000.0, 9_000.0);
         let setup = RequestSetup::of(&[&fast, &slow], "runs.csv").unwrap();
-        let p99 = setup.latency_us.unwrap().p99;
+        let latency = setup.latency_us.clone().unwrap();
+        let p99 = latency.p99;
         let averaged = (100.0 + 10_000.0) / 2.0;
         assert!((p99 - 10_000.0).abs() <= 20.0, "{p99}");
         assert!((p99 - averaged).abs() > 4_000.0, "{p99} vs {averaged}");
         // p50 of all 2,000 requests is 100 µs, as in both runs.
-        assert!((setup.latency_us.unwrap().p50 - 100.0).abs() <= 0.2);
+        assert!((latency.p50 - 100.0).abs() <= 0.2);
         assert_eq!(setup.pooled.as_ref().unwrap().count(), 2_000);
         assert_eq!(setup.requests_per_s.unwrap().value, 9_500.0);
         assert_eq!(setup.requests, 2_000);

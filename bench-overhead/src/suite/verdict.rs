@@ -147,6 +147,7 @@ mod tests {
 
     fn variant(name: &str, speed: f64, run_s: f64, memory: f64) -> VariantSummary {
         VariantSummary {
+            workload: "download".into(),
             variant: name.to_string(),
             backend: String::new(),
             connections: vec![8],

@@ -50,7 +50,11 @@ fn summarize_rows(
     let runs: Vec<Run> = rows
         .iter()
         .map(|row| Run {
-            row: (*row).clone(),
+            // The loader reads an empty workload as download.
+            row: RunRow {
+                workload: bench_records::run::download(),
+                ..(*row).clone()
+            },
             variant: Variant::ALL
                 .into_iter()
                 .find(|v| v.name() == row.variant)
@@ -80,6 +84,7 @@ fn summary_of(variants: Vec<VariantSummary>) -> Summary {
         status: "complete".into(),
         host: String::new(),
         variants,
+        requests: Vec::new(),
         variants_not_run: Vec::new(),
         sweeps: Vec::new(),
         orphan_jobs: 0,
