@@ -54,9 +54,10 @@ impl Pooled {
         kind: Kind,
         display: &str,
     ) -> anyhow::Result<Option<Pooled>> {
-        // Auto-resizing: the sum takes every run's range, whatever bounds each was recorded with.
-        let mut sum = Histogram::<u64>::new(3).expect("3 significant digits are valid");
-        let mut any = false;
+        // The sum starts as the first run's histogram, so it keeps the bounds and buckets the runs
+        // were recorded with (one run's percentiles read back exactly as its record gives them),
+        // and resizes for a run recorded with a wider range.
+        let mut sum: Option<Histogram<u64>> = None;
         for run in runs {
             let Some(text) = kind.cell(run) else {
                 if kind == Kind::Request && run.row.requests.is_some_and(|n| n > 0) {
@@ -71,11 +72,20 @@ impl Pooled {
                     kind.column()
                 )
             })?;
-            sum.add(&histogram)
-                .map_err(|err| anyhow!("{display}: run {}: {err:?}", run.row.run_id))?;
-            any = true;
+            match &mut sum {
+                None => {
+                    let mut first = histogram;
+                    first.auto(true);
+                    sum = Some(first);
+                }
+                Some(sum) => sum
+                    .add(&histogram)
+                    .map_err(|err| anyhow!("{display}: run {}: {err:?}", run.row.run_id))?,
+            }
         }
-        Ok((any && !sum.is_empty()).then_some(Pooled { histogram: sum }))
+        Ok(sum
+            .filter(|sum| !sum.is_empty())
+            .map(|histogram| Pooled { histogram }))
     }
 
     /// Values recorded (requests, or connections).
