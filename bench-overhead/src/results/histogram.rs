@@ -88,11 +88,6 @@ impl Pooled {
             .map(|histogram| Pooled { histogram }))
     }
 
-    /// Values recorded (requests, or connections).
-    pub fn count(&self) -> u64 {
-        self.histogram.len()
-    }
-
     /// The value at quantile `q` (0.99 for p99), in microseconds.
     pub fn quantile_us(&self, q: f64) -> f64 {
         self.histogram.value_at_quantile(q) as f64 / 1_000.0

@@ -12,7 +12,7 @@ use super::conditions;
 use super::table::{Row, Table};
 use crate::report::label;
 use crate::report::label::payload_label;
-use crate::report::number::g;
+use crate::report::number::cell;
 use crate::report::number::NO_DATA;
 
 /// The published columns, exactly.
@@ -61,15 +61,6 @@ fn run_figures(extended: bool) -> &'static str {
          RSS, run time CV, server CPU and memory, socket memory and retransmits"
     } else {
         "run time and memory"
-    }
-}
-
-/// `value unit`, or `—` when there is no value.
-pub fn cell(value: Option<f64>, unit: &str) -> String {
-    match value {
-        Some(v) if unit.is_empty() => g(v),
-        Some(v) => format!("{} {unit}", g(v)),
-        None => NO_DATA.to_string(),
     }
 }
 

@@ -6,9 +6,8 @@
 use std::fmt::Write;
 
 use super::conditions;
-use super::markdown::cell;
 use super::table::Table;
-use crate::report::number::NO_DATA;
+use crate::report::number::{cell, NO_DATA};
 use crate::units::MIB;
 
 pub fn render_table(out: &mut String, table: &Table) {

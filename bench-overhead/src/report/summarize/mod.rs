@@ -30,7 +30,7 @@ use anyhow::Context;
 pub use compute::summarize;
 use std::path::PathBuf;
 // The suite's verdict reads the same figures.
-pub use summary::{Figure, VariantSummary};
+pub use summary::{Figure, Summary, VariantSummary};
 use view::View;
 
 /// `summarize`: which folder, and which outputs.
@@ -46,7 +46,7 @@ pub struct SummarizeConfig {
 
 pub fn run(args: SummarizeConfig) -> anyhow::Result<ExitCode> {
     let summary = summarize(&args.results)?;
-    let view = View::new(&summary);
+    let view = view_of(&summary);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -57,6 +57,16 @@ pub fn run(args: SummarizeConfig) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The words of a summary: the download (and upload) sections, then the request workloads'.
+fn view_of(summary: &Summary) -> View<'_> {
+    let mut view = View::new(summary);
+    view.sections.extend(requests::sections(&summary.requests));
+    let (warnings, notes) = requests::warnings_and_notes(&summary.requests);
+    view.warnings.extend(warnings);
+    view.notes.extend(notes);
+    view
 }
 
 #[cfg(test)]

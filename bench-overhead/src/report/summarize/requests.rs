@@ -2,40 +2,11 @@
 //! model, backend and connection count, in the words of the download sections (`view.rs`), with
 //! the figures of `results::requests` (latency percentiles from the runs' merged histograms).
 
-use serde::Serialize;
-
+use super::summary::RequestSummary;
 use super::view::{Section, CV_WARNING, NO_VALUE};
 use crate::results::load::Run;
 use crate::results::requests::{Averaged, RequestSetup};
 use crate::units::{format_bytes, format_nanos};
-
-/// One request-rate setup of the folder.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestSummary {
-    pub workload: String,
-    pub variant: String,
-    pub backend: String,
-    pub connections: u32,
-    pub server: String,
-    pub network: String,
-    /// Event loops (`--threads`) are not in runs.csv; the figures are the runs'.
-    #[serde(flatten)]
-    pub figures: RequestSetup,
-}
-
-impl RequestSummary {
-    /// How notes and warnings name it: `keepalive poll (epoll) at 4 connections`.
-    fn subject(&self) -> String {
-        format!(
-            "{} {} ({}) at {} connection{}",
-            self.workload,
-            self.variant,
-            self.backend,
-            self.connections,
-            if self.connections == 1 { "" } else { "s" }
-        )
-    }
-}
 
 /// Groups the request-rate runs (in the order they were recorded) and computes each group once.
 pub fn summaries(runs: &[Run], runs_csv: &str) -> anyhow::Result<Vec<RequestSummary>> {

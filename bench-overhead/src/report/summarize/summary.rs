@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::results::averages::RunSelection;
+use crate::results::requests::RequestSetup;
 
 /// One figure: its value and its spread over runs (`None` with fewer than two runs).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -119,7 +120,7 @@ pub struct Summary {
     pub variants: Vec<VariantSummary>,
     /// The request-rate workloads' setups (keepalive, churn); absent when the folder has none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub requests: Vec<super::requests::RequestSummary>,
+    pub requests: Vec<RequestSummary>,
     /// Variants the suite was asked to run (meta.json `variants`) with no run recorded, each with
     /// why: the suite stopped before it, or its iterations left no record.
     pub variants_not_run: Vec<VariantNotRun>,
@@ -139,4 +140,32 @@ pub struct Summary {
     pub skipped_job_rows_first: Vec<String>,
     /// Recorded runs that lost a job row that way: their job figures are their runs.csv means.
     pub runs_with_skipped_job_rows: Vec<String>,
+}
+
+/// One request-rate setup of the folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestSummary {
+    pub workload: String,
+    pub variant: String,
+    pub backend: String,
+    pub connections: u32,
+    pub server: String,
+    pub network: String,
+    /// Event loops (`--threads`) are not in runs.csv; the figures are the runs'.
+    #[serde(flatten)]
+    pub figures: RequestSetup,
+}
+
+impl RequestSummary {
+    /// How notes and warnings name it: `keepalive poll (epoll) at 4 connections`.
+    pub(super) fn subject(&self) -> String {
+        format!(
+            "{} {} ({}) at {} connection{}",
+            self.workload,
+            self.variant,
+            self.backend,
+            self.connections,
+            if self.connections == 1 { "" } else { "s" }
+        )
+    }
 }

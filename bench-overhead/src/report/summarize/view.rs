@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::requests;
 use super::summary::{is_download, Figure, Summary, VariantSummary};
 use crate::results::averages::RunSelection;
 use crate::results::jobs;
@@ -40,7 +39,7 @@ impl<'a> View<'a> {
         // the old suite's.
         let several = !summary.requests.is_empty()
             || summary.variants.iter().any(|s| !is_download(&s.workload));
-        let mut sections: Vec<Section> = summary
+        let sections: Vec<Section> = summary
             .variants
             .iter()
             .map(|s| Section {
@@ -59,21 +58,15 @@ impl<'a> View<'a> {
                     .collect(),
             })
             .collect();
-        sections.extend(requests::sections(&summary.requests));
-        let (request_warnings, request_notes) = requests::warnings_and_notes(&summary.requests);
-        let mut warnings: Vec<String> = summary
-            .variants
-            .iter()
-            .flat_map(|s| s.warnings.iter().cloned())
-            .collect();
-        warnings.extend(request_warnings);
-        let mut notes = notes(summary);
-        notes.extend(request_notes);
         View {
             summary,
             sections,
-            warnings,
-            notes,
+            warnings: summary
+                .variants
+                .iter()
+                .flat_map(|s| s.warnings.iter().cloned())
+                .collect(),
+            notes: notes(summary),
         }
     }
 }
