@@ -467,3 +467,80 @@ fn a_server_that_stops_answering_fails_churn_by_timeout_in_every_model() {
         assert_eq!(run["bytes"], 6 * 13, "{model}");
     }
 }
+
+/// Runs the built-in server and `run ARGS` against it inside a network namespace of their own
+/// (`unshare -rn`) whose local port range is two ports, so connections beyond two find no free
+/// port; `None` where this machine cannot make such a namespace.
+fn run_with_two_local_ports(root: &std::path::Path, args: &[&str]) -> Option<std::process::Output> {
+    const SCRIPT: &str = r#"
+ip link set lo up || exit 97
+echo "40000 40001" >/proc/sys/net/ipv4/ip_local_port_range || exit 97
+"$BIN" serve --address 127.0.0.1 --port 8000 --root "$ROOT" 2>"$LOG" &
+server=$!
+i=0
+until grep -q listening "$LOG" 2>/dev/null; do
+    i=$((i + 1)); [ "$i" -gt 200 ] && exit 98; sleep 0.05
+done
+"$BIN" run --address 127.0.0.1 --port 8000 "$@"
+status=$?
+kill "$server"
+exit "$status"
+"#;
+    let can = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !can {
+        return None;
+    }
+    let log = support::TempDir::new("ports-log");
+    let output = support::run_with_timeout(
+        std::process::Command::new("unshare")
+            .args(["-rn", "sh", "-c", SCRIPT, "sh"])
+            .args(args)
+            .env("BIN", support::bin())
+            .env("ROOT", root)
+            .env("LOG", log.path().join("serve.log")),
+        std::time::Duration::from_secs(60),
+    );
+    (output.status.code() != Some(97)).then_some(output)
+}
+
+#[test]
+fn exhausted_local_ports_are_said_as_such_in_every_model() {
+    let root = root_with_hello();
+    for model in support::ALL_MODELS {
+        let args = ["--workload", "churn", "--requests", "5", "-c", "4"];
+        let Some(output) = run_with_two_local_ports(
+            root.path(),
+            &[&args[..], &["--json", "--variant", model]].concat(),
+        ) else {
+            support::skip("cannot make a network namespace here (unshare -rn, ip)");
+            return;
+        };
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{model}: {text}");
+        let run = &json_lines(&output)[0];
+        // Two local ports for four slots: at least two slots find none, and that is what they say.
+        let failures = run["failures"].as_object().unwrap();
+        let exhausted = failures["local ports exhausted (TIME_WAIT)"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            exhausted >= 2 && failures.len() == 1,
+            "{model}: {failures:?}"
+        );
+        assert_eq!(run["jobs_failed"], exhausted, "{model}");
+        assert!(
+            text.contains("local ports exhausted (TIME_WAIT): widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse=1, or lower the rate/connections"),
+            "{model}: {text}"
+        );
+        assert!(!text.contains("panicked"), "{model}: {text}");
+        // A slot that found no port made no connection: every one made had its request answered.
+        let requests = &run["requests"];
+        assert_eq!(
+            requests["connections_made"], requests["requests"],
+            "{model}"
+        );
+    }
+}
