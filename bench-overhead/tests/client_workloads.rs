@@ -346,7 +346,8 @@ fn churn_makes_a_connection_per_request_in_every_model() {
     let root = root_with_hello();
     let server = support::start_lighttpd(root.path());
     let mut args = vec!["--workload", "churn", "--requests", "20", "-c", "4"];
-    args.push("--json");
+    // Two event loops for poll and uring: their connect histograms are merged too.
+    args.extend(["--threads", "2", "--json"]);
     args.extend(all_model_args());
     let output = run_client(server.port, &args);
     assert!(output.status.success(), "{}", stderr(&output));
