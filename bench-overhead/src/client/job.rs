@@ -312,9 +312,9 @@ impl SpeedFloor {
     }
 }
 
-/// The one reconnect rule of every model (churn): after a connection of job `timeline` ended
-/// with `verdict`, whether the job goes on over a new connection — its exchange is done with this
-/// one and asks for another. The model then closes this socket without reading its TCP_INFO (a job
+/// The one reconnect rule of every model (churn): after one of a job's connections ended with
+/// `verdict`, whether the job goes on over a new connection — its exchange is done with this one
+/// and asks for another. The model then closes this socket without reading its TCP_INFO (a job
 /// is read once, at its end) and opens a new one for the same job, exchange and timeline, which
 /// this readies for it ([`Timeline::next_connection`]).
 pub fn reconnects(

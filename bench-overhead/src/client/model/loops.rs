@@ -1,8 +1,8 @@
 //! `--threads T` for the one-thread models (poll, uring): T event loops, each on a thread of its
 //! own with its share of the connections (the first `connections % T` loops one more), as wrk's
 //! `-t` does. The loops share nothing; their outcomes are merged into one: jobs renumbered in
-//! loop order, counts summed, latency (and churn's connect) histograms merged, the run as long as the longest loop.
-//! Each job's `start_ns`/`end_ns` count from its own loop's start (the loops start within the
+//! loop order, counts summed, latency (and churn's connect) histograms merged, the run as long as
+//! the longest loop. Each job's `start_ns`/`end_ns` count from its own loop's start (the loops start within the
 //! time it takes to spawn them).
 
 use std::thread;
