@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::units::{format_bytes, format_nanos, GIB};
-use bench_records::{PhaseStats, RequestFigures, RunRecord};
+use bench_records::{LatencyPercentiles, PhaseStats, RequestFigures, RunRecord};
 
 /// A request-rate run's figures: requests, req/s, the latency distribution and the cost per
 /// request. Costs are over every request made, warm-up included, as CPU time and system calls
@@ -32,14 +32,32 @@ fn write_requests(
         "Requests per second:",
         format!("{:.0}", requests.requests_per_s),
     )?;
-    let latency = match &requests.latency_us {
+    let percentiles = |latency: &Option<LatencyPercentiles>, none: &str| {
+        match latency {
         Some(p) => format!(
             "p50 {:.1} µs, p75 {:.1}, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, p99.99 {:.1}, max {:.1}, mean {:.1}",
             p.p50, p.p75, p.p90, p.p99, p.p99_9, p.p99_99, p.max, p.mean
         ),
-        None => "— (no request counted)".to_string(),
+        None => format!("— ({none})"),
+    }
     };
-    line(out, "Latency:", latency)?;
+    line(
+        out,
+        "Latency:",
+        percentiles(&requests.latency_us, "no request counted"),
+    )?;
+    if let (Some(made), Some(per_s)) = (requests.connections_made, requests.connections_per_s) {
+        line(
+            out,
+            "Connections:",
+            format!("{made} counted, {per_s:.0} per second"),
+        )?;
+        line(
+            out,
+            "Connect latency:",
+            percentiles(&requests.connect_us, "no connection counted"),
+        )?;
+    }
     let made = requests.requests + requests.warmup_requests;
     let per = |value: f64| {
         if made == 0 {

@@ -6,9 +6,10 @@
 //! peer's close to [`Exchange::closed`]. After each received chunk a model checks `to_send` again,
 //! so an exchange that sends more than once (keep-alive requests, uploads) fits every model as it
 //! is. [`Download`] is one GET whose body is counted, never stored; [`KeepAlive`] HTTP/1.1
-//! requests back to back on one connection, each response framed by its Content-Length;
-//! [`Upload`] one PUT with a body, the server's byte count checked. [`AnyExchange`] is the one a
-//! run's workload picks.
+//! requests back to back on one connection, each response framed by its Content-Length; [`Churn`]
+//! the same requests, each on a connection of its own (the exchange outlives its connections:
+//! [`Exchange::again`]); [`Upload`] one PUT with a body, the server's byte count checked.
+//! [`AnyExchange`] is the one a run's workload picks.
 //!
 //! HTTP framing follows curl and wrk (RFC 9112 §6): a job is done when Content-Length body bytes
 //! have arrived, without waiting for the server to close; a byte beyond Content-Length fails it
@@ -17,11 +18,13 @@
 //! request is HTTP/1.0, which a server must not answer with a chunked body; a body without
 //! Content-Length is read to EOF.
 
+mod churn;
 mod download;
 mod keepalive;
 mod response;
 mod upload;
 
+pub use churn::Churn;
 pub use download::Download;
 pub use keepalive::{KeepAlive, Stop};
 pub use upload::Upload;
@@ -42,7 +45,8 @@ pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub enum Progress {
     /// More bytes are expected (or, when [`Exchange::to_send`] is not empty, more must be sent).
     Continue,
-    /// The exchange is complete: the model closes the connection.
+    /// The exchange is done with this connection: the model closes it (and, when
+    /// [`Exchange::again`] says so, opens a new one for the same exchange).
     Done,
 }
 
@@ -84,12 +88,24 @@ pub trait Exchange {
     fn progress_bytes(&self) -> u64 {
         self.report().body_bytes
     }
+    /// A connection is about to be opened (its `socket()` call) at `now`: churn times its connect
+    /// from here (every model calls it just before `socket()`).
+    fn opening(&mut self, _now: Instant) {}
     /// The connection was established at `now`: a request-rate exchange times its first request
     /// from here (every model calls it where it learns so).
     fn connected(&mut self, _now: Instant) {}
+    /// After [`Progress::Done`]: whether the exchange goes on over a new connection (churn).
+    fn again(&self) -> bool {
+        false
+    }
     /// The latencies of the requests this exchange counted; `None` for a one-request exchange,
     /// whose job record holds its times.
     fn take_latency(&mut self) -> Option<Latency> {
+        None
+    }
+    /// The connect latencies this exchange counted (churn), each connection's `socket()` to
+    /// established; `None` for an exchange of one connection.
+    fn take_connects(&mut self) -> Option<Latency> {
         None
     }
 }
@@ -100,6 +116,7 @@ pub enum AnyExchange {
     Download(Download),
     /// Boxed: its histogram would make every connection's slot as large.
     KeepAlive(Box<KeepAlive>),
+    Churn(Box<Churn>),
     Upload(Upload),
 }
 
@@ -108,6 +125,7 @@ macro_rules! each {
         match $self {
             AnyExchange::Download($e) => $body,
             AnyExchange::KeepAlive($e) => $body,
+            AnyExchange::Churn($e) => $body,
             AnyExchange::Upload($e) => $body,
         }
     };
@@ -132,11 +150,20 @@ impl Exchange for AnyExchange {
     fn progress_bytes(&self) -> u64 {
         each!(self, e => e.progress_bytes())
     }
+    fn opening(&mut self, now: Instant) {
+        each!(self, e => e.opening(now))
+    }
     fn connected(&mut self, now: Instant) {
         each!(self, e => e.connected(now))
     }
+    fn again(&self) -> bool {
+        each!(self, e => e.again())
+    }
     fn take_latency(&mut self) -> Option<Latency> {
         each!(self, e => e.take_latency())
+    }
+    fn take_connects(&mut self) -> Option<Latency> {
+        each!(self, e => e.take_connects())
     }
 }
 

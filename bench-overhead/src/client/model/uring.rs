@@ -1,7 +1,8 @@
 //! The `uring` model (Linux): completion-based, with the `io-uring` crate. One thread; each
 //! connection's connect, send and receive are submissions, and one `io_uring_enter` per loop turn
-//! both submits what the turn queued and waits for completions (with the sweep interval as its
-//! timeout), so system calls are per batch, not per operation.
+//! both submits what the turn queued and waits for completions (a download for a few at once,
+//! [`DOWNLOAD_BATCH`]; the sweep interval is its timeout), so system calls are per batch, not per
+//! operation.
 //!
 //! What it uses of io_uring, probed at start and recorded in `backend_features`:
 //! - `IORING_OP_CONNECT` and `IORING_OP_SEND`, one submission each (a short send is resubmitted);
@@ -13,6 +14,11 @@
 //!   the connection count.
 //! - `IORING_OP_ASYNC_CANCEL` for the receive of a connection that is done before its server
 //!   closed (Content-Length reached), then `close()`.
+//!
+//! A churn job's next connection is opened where its last one is finished (`finish`, by
+//! [`job::reconnects`]), in the same slot. Its operations carry the connection's generation in
+//! their user data, so a late completion of the last connection's (its cancelled receive) is
+//! told apart and dropped, its buffer given back.
 //!
 //! Registered files are not used: every socket is used by few submissions, so the saving per
 //! operation would not show beside a `socket()` per connection. Sockets are made with a plain
@@ -41,7 +47,8 @@ pub const POOL_BUFFERS: u16 = 16;
 pub const POOL_BUFFER_MAX: usize = 1024 * 1024;
 const BUFFER_GROUP: u16 = 0;
 
-/// What a completion is for: the low byte of its user data; the job index is above it.
+/// What a completion is for: the low byte of its user data; the job index is above it (32 bits),
+/// then the low [`GENERATION_BITS`] of the job's connection count.
 const OP_CONNECT: u64 = 1;
 const OP_SEND: u64 = 2;
 const OP_RECV: u64 = 3;
@@ -49,11 +56,22 @@ const OP_RECV: u64 = 3;
 const OP_POOL: u64 = 4;
 const OP_CANCEL: u64 = 5;
 
-fn user_data(job: u32, op: u64) -> u64 {
-    (u64::from(job) << 8) | op
+const GENERATION_BITS: u32 = 24;
+
+fn user_data(job: u32, generation: u32, op: u64) -> u64 {
+    let generation = u64::from(generation) & ((1 << GENERATION_BITS) - 1);
+    (generation << 40) | (u64::from(job) << 8) | op
+}
+
+/// The job and connection generation a completion's user data names.
+fn job_of(data: u64) -> (u32, u32) {
+    ((data >> 8) as u32, (data >> 40) as u32)
 }
 
 struct Connection {
+    /// Which of its job's connections this is (churn opens several), modulo 2^24: a completion
+    /// of an earlier one is not this one's.
+    generation: u32,
     socket: OwnedFd,
     exchange: AnyExchange,
     timeline: Timeline,
@@ -185,7 +203,7 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
         if interrupt::requested() {
             break;
         }
-        slots.push(state.open(job));
+        slots.push(state.open(job, 0, target.exchange(), Timeline::new(Instant::now())));
     }
     let mut active = slots.iter().filter(|slot| slot.is_some()).count();
     let first_wait = Instant::now();
@@ -211,7 +229,7 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
             .saturating_duration_since(Instant::now())
             .max(job::MIN_WAIT)
             .min(left);
-        if let Err(err) = state.enter(wait) {
+        if let Err(err) = state.enter(wait, completions_to_wait_for(target, active)) {
             let reason = format!("io_uring_enter failed: {err}");
             state.end_all(&mut slots, &reason);
             break;
@@ -230,10 +248,12 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
             }
             // A buffer the kernel filled goes back to the pool, whether its job is still on.
             let buffer = cqueue::buffer_select(flags);
-            let job = (data >> 8) as u32;
+            let (job, generation) = job_of(data);
             let verdict = match slots.get_mut(job as usize).and_then(Option::as_mut) {
-                Some(connection) => state.complete(job, connection, op, result, flags, buffer),
-                None => None,
+                Some(connection) if connection.generation == generation => {
+                    state.complete(job, connection, op, result, flags, buffer)
+                }
+                _ => None,
             };
             if let Some(id) = buffer {
                 let entry = state.pool.provide(id, 1);
@@ -243,8 +263,10 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
                 let connection = slots[job as usize]
                     .take()
                     .expect("the slot held it just now");
-                state.finish(job, connection, verdict);
-                active -= 1;
+                slots[job as usize] = state.finish(job, connection, verdict);
+                if slots[job as usize].is_none() {
+                    active -= 1;
+                }
             }
         }
         let now = Instant::now();
@@ -270,6 +292,24 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
 
 type Verdict = Result<(), String>;
 
+/// Completions a download waits for per `io_uring_enter`, at most: one enter per completion made
+/// the uring model's calls per MiB higher than epoll's (a multishot receive completes once per
+/// chunk that arrives), and with four the loop makes a fifth to a third of the calls at the same
+/// throughput. The wait still ends at its timeout, so a slow tail is not held up.
+const DOWNLOAD_BATCH: usize = 4;
+
+/// How many completions the next enter waits for. A download's figures are bytes over the run,
+/// and every active connection keeps completing receives, so it waits for a batch (never more
+/// than the active connections). A request-rate workload times each response: a completion held
+/// back for others would be added to its latency, so it waits for one.
+fn completions_to_wait_for(target: &Target, active: usize) -> usize {
+    if target.workload.request_rate() {
+        1
+    } else {
+        active.clamp(1, DOWNLOAD_BATCH)
+    }
+}
+
 impl Ring<'_> {
     /// Queues `entry`; when the submission queue is full, submits what it holds first.
     fn push(&mut self, entry: &squeue::Entry) {
@@ -292,14 +332,14 @@ impl Ring<'_> {
         }
     }
 
-    /// One `io_uring_enter`: submit what is queued, wait up to `wait` for a completion.
-    fn enter(&mut self, wait: Duration) -> io::Result<()> {
+    /// One `io_uring_enter`: submit what is queued, wait up to `wait` for `want` completions.
+    fn enter(&mut self, wait: Duration, want: usize) -> io::Result<()> {
         let timespec = types::Timespec::new()
             .sec(wait.as_secs())
             .nsec(wait.subsec_nanos());
         let args = types::SubmitArgs::new().timespec(&timespec);
         self.counters.count(Kind::Submit);
-        match self.ring.submitter().submit_with_args(1, &args) {
+        match self.ring.submitter().submit_with_args(want, &args) {
             Ok(_) => Ok(()),
             Err(err)
                 if matches!(
@@ -313,11 +353,17 @@ impl Ring<'_> {
         }
     }
 
-    /// Job `job`'s socket and its connect submission; `None` when it failed at once (recorded).
-    fn open(&mut self, job: u32) -> Option<Connection> {
+    /// A socket for job `job` (its first, or churn's next: `exchange` and `timeline` are the
+    /// job's) and its connect submission; `None` when it failed at once (recorded).
+    fn open(
+        &mut self,
+        job: u32,
+        generation: u32,
+        mut exchange: AnyExchange,
+        mut timeline: Timeline,
+    ) -> Option<Connection> {
         let target = self.target;
-        let mut timeline = Timeline::new(Instant::now());
-        let mut exchange = target.exchange();
+        exchange.opening(Instant::now());
         let socket = match net::tcp_socket(target.address, false, &mut self.counters) {
             Ok(socket) => socket,
             Err(err) => {
@@ -333,18 +379,19 @@ impl Ring<'_> {
                 return None;
             }
         };
-        timeline.socket = Some(Instant::now());
+        Timeline::mark(&mut timeline.socket);
         let connect = opcode::Connect::new(
             types::Fd(socket.as_raw_fd()),
             self.address.as_ptr().cast(),
             self.address.len(),
         )
         .build()
-        .user_data(user_data(job, OP_CONNECT));
+        .user_data(user_data(job, generation, OP_CONNECT));
         self.push(&connect);
         let now = Instant::now();
-        timeline.connect_issued = Some(now);
+        Timeline::mark(&mut timeline.connect_issued);
         Some(Connection {
+            generation,
             socket,
             exchange,
             timeline,
@@ -363,7 +410,7 @@ impl Ring<'_> {
             bytes.len().min(u32::MAX as usize) as u32,
         )
         .build()
-        .user_data(user_data(job, OP_SEND));
+        .user_data(user_data(job, connection.generation, OP_SEND));
         self.push(&entry);
         connection.stage = Stage::Sending;
     }
@@ -371,7 +418,7 @@ impl Ring<'_> {
     fn arm_recv(&mut self, job: u32, connection: &mut Connection) {
         let entry = opcode::RecvMulti::new(types::Fd(connection.socket.as_raw_fd()), BUFFER_GROUP)
             .build()
-            .user_data(user_data(job, OP_RECV));
+            .user_data(user_data(job, connection.generation, OP_RECV));
         self.push(&entry);
         connection.receiving = true;
         connection.stage = Stage::Receiving;
@@ -398,7 +445,7 @@ impl Ring<'_> {
                 if result < 0 {
                     return Some(Err(error("connect")));
                 }
-                connection.timeline.connected = Some(now);
+                connection.timeline.established_now(now);
                 connection.exchange.connected(now);
                 connection.floor = SpeedFloor::new(now);
                 connection.idle_deadline = now + target.timeout;
@@ -461,17 +508,24 @@ impl Ring<'_> {
         }
     }
 
-    /// Cancels what the job still has in flight, closes its socket and records it.
-    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) {
+    /// Cancels what the connection still has in flight, closes its socket and records its job —
+    /// or, when the job goes on over a new connection (churn), returns that one.
+    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) -> Option<Connection> {
         let Connection {
+            generation,
             socket,
             mut exchange,
-            timeline,
+            mut timeline,
             receiving,
             stage,
             ..
         } = connection;
-        let tcp = tcp_info::of_job(&socket, &timeline);
+        let again = job::reconnects(&verdict, &exchange, &mut timeline);
+        let tcp = if again {
+            None
+        } else {
+            tcp_info::of_job(&socket, &timeline)
+        };
         // An armed receive (or a connect or send under way) holds the socket open in the kernel
         // until it completes: cancel it, so the close takes effect now.
         if receiving || stage != Stage::Receiving {
@@ -480,12 +534,16 @@ impl Ring<'_> {
                 Stage::Sending => OP_SEND,
                 Stage::Receiving => OP_RECV,
             };
-            let cancel = opcode::AsyncCancel::new(user_data(job, op))
+            let cancel = opcode::AsyncCancel::new(user_data(job, generation, op))
                 .build()
                 .user_data(OP_CANCEL);
             self.push(&cancel);
         }
         net::close(socket, &mut self.counters);
+        if again {
+            let next = generation.wrapping_add(1);
+            return self.open(job, next, exchange, timeline);
+        }
         let mut finished = Finished::new(
             self.target,
             job,
@@ -496,20 +554,26 @@ impl Ring<'_> {
         );
         finished.record.set_tcp_info(tcp);
         self.collector.add(finished);
+        None
+    }
+
+    /// Ends a connection that failed with `reason` (a failure never reconnects).
+    fn fail(&mut self, job: u32, connection: Connection, reason: String) {
+        let _ = self.finish(job, connection, Err(reason));
     }
 
     /// Fails every connection past its idle deadline or below the speed floor; returns how many.
     fn sweep(&mut self, slots: &mut [Option<Connection>], now: Instant) -> usize {
         let target = self.target;
         job::sweep_overdue(slots, now, target, |job, connection, reason| {
-            self.finish(job, connection, Err(reason))
+            self.fail(job, connection, reason)
         })
     }
 
     /// Ends every connection still open with `reason`.
     fn end_all(&mut self, slots: &mut [Option<Connection>], reason: &str) {
         job::end_each(slots, |job, connection| {
-            self.finish(job, connection, Err(reason.to_string()))
+            self.fail(job, connection, reason.to_string())
         });
     }
 }
