@@ -59,6 +59,16 @@ fn a_suite_of_download_and_keepalive_writes_each_workload_and_reports_it() {
         "the plan names the workloads:\n{stderr}"
     );
 
+    // Each keep-alive run's progress line gives its requests per second, the summary's unit.
+    for model in MODELS {
+        let prefix = format!("  keepalive {model} 1/1: ");
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line:\n{stderr}"));
+        assert!(line.contains(" req/s, 2/2 jobs ok"), "{line}");
+    }
+
     // Rows: download ids as before workloads, the others naming theirs; request cells empty for
     // download, filled for keepalive.
     let runs = read_csv(&results.join("runs.csv"));
