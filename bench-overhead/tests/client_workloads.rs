@@ -323,8 +323,20 @@ fn several_event_loops_share_the_connections() {
         // Two loops for poll and uring; one thread per connection for threaded.
         assert_eq!(spawns, if model == "threaded" { 5 } else { 2 }, "{model}");
     }
-    // No runs.csv row: that file has no workload column, so it holds download runs only.
-    assert!(!out.path().join("runs.csv").exists());
+    // One runs.csv row per model, naming its workload, with the record's request figures.
+    let runs = json_lines(&output);
+    let mut reader = csv::Reader::from_path(out.path().join("runs.csv")).unwrap();
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        reader.deserialize().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), runs.len());
+    for (row, run) in rows.iter().zip(&runs) {
+        assert_eq!(row["workload"], "keepalive");
+        assert_eq!(row["requests"], "50");
+        assert_eq!(
+            row["latency_histogram"],
+            run["requests"]["latency_histogram"].as_str().unwrap()
+        );
+    }
     // Every run's jobs are numbered once each, 0 to 4, across its loops.
     let mut reader = csv::Reader::from_path(out.path().join("jobs.csv")).unwrap();
     let mut jobs: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
