@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{all_model_args, json_lines, run_client};
+use support::{all_model_args, histogram, json_lines, run_client, stderr};
 
 const HELLO: &[u8] = b"Hello, world\n";
 const CONNECTIONS: u64 = 4;
@@ -15,39 +15,12 @@ fn root_with_hello() -> support::TempDir {
     root
 }
 
-/// A record's `latency_histogram`: HdrHistogram V2, base64.
-fn histogram(text: &serde_json::Value) -> hdrhistogram::Histogram<u64> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text.as_str().expect("latency_histogram is a string"))
-        .unwrap();
-    hdrhistogram::serialization::Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .unwrap()
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
 fn keepalive_makes_exactly_the_requests_asked_in_every_model() {
     let root = root_with_hello();
     let server = support::start_lighttpd(root.path());
-    let mut args = vec![
-        "--workload",
-        "keepalive",
-        "--requests",
-        "50",
-        "-c",
-        "4",
-        "--json",
-    ];
-    args.extend(all_model_args());
-    let output = run_client(server.port, &args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let runs = json_lines(&output);
-    assert_eq!(runs.len(), support::ALL_MODELS.len());
+    let args = ["--workload", "keepalive", "--requests", "50", "-c", "4"];
+    let runs = support::run_every_model(server.port, &args);
     for run in &runs {
         let model = &run["variant"];
         assert_eq!(run["workload"], "keepalive", "{model}");
@@ -221,43 +194,9 @@ fn bad_request_rate_flags_are_one_line_errors() {
     }
 }
 
-/// A server that answers `answers` requests per connection, then holds the connection open and
-/// silent, on a loopback port; it ends with the test process.
-fn server_that_stops_answering(answers: usize) -> u16 {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 4096];
-                let mut answered = 0;
-                let mut held = Vec::new();
-                while let Ok(n) = stream.read(&mut buffer) {
-                    if n == 0 {
-                        return;
-                    }
-                    held.extend_from_slice(&buffer[..n]);
-                    while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
-                        held.drain(..end + 4);
-                        if answered < answers {
-                            let _ = stream.write_all(
-                                b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world\n",
-                            );
-                            answered += 1;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    port
-}
-
 #[test]
 fn a_server_that_stops_answering_mid_run_fails_the_connections_by_timeout() {
-    let port = server_that_stops_answering(3);
+    let port = support::keepalive_server(3, std::time::Duration::ZERO);
     let mut args = vec!["--workload", "keepalive", "--requests", "100", "-c", "2"];
     args.extend(["--timeout", "300ms", "--json"]);
     args.extend(all_model_args());

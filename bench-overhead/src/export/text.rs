@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::units::{format_bytes, format_nanos, GIB};
-use bench_records::{PhaseStats, RequestFigures, RunRecord};
+use bench_records::{LatencyPercentiles, PhaseStats, RequestFigures, RunRecord};
 
 /// A request-rate run's figures: requests, req/s, the latency distribution and the cost per
 /// request. Costs are over every request made, warm-up included, as CPU time and system calls
@@ -27,19 +27,44 @@ fn write_requests(
             requests.warmup_requests
         ),
     )?;
+    let achieved = format!("{:.0}", requests.requests_per_s);
     line(
         out,
         "Requests per second:",
-        format!("{:.0}", requests.requests_per_s),
+        match requests.target_rate {
+            Some(target) => format!("{achieved} (target {target:.0}: open loop, --rate)"),
+            None => achieved,
+        },
     )?;
-    let latency = match &requests.latency_us {
+    let percentiles = |latency: &Option<LatencyPercentiles>| {
+        match latency {
         Some(p) => format!(
             "p50 {:.1} µs, p75 {:.1}, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, p99.99 {:.1}, max {:.1}, mean {:.1}",
             p.p50, p.p75, p.p90, p.p99, p.p99_9, p.p99_99, p.max, p.mean
         ),
         None => "— (no request counted)".to_string(),
+    }
     };
-    line(out, "Latency:", latency)?;
+    if requests.target_rate.is_some() {
+        // The open loop's two latencies: from the intended send time, and from the actual send.
+        line(
+            out,
+            "Latency (corrected):",
+            percentiles(&requests.latency_us),
+        )?;
+        line(
+            out,
+            "Latency (from send):",
+            percentiles(&requests.uncorrected_latency_us),
+        )?;
+        let kept = requests
+            .schedule_missed
+            .clone()
+            .unwrap_or_else(|| "kept".to_string());
+        line(out, "Schedule:", kept)?;
+    } else {
+        line(out, "Latency:", percentiles(&requests.latency_us))?;
+    }
     let made = requests.requests + requests.warmup_requests;
     let per = |value: f64| {
         if made == 0 {

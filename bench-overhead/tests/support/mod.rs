@@ -281,6 +281,72 @@ pub fn run_client(port: u16, extra: &[&str]) -> Output {
     run_with_timeout(&mut command, Duration::from_secs(60))
 }
 
+/// A keep-alive HTTP server on a loopback port, one thread per connection, that answers the first
+/// `answers` requests of each connection with 13 bytes, each `delay` after it arrived, then holds
+/// the connection open and silent; it ends with the test process.
+pub fn keepalive_server(answers: usize, delay: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                let mut answered = 0;
+                let mut held = Vec::new();
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 {
+                        return;
+                    }
+                    held.extend_from_slice(&buffer[..n]);
+                    while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
+                        held.drain(..end + 4);
+                        if answered < answers {
+                            std::thread::sleep(delay);
+                            let answer =
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world\n";
+                            if stream.write_all(answer).is_err() {
+                                return;
+                            }
+                            answered += 1;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// A record's histogram field (`latency_histogram` and its kind): HdrHistogram V2, base64.
+pub fn histogram(text: &serde_json::Value) -> hdrhistogram::Histogram<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.as_str().expect("a histogram is a string"))
+        .unwrap();
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .unwrap()
+}
+
+/// A finished command's stderr, as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `run --json` with `extra` in every model of [`ALL_MODELS`]: one record each, the run
+/// successful (its stderr shown when not).
+pub fn run_every_model(port: u16, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = extra.to_vec();
+    args.push("--json");
+    args.extend(all_model_args());
+    let output = run_client(port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), ALL_MODELS.len(), "{}", stderr(&output));
+    runs
+}
+
 /// Each stdout line of `run --json`, parsed as the one JSON object it must be.
 pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&output.stdout)

@@ -5,6 +5,10 @@
 //! the previous response is complete — to its response complete. Requests that become due before
 //! the warm-up ends are made but not counted. The exchange reads the clock at those two moments
 //! only; it still owns no socket.
+//!
+//! Open loop (`--rate`, [`KeepAlive::paced`]): a request is due at its intended send time on the
+//! connection's [`Pace`], and is held until then ([`Exchange::next_due`]); its latency runs from
+//! that time (coordinated omission corrected), and from its actual send into a second histogram.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,6 +16,7 @@ use std::time::Instant;
 use super::response::Response;
 use super::{Exchange, Progress, Report};
 use crate::client::latency::Latency;
+use crate::client::pace::Pace;
 
 /// When a request-rate connection stops asking: after `requests` counted requests, or once a
 /// response completes at or after `until`, whichever comes first.
@@ -31,6 +36,12 @@ pub struct KeepAlive {
     stop: Stop,
     /// When the request in flight became due; `None` before the connection is up.
     due: Option<Instant>,
+    /// Open loop: the send schedule, and the number of the request in flight (or held) on it.
+    pace: Option<(Pace, u64)>,
+    /// Open loop: the request is held until `due`; `to_send` is empty meanwhile.
+    held: bool,
+    /// Open loop: when the request in flight was released to be sent.
+    sent_at: Option<Instant>,
     /// Responses completed, warm-up included.
     answered: u64,
     latency: Latency,
@@ -48,11 +59,22 @@ impl KeepAlive {
             response: Response::default(),
             stop,
             due: None,
+            pace: None,
+            held: false,
+            sent_at: None,
             answered: 0,
             latency: Latency::default(),
             body_bytes: 0,
             first: None,
         }
+    }
+
+    /// Sends on `pace`'s schedule (open loop): the first request is held until its time.
+    pub fn paced(mut self, pace: Pace) -> KeepAlive {
+        self.due = Some(pace.due(0));
+        self.pace = Some((pace, 0));
+        self.held = true;
+        self
     }
 
     /// The response in flight is complete at `now`: count it, then stop or ask again.
@@ -67,23 +89,42 @@ impl KeepAlive {
         if self.stop.warmup_until.is_some_and(|end| due < end) {
             self.latency.warmup += 1;
         } else {
-            self.latency.record(now.saturating_duration_since(due));
+            let latency = now.saturating_duration_since(due);
+            match self.sent_at {
+                Some(sent) if self.pace.is_some() => self
+                    .latency
+                    .record_open(latency, now.saturating_duration_since(sent)),
+                _ => self.latency.record(latency),
+            }
         }
         let enough = self
             .stop
             .requests
             .is_some_and(|n| self.latency.count() >= n);
-        if enough || self.stop.until.is_some_and(|until| now >= until) {
+        // Open loop: the next request's time, which must fall inside the run.
+        let next = match &mut self.pace {
+            Some((pace, k)) => {
+                *k += 1;
+                pace.due(*k)
+            }
+            None => now,
+        };
+        let over = |at: Instant| self.stop.until.is_some_and(|until| at >= until);
+        if enough || over(now) || over(next) {
             return Progress::Done;
         }
         self.sent = 0;
-        self.due = Some(now);
+        self.due = Some(next);
+        self.held = self.pace.is_some();
         Progress::Continue
     }
 }
 
 impl Exchange for KeepAlive {
     fn to_send(&self) -> &[u8] {
+        if self.held {
+            return &[];
+        }
         &self.request[self.sent..]
     }
 
@@ -128,6 +169,19 @@ impl Exchange for KeepAlive {
 
     fn take_latency(&mut self) -> Option<Latency> {
         Some(std::mem::take(&mut self.latency))
+    }
+
+    fn next_due(&mut self, now: Instant) -> Option<Instant> {
+        if !self.held {
+            return None;
+        }
+        let due = self.due?;
+        if due > now {
+            return Some(due);
+        }
+        self.held = false;
+        self.sent_at = Some(now);
+        None
     }
 }
 
@@ -184,6 +238,59 @@ mod tests {
         }
         let latency = exchange.take_latency().unwrap();
         assert_eq!((latency.count(), latency.warmup), (0, 4));
+    }
+
+    #[test]
+    fn an_open_loop_holds_each_request_until_its_time() {
+        use crate::client::pace::OpenLoop;
+        let start = Instant::now();
+        // Two connections at 1000/s: this one (the second) is due at 1 ms, 3 ms, 5 ms …
+        let pace = OpenLoop {
+            start,
+            rate: 1000.0,
+            connections: 2,
+            first_job: 1,
+        }
+        .pace(0);
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut exchange = KeepAlive::new(
+            Arc::from(&b"GET / HTTP/1.1\r\n\r\n"[..]),
+            Stop {
+                until: Some(at(4)),
+                ..Stop::default()
+            },
+        )
+        .paced(pace);
+        exchange.connected(start);
+        assert!(exchange.to_send().is_empty());
+        assert_eq!(exchange.next_due(start), Some(at(1)));
+        assert!(exchange.to_send().is_empty(), "not sent before its time");
+        // Released late, at 2 ms; answered at 2.5 ms.
+        assert_eq!(exchange.next_due(at(2)), None);
+        let n = exchange.to_send().len();
+        assert!(n > 0);
+        exchange.sent(n);
+        exchange.response.received(RESPONSE).unwrap();
+        assert_eq!(
+            exchange.answered(at(2) + Duration::from_micros(500)),
+            Progress::Continue
+        );
+        assert_eq!(exchange.next_due(at(2)), Some(at(3)));
+        assert_eq!(exchange.next_due(at(3)), None);
+        exchange.sent(n);
+        exchange.response.received(RESPONSE).unwrap();
+        // The next time, 5 ms, is past the end at 4 ms: done.
+        assert_eq!(
+            exchange.answered(at(3) + Duration::from_micros(100)),
+            Progress::Done
+        );
+        let latency = exchange.take_latency().unwrap();
+        let corrected = latency.percentiles().unwrap();
+        let uncorrected = latency.uncorrected_percentiles().unwrap();
+        let near = |got: f64, want: f64| (got - want).abs() <= want * 0.005;
+        // From its intended time (1 ms) the first took 1.5 ms; from its send 0.5 ms.
+        assert!(near(corrected.max, 1_500.0) && near(uncorrected.max, 500.0));
+        assert!(near(corrected.mean, 800.0) && near(uncorrected.mean, 300.0));
     }
 
     #[test]
