@@ -15,9 +15,16 @@
 #   5. threaded and poll complete 10,000 connections (64 KiB payload) with 0 failed jobs, or
 #      refuse in one line where the open-file limit does not allow them (then SKIP, not FAIL).
 #
-# Variables: PAYLOAD (default payloads/testpayload), CONNECTIONS (NO_CONNECTIONS, 100), DURATION
-# (wrk's run, 10s), WRK_THREADS (2), BIN_DIR (target/release), MODELS (default: every model and
-# backend this OS has).
+# Loopback throughput on this machine is bimodal from run to run (two models can trade places
+# between two runs of the same command), so one run of each proves nothing: every client, wrk
+# included, runs ROUNDS times, interleaved (round r starts with the r-th client, so none always has
+# the first slot), and each figure is the median of its rounds; the table shows the GiB/s range
+# beside it. Syscalls per MiB depend on the rate too (a faster loop wakes more often and reads
+# less per recv), which is why the syscall goals are judged on medians as well.
+#
+# Variables: PAYLOAD (default payloads/testpayload), CONNECTIONS (NO_CONNECTIONS, 100), ROUNDS
+# (3), DURATION (each wrk run, 5s), WRK_THREADS (2), BIN_DIR (target/release), MODELS (default:
+# every model and backend this OS has).
 #
 # CPU: the client's own getrusage figures (cpu_user_s + cpu_sys_s); wrk's from /usr/bin/time.
 # wrk's GiB/s is its `summary.bytes` over `summary.duration`: every byte it read, heads and the
@@ -29,7 +36,8 @@ cd "$(dirname "$0")/.."
 BIN_DIR=${BIN_DIR:-target/release}
 PAYLOAD=${PAYLOAD:-payloads/testpayload}
 CONNECTIONS=${CONNECTIONS:-${NO_CONNECTIONS:-100}}
-DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
 WRK_THREADS=${WRK_THREADS:-2}
 case $(uname -s) in
     Linux) DEFAULT_MODELS="threaded poll:epoll poll:poll poll:polling uring" ;;
@@ -37,85 +45,36 @@ case $(uname -s) in
 esac
 MODELS=${MODELS:-$DEFAULT_MODELS}
 SCALE=10000
+NAME=bench-client
+CLIENT=$BIN_DIR/bench-overhead
+MEMMON=$BIN_DIR/memmon
 DURATION_S=$(printf '%s\n' "$DURATION" | awk '
     match($0, /^[0-9]+/) {
         unit = substr($0, RLENGTH + 1)
         scale = unit == "" || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0
         if (scale) { print substr($0, 1, RLENGTH) * scale; exit }
     }')
-CLIENT=$BIN_DIR/bench-overhead
-MEMMON=$BIN_DIR/memmon
 
-die() {
-    echo "bench-client: $*" >&2
-    exit 1
-}
-
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 [ -n "$DURATION_S" ] || die "DURATION=$DURATION: give a time such as 10s, 2m or 1h"
+case $ROUNDS in '' | *[!0-9]* | 0) die "ROUNDS=$ROUNDS: give a whole number of at least 1" ;; esac
 [ -x "$CLIENT" ] || die "$CLIENT is missing: run make build"
 [ -x "$MEMMON" ] || die "$MEMMON is missing: run make build"
 [ -f "$PAYLOAD" ] || die "$PAYLOAD is missing: run make payload"
 command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk): the goals are ratios to it"
-LIGHTTPD=$(command -v lighttpd || true)
-[ -n "$LIGHTTPD" ] || for candidate in /usr/sbin/lighttpd /usr/local/sbin/lighttpd; do
-    [ -x "$candidate" ] && LIGHTTPD=$candidate && break
-done
-[ -n "$LIGHTTPD" ] || die "lighttpd is not installed: apt-get install lighttpd"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || die "$TIME is missing: apt-get install time"
-# Bound every step: nothing here may hang.
-LIMIT=""
-command -v timeout >/dev/null 2>&1 && LIMIT="timeout 900"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-client.XXXXXX")
-PIDFILE=$WORK/lighttpd.pid
-cleanup() {
-    if [ -s "$PIDFILE" ]; then
-        kill "$(cat "$PIDFILE")" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # The document root: the payload (linked, not copied) and a 64 KiB file for the scale goals.
-mkdir "$WORK/root"
-NAME=$(basename "$PAYLOAD")
-ln "$PAYLOAD" "$WORK/root/$NAME" 2>/dev/null || ln -s "$(cd "$(dirname "$PAYLOAD")" && pwd)/$NAME" "$WORK/root/$NAME"
+FILE=$(basename "$PAYLOAD")
+ln "$PAYLOAD" "$WORK/root/$FILE" 2>/dev/null ||
+    ln -s "$(cd "$(dirname "$PAYLOAD")" && pwd)/$FILE" "$WORK/root/$FILE"
 "$CLIENT" payload --size 64KiB --out "$WORK/root/small" >/dev/null 2>&1
-
-# lighttpd daemonises only once it listens, so a zero exit means ready; a taken port fails at once.
-PORT=""
-tries=0
-while [ -z "$PORT" ] && [ "$tries" -lt 20 ]; do
-    tries=$((tries + 1))
-    candidate=$(awk -v seed="$$$tries" 'BEGIN { srand(seed); print 20000 + int(rand() * 30000) }')
-    cat >"$WORK/lighttpd.conf" <<EOF
-server.document-root = "$WORK/root"
-server.bind = "127.0.0.1"
-server.port = $candidate
-server.pid-file = "$PIDFILE"
-server.errorlog = "$WORK/error.log"
-server.max-fds = 65536
-server.max-connections = 16384
-server.follow-symlink = "enable"
-mimetype.assign = ("" => "application/octet-stream")
-EOF
-    if "$LIGHTTPD" -f "$WORK/lighttpd.conf" 2>>"$WORK/start.log"; then
-        PORT=$candidate
-    fi
-done
-[ -n "$PORT" ] || die "lighttpd did not start: $(cat "$WORK/start.log" "$WORK/error.log" 2>/dev/null | tail -n 3)"
-i=0
-while [ ! -s "$PIDFILE" ] && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
-
-# Value of a numeric JSON key in a one-line object (the first one, or the one inside "syscalls").
-json_number() {
-    sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" "$2" | head -n 1
-}
+start_lighttpd
 
 SIZE=$(wc -c <"$PAYLOAD" | tr -d ' ')
-echo "bench-client: $CONNECTIONS connections, $NAME ($SIZE bytes), lighttpd on 127.0.0.1:$PORT; peak memory from memmon"
+echo "bench-client: $CONNECTIONS connections, $FILE ($SIZE bytes), lighttpd on 127.0.0.1:$PORT; $ROUNDS interleaved rounds, medians; peak memory from memmon"
 
 # measure MODEL CONNECTIONS PATH TAG: one run under memmon; writes $WORK/TAG.json and .mem.
 # Returns the client's status (0 ok, 1 failed jobs, 2 refused before any connection).
@@ -127,18 +86,18 @@ measure() {
     return "$status"
 }
 
-# One line per client: name GiB/s cpu_s_per_gib syscalls_per_mib peak_bytes
-: >"$WORK/table"
-for model in $MODELS; do
-    tag=$(printf '%s' "$model" | tr ':' '-')
-    measure "$model" "$CONNECTIONS" "/$NAME" "$tag" || true
+# One round of a model: a line in $WORK/rounds: name GiB/s cpu_s_per_gib syscalls_per_mib peak_bytes
+: >"$WORK/rounds"
+model_round() {
+    tag=$(printf '%s' "$1" | tr ':' '-')
+    measure "$1" "$CONNECTIONS" "/$FILE" "$tag" || true
     if [ ! -s "$WORK/$tag.json" ]; then
-        echo "bench-client: $model did not run: $(tail -n 1 "$WORK/$tag.err")" >&2
-        continue
+        echo "bench-client: $1 did not run: $(tail -n 1 "$WORK/$tag.err")" >&2
+        return 0
     fi
     failed=$(json_number jobs_failed "$WORK/$tag.json")
-    [ "$failed" = 0 ] || die "$model: $failed failed jobs ($(tail -n 1 "$WORK/$tag.err"))"
-    awk -v name="$model" -v mib="$(json_number aggregate_mib_s "$WORK/$tag.json")" \
+    [ "$failed" = 0 ] || die "$1: $failed failed jobs ($(tail -n 1 "$WORK/$tag.err"))"
+    awk -v name="$1" -v mib="$(json_number aggregate_mib_s "$WORK/$tag.json")" \
         -v user="$(json_number cpu_user_s "$WORK/$tag.json")" \
         -v sys="$(json_number cpu_sys_s "$WORK/$tag.json")" \
         -v bytes="$(json_number bytes "$WORK/$tag.json")" \
@@ -152,8 +111,8 @@ for model in $MODELS; do
             }
             gib = bytes / 1073741824
             printf "%s %.6f %.6f %.4f %d\n", name, mib / 1024, (user + sys) / gib, total / (bytes / 1048576), peak
-        }' >>"$WORK/table"
-done
+        }' >>"$WORK/rounds"
+}
 
 cat >"$WORK/report.lua" <<'EOF'
 done = function(summary, latency, requests)
@@ -163,20 +122,55 @@ done = function(summary, latency, requests)
         + summary.errors.status + summary.errors.timeout))
 end
 EOF
-$LIMIT "$TIME" -f "%U %S %M" -o "$WORK/wrk.time" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" \
-    -d"$DURATION" --timeout "$((DURATION_S * 2 + 10))s" -s "$WORK/report.lua" \
-    "http://127.0.0.1:$PORT/$NAME" >"$WORK/wrk.out" || die "wrk failed: $(tail -n 3 "$WORK/wrk.out")"
-line=$(grep '^wrk_bytes=' "$WORK/wrk.out") || die "wrk printed no summary: $(tail -n 3 "$WORK/wrk.out")"
-eval "$line"
-read -r wrk_user wrk_sys wrk_kib <<EOF
+# One round of wrk: its line in $WORK/rounds (no syscall count).
+WRK_REQUESTS=
+wrk_round() {
+    $LIMIT "$TIME" -f "%U %S %M" -o "$WORK/wrk.time" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" \
+        -d"$DURATION" --timeout "$((DURATION_S * 2 + 10))s" -s "$WORK/report.lua" \
+        "http://127.0.0.1:$PORT/$FILE" >"$WORK/wrk.out" || die "wrk failed: $(tail -n 3 "$WORK/wrk.out")"
+    line=$(grep '^wrk_bytes=' "$WORK/wrk.out") || die "wrk printed no summary: $(tail -n 3 "$WORK/wrk.out")"
+    eval "$line"
+    read -r wrk_user wrk_sys wrk_kib <<EOF
 $(tail -n 1 "$WORK/wrk.time")
 EOF
-awk -v bytes="$wrk_bytes" -v us="$wrk_us" -v user="$wrk_user" -v sys="$wrk_sys" -v kib="$wrk_kib" 'BEGIN {
-    gib = bytes / 1073741824
-    printf "wrk %.6f %.6f - %d\n", gib / (us / 1e6), (user + sys) / gib, kib * 1024
-}' >>"$WORK/table"
-[ "$wrk_errors" = 0 ] || echo "bench-client: wrk reported $wrk_errors errors" >&2
-echo "wrk: $wrk_requests responses in $DURATION with $WRK_THREADS threads"
+    awk -v bytes="$wrk_bytes" -v us="$wrk_us" -v user="$wrk_user" -v sys="$wrk_sys" -v kib="$wrk_kib" 'BEGIN {
+        gib = bytes / 1073741824
+        printf "wrk %.6f %.6f - %d\n", gib / (us / 1e6), (user + sys) / gib, kib * 1024
+    }' >>"$WORK/rounds"
+    [ "$wrk_errors" = 0 ] || echo "bench-client: wrk reported $wrk_errors errors" >&2
+    WRK_REQUESTS="${WRK_REQUESTS:+$WRK_REQUESTS, }$wrk_requests"
+}
+
+# ROUNDS rounds of every client; round r starts with the r-th (the order rotates).
+# shellcheck disable=SC2086 # MODELS is a list of words.
+set -- $MODELS wrk
+round=1
+while [ "$round" -le "$ROUNDS" ]; do
+    order=
+    printf 'round %d/%d:' "$round" "$ROUNDS"
+    for client in "$@"; do
+        if [ "$client" = wrk ]; then wrk_round; else model_round "$client"; fi
+        printf ' %s' "$client"
+    done
+    echo
+    # Rotate: the first client goes last.
+    first=$1
+    shift
+    set -- "$@" "$first"
+    round=$((round + 1))
+done
+echo "wrk: $WRK_REQUESTS responses in $DURATION per round with $WRK_THREADS threads"
+
+# The medians, one line per client in $WORK/table: name GiB/s cpu calls peak min_GiB/s max_GiB/s
+: >"$WORK/table"
+column() { awk -v c="$1" -v k="$2" '$1 == c && $k != "-" { print $k }' "$WORK/rounds"; }
+for client in $MODELS wrk; do
+    grep -q "^$client " "$WORK/rounds" || continue
+    printf '%s %s %s %s %s %s %s\n' "$client" "$(column "$client" 2 | median)" \
+        "$(column "$client" 3 | median)" "$(column "$client" 4 | median)" \
+        "$(column "$client" 5 | sort -n | tail -n 1)" "$(column "$client" 2 | sort -g | head -n 1)" \
+        "$(column "$client" 2 | sort -g | tail -n 1)" >>"$WORK/table"
+done
 
 # The scale goals: 10,000 connections, 64 KiB payload, poll's memory at CONNECTIONS too.
 : >"$WORK/scale"
@@ -197,7 +191,8 @@ small_peak=$(json_number peak_rss_bytes "$WORK/poll-small.mem")
 echo
 awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections="$CONNECTIONS" \
     -v scale="$SCALE" '
-    { name[NR] = $1; gibs[NR] = $2; cpu[NR] = $3; calls[NR] = $4; peak[NR] = $5; at[$1] = NR }
+    { name[NR] = $1; gibs[NR] = $2; cpu[NR] = $3; calls[NR] = $4; peak[NR] = $5; at[$1] = NR
+      range[NR] = sprintf("%.2f-%.2f", $6, $7) }
     function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
     function verdict(ok, text) {
         printf "%s  %s\n", ok ? "PASS" : "FAIL", text
@@ -205,9 +200,9 @@ awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections=
     }
     END {
         w = at["wrk"]
-        printf "%-14s %8s %8s %10s %12s %10s\n", "client", "GiB/s", "vs wrk", "CPU s/GiB", "syscalls/MiB", "peak MiB"
+        printf "%-14s %8s %12s %8s %10s %12s %10s\n", "client", "GiB/s", "range", "vs wrk", "CPU s/GiB", "syscalls/MiB", "peak MiB"
         for (i = 1; i <= NR; i++)
-            printf "%-14s %8.3f %8s %10.3f %12s %10.1f\n", name[i], gibs[i], ratio(gibs[i], gibs[w]),
+            printf "%-14s %8.3f %12s %8s %10.3f %12s %10.1f\n", name[i], gibs[i], range[i], ratio(gibs[i], gibs[w]),
                 cpu[i], calls[i], peak[i] / 1048576
         print ""
         native = at["poll:epoll"] ? at["poll:epoll"] : at["poll"]

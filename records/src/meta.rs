@@ -60,23 +60,15 @@ pub struct FailedIteration {
 }
 
 impl FailedIteration {
-    /// The variant the iteration ran: the suite names each run `<variant>-<iteration>`, in a
-    /// sweep `<variant>-<count>c-<iteration>` (results/README.md), and an iteration that left no
-    /// record has nothing else to say it.
+    /// The variant the iteration ran. The suite names each run after its model token with `:`
+    /// made `-` (`poll-epoll-3`), with the connection count in a sweep (`poll-epoll-100c-3`)
+    /// (results/README.md); an iteration that left no record has nothing else to say it. Model
+    /// names hold no `-`, so the first part of the id that is one names it; the last part is the
+    /// iteration.
     pub fn variant(&self) -> Option<Variant> {
-        let (variant, iteration) = self.run_id.rsplit_once('-')?;
+        let (name, iteration) = self.run_id.rsplit_once('-')?;
         iteration.parse::<u32>().ok()?;
-        let variant = match variant.rsplit_once('-') {
-            Some((name, count))
-                if count
-                    .strip_suffix('c')
-                    .is_some_and(|n| n.parse::<u32>().is_ok()) =>
-            {
-                name
-            }
-            _ => variant,
-        };
-        variant.parse().ok()
+        name.split('-').find_map(|part| part.parse().ok())
     }
 }
 
@@ -307,6 +299,8 @@ mod tests {
         assert_eq!(failed("poll-12").variant(), Some(Variant::Poll));
         assert_eq!(failed("threaded-1").variant(), Some(Variant::Threaded));
         assert_eq!(failed("poll-1000c-3").variant(), Some(Variant::Poll));
+        assert_eq!(failed("poll-epoll-3").variant(), Some(Variant::Poll));
+        assert_eq!(failed("uring-10c-2").variant(), Some(Variant::Uring));
         assert_eq!(failed("poll").variant(), None);
         assert_eq!(failed("forked-1").variant(), None);
         assert_eq!("partial".parse(), Ok(MetaStatus::Partial));
