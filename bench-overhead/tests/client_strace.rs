@@ -49,7 +49,14 @@ fn every_model_counts_what_strace_sees_in_the_other_workloads() {
     ];
     check_every_model(lighttpd.port, "keepalive", &keepalive);
     // The open loop: waits bounded by the schedule's timers, sleeps in the threaded model.
-    let open_loop = ["--workload", "keepalive", "--rate", "1000", "--duration", "500ms"];
+    let open_loop = [
+        "--workload",
+        "keepalive",
+        "--rate",
+        "1000",
+        "--duration",
+        "500ms",
+    ];
     check_every_model(lighttpd.port, "keepalive --rate", &open_loop);
     let builtin = support::start_builtin(root.path(), None);
     let upload = ["--workload", "upload", "--upload-size", "256KiB"];
