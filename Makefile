@@ -109,7 +109,7 @@ report: build
 compare: build
 	@sh scripts/report.sh compare
 
-## bench-rr: keep-alive req/s, latency and syscalls per request in every model vs wrk (and oha), PASS/FAIL per goal
+## bench-rr: keep-alive and churn req/s, latency and syscalls per request in every model vs wrk (and oha), PASS/FAIL per goal
 bench-rr: build
 	@sh scripts/bench-rr.sh
 

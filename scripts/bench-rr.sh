@@ -1,15 +1,14 @@
 #!/bin/sh
-# make bench-rr: request rate against one lighttpd, side by side: this client's keepalive
-# workload in every model and backend vs wrk (keep-alive, and with `Connection: close` for the
-# churn reference) and oha where installed; then each goal of issue 14 with PASS, FAIL or SKIP,
-# exit 1 when one fails.
+# make bench-rr: request rate against one lighttpd, side by side: this client's keepalive and
+# churn workloads in every model and backend vs wrk (keep-alive, and with `Connection: close`,
+# churn's reference) and oha where installed; then each goal of issue 14 with PASS, FAIL or SKIP,
+# exit 1 when one fails. Churn rows are named churn/MODEL and their ratio is to wrk-close.
 #
 # Goals:
 #   1. keepalive req/s of the best readiness backend >= 1.0x wrk's (keep-alive);
 #   2. uring keepalive req/s >= 1.0x epoll's;
 #   3. syscalls per keep-alive request <= 2.2 with epoll, < 1 with uring;
-#   4. churn req/s >= 1.0x wrk with `Connection: close` — SKIP: the client has no churn
-#      workload yet (wrk's figure is printed as the reference);
+#   4. churn req/s of the best model >= 1.0x wrk with `Connection: close`;
 #   5. a fixed rate of 50 % of epoll's measured keep-alive maximum (--rate, open loop) held within
 #      2 % over RATE_DURATION (10s, after a 1s warm-up), with its corrected (from the intended send
 #      time) and uncorrected (from the actual send) p99 printed.
@@ -87,30 +86,39 @@ done
 i=0
 while [ ! -s "$PIDFILE" ] && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
 
-# The first value of a numeric JSON key in a one-line object.
+# The first value of numeric JSON key $1 in the one-line object in file $2; with $3, the first one
+# after key $3 (`json_number p99 FILE connect_us`: churn's connect p99, not the request's).
 json_number() {
-    sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" "$2" | head -n 1
+    awk -v key="\"$1\":" -v within="${3:+\"$3\":}" '{
+        s = $0
+        if (within != "") { i = index(s, within); if (!i) exit; s = substr(s, i + length(within)) }
+        i = index(s, key); if (!i) exit
+        s = substr(s, i + length(key)); match(s, /^[0-9.eE+-]*/); print substr(s, 1, RLENGTH); exit
+    }' "$2"
 }
 
 echo "bench-rr: $CONNECTIONS connections, /hello (13 bytes), $DURATION per run, lighttpd on 127.0.0.1:$PORT"
 # One line per client: name req/s p50_us p99_us p99.9_us syscalls_per_request cpu_us_per_request
+# connect_p99_us
 : >"$WORK/table"
-for model in $MODELS; do
-    tag=$(printf '%s' "$model" | tr ':' '-')
-    $LIMIT "$CLIENT" run --variant "$model" --workload keepalive --connections "$CONNECTIONS" \
+# One run of this client: workload $1 in model $2, its line added to the table as $3.
+client_row() {
+    tag=$(printf '%s-%s' "$1" "$2" | tr ':' '-')
+    $LIMIT "$CLIENT" run --variant "$2" --workload "$1" --connections "$CONNECTIONS" \
         --address 127.0.0.1 --port "$PORT" --duration "$DURATION" --warmup 1s --threads "$WRK_THREADS" --json \
         >"$WORK/$tag.json" 2>"$WORK/$tag.err" || true
     if [ ! -s "$WORK/$tag.json" ]; then
-        echo "bench-rr: $model did not run: $(tail -n 1 "$WORK/$tag.err")" >&2
-        continue
+        echo "bench-rr: $3 did not run: $(tail -n 1 "$WORK/$tag.err")" >&2
+        return
     fi
     failed=$(json_number jobs_failed "$WORK/$tag.json")
-    [ "$failed" = 0 ] || echo "bench-rr: $model: $failed failed connections ($(tail -n 1 "$WORK/$tag.err"))" >&2
-    awk -v name="$model" -v rps="$(json_number requests_per_s "$WORK/$tag.json")" \
-        -v counted="$(json_number requests "$WORK/$tag.json" | tail -n 1)" \
+    [ "$failed" = 0 ] || echo "bench-rr: $3: $failed failed connections ($(tail -n 1 "$WORK/$tag.err"))" >&2
+    awk -v name="$3" -v rps="$(json_number requests_per_s "$WORK/$tag.json")" \
+        -v counted="$(json_number requests "$WORK/$tag.json" requests)" \
         -v warm="$(json_number warmup_requests "$WORK/$tag.json")" \
-        -v p50="$(json_number p50 "$WORK/$tag.json")" -v p99="$(json_number p99 "$WORK/$tag.json")" \
-        -v p999="$(json_number p99_9 "$WORK/$tag.json")" \
+        -v p50="$(json_number p50 "$WORK/$tag.json" latency_us)" -v p99="$(json_number p99 "$WORK/$tag.json" latency_us)" \
+        -v p999="$(json_number p99_9 "$WORK/$tag.json" latency_us)" \
+        -v cp99="$(json_number p99 "$WORK/$tag.json" connect_us)" \
         -v user="$(json_number cpu_user_s "$WORK/$tag.json")" \
         -v sys="$(json_number cpu_sys_s "$WORK/$tag.json")" \
         -v calls="$(sed -n 's/.*"syscalls":{\([^}]*\)}.*/\1/p' "$WORK/$tag.json")" 'BEGIN {
@@ -121,8 +129,14 @@ for model in $MODELS; do
                 if (p[1] != "\"thread_spawns\"" && p[2] != "null") total += p[2]
             }
             made = counted + warm
-            printf "%s %.0f %.1f %.1f %.1f %.3f %.2f\n", name, rps, p50, p99, p999, total / made, (user + sys) * 1e6 / made
+            printf "%s %.0f %.1f %.1f %.1f %.3f %.2f %s\n", name, rps, p50, p99, p999, total / made, (user + sys) * 1e6 / made, (cp99 == "" ? "-" : sprintf("%.1f", cp99))
         }' >>"$WORK/table"
+}
+for model in $MODELS; do
+    client_row keepalive "$model" "$model"
+done
+for model in $MODELS; do
+    client_row churn "$model" "churn/$model"
 done
 
 # wrk: Requests/sec and its latency percentiles (--latency prints 50/75/90/99 %).
@@ -132,21 +146,21 @@ wrk_run() {
     awk '
         function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1e6; return v }
         /^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) } /^Requests\/sec:/ { rps = $2 }
-        END { printf "%.0f %.1f %.1f - - -\n", rps, p50, p99 }' "$WORK/wrk.out"
+        END { printf "%.0f %.1f %.1f - - - -\n", rps, p50, p99 }' "$WORK/wrk.out"
 }
 echo "wrk $(wrk_run)" >>"$WORK/table"
 echo "wrk-close $(wrk_run -H 'Connection: close')" >>"$WORK/table"
 if command -v oha >/dev/null 2>&1; then
     $LIMIT oha --no-tui -c "$CONNECTIONS" -z "$DURATION" "http://127.0.0.1:$PORT/hello" >"$WORK/oha.out" 2>&1 || true
     rps=$(awk '/Requests\/sec:/ { print $2; exit }' "$WORK/oha.out")
-    [ -n "$rps" ] && echo "oha ${rps%.*} - - - - -" >>"$WORK/table"
+    [ -n "$rps" ] && echo "oha ${rps%.*} - - - - - -" >>"$WORK/table"
 fi
 
 # The fixed rate: half of epoll's keep-alive maximum measured above, for RATE_DURATION after a
 # 1s warm-up. One line: target achieved corrected_p99_us uncorrected_p99_us, or nothing.
 : >"$WORK/rate"
-if [ -s "$WORK/poll-epoll.json" ]; then
-    max=$(json_number requests_per_s "$WORK/poll-epoll.json")
+if [ -s "$WORK/keepalive-poll-epoll.json" ]; then
+    max=$(json_number requests_per_s "$WORK/keepalive-poll-epoll.json")
     rate=$(awk -v max="$max" 'BEGIN { printf "%.0f", max / 2 }')
     seconds=$(awk -v d="$RATE_DURATION" 'BEGIN { v = d + 0; if (d ~ /ms$/) v /= 1000; else if (d ~ /m$/) v *= 60; printf "%.3f", v + 1 }')
     $LIMIT "$CLIENT" run --variant poll:epoll --workload keepalive --connections "$CONNECTIONS" \
@@ -154,8 +168,8 @@ if [ -s "$WORK/poll-epoll.json" ]; then
         --threads "$WRK_THREADS" --json >"$WORK/rate.json" 2>"$WORK/rate.err" || true
     if [ -s "$WORK/rate.json" ]; then
         # The corrected latency is `latency_us`, the uncorrected `uncorrected_latency_us`.
-        corrected=$(sed -n 's/.*"latency_us":{\([^}]*\)}.*/\1/p' "$WORK/rate.json" | sed -n 's/.*"p99":\([0-9.eE+-]*\).*/\1/p')
-        uncorrected=$(sed -n 's/.*"uncorrected_latency_us":{\([^}]*\)}.*/\1/p' "$WORK/rate.json" | sed -n 's/.*"p99":\([0-9.eE+-]*\).*/\1/p')
+        corrected=$(json_number p99 "$WORK/rate.json" latency_us)
+        uncorrected=$(json_number p99 "$WORK/rate.json" uncorrected_latency_us)
         echo "$rate $(json_number requests_per_s "$WORK/rate.json") ${corrected:--} ${uncorrected:--}" >"$WORK/rate"
         sed -n 's/.*"schedule_missed":"\([^"]*\)".*/bench-rr: fixed rate: \1/p' "$WORK/rate.json" >&2
     else
@@ -168,11 +182,15 @@ status=0
 awk '
     { name[NR] = $1; rps[NR] = $2; at[$1] = NR; line[NR] = $0 }
     END {
-        printf "%-14s %10s %8s %10s %10s %10s %10s %12s\n", "client", "req/s", "x wrk", "p50 us", "p99 us", "p99.9 us", "calls/req", "CPU us/req"
+        printf "%-20s %10s %8s %10s %10s %10s %10s %12s %14s\n", "client", "req/s", "x wrk", "p50 us", "p99 us", "p99.9 us", "calls/req", "CPU us/req", "connect p99 us"
         wrk = rps[at["wrk"]]
+        wrkclose = rps[at["wrk-close"]]
         for (i = 1; i <= NR; i++) {
             split(line[i], f, " ")
-            printf "%-14s %10s %8.2f %10s %10s %10s %10s %12s\n", f[1], f[2], (wrk > 0 ? f[2] / wrk : 0), f[3], f[4], f[5], f[6], f[7]
+            # churn rows (and wrk-close) are measured against wrk with Connection: close, the rest
+            # against wrk.
+            ref = (f[1] ~ /^churn\// || f[1] == "wrk-close" ? wrkclose : wrk)
+            printf "%-20s %10s %8.2f %10s %10s %10s %10s %12s %14s\n", f[1], f[2], (ref > 0 ? f[2] / ref : 0), f[3], f[4], f[5], f[6], f[7], f[8]
         }
         print ""
         fail = 0
@@ -189,7 +207,12 @@ awk '
             split(line[at["poll:epoll"]], fe, " ")
             verdict("syscalls per keep-alive request <= 2.2 with epoll", fe[6] <= 2.2, fe[6])
         }
-        printf "SKIP  churn >= 1.0x wrk with Connection: close (%s req/s): the client has no churn workload yet\n", rps[at["wrk-close"]]
+        churn = ""; churnrps = 0
+        for (i = 1; i <= NR; i++) if (name[i] ~ /^churn\// && rps[i] > churnrps) { churn = name[i]; churnrps = rps[i] }
+        if (churn != "")
+            verdict("churn req/s (" churn ") >= 1.0x wrk Connection: close", churnrps >= wrkclose && wrkclose > 0, sprintf("%.2fx", churnrps / wrkclose))
+        else
+            print "SKIP  churn req/s >= 1.0x wrk Connection: close: no churn run finished"
         exit fail
     }
     function verdict(goal, ok, figure) {

@@ -91,24 +91,26 @@ pub struct RunArgs {
     /// Server port.
     #[arg(long, short = 'p', default_value_t = 8000, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
-    /// Path requested from the server; by default /testpayload (download), /hello (keepalive),
-    /// /upload (upload).
+    /// Path requested from the server; by default /testpayload (download), /hello (keepalive,
+    /// churn), /upload (upload).
     #[arg(long, value_parser = parse_request_path)]
     pub path: Option<String>,
     /// What each connection does: download (one GET of the payload), keepalive (HTTP/1.1
     /// requests for a small object back to back on one connection, for --duration or
-    /// --requests), upload (one PUT of --upload-size; needs a server that answers with the byte
+    /// --requests), churn (the same requests with `Connection: close`, each on a new connection:
+    /// connect timed apart, connections per second reported), upload (one PUT of --upload-size; needs a server that answers with the byte
     /// count it received, as the built-in `bench-overhead serve` does — lighttpd does not).
     #[arg(long, default_value = "download", value_parser = parse_workload)]
     pub workload: Workload,
-    /// keepalive: counted requests per connection (after the warm-up).
+    /// keepalive, churn: counted requests per connection (churn: per connection slot) after the
+    /// warm-up.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,
-    /// keepalive: how long connections ask, warm-up included (10s when neither this nor
+    /// keepalive, churn: how long connections ask, warm-up included (10s when neither this nor
     /// --requests is given).
     #[arg(long, value_parser = parse_timeout)]
     pub duration: Option<Duration>,
-    /// keepalive: requests due in this first part of --duration are made but not counted.
+    /// keepalive, churn: requests due in this first part of --duration are made but not counted.
     #[arg(long, value_parser = parse_duration)]
     pub warmup: Option<Duration>,
     /// keepalive, open loop: requests per second over all connections (e.g. 2000). Each

@@ -1,5 +1,5 @@
-//! The open loop (`--rate`) in every model over real loopback sockets against lighttpd: never more
-//! requests than the schedule allows, both latency histograms, the corrected latency never below
+//! The open loop (`--rate`) in every model over real loopback sockets against lighttpd, keep-alive
+//! and churn: never more requests than the schedule allows, both latency histograms, the corrected latency never below
 //! the uncorrected one; a server too slow for the rate named as the one that fell behind; bad
 //! rates refused in one line before anything is contacted.
 
@@ -52,6 +52,22 @@ fn a_fixed_rate_never_sends_more_than_its_schedule_in_every_model() {
     for run in &runs {
         check_open_loop(run, 2000, 2, 10);
     }
+    // Churn keeps the same schedule over a new connection per request.
+    let args = [
+        "--workload",
+        "churn",
+        "--rate",
+        "500",
+        "--duration",
+        "1s",
+        "-c",
+        "5",
+    ];
+    for run in &support::run_every_model(server.port, &args) {
+        check_open_loop(run, 500, 1, 5);
+        let requests = &run["requests"];
+        assert_eq!(requests["connections_made"], requests["requests"], "{run}");
+    }
     // Two event loops share one schedule, phases spread over all the run's connections.
     let mut args = vec!["--workload", "keepalive", "--rate", "1500", "--duration"];
     args.extend(["1s", "--warmup", "200ms", "-c", "5", "--threads", "2"]);
@@ -79,7 +95,7 @@ fn a_fixed_rate_never_sends_more_than_its_schedule_in_every_model() {
 fn a_server_slower_than_the_schedule_is_named_as_falling_behind() {
     // One connection, one request every 10 ms asked; the server takes 50 ms a response, so at
     // most 20 a second can be made, on any machine.
-    let port = support::keepalive_server(usize::MAX, std::time::Duration::from_millis(50));
+    let port = support::keepalive_server(usize::MAX, false, std::time::Duration::from_millis(50));
     let mut args = vec!["--workload", "keepalive", "--rate", "100", "--duration"];
     args.extend(["1s", "-c", "1", "--variant", "poll:epoll"]);
     let output = run_client(port, &args);
@@ -140,5 +156,7 @@ fn bad_rates_are_one_line_errors() {
         }
     }
     let output = run_client(9, &["--workload", "download", "--rate", "100"]);
-    assert!(stderr(&output).contains("--rate applies to --workload keepalive, not download"));
+    assert!(
+        stderr(&output).contains("--rate applies to --workload keepalive or churn, not download")
+    );
 }

@@ -1,7 +1,9 @@
 //! The request-rate and upload workloads in every model over real loopback sockets: keep-alive
-//! requests against lighttpd (counts exact with `--requests`), uploads against the built-in
-//! server (the server's byte count checked), refusals and bad flags.
+//! and churn requests against lighttpd (counts exact with `--requests`), churn against the
+//! built-in server (its own count of connections and requests checked), uploads against the
+//! built-in server (the server's byte count checked), refusals and bad flags.
 
+mod serve_common;
 mod support;
 
 use support::{all_model_args, histogram, json_lines, run_client, stderr};
@@ -161,7 +163,7 @@ fn an_upload_the_server_refuses_fails_every_job_with_its_status() {
 
 #[test]
 fn bad_request_rate_flags_are_one_line_errors() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["--threads", "0"], "--threads"),
         (
             &[
@@ -176,7 +178,16 @@ fn bad_request_rate_flags_are_one_line_errors() {
         ),
         (
             &["--requests", "5"],
-            "--requests applies to --workload keepalive",
+            "--requests applies to --workload keepalive or churn",
+        ),
+        (
+            &["--workload", "churn", "--duration", "1s", "--warmup", "1s"],
+            "not longer than --warmup",
+        ),
+        (&["--workload", "churn", "--requests", "0"], "--requests"),
+        (
+            &["--workload", "churn", "--duration", "20m"],
+            "raise --run-timeout",
         ),
         (
             &["--workload", "keepalive", "--requests", "0"],
@@ -196,7 +207,7 @@ fn bad_request_rate_flags_are_one_line_errors() {
 
 #[test]
 fn a_server_that_stops_answering_mid_run_fails_the_connections_by_timeout() {
-    let port = support::keepalive_server(3, std::time::Duration::ZERO);
+    let port = support::keepalive_server(3, false, std::time::Duration::ZERO);
     let mut args = vec!["--workload", "keepalive", "--requests", "100", "-c", "2"];
     args.extend(["--timeout", "300ms", "--json"]);
     args.extend(all_model_args());
@@ -257,5 +268,210 @@ fn several_event_loops_share_the_connections() {
     for (run, mut numbers) in jobs {
         numbers.sort_unstable();
         assert_eq!(numbers, [0, 1, 2, 3, 4], "{run}");
+    }
+}
+
+#[test]
+fn churn_makes_a_connection_per_request_in_every_model() {
+    let root = root_with_hello();
+    let server = support::start_lighttpd(root.path());
+    let mut args = vec!["--workload", "churn", "--requests", "20", "-c", "4"];
+    // Two event loops for poll and uring: their connect histograms are merged too.
+    args.extend(["--threads", "2", "--json"]);
+    args.extend(all_model_args());
+    let output = run_client(server.port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), support::ALL_MODELS.len());
+    let made = CONNECTIONS * 20;
+    for run in &runs {
+        let model = run["variant"].as_str().unwrap();
+        assert_eq!(run["workload"], "churn", "{model}");
+        assert_eq!(run["path"], "/hello", "{model}");
+        // One job row per connection slot, each of its 20 connections in it.
+        assert_eq!(run["jobs_ok"], CONNECTIONS, "{model}");
+        assert_eq!(run["jobs_failed"], 0, "{model}");
+        let requests = &run["requests"];
+        assert_eq!(requests["requests"], made, "{model}");
+        assert_eq!(requests["warmup_requests"], 0, "{model}");
+        assert_eq!(requests["connections_made"], made, "{model}");
+        assert!(requests["connections_per_s"].as_f64().unwrap() > 0.0);
+        assert_eq!(run["bytes"], made * HELLO.len() as u64, "{model}");
+        // A socket and a close for each connection, and a connect call where connects are
+        // system calls (uring submits them).
+        let calls = &run["syscalls"];
+        assert_eq!(calls["socket"], made, "{model}: {calls}");
+        assert!(calls["close"].as_u64().unwrap() >= made, "{model}: {calls}");
+        if model != "uring" {
+            assert_eq!(calls["connect"], made, "{model}: {calls}");
+        }
+        // TCP_INFO is read once per slot, at its end.
+        assert_eq!(run["tcp"]["jobs"], CONNECTIONS, "{model}");
+        let connect = &requests["connect_us"];
+        let p = |name: &str| connect[name].as_f64().unwrap();
+        assert!(p("p50") > 0.0, "{model}: {connect}");
+        assert!(
+            p("p50") <= p("p90") && p("p90") <= p("p99") && p("p99") <= p("max"),
+            "{model}: {connect}"
+        );
+        let connects = histogram(&requests["connect_histogram"]);
+        assert_eq!(connects.len(), made, "{model}");
+        assert_eq!(connects.max() as f64 / 1e3, p("max"), "{model}");
+        assert_eq!(histogram(&requests["latency_histogram"]).len(), made);
+    }
+}
+
+/// The built-in server's own count, from the line it prints when SIGTERM stops it: `(connections,
+/// requests)`.
+fn served_counts(server: &mut serve_common::Served) -> (u64, u64) {
+    let sent = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -TERM");
+    let lines: Vec<String> =
+        std::iter::from_fn(|| server.stderr.recv_timeout(serve_common::TIMEOUT).ok()).collect();
+    let last = lines.last().expect("the server's last line");
+    // "stopped on SIGTERM: N connections, M requests, …"
+    let counts: Vec<u64> = last
+        .split_once(": ")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .split(", ")
+        .take(2)
+        .filter_map(|part| part.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 2, "{last}");
+    (counts[0], counts[1])
+}
+
+#[test]
+fn churn_requests_are_what_the_builtin_server_served() {
+    let root = root_with_hello();
+    let mut server = serve_common::serve(root.path(), &[]);
+    let mut args = vec!["--workload", "churn", "--duration", "500ms", "--warmup"];
+    args.extend(["100ms", "-c", "3", "--json"]);
+    args.extend(all_model_args());
+    let output = run_client(server.port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut made = 0;
+    for run in json_lines(&output) {
+        let model = &run["variant"];
+        assert_eq!(run["jobs_failed"], 0, "{model}");
+        let requests = &run["requests"];
+        let counted = requests["requests"].as_u64().unwrap();
+        let warmup = requests["warmup_requests"].as_u64().unwrap();
+        assert!(counted > 0 && warmup > 0, "{model}: {requests}");
+        // A connection is counted when its request is: one each.
+        assert_eq!(requests["connections_made"], counted, "{model}");
+        made += counted + warmup;
+    }
+    // Every connection the client made, warm-up included, made one request the server answered.
+    assert_eq!(served_counts(&mut server), (made, made));
+}
+
+#[test]
+fn a_server_that_stops_answering_fails_churn_by_timeout_in_every_model() {
+    for model in support::ALL_MODELS {
+        // Six answers in all, then silence: the two slots' next connections wait in vain.
+        let port = support::keepalive_server(6, true, std::time::Duration::ZERO);
+        let mut args = vec!["--workload", "churn", "--requests", "100", "-c", "2"];
+        args.extend(["--timeout", "300ms", "--json", "--variant", model]);
+        let output = run_client(port, &args);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{model}: {}",
+            stderr(&output)
+        );
+        let run = &json_lines(&output)[0];
+        assert_eq!(run["jobs_failed"], 2, "{model}: {run}");
+        assert_eq!(
+            run["failures"]["timed out after 300ms waiting for data"], 2,
+            "{model}: {run}"
+        );
+        let requests = &run["requests"];
+        assert_eq!(requests["requests"], 6, "{model}");
+        // The six answered connections and the two left waiting.
+        assert_eq!(requests["connections_made"], 8, "{model}");
+        assert_eq!(run["bytes"], 6 * 13, "{model}");
+    }
+}
+
+/// Runs the built-in server and `run ARGS` against it inside a network namespace of their own
+/// (`unshare -rn`) whose local port range is two ports, so connections beyond two find no free
+/// port; `None` where this machine cannot make such a namespace.
+fn run_with_two_local_ports(root: &std::path::Path, args: &[&str]) -> Option<std::process::Output> {
+    const SCRIPT: &str = r#"
+ip link set lo up || exit 97
+echo "40000 40001" >/proc/sys/net/ipv4/ip_local_port_range || exit 97
+"$BIN" serve --address 127.0.0.1 --port 8000 --root "$ROOT" 2>"$LOG" &
+server=$!
+i=0
+until grep -q listening "$LOG" 2>/dev/null; do
+    i=$((i + 1)); [ "$i" -gt 200 ] && exit 98; sleep 0.05
+done
+"$BIN" run --address 127.0.0.1 --port 8000 "$@"
+status=$?
+kill "$server"
+exit "$status"
+"#;
+    let can = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !can {
+        return None;
+    }
+    let log = support::TempDir::new("ports-log");
+    let output = support::run_with_timeout(
+        std::process::Command::new("unshare")
+            .args(["-rn", "sh", "-c", SCRIPT, "sh"])
+            .args(args)
+            .env("BIN", support::bin())
+            .env("ROOT", root)
+            .env("LOG", log.path().join("serve.log")),
+        std::time::Duration::from_secs(60),
+    );
+    (output.status.code() != Some(97)).then_some(output)
+}
+
+#[test]
+fn exhausted_local_ports_are_said_as_such_in_every_model() {
+    let root = root_with_hello();
+    for model in support::ALL_MODELS {
+        let args = ["--workload", "churn", "--requests", "5", "-c", "4"];
+        let Some(output) = run_with_two_local_ports(
+            root.path(),
+            &[&args[..], &["--json", "--variant", model]].concat(),
+        ) else {
+            support::skip("cannot make a network namespace here (unshare -rn, ip)");
+            return;
+        };
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{model}: {text}");
+        let run = &json_lines(&output)[0];
+        // Two local ports for four slots: at least two slots find none, and that is what they say.
+        let failures = run["failures"].as_object().unwrap();
+        let exhausted = failures["local ports exhausted (TIME_WAIT)"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            exhausted >= 2 && failures.len() == 1,
+            "{model}: {failures:?}"
+        );
+        assert_eq!(run["jobs_failed"], exhausted, "{model}");
+        assert!(
+            text.contains("local ports exhausted (TIME_WAIT): widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse=1, or lower the rate/connections"),
+            "{model}: {text}"
+        );
+        assert!(!text.contains("panicked"), "{model}: {text}");
+        // A slot that found no port made no connection: every one made had its request answered.
+        let requests = &run["requests"];
+        assert_eq!(
+            requests["connections_made"], requests["requests"],
+            "{model}"
+        );
     }
 }

@@ -22,6 +22,10 @@ pub enum FailureKind {
     ConnectionClosed,
     /// No connection within the timeout, as written (`30s`).
     ConnectTimeout(String),
+    /// connect() found no free local port (EADDRNOTAVAIL): the ephemeral range is held by
+    /// connections in TIME_WAIT, what churn at a high rate leaves behind. Not a generic connect
+    /// failure: what to do is different (the message says it).
+    PortsExhausted,
     /// No data within the timeout, as written.
     DataTimeout(String),
     /// The run's own deadline (`--run-timeout`) came first.
@@ -64,6 +68,7 @@ impl FailureKind {
             FailureKind::ConnectionAborted => "connection aborted".into(),
             FailureKind::ConnectionClosed => "connection closed before any response".into(),
             FailureKind::ConnectTimeout(after) => format!("timed out after {after} connecting"),
+            FailureKind::PortsExhausted => "local ports exhausted (TIME_WAIT)".into(),
             FailureKind::DataTimeout(after) => format!("timed out after {after} waiting for data"),
             FailureKind::RunTimeout => "run timeout".into(),
             FailureKind::Http(status) => format!("HTTP {status}"),
@@ -84,6 +89,7 @@ impl FailureKind {
             FailureKind::ConnectionReset,
             FailureKind::ConnectionAborted,
             FailureKind::ConnectionClosed,
+            FailureKind::PortsExhausted,
             FailureKind::RunTimeout,
             FailureKind::TruncatedBody,
             FailureKind::OverlongBody,
@@ -222,6 +228,7 @@ mod tests {
             FailureKind::ConnectionAborted,
             FailureKind::ConnectionClosed,
             FailureKind::ConnectTimeout("30s".into()),
+            FailureKind::PortsExhausted,
             FailureKind::DataTimeout("500ms".into()),
             FailureKind::RunTimeout,
             FailureKind::Http(404),

@@ -29,7 +29,8 @@ pub struct RequestFigures {
     /// `requests` / `measured_ns`.
     pub requests_per_s: f64,
     /// Per request: the request becomes due (connection up, or the previous response complete)
-    /// → its response complete.
+    /// → its response complete. Churn: its own connection up → its response complete (the
+    /// connect before it is `connect_us`).
     /// `None` when no request was counted.
     pub latency_us: Option<LatencyPercentiles>,
     /// The histogram `latency_us` was read from (nanoseconds, 1 µs to 1 h, 3 significant
@@ -53,12 +54,16 @@ pub struct RequestFigures {
     /// when it was, or in a closed loop.
     #[serde(default)]
     pub schedule_missed: Option<String>,
-    /// Churn: connections opened and closed in the counted window, and per second.
+    /// Churn: connections that came up in the counted window (a connection is counted when its
+    /// request is: it came up after the warm-up), and per second of `measured_ns`. With no failed
+    /// job, one per counted request.
     #[serde(default)]
     pub connections_made: Option<u64>,
     #[serde(default)]
     pub connections_per_s: Option<f64>,
-    /// Churn: connect latency (socket to established) per connection, from its own histogram.
+    /// Churn: connect latency per connection counted in `connections_made`, from just before its
+    /// `socket()` to the I/O model learning it is established, from its own histogram
+    /// (`connect_histogram`, encoded as `latency_histogram` is).
     #[serde(default)]
     pub connect_us: Option<LatencyPercentiles>,
     #[serde(default)]

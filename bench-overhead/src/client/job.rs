@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::exchange::{
-    self, AnyExchange, Download, Exchange, KeepAlive, Report, Stop, Upload,
+    self, AnyExchange, Churn, Download, Exchange, KeepAlive, Report, Stop, Upload,
 };
 use crate::client::latency::Latency;
 use crate::client::pace::OpenLoop;
@@ -20,7 +20,7 @@ use crate::client::syscalls::Counters;
 use crate::client::workload::Workload;
 use crate::client::ClientConfig;
 use crate::units::format_bytes;
-use bench_records::{Failure, JobRecord};
+use bench_records::{Failure, FailureKind, JobRecord};
 
 /// The shortest wait the client sets: socket timeouts are kept in whole microseconds (and a zero
 /// one means "wait forever"), poll(2) counts milliseconds and kernels round to their clock ticks,
@@ -37,11 +37,11 @@ pub const MIN_WAIT: Duration = Duration::from_millis(1);
 #[derive(Debug, Clone)]
 pub struct Target {
     pub address: SocketAddr,
-    /// The request (download, keepalive) or the upload's head.
+    /// The request (download, keepalive, churn) or the upload's head.
     pub request: Arc<[u8]>,
     pub workload: Workload,
     pub upload_size: u64,
-    /// When keep-alive connections stop asking (set as the model starts).
+    /// When keep-alive and churn jobs stop asking (set as the model starts).
     pub stop: Stop,
     /// `--rate`: the send schedule keep-alive connections follow; `None` for the closed loop.
     pub open_loop: Option<OpenLoop>,
@@ -82,14 +82,22 @@ impl Target {
                 }
                 AnyExchange::KeepAlive(Box::new(exchange))
             }
+            Workload::Churn => {
+                let mut exchange = Churn::new(request, self.stop);
+                if let Some(open_loop) = &self.open_loop {
+                    exchange = exchange.paced(open_loop.pace(job));
+                }
+                AnyExchange::Churn(Box::new(exchange))
+            }
             Workload::Upload => AnyExchange::Upload(Upload::new(request, self.upload_size)),
         }
     }
 }
 
 /// The bytes each job of `workload` sends first: `GET` HTTP/1.0 (download), `GET` HTTP/1.1
-/// (keepalive: the connection stays open), or the upload's `PUT` head (asking for `100 Continue`
-/// before the body).
+/// (keepalive: the connection stays open; churn: with `Connection: close`, as wrk sends it with
+/// `-H 'Connection: close'`), or the upload's `PUT` head (asking for `100 Continue` before the
+/// body).
 pub fn request_bytes(args: &ClientConfig, workload: Workload) -> Arc<[u8]> {
     let (address, port, path) = (args.address, args.port, args.path.as_str());
     match workload {
@@ -97,6 +105,11 @@ pub fn request_bytes(args: &ClientConfig, workload: Workload) -> Arc<[u8]> {
         Workload::KeepAlive => exchange::head("GET", path, "1.1", address, port, "")
             .into_bytes()
             .into(),
+        Workload::Churn => {
+            exchange::head("GET", path, "1.1", address, port, "Connection: close\r\n")
+                .into_bytes()
+                .into()
+        }
         Workload::Upload => {
             let mut length = format!("Content-Length: {}\r\n", args.upload_size);
             if args.upload_size > 0 {
@@ -119,6 +132,8 @@ pub struct Finished {
     pub content_length: Option<u64>,
     /// The exchange's counted request latencies (request-rate workloads).
     pub latency: Option<Latency>,
+    /// The exchange's counted connect latencies (churn).
+    pub connects: Option<Latency>,
 }
 
 impl Finished {
@@ -145,6 +160,7 @@ impl Finished {
             server: report.server,
             content_length: report.content_length,
             latency: exchange.take_latency(),
+            connects: exchange.take_connects(),
         }
     }
 
@@ -158,6 +174,7 @@ impl Finished {
             server: None,
             content_length: None,
             latency: None,
+            connects: None,
         }
     }
 }
@@ -181,6 +198,8 @@ pub struct Outcome {
     pub interrupted: bool,
     /// Every job's request latencies merged (request-rate workloads).
     pub latency: Option<Latency>,
+    /// Every job's connect latencies merged (churn).
+    pub connects: Option<Latency>,
 }
 
 /// Gathers finished jobs in memory (rows are written after the run, so no measured thread writes
@@ -192,6 +211,7 @@ pub struct Collector {
     server: Option<String>,
     payload_bytes: Option<u64>,
     latency: Option<Latency>,
+    connects: Option<Latency>,
 }
 
 impl Collector {
@@ -203,6 +223,7 @@ impl Collector {
             server: None,
             payload_bytes: None,
             latency: None,
+            connects: None,
         }
     }
 
@@ -222,11 +243,8 @@ impl Collector {
         if self.payload_bytes.is_none() && finished.record.status == 200 {
             self.payload_bytes = finished.content_length;
         }
-        if let Some(latency) = &finished.latency {
-            self.latency
-                .get_or_insert_with(Latency::default)
-                .merge(latency);
-        }
+        Latency::merge_into(&mut self.latency, finished.latency.as_ref());
+        Latency::merge_into(&mut self.connects, finished.connects.as_ref());
         self.last = Some(self.last.map_or(finished.at, |last| last.max(finished.at)));
         *slot = Some(finished.record);
         self.pending -= 1;
@@ -264,6 +282,7 @@ impl Collector {
             features: String::new(),
             interrupted: false,
             latency: self.latency,
+            connects: self.connects,
         }
     }
 }
@@ -304,6 +323,23 @@ impl SpeedFloor {
         self.bytes_then = bytes;
         Ok(())
     }
+}
+
+/// The one reconnect rule of every model (churn): after one of a job's connections ended with
+/// `verdict`, whether the job goes on over a new connection — its exchange is done with this one
+/// and asks for another. The model then closes this socket without reading its TCP_INFO (a job
+/// is read once, at its end) and opens a new one for the same job, exchange and timeline, which
+/// this readies for it ([`Timeline::next_connection`]).
+pub fn reconnects(
+    verdict: &Result<(), String>,
+    exchange: &impl Exchange,
+    timeline: &mut Timeline,
+) -> bool {
+    let again = verdict.is_ok() && exchange.again();
+    if again {
+        timeline.next_connection();
+    }
+    again
 }
 
 /// Where a connection of a one-thread model (poll, uring) stands.
@@ -420,10 +456,18 @@ pub fn run_deadline(run_timeout: Duration) -> String {
     )
 }
 
+/// What to do when connect() finds no free local port (EADDRNOTAVAIL): each connection the
+/// client closes first waits in TIME_WAIT for a minute, holding its port, so churn at a high rate
+/// can use up the ephemeral range.
+pub const PORTS_EXHAUSTED_ADVICE: &str = "widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse=1, or lower the rate/connections";
+
 /// The reason for an I/O error in `what` ("connect", "send", "recv"), in the words a person
 /// debugging the setup would search for.
 pub fn io_reason(what: &str, err: &io::Error, timeout: Duration) -> String {
     match err.kind() {
+        io::ErrorKind::AddrNotAvailable if what == "connect" => {
+            Failure::with_detail(FailureKind::PortsExhausted, PORTS_EXHAUSTED_ADVICE).to_string()
+        }
         io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
         io::ErrorKind::ConnectionReset => format!("connection reset: during {what}"),
         io::ErrorKind::ConnectionAborted => format!("connection aborted: during {what}"),
@@ -456,6 +500,13 @@ mod tests {
             "timed out after 30s connecting"
         );
         assert_eq!(human(Duration::from_millis(500)), "500ms");
+        let exhausted = io::Error::from_raw_os_error(libc::EADDRNOTAVAIL);
+        let reason = io_reason("connect", &exhausted, t);
+        assert_eq!(
+            reason,
+            "local ports exhausted (TIME_WAIT): widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse=1, or lower the rate/connections"
+        );
+        assert_eq!(Failure::from(reason).kind(), &FailureKind::PortsExhausted);
     }
 
     #[test]

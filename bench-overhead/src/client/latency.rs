@@ -23,13 +23,14 @@ const LOWEST_NS: u64 = 1_000;
 const HIGHEST_NS: u64 = 3_600 * 1_000_000_000;
 const SIGNIFICANT_DIGITS: u8 = 3;
 
-/// Counted latencies and the warm-up requests beside them.
+/// Counted latencies and the warm-up requests beside them (for churn's connect latencies: the
+/// warm-up connections).
 #[derive(Debug, Clone)]
 pub struct Latency {
     histogram: Histogram<u64>,
     /// Open loop: the same requests' latencies from their actual send; `None` in a closed loop.
     uncorrected: Option<Histogram<u64>>,
-    /// Requests answered during the warm-up: made, not recorded.
+    /// Requests answered (connections made) during the warm-up: made, not recorded.
     pub warmup: u64,
 }
 
@@ -76,6 +77,14 @@ impl Latency {
             let _ = self.uncorrected.get_or_insert_with(empty).add(theirs);
         }
         self.warmup += other.warmup;
+    }
+
+    /// Merges `other`, when there is one, into `into` (a run's histogram, absent until a job
+    /// brings one).
+    pub fn merge_into(into: &mut Option<Latency>, other: Option<&Latency>) {
+        if let Some(other) = other {
+            into.get_or_insert_with(Latency::default).merge(other);
+        }
     }
 
     /// The recorded histogram in HdrHistogram's V2 format (uncompressed, the format every

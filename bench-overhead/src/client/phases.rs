@@ -28,6 +28,12 @@
 //!
 //! `ttfb` includes writing the request (one `send` on loopback). Failed jobs keep the phases they
 //! reached; a phase not reached is absent.
+//!
+//! A churn job is a connection slot: every connection it opened, one after another. Its marks are
+//! its first connection's (each is set once), except the end, which is the last connection's
+//! (`next_connection` unsets it): so its `transfer` holds every later connection, as a keep-alive
+//! job's holds every later request; each connection's own connect time is in the run's connect
+//! histogram.
 
 use std::time::Instant;
 
@@ -40,6 +46,8 @@ pub struct Timeline {
     pub socket: Option<Instant>,
     pub connect_issued: Option<Instant>,
     pub connected: Option<Instant>,
+    /// When the job's current connection came up (churn opens several); `None` while it is not.
+    pub established: Option<Instant>,
     pub first_byte: Option<Instant>,
     pub end: Option<Instant>,
     /// Named part of `setup` (threaded): spawn called → the thread runs.
@@ -55,6 +63,7 @@ impl Timeline {
             socket: None,
             connect_issued: None,
             connected: None,
+            established: None,
             first_byte: None,
             end: None,
             thread_start: None,
@@ -65,6 +74,18 @@ impl Timeline {
     /// Sets a mark to now unless it is set already, and returns it.
     pub fn mark(slot: &mut Option<Instant>) -> Instant {
         *slot.get_or_insert_with(Instant::now)
+    }
+
+    /// The job's current connection is up at `now` (the `connected` mark: the first one's).
+    pub fn established_now(&mut self, now: Instant) {
+        self.connected.get_or_insert(now);
+        self.established = Some(now);
+    }
+
+    /// The job goes on over a new connection (churn): it has not ended, and is not up.
+    pub fn next_connection(&mut self) {
+        self.end = None;
+        self.established = None;
     }
 
     /// The first response byte arrived now (a no-op after the first).

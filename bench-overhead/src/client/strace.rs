@@ -7,7 +7,8 @@
 //! - the `polling` crate's own calls: re-arming `epoll_ctl`s, a `timerfd_settime` and an eventfd
 //!   `read` per wait, and its three descriptors (epoll, eventfd, timerfd) with their closes — so
 //!   for that backend `ctl` is the crate's finding, shown but not compared;
-//! - one `getsockopt(TCP_INFO)` per connection after its job ended (`client/tcp_info`):
+//! - one `getsockopt(TCP_INFO)` per job after it ended (`client/tcp_info`; a churn job's last
+//!   connection only, so still one per job):
 //!   bookkeeping, not a call the model needs to move data, so not in the `sockopt` count; the
 //!   run's `tcp.jobs` says how many were made;
 //! - std's thread internals (mmap, mprotect, munmap, futex, rt_sigprocmask, sigaltstack, madvise…)

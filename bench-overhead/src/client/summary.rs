@@ -98,19 +98,25 @@ pub fn run_record(
 }
 
 /// Requests, req/s and latency percentiles of a request-rate run, from the jobs' merged
-/// histograms; the counted window is the run without its warm-up. An open loop adds its target,
-/// the latency from the actual sends, and whether the schedule was kept.
+/// histograms; the counted window is the run without its warm-up. Churn adds its connections:
+/// those that came up in the counted window (each one's connect latency recorded), per second of
+/// it, and their connect percentiles. An open loop adds its target, the latency from the actual
+/// sends, and whether the schedule was kept.
 fn request_figures(outcome: &Outcome, args: &ClientConfig) -> Option<RequestFigures> {
     let latency = outcome.latency.as_ref()?;
     let requests = latency.count();
     let warmup = args.warmup.unwrap_or_default();
     let warmup_ns = u64::try_from(warmup.as_nanos()).unwrap_or(u64::MAX);
     let measured_ns = outcome.run_ns.saturating_sub(warmup_ns);
-    let requests_per_s = if measured_ns == 0 {
-        0.0
-    } else {
-        requests as f64 / (measured_ns as f64 / 1e9)
+    let per_s = |count: u64| {
+        if measured_ns == 0 {
+            0.0
+        } else {
+            count as f64 / (measured_ns as f64 / 1e9)
+        }
     };
+    let connects = outcome.connects.as_ref();
+    let requests_per_s = per_s(requests);
     let latency_us = latency.percentiles();
     let uncorrected_latency_us = latency.uncorrected_percentiles();
     let schedule_missed = args.rate.and_then(|target_rate| {
@@ -134,13 +140,22 @@ fn request_figures(outcome: &Outcome, args: &ClientConfig) -> Option<RequestFigu
         uncorrected_latency_us,
         uncorrected_latency_histogram: latency.uncorrected_encoded(),
         schedule_missed,
-        ..RequestFigures::default()
+        connections_made: connects.map(|c| c.count()),
+        connections_per_s: connects.map(|c| per_s(c.count())),
+        connect_us: connects.and_then(|c| c.percentiles()),
+        connect_histogram: connects.and_then(|c| c.encoded()),
     })
 }
 
-/// One line saying what to do when every job of every run failed for the same reason; `None` when
-/// any job succeeded or the reasons differ.
+/// One line saying what to do when every job of every run failed for the same reason, or when any
+/// job found the local ports exhausted; `None` when any job succeeded or the reasons differ.
 pub fn advice(records: &[RunRecord], first_error: &str, args: &ClientConfig) -> Option<String> {
+    // Exhausted local ports are said whenever a job met them: the run goes on with fewer
+    // connections, and its rate is then the machine's port range, not the server's.
+    let exhausted = FailureKind::PortsExhausted.label();
+    if records.iter().any(|r| r.failures.contains_key(&exhausted)) {
+        return Some(format!("{exhausted}: {}", job::PORTS_EXHAUSTED_ADVICE));
+    }
     if records.is_empty() || records.iter().any(|r| r.jobs_ok > 0) {
         return None;
     }

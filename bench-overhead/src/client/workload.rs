@@ -13,27 +13,36 @@ pub enum Workload {
     Download,
     /// HTTP/1.1 requests back to back on each connection (closed loop).
     KeepAlive,
+    /// One request per connection (`Connection: close`), then a new connection: netperf's
+    /// TCP_CRR, connect timed apart from the request.
+    Churn,
     /// One PUT per connection with a body of `--upload-size`, the server's byte count checked.
     Upload,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 3] = [Workload::Download, Workload::KeepAlive, Workload::Upload];
+    pub const ALL: [Workload; 4] = [
+        Workload::Download,
+        Workload::KeepAlive,
+        Workload::Churn,
+        Workload::Upload,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Workload::Download => "download",
             Workload::KeepAlive => "keepalive",
+            Workload::Churn => "churn",
             Workload::Upload => "upload",
         }
     }
 
-    /// The path asked for when `--path` is not given: the payload, the 13-byte `/hello`, or
-    /// `/upload` (the built-in server counts a PUT to any path).
+    /// The path asked for when `--path` is not given: the payload, the 13-byte `/hello`
+    /// (keepalive, churn), or `/upload` (the built-in server counts a PUT to any path).
     pub fn default_path(self) -> &'static str {
         match self {
             Workload::Download => "/testpayload",
-            Workload::KeepAlive => "/hello",
+            Workload::KeepAlive | Workload::Churn => "/hello",
             Workload::Upload => "/upload",
         }
     }
@@ -41,7 +50,7 @@ impl Workload {
     /// Whether connections make many requests, so the run reports requests per second and their
     /// latency distribution.
     pub fn request_rate(self) -> bool {
-        self == Workload::KeepAlive
+        matches!(self, Workload::KeepAlive | Workload::Churn)
     }
 }
 
@@ -58,11 +67,13 @@ impl FromStr for Workload {
         Workload::ALL
             .into_iter()
             .find(|w| w.name() == text)
-            .ok_or_else(|| format!("unknown workload `{text}`: use download, keepalive or upload"))
+            .ok_or_else(|| {
+                format!("unknown workload `{text}`: use download, keepalive, churn or upload")
+            })
     }
 }
 
-/// How long a keep-alive run asks when neither `--duration` nor `--requests` is given.
+/// How long a request-rate run (keepalive, churn) asks when neither `--duration` nor `--requests` is given.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
 /// The shortest time between two requests of one connection an open loop accepts: the latency
@@ -114,7 +125,7 @@ impl Schedule {
             ];
             if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
                 return Err(format!(
-                    "{flag} applies to --workload keepalive, not {workload}: drop it or pick keepalive"
+                    "{flag} applies to --workload keepalive or churn, not {workload}: drop it or pick one of those"
                 ));
             }
             return Ok(Schedule {
@@ -228,8 +239,15 @@ mod tests {
             .contains("raise --run-timeout"));
         assert!(s(Workload::Download, Some(3), None, None)
             .unwrap_err()
-            .starts_with("--requests applies to --workload keepalive"));
+            .starts_with("--requests applies to --workload keepalive or churn"));
         assert!(s(Workload::Upload, None, None, None).is_ok());
+        assert!(s(Workload::Churn, None, Some(1), Some(1))
+            .unwrap_err()
+            .contains("not longer than --warmup"));
+        assert_eq!(
+            s(Workload::Churn, Some(3), None, None).unwrap().requests,
+            Some(3)
+        );
     }
 
     #[test]
@@ -267,7 +285,7 @@ mod tests {
         for closed in [Workload::Download, Workload::Upload] {
             assert!(s(closed, 100.0, None, None)
                 .unwrap_err()
-                .starts_with("--rate applies to --workload keepalive"));
+                .starts_with("--rate applies to --workload keepalive or churn"));
         }
     }
 }

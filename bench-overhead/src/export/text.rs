@@ -36,13 +36,13 @@ fn write_requests(
             None => achieved,
         },
     )?;
-    let percentiles = |latency: &Option<LatencyPercentiles>| {
+    let percentiles = |latency: &Option<LatencyPercentiles>, none: &str| {
         match latency {
         Some(p) => format!(
             "p50 {:.1} µs, p75 {:.1}, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, p99.99 {:.1}, max {:.1}, mean {:.1}",
             p.p50, p.p75, p.p90, p.p99, p.p99_9, p.p99_99, p.max, p.mean
         ),
-        None => "— (no request counted)".to_string(),
+        None => format!("— ({none})"),
     }
     };
     if requests.target_rate.is_some() {
@@ -50,12 +50,12 @@ fn write_requests(
         line(
             out,
             "Latency (corrected):",
-            percentiles(&requests.latency_us),
+            percentiles(&requests.latency_us, "no request counted"),
         )?;
         line(
             out,
             "Latency (from send):",
-            percentiles(&requests.uncorrected_latency_us),
+            percentiles(&requests.uncorrected_latency_us, "no request counted"),
         )?;
         let kept = requests
             .schedule_missed
@@ -63,7 +63,23 @@ fn write_requests(
             .unwrap_or_else(|| "kept".to_string());
         line(out, "Schedule:", kept)?;
     } else {
-        line(out, "Latency:", percentiles(&requests.latency_us))?;
+        line(
+            out,
+            "Latency:",
+            percentiles(&requests.latency_us, "no request counted"),
+        )?;
+    }
+    if let (Some(made), Some(per_s)) = (requests.connections_made, requests.connections_per_s) {
+        line(
+            out,
+            "Connections:",
+            format!("{made} counted, {per_s:.0} per second"),
+        )?;
+        line(
+            out,
+            "Connect latency:",
+            percentiles(&requests.connect_us, "no connection counted"),
+        )?;
     }
     let made = requests.requests + requests.warmup_requests;
     let per = |value: f64| {

@@ -282,14 +282,19 @@ pub fn run_client(port: u16, extra: &[&str]) -> Output {
 }
 
 /// A keep-alive HTTP server on a loopback port, one thread per connection, that answers the first
-/// `answers` requests of each connection with 13 bytes, each `delay` after it arrived, then holds
-/// the connection open and silent; it ends with the test process.
-pub fn keepalive_server(answers: usize, delay: Duration) -> u16 {
+/// `answers` requests — of each connection, or of all connections when `in_all` — with 13 bytes,
+/// each `delay` after it arrived, then holds each connection open and silent; it ends with the
+/// test process.
+pub fn keepalive_server(answers: usize, in_all: bool, delay: Duration) -> u16 {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let answered_in_all = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
+            let answered_in_all = Arc::clone(&answered_in_all);
             std::thread::spawn(move || {
                 let mut buffer = [0u8; 4096];
                 let mut answered = 0;
@@ -301,7 +306,12 @@ pub fn keepalive_server(answers: usize, delay: Duration) -> u16 {
                     held.extend_from_slice(&buffer[..n]);
                     while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
                         held.drain(..end + 4);
-                        if answered < answers {
+                        let count = if in_all {
+                            answered_in_all.fetch_add(1, Ordering::SeqCst)
+                        } else {
+                            answered
+                        };
+                        if count < answers {
                             std::thread::sleep(delay);
                             let answer =
                                 b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world\n";

@@ -120,6 +120,27 @@ impl KeepAlive {
     }
 }
 
+/// What the churn exchange (`churn.rs`) needs to make each request on a connection of its own.
+impl KeepAlive {
+    /// Responses completed, warm-up included.
+    pub(super) fn responses(&self) -> u64 {
+        self.answered
+    }
+
+    /// The next request goes out on a new connection: it becomes due when that one is up — or,
+    /// in an open loop, keeps its intended time, and the new connection waits for it.
+    pub(super) fn next_on_new_connection(&mut self) {
+        if self.pace.is_none() {
+            self.due = None;
+        }
+    }
+
+    /// The peer closed: whether the response in flight was complete (read to EOF), or why not.
+    pub(super) fn response_closed(&self) -> Result<(), String> {
+        self.response.closed()
+    }
+}
+
 impl Exchange for KeepAlive {
     fn to_send(&self) -> &[u8] {
         if self.held {

@@ -8,8 +8,10 @@
 //! is. An open-loop exchange holds each request until its intended send time
 //! ([`Exchange::next_due`]), and every model bounds its wait by that time. [`Download`] is one
 //! GET whose body is counted, never stored; [`KeepAlive`] HTTP/1.1 requests back to back on one
-//! connection, each response framed by its Content-Length; [`Upload`] one PUT with a body, the
-//! server's byte count checked. [`AnyExchange`] is the one a run's workload picks.
+//! connection, each response framed by its Content-Length; [`Churn`] the same requests, each on a
+//! connection of its own (the exchange outlives its connections: [`Exchange::again`]);
+//! [`Upload`] one PUT with a body, the server's byte count checked. [`AnyExchange`] is the one a
+//! run's workload picks.
 //!
 //! HTTP framing follows curl and wrk (RFC 9112 §6): a job is done when Content-Length body bytes
 //! have arrived, without waiting for the server to close; a byte beyond Content-Length fails it
@@ -18,11 +20,13 @@
 //! request is HTTP/1.0, which a server must not answer with a chunked body; a body without
 //! Content-Length is read to EOF.
 
+mod churn;
 mod download;
 mod keepalive;
 mod response;
 mod upload;
 
+pub use churn::Churn;
 pub use download::Download;
 pub use keepalive::{KeepAlive, Stop};
 pub use upload::Upload;
@@ -43,7 +47,8 @@ pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub enum Progress {
     /// More bytes are expected (or, when [`Exchange::to_send`] is not empty, more must be sent).
     Continue,
-    /// The exchange is complete: the model closes the connection.
+    /// The exchange is done with this connection: the model closes it (and, when
+    /// [`Exchange::again`] says so, opens a new one for the same exchange).
     Done,
 }
 
@@ -85,12 +90,24 @@ pub trait Exchange {
     fn progress_bytes(&self) -> u64 {
         self.report().body_bytes
     }
+    /// A connection is about to be opened (its `socket()` call) at `now`: churn times its connect
+    /// from here (every model calls it just before `socket()`).
+    fn opening(&mut self, _now: Instant) {}
     /// The connection was established at `now`: a request-rate exchange times its first request
     /// from here (every model calls it where it learns so).
     fn connected(&mut self, _now: Instant) {}
+    /// After [`Progress::Done`]: whether the exchange goes on over a new connection (churn).
+    fn again(&self) -> bool {
+        false
+    }
     /// The latencies of the requests this exchange counted; `None` for a one-request exchange,
     /// whose job record holds its times.
     fn take_latency(&mut self) -> Option<Latency> {
+        None
+    }
+    /// The connect latencies this exchange counted (churn), each connection's `socket()` to
+    /// established; `None` for an exchange of one connection.
+    fn take_connects(&mut self) -> Option<Latency> {
         None
     }
     /// Open loop (`--rate`): a request held for its intended send time whose time has come by
@@ -109,6 +126,7 @@ pub enum AnyExchange {
     Download(Download),
     /// Boxed: its histogram would make every connection's slot as large.
     KeepAlive(Box<KeepAlive>),
+    Churn(Box<Churn>),
     Upload(Upload),
 }
 
@@ -117,6 +135,7 @@ macro_rules! each {
         match $self {
             AnyExchange::Download($e) => $body,
             AnyExchange::KeepAlive($e) => $body,
+            AnyExchange::Churn($e) => $body,
             AnyExchange::Upload($e) => $body,
         }
     };
@@ -141,11 +160,20 @@ impl Exchange for AnyExchange {
     fn progress_bytes(&self) -> u64 {
         each!(self, e => e.progress_bytes())
     }
+    fn opening(&mut self, now: Instant) {
+        each!(self, e => e.opening(now))
+    }
     fn connected(&mut self, now: Instant) {
         each!(self, e => e.connected(now))
     }
+    fn again(&self) -> bool {
+        each!(self, e => e.again())
+    }
     fn take_latency(&mut self) -> Option<Latency> {
         each!(self, e => e.take_latency())
+    }
+    fn take_connects(&mut self) -> Option<Latency> {
+        each!(self, e => e.take_connects())
     }
     fn next_due(&mut self, now: Instant) -> Option<Instant> {
         each!(self, e => e.next_due(now))

@@ -1,13 +1,14 @@
 //! `--threads T` for the one-thread models (poll, uring): T event loops, each on a thread of its
 //! own with its share of the connections (the first `connections % T` loops one more), as wrk's
 //! `-t` does. The loops share nothing; their outcomes are merged into one: jobs renumbered in
-//! loop order, counts summed, latency histograms merged, the run as long as the longest loop.
-//! Each job's `start_ns`/`end_ns` count from its own loop's start (the loops start within the
+//! loop order, counts summed, latency (and churn's connect) histograms merged, the run as long as
+//! the longest loop. Each job's `start_ns`/`end_ns` count from its own loop's start (the loops start within the
 //! time it takes to spawn them).
 
 use std::thread;
 
 use crate::client::job::Outcome;
+use crate::client::latency::Latency;
 
 /// Runs `run(first, share)` on `threads` threads (directly when 1) and merges what they return:
 /// each loop runs `share` connections, the first of them the run's connection `first` (an open
@@ -75,11 +76,8 @@ where
                 }
                 all.recv_buffer_bytes += outcome.recv_buffer_bytes;
                 all.interrupted |= outcome.interrupted;
-                match (&mut all.latency, outcome.latency) {
-                    (Some(latency), Some(other)) => latency.merge(&other),
-                    (none @ None, other) => *none = other,
-                    (_, None) => {}
-                }
+                Latency::merge_into(&mut all.latency, outcome.latency.as_ref());
+                Latency::merge_into(&mut all.connects, outcome.connects.as_ref());
                 all
             }
         });

@@ -16,6 +16,8 @@
 //!
 //! Open loop (`--rate`): a thread whose next request waits for its time sleeps until then (the
 //! time is inside the run, before its deadline), then sends.
+//! A churn job's connections are made one after another on its thread: each ends in `fetch`
+//! (socket closed), and [`job::reconnects`] says whether another follows.
 //!
 //! SIGINT/SIGTERM: the main thread checks for them every [`INTERRUPT_CHECK`] while it waits; the
 //! job threads are not told (they may sit in a blocking call) and end with the process.
@@ -141,23 +143,28 @@ fn download(
     let mut counters = Counters::default();
     let mut exchange = target.exchange(job);
     let mut tcp = None;
-    let error = fetch(
-        target,
-        deadline,
-        &mut timeline,
-        &mut exchange,
-        &mut buffer,
-        &mut counters,
-        &mut tcp,
-    )
-    .err();
+    let error = loop {
+        let (verdict, again) = fetch(
+            target,
+            deadline,
+            &mut timeline,
+            &mut exchange,
+            &mut buffer,
+            &mut counters,
+            &mut tcp,
+        );
+        if !again {
+            break verdict.err();
+        }
+    };
     let mut finished = Finished::new(target, job, timeline, &mut exchange, error, run_start);
     finished.record.set_tcp_info(tcp);
     (finished, counters)
 }
 
-/// Socket, connect, exchange; the socket is closed before returning, its TCP_INFO read into `tcp`
-/// just before.
+/// One connection: socket, connect, exchange; the socket is closed before returning. Returns how
+/// the connection ended and whether the job goes on over a new one ([`job::reconnects`], churn);
+/// when it does not, the connection's TCP_INFO is read into `tcp` just before the close.
 fn fetch(
     target: &Target,
     deadline: Instant,
@@ -166,16 +173,22 @@ fn fetch(
     buffer: &mut RecvBuffer,
     counters: &mut Counters,
     tcp: &mut Option<TcpInfo>,
-) -> Result<(), String> {
-    let socket = net::tcp_socket(target.address, false, counters)
-        .map_err(|err| format!("socket failed: {err}"))?;
-    timeline.socket = Some(Instant::now());
+) -> (Result<(), String>, bool) {
+    exchange.opening(Instant::now());
+    let socket = match net::tcp_socket(target.address, false, counters) {
+        Ok(socket) => socket,
+        Err(err) => return (Err(format!("socket failed: {err}")), false),
+    };
+    Timeline::mark(&mut timeline.socket);
     let result = converse(
         target, deadline, timeline, exchange, buffer, &socket, counters,
     );
-    *tcp = tcp_info::of_job(&socket, timeline);
+    let again = job::reconnects(&result, exchange, timeline);
+    if !again {
+        *tcp = tcp_info::of_job(&socket, timeline);
+    }
     net::close(socket, counters);
-    result
+    (result, again)
 }
 
 fn converse(
@@ -195,11 +208,11 @@ fn converse(
     net::set_timeout(socket, true, read_timeout, counters).map_err(sockopt)?;
     net::set_timeout(socket, false, read_timeout, counters).map_err(sockopt)?;
 
-    timeline.connect_issued = Some(Instant::now());
+    Timeline::mark(&mut timeline.connect_issued);
     connect_bounded(socket, target.address, read_timeout, counters)
         .map_err(|err| reason(&err, "connect", target, deadline))?;
     let connected = Instant::now();
-    timeline.connected = Some(connected);
+    timeline.established_now(connected);
     exchange.connected(connected);
 
     let mut floor = SpeedFloor::new(connected);

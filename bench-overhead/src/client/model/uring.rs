@@ -15,6 +15,11 @@
 //! - `IORING_OP_ASYNC_CANCEL` for the receive of a connection that is done before its server
 //!   closed (Content-Length reached), then `close()`.
 //!
+//! A churn job's next connection is opened where its last one is finished (`finish`, by
+//! [`job::reconnects`]), in the same slot. Its operations carry the connection's generation in
+//! their user data, so a late completion of the last connection's (its cancelled receive) is
+//! told apart and dropped, its buffer given back.
+//!
 //! Registered files are not used: every socket is used by few submissions, so the saving per
 //! operation would not show beside a `socket()` per connection. Sockets are made with a plain
 //! `socket()` (counted), blocking: io_uring drives them itself.
@@ -47,7 +52,8 @@ pub const POOL_BUFFERS: u16 = 16;
 pub const POOL_BUFFER_MAX: usize = 1024 * 1024;
 const BUFFER_GROUP: u16 = 0;
 
-/// What a completion is for: the low byte of its user data; the job index is above it.
+/// What a completion is for: the low byte of its user data; the job index is above it (32 bits),
+/// then the low [`GENERATION_BITS`] of the job's connection count.
 const OP_CONNECT: u64 = 1;
 const OP_SEND: u64 = 2;
 const OP_RECV: u64 = 3;
@@ -55,11 +61,22 @@ const OP_RECV: u64 = 3;
 const OP_POOL: u64 = 4;
 const OP_CANCEL: u64 = 5;
 
-fn user_data(job: u32, op: u64) -> u64 {
-    (u64::from(job) << 8) | op
+const GENERATION_BITS: u32 = 24;
+
+fn user_data(job: u32, generation: u32, op: u64) -> u64 {
+    let generation = u64::from(generation) & ((1 << GENERATION_BITS) - 1);
+    (generation << 40) | (u64::from(job) << 8) | op
+}
+
+/// The job and connection generation a completion's user data names.
+fn job_of(data: u64) -> (u32, u32) {
+    ((data >> 8) as u32, (data >> 40) as u32)
 }
 
 struct Connection {
+    /// Which of its job's connections this is (churn opens several), modulo 2^24: a completion
+    /// of an earlier one is not this one's.
+    generation: u32,
     socket: OwnedFd,
     exchange: AnyExchange,
     timeline: Timeline,
@@ -196,7 +213,7 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
         if interrupt::requested() {
             break;
         }
-        slots.push(state.open(job));
+        slots.push(state.open(job, 0, target.exchange(job), Timeline::new(Instant::now())));
     }
     let mut active = slots.iter().filter(|slot| slot.is_some()).count();
     let first_wait = Instant::now();
@@ -243,10 +260,12 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
             }
             // A buffer the kernel filled goes back to the pool, whether its job is still on.
             let buffer = cqueue::buffer_select(flags);
-            let job = (data >> 8) as u32;
+            let (job, generation) = job_of(data);
             let verdict = match slots.get_mut(job as usize).and_then(Option::as_mut) {
-                Some(connection) => state.complete(job, connection, op, result, flags, buffer),
-                None => None,
+                Some(connection) if connection.generation == generation => {
+                    state.complete(job, connection, op, result, flags, buffer)
+                }
+                _ => None,
             };
             if let Some(id) = buffer {
                 let entry = state.pool.provide(id, 1);
@@ -256,8 +275,10 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
                 let connection = slots[job as usize]
                     .take()
                     .expect("the slot held it just now");
-                state.finish(job, connection, verdict);
-                active -= 1;
+                slots[job as usize] = state.finish(job, connection, verdict);
+                if slots[job as usize].is_none() {
+                    active -= 1;
+                }
             }
         }
         let now = Instant::now();
@@ -349,11 +370,17 @@ impl Ring<'_> {
         }
     }
 
-    /// Job `job`'s socket and its connect submission; `None` when it failed at once (recorded).
-    fn open(&mut self, job: u32) -> Option<Connection> {
+    /// A socket for job `job` (its first, or churn's next: `exchange` and `timeline` are the
+    /// job's) and its connect submission; `None` when it failed at once (recorded).
+    fn open(
+        &mut self,
+        job: u32,
+        generation: u32,
+        mut exchange: AnyExchange,
+        mut timeline: Timeline,
+    ) -> Option<Connection> {
         let target = self.target;
-        let mut timeline = Timeline::new(Instant::now());
-        let mut exchange = target.exchange(job);
+        exchange.opening(Instant::now());
         let socket = match net::tcp_socket(target.address, false, &mut self.counters) {
             Ok(socket) => socket,
             Err(err) => {
@@ -369,18 +396,19 @@ impl Ring<'_> {
                 return None;
             }
         };
-        timeline.socket = Some(Instant::now());
+        Timeline::mark(&mut timeline.socket);
         let connect = opcode::Connect::new(
             types::Fd(socket.as_raw_fd()),
             self.address.as_ptr().cast(),
             self.address.len(),
         )
         .build()
-        .user_data(user_data(job, OP_CONNECT));
+        .user_data(user_data(job, generation, OP_CONNECT));
         self.push(&connect);
         let now = Instant::now();
-        timeline.connect_issued = Some(now);
+        Timeline::mark(&mut timeline.connect_issued);
         Some(Connection {
+            generation,
             socket,
             exchange,
             timeline,
@@ -400,7 +428,7 @@ impl Ring<'_> {
             bytes.len().min(u32::MAX as usize) as u32,
         )
         .build()
-        .user_data(user_data(job, OP_SEND));
+        .user_data(user_data(job, connection.generation, OP_SEND));
         self.push(&entry);
         connection.stage = Stage::Sending;
         connection.sending = true;
@@ -409,7 +437,7 @@ impl Ring<'_> {
     fn arm_recv(&mut self, job: u32, connection: &mut Connection) {
         let entry = opcode::RecvMulti::new(types::Fd(connection.socket.as_raw_fd()), BUFFER_GROUP)
             .build()
-            .user_data(user_data(job, OP_RECV));
+            .user_data(user_data(job, connection.generation, OP_RECV));
         self.push(&entry);
         connection.receiving = true;
         connection.stage = Stage::Receiving;
@@ -436,7 +464,7 @@ impl Ring<'_> {
                 if result < 0 {
                     return Some(Err(error("connect")));
                 }
-                connection.timeline.connected = Some(now);
+                connection.timeline.established_now(now);
                 connection.exchange.connected(now);
                 connection.floor = SpeedFloor::new(now);
                 connection.idle_deadline = now + target.timeout;
@@ -532,17 +560,24 @@ impl Ring<'_> {
         self.send(job, connection);
     }
 
-    /// Cancels what the job still has in flight, closes its socket and records it.
-    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) {
+    /// Cancels what the connection still has in flight, closes its socket and records its job —
+    /// or, when the job goes on over a new connection (churn), returns that one.
+    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) -> Option<Connection> {
         let Connection {
+            generation,
             socket,
             mut exchange,
-            timeline,
+            mut timeline,
             receiving,
             stage,
             ..
         } = connection;
-        let tcp = tcp_info::of_job(&socket, &timeline);
+        let again = job::reconnects(&verdict, &exchange, &mut timeline);
+        let tcp = if again {
+            None
+        } else {
+            tcp_info::of_job(&socket, &timeline)
+        };
         // An armed receive (or a connect or send under way) holds the socket open in the kernel
         // until it completes: cancel it, so the close takes effect now.
         if receiving || stage != Stage::Receiving {
@@ -551,12 +586,16 @@ impl Ring<'_> {
                 Stage::Sending => OP_SEND,
                 Stage::Receiving => OP_RECV,
             };
-            let cancel = opcode::AsyncCancel::new(user_data(job, op))
+            let cancel = opcode::AsyncCancel::new(user_data(job, generation, op))
                 .build()
                 .user_data(OP_CANCEL);
             self.push(&cancel);
         }
         net::close(socket, &mut self.counters);
+        if again {
+            let next = generation.wrapping_add(1);
+            return self.open(job, next, exchange, timeline);
+        }
         let mut finished = Finished::new(
             self.target,
             job,
@@ -567,20 +606,26 @@ impl Ring<'_> {
         );
         finished.record.set_tcp_info(tcp);
         self.collector.add(finished);
+        None
+    }
+
+    /// Ends a connection that failed with `reason` (a failure never reconnects).
+    fn fail(&mut self, job: u32, connection: Connection, reason: String) {
+        let _ = self.finish(job, connection, Err(reason));
     }
 
     /// Fails every connection past its idle deadline or below the speed floor; returns how many.
     fn sweep(&mut self, slots: &mut [Option<Connection>], now: Instant) -> usize {
         let target = self.target;
         job::sweep_overdue(slots, now, target, |job, connection, reason| {
-            self.finish(job, connection, Err(reason))
+            self.fail(job, connection, reason)
         })
     }
 
     /// Ends every connection still open with `reason`.
     fn end_all(&mut self, slots: &mut [Option<Connection>], reason: &str) {
         job::end_each(slots, |job, connection| {
-            self.finish(job, connection, Err(reason.to_string()))
+            self.fail(job, connection, reason.to_string())
         });
     }
 }

@@ -22,10 +22,11 @@ use bench_records::TcpInfo;
 use crate::client::phases::Timeline;
 
 /// The reading of a job's connection, taken by every model after the job's end (its last body
-/// byte) and before its close; `None` for a job that never connected (a fresh socket has an
-/// all-zero TCP_INFO, which would read as an RTT of 0).
+/// byte) and before its close; `None` when that connection never came up (a fresh socket has an
+/// all-zero TCP_INFO, which would read as an RTT of 0). A churn job is read once, at its end: its
+/// last connection.
 pub fn of_job(socket: &impl AsFd, timeline: &Timeline) -> Option<TcpInfo> {
-    timeline.connected?;
+    timeline.established?;
     read(socket)
 }
 

@@ -11,6 +11,9 @@
 //! loop does. A connection's `connect` phase holds the time the loop spent opening the others
 //! before its first wait (`queued_ns`, see `phases.rs`).
 //!
+//! A churn job's next connection is opened where its last one is finished (`finish`, by
+//! [`job::reconnects`]), in the same slot and with the same poller key.
+//!
 //! One receive buffer serves every connection: data is only counted, so nothing needs to outlive
 //! a `recv`. (The old suite's 4 MiB per connection, 306 MiB at 100 connections, measured the
 //! benchmark's memory rather than the OS's.)
@@ -192,7 +195,7 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
         if interrupt::requested() {
             break;
         }
-        match state.open(job) {
+        match state.open(job, target.exchange(job), Timeline::new(Instant::now())) {
             Ok(connection) => slots.push(Some(connection)),
             Err(finished) => {
                 slots.push(None);
@@ -246,8 +249,10 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
             };
             if let Some(verdict) = state.step(connection, event) {
                 let connection = slot.take().expect("the slot held a connection just now");
-                state.finish(event.key as u32, connection, verdict);
-                active -= 1;
+                *slot = state.finish(event.key as u32, connection, verdict);
+                if slot.is_none() {
+                    active -= 1;
+                }
             }
         }
         let now = Instant::now();
@@ -260,8 +265,10 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
             };
             if let Some(verdict) = state.due(connection, now) {
                 let connection = slot.take().expect("the slot held a connection just now");
-                state.finish(job, connection, verdict);
-                active -= 1;
+                *slot = state.finish(job, connection, verdict);
+                if slot.is_none() {
+                    active -= 1;
+                }
             }
         }
         if now >= next_sweep {
@@ -286,12 +293,17 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
 }
 
 impl Loop<'_> {
-    /// Creates job `job`'s socket, registers it and starts a non-blocking connect. A job that
-    /// fails here is returned finished.
-    fn open(&mut self, job: u32) -> Result<Connection, Box<Finished>> {
+    /// Creates a socket for job `job` (its first, or churn's next: `exchange` and `timeline` are
+    /// the job's), registers it and starts a non-blocking connect. A job that fails here is
+    /// returned finished.
+    fn open(
+        &mut self,
+        job: u32,
+        mut exchange: AnyExchange,
+        mut timeline: Timeline,
+    ) -> Result<Connection, Box<Finished>> {
         let target = self.target;
-        let mut timeline = Timeline::new(Instant::now());
-        let mut exchange = target.exchange(job);
+        exchange.opening(Instant::now());
         let fail = |timeline: Timeline, exchange: &mut AnyExchange, reason: String| {
             Box::new(Finished::new(
                 target,
@@ -312,7 +324,7 @@ impl Loop<'_> {
                 ))
             }
         };
-        timeline.socket = Some(Instant::now());
+        Timeline::mark(&mut timeline.socket);
         let registered = self.poller.add(
             socket_fd(&socket),
             job as usize,
@@ -324,7 +336,7 @@ impl Loop<'_> {
             let reason = format!("poller registration failed: {err}");
             return Err(fail(timeline, &mut exchange, reason));
         }
-        timeline.connect_issued = Some(Instant::now());
+        Timeline::mark(&mut timeline.connect_issued);
         // Done at once or under way, the loop learns the outcome from writability.
         match net::connect(&socket, target.address, &mut self.counters) {
             Ok(()) => {}
@@ -366,7 +378,7 @@ impl Loop<'_> {
                 }
             }
             let now = Instant::now();
-            connection.timeline.connected = Some(now);
+            connection.timeline.established_now(now);
             connection.exchange.connected(now);
             connection.floor = SpeedFloor::new(now);
             connection.stage = Stage::Sending;
@@ -483,19 +495,34 @@ impl Loop<'_> {
         }
     }
 
-    /// Unregisters and closes a finished connection and records it.
-    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) {
+    /// Unregisters and closes a finished connection and records its job — or, when the job goes
+    /// on over a new connection (churn), returns that one.
+    fn finish(&mut self, job: u32, connection: Connection, verdict: Verdict) -> Option<Connection> {
         let Connection {
             socket,
             mut exchange,
-            timeline,
+            mut timeline,
             ..
         } = connection;
-        let tcp = tcp_info::of_job(&socket, &timeline);
+        let again = job::reconnects(&verdict, &exchange, &mut timeline);
+        let tcp = if again {
+            None
+        } else {
+            tcp_info::of_job(&socket, &timeline)
+        };
         let _ = self
             .poller
             .remove(socket_fd(&socket), job as usize, &mut self.counters);
         net::close(socket, &mut self.counters);
+        if again {
+            return match self.open(job, exchange, timeline) {
+                Ok(connection) => Some(connection),
+                Err(finished) => {
+                    self.collector.add(*finished);
+                    None
+                }
+            };
+        }
         let mut finished = Finished::new(
             self.target,
             job,
@@ -506,20 +533,26 @@ impl Loop<'_> {
         );
         finished.record.set_tcp_info(tcp);
         self.collector.add(finished);
+        None
+    }
+
+    /// Ends a connection that failed with `reason` (a failure never reconnects).
+    fn fail(&mut self, job: u32, connection: Connection, reason: String) {
+        let _ = self.finish(job, connection, Err(reason));
     }
 
     /// Fails every connection past its idle deadline or below the speed floor; returns how many.
     fn sweep(&mut self, slots: &mut [Option<Connection>], now: Instant) -> usize {
         let target = self.target;
         job::sweep_overdue(slots, now, target, |job, connection, reason| {
-            self.finish(job, connection, Err(reason))
+            self.fail(job, connection, reason)
         })
     }
 
     /// Ends every connection still open with `reason`.
     fn end_all(&mut self, slots: &mut [Option<Connection>], reason: &str) {
         job::end_each(slots, |job, connection| {
-            self.finish(job, connection, Err(reason.to_string()))
+            self.fail(job, connection, reason.to_string())
         });
     }
 }
