@@ -113,6 +113,13 @@ pub struct RunArgs {
     /// keepalive, churn: requests due in this first part of --duration are made but not counted.
     #[arg(long, value_parser = parse_duration)]
     pub warmup: Option<Duration>,
+    /// keepalive, open loop: requests per second over all connections (e.g. 2000). Each
+    /// connection sends on a fixed schedule (one request every connections/R, phases spread),
+    /// never before a request's time; latency counts from the intended send time (coordinated
+    /// omission corrected), with the latency from the actual send beside it. Needs --duration
+    /// (or its default); a schedule the client or server could not keep is said in the output.
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = parse_rate)]
+    pub rate: Option<f64>,
     /// upload: body bytes per connection (e.g. 1MiB, 0 for none).
     #[arg(long, default_value = "1MiB", value_parser = parse_bytes)]
     pub upload_size: u64,
@@ -147,6 +154,14 @@ pub struct RunArgs {
     /// Network path label; "loopback" for 127.0.0.0/8 and ::1, otherwise "network", when omitted.
     #[arg(long)]
     pub network: Option<String>,
+}
+
+/// A number; whether it is a rate a run can keep is `Schedule::check`'s to say, with the
+/// connection count it needs.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "give requests per second as a number, e.g. 2000 or 1.5e4".to_string())
 }
 
 fn parse_workload(text: &str) -> Result<Workload, String> {
@@ -327,6 +342,7 @@ impl From<Command> for Job {
                 requests: a.requests,
                 duration: a.duration,
                 warmup: a.warmup,
+                rate: a.rate,
                 upload_size: a.upload_size,
                 buffer_size: a.buffer_size,
                 timeout: a.timeout,

@@ -28,9 +28,9 @@ fn every_model_counts_what_strace_sees() {
     check_every_model(server.port, "download", &args);
 }
 
-/// The request-rate and upload workloads: keep-alive and churn requests against lighttpd (churn: a
-/// socket, connect and close per request), uploads against the built-in server, every model
-/// counted as strace counts.
+/// The request-rate and upload workloads: keep-alive (closed and open loop) and churn requests
+/// against lighttpd (churn: a socket, connect and close per request), uploads against the built-in
+/// server, every model counted as strace counts.
 #[test]
 fn every_model_counts_what_strace_sees_in_the_other_workloads() {
     if !strace_available() {
@@ -51,6 +51,16 @@ fn every_model_counts_what_strace_sees_in_the_other_workloads() {
     check_every_model(lighttpd.port, "keepalive", &keepalive);
     let churn = ["--workload", "churn", "--requests", "20", "--threads", "2"];
     check_every_model(lighttpd.port, "churn", &churn);
+    // The open loop: waits bounded by the schedule's timers, sleeps in the threaded model.
+    let open_loop = [
+        "--workload",
+        "keepalive",
+        "--rate",
+        "1000",
+        "--duration",
+        "500ms",
+    ];
+    check_every_model(lighttpd.port, "keepalive --rate", &open_loop);
     let builtin = support::start_builtin(root.path(), None);
     let upload = ["--workload", "upload", "--upload-size", "256KiB"];
     check_every_model(builtin.port, "upload", &upload);

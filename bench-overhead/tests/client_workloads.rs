@@ -6,7 +6,7 @@
 mod serve_common;
 mod support;
 
-use support::{all_model_args, json_lines, run_client};
+use support::{all_model_args, histogram, json_lines, run_client, stderr};
 
 const HELLO: &[u8] = b"Hello, world\n";
 const CONNECTIONS: u64 = 4;
@@ -17,39 +17,12 @@ fn root_with_hello() -> support::TempDir {
     root
 }
 
-/// A record's `latency_histogram`: HdrHistogram V2, base64.
-fn histogram(text: &serde_json::Value) -> hdrhistogram::Histogram<u64> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text.as_str().expect("latency_histogram is a string"))
-        .unwrap();
-    hdrhistogram::serialization::Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .unwrap()
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
 fn keepalive_makes_exactly_the_requests_asked_in_every_model() {
     let root = root_with_hello();
     let server = support::start_lighttpd(root.path());
-    let mut args = vec![
-        "--workload",
-        "keepalive",
-        "--requests",
-        "50",
-        "-c",
-        "4",
-        "--json",
-    ];
-    args.extend(all_model_args());
-    let output = run_client(server.port, &args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let runs = json_lines(&output);
-    assert_eq!(runs.len(), support::ALL_MODELS.len());
+    let args = ["--workload", "keepalive", "--requests", "50", "-c", "4"];
+    let runs = support::run_every_model(server.port, &args);
     for run in &runs {
         let model = &run["variant"];
         assert_eq!(run["workload"], "keepalive", "{model}");
@@ -88,6 +61,24 @@ fn keepalive_makes_exactly_the_requests_asked_in_every_model() {
                 "{model}"
             );
         }
+    }
+}
+
+#[test]
+fn keepalive_opens_a_new_connection_when_the_server_ends_one_in_every_model() {
+    let root = root_with_hello();
+    // lighttpd answers 10 requests per connection, the tenth with `Connection: close`.
+    let server = support::start_lighttpd_with(root.path(), "server.max-keep-alive-requests = 10");
+    let args = ["--workload", "keepalive", "--requests", "35", "-c", "4"];
+    let runs = support::run_every_model(server.port, &args);
+    for run in &runs {
+        let model = &run["variant"];
+        assert_eq!(run["jobs_ok"], CONNECTIONS, "{model}: {run}");
+        let requests = &run["requests"];
+        assert_eq!(requests["requests"], CONNECTIONS * 35, "{model}");
+        // 35 requests at 10 per connection: three connections ended by the server, per job.
+        assert_eq!(requests["reopened_connections"], CONNECTIONS * 3, "{model}");
+        assert_eq!(run["syscalls"]["socket"], CONNECTIONS * 4, "{model}");
     }
 }
 
@@ -232,52 +223,9 @@ fn bad_request_rate_flags_are_one_line_errors() {
     }
 }
 
-/// A server that answers `answers` requests — per connection, or in all when `in_all` — then
-/// holds each connection open and silent, on a loopback port; it ends with the test process.
-fn server_that_stops_answering(answers: usize, in_all: bool) -> u16 {
-    use std::io::{Read, Write};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let answered_in_all = Arc::new(AtomicUsize::new(0));
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let answered_in_all = Arc::clone(&answered_in_all);
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 4096];
-                let mut answered = 0;
-                let mut held = Vec::new();
-                while let Ok(n) = stream.read(&mut buffer) {
-                    if n == 0 {
-                        return;
-                    }
-                    held.extend_from_slice(&buffer[..n]);
-                    while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
-                        held.drain(..end + 4);
-                        let count = if in_all {
-                            answered_in_all.fetch_add(1, Ordering::SeqCst)
-                        } else {
-                            answered
-                        };
-                        if count < answers {
-                            let _ = stream.write_all(
-                                b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world\n",
-                            );
-                            answered += 1;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    port
-}
-
 #[test]
 fn a_server_that_stops_answering_mid_run_fails_the_connections_by_timeout() {
-    let port = server_that_stops_answering(3, false);
+    let port = support::keepalive_server(3, false, std::time::Duration::ZERO);
     let mut args = vec!["--workload", "keepalive", "--requests", "100", "-c", "2"];
     args.extend(["--timeout", "300ms", "--json"]);
     args.extend(all_model_args());
@@ -457,7 +405,7 @@ fn churn_requests_are_what_the_builtin_server_served() {
 fn a_server_that_stops_answering_fails_churn_by_timeout_in_every_model() {
     for model in support::ALL_MODELS {
         // Six answers in all, then silence: the two slots' next connections wait in vain.
-        let port = server_that_stops_answering(6, true);
+        let port = support::keepalive_server(6, true, std::time::Duration::ZERO);
         let mut args = vec!["--workload", "churn", "--requests", "100", "-c", "2"];
         args.extend(["--timeout", "300ms", "--json", "--variant", model]);
         let output = run_client(port, &args);

@@ -128,6 +128,10 @@ fn child_args(args: &ClientConfig, spec: ModelSpec, run_id: &str) -> Vec<OsStrin
     if let Some(warmup) = args.warmup {
         pair("--warmup", micros(warmup));
     }
+    if let Some(rate) = args.rate {
+        // Rust prints an f64 so that it parses back to the same value.
+        pair("--rate", rate.to_string());
+    }
     pair("--buffer-size", args.buffer_size.to_string());
     pair("--timeout", micros(args.timeout));
     pair("--run-timeout", micros(args.run_timeout));

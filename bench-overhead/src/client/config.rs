@@ -85,6 +85,8 @@ pub struct ClientConfig {
     pub requests: Option<u64>,
     pub duration: Option<Duration>,
     pub warmup: Option<Duration>,
+    /// keepalive, open loop: requests per second over all connections.
+    pub rate: Option<f64>,
     /// upload: body bytes per connection.
     pub upload_size: u64,
     /// Bytes per recv() call.

@@ -14,6 +14,7 @@ use crate::client::exchange::{
     self, AnyExchange, Churn, Download, Exchange, KeepAlive, Report, Stop, Upload,
 };
 use crate::client::latency::Latency;
+use crate::client::pace::OpenLoop;
 use crate::client::phases::{nanos, Timeline};
 use crate::client::syscalls::Counters;
 use crate::client::workload::Workload;
@@ -42,6 +43,8 @@ pub struct Target {
     pub upload_size: u64,
     /// When keep-alive and churn jobs stop asking (set as the model starts).
     pub stop: Stop,
+    /// `--rate`: the send schedule keep-alive connections follow; `None` for the closed loop.
+    pub open_loop: Option<OpenLoop>,
     /// Bytes per recv call.
     pub buffer_size: usize,
     /// Limit for connecting, for each wait for data, and the speed floor's window.
@@ -67,15 +70,25 @@ impl Target {
         }
     }
 
-    /// The exchange each job runs.
-    pub fn exchange(&self) -> AnyExchange {
+    /// The exchange job `job` runs.
+    pub fn exchange(&self, job: u32) -> AnyExchange {
         let request = Arc::clone(&self.request);
         match self.workload {
             Workload::Download => AnyExchange::Download(Download::new(request)),
             Workload::KeepAlive => {
-                AnyExchange::KeepAlive(Box::new(KeepAlive::new(request, self.stop)))
+                let mut exchange = KeepAlive::new(request, self.stop);
+                if let Some(open_loop) = &self.open_loop {
+                    exchange = exchange.paced(open_loop.pace(job));
+                }
+                AnyExchange::KeepAlive(Box::new(exchange))
             }
-            Workload::Churn => AnyExchange::Churn(Box::new(Churn::new(request, self.stop))),
+            Workload::Churn => {
+                let mut exchange = Churn::new(request, self.stop);
+                if let Some(open_loop) = &self.open_loop {
+                    exchange = exchange.paced(open_loop.pace(job));
+                }
+                AnyExchange::Churn(Box::new(exchange))
+            }
             Workload::Upload => AnyExchange::Upload(Upload::new(request, self.upload_size)),
         }
     }

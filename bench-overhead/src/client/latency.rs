@@ -3,6 +3,10 @@
 //! them and reads its percentiles from the merged one, never from averaged percentiles. The run's
 //! histogram goes into its record too ([`Latency::encoded`]: HdrHistogram's V2 format, base64),
 //! so runs can be pooled later by merging decoded histograms.
+//!
+//! An open-loop run (`--rate`) records each request twice: from its intended send time into the
+//! main histogram (coordinated omission corrected), and from its actual send into a second one,
+//! read the same way ([`Latency::uncorrected_percentiles`], [`Latency::uncorrected_encoded`]).
 
 use std::time::Duration;
 
@@ -24,24 +28,44 @@ const SIGNIFICANT_DIGITS: u8 = 3;
 #[derive(Debug, Clone)]
 pub struct Latency {
     histogram: Histogram<u64>,
+    /// Open loop: the same requests' latencies from their actual send; `None` in a closed loop.
+    uncorrected: Option<Histogram<u64>>,
     /// Requests answered (connections made) during the warm-up: made, not recorded.
     pub warmup: u64,
+    /// Keep-alive: connections the server ended that the exchange opened again.
+    pub reopened: u64,
+}
+
+fn empty() -> Histogram<u64> {
+    Histogram::new_with_bounds(LOWEST_NS, HIGHEST_NS, SIGNIFICANT_DIGITS)
+        .expect("constant bounds are valid")
+}
+
+fn record_into(histogram: &mut Histogram<u64>, latency: Duration) {
+    let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+    histogram.saturating_record(ns.min(HIGHEST_NS));
 }
 
 impl Default for Latency {
     fn default() -> Latency {
         Latency {
-            histogram: Histogram::new_with_bounds(LOWEST_NS, HIGHEST_NS, SIGNIFICANT_DIGITS)
-                .expect("constant bounds are valid"),
+            histogram: empty(),
+            uncorrected: None,
             warmup: 0,
+            reopened: 0,
         }
     }
 }
 
 impl Latency {
     pub fn record(&mut self, latency: Duration) {
-        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        self.histogram.saturating_record(ns.min(HIGHEST_NS));
+        record_into(&mut self.histogram, latency);
+    }
+
+    /// One open-loop request: from its intended send time, and from its actual send.
+    pub fn record_open(&mut self, corrected: Duration, uncorrected: Duration) {
+        record_into(&mut self.histogram, corrected);
+        record_into(self.uncorrected.get_or_insert_with(empty), uncorrected);
     }
 
     /// Requests recorded.
@@ -52,7 +76,11 @@ impl Latency {
     pub fn merge(&mut self, other: &Latency) {
         // Same bounds on both sides: adding cannot fail.
         let _ = self.histogram.add(&other.histogram);
+        if let Some(theirs) = &other.uncorrected {
+            let _ = self.uncorrected.get_or_insert_with(empty).add(theirs);
+        }
         self.warmup += other.warmup;
+        self.reopened += other.reopened;
     }
 
     /// Merges `other`, when there is one, into `into` (a run's histogram, absent until a job
@@ -66,35 +94,51 @@ impl Latency {
     /// The recorded histogram in HdrHistogram's V2 format (uncompressed, the format every
     /// HdrHistogram port reads), base64; `None` when nothing was recorded.
     pub fn encoded(&self) -> Option<String> {
-        if self.histogram.is_empty() {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        // Writing into a Vec cannot fail, and a histogram with these bounds always encodes.
-        V2Serializer::new()
-            .serialize(&self.histogram, &mut bytes)
-            .ok()?;
-        Some(BASE64.encode(bytes))
+        encode(&self.histogram)
     }
 
     /// The percentiles in microseconds; `None` when nothing was recorded.
     pub fn percentiles(&self) -> Option<LatencyPercentiles> {
-        if self.histogram.is_empty() {
-            return None;
-        }
-        let us = |ns: u64| ns as f64 / 1_000.0;
-        let at = |q: f64| us(self.histogram.value_at_quantile(q));
-        Some(LatencyPercentiles {
-            p50: at(0.50),
-            p75: at(0.75),
-            p90: at(0.90),
-            p99: at(0.99),
-            p99_9: at(0.999),
-            p99_99: at(0.9999),
-            max: us(self.histogram.max()),
-            mean: self.histogram.mean() / 1_000.0,
-        })
+        percentiles(&self.histogram)
     }
+
+    /// Open loop: the histogram from the actual sends, encoded as [`Latency::encoded`] does.
+    pub fn uncorrected_encoded(&self) -> Option<String> {
+        encode(self.uncorrected.as_ref()?)
+    }
+
+    /// Open loop: the percentiles from the actual sends.
+    pub fn uncorrected_percentiles(&self) -> Option<LatencyPercentiles> {
+        percentiles(self.uncorrected.as_ref()?)
+    }
+}
+
+fn encode(histogram: &Histogram<u64>) -> Option<String> {
+    if histogram.is_empty() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    // Writing into a Vec cannot fail, and a histogram with these bounds always encodes.
+    V2Serializer::new().serialize(histogram, &mut bytes).ok()?;
+    Some(BASE64.encode(bytes))
+}
+
+fn percentiles(histogram: &Histogram<u64>) -> Option<LatencyPercentiles> {
+    if histogram.is_empty() {
+        return None;
+    }
+    let us = |ns: u64| ns as f64 / 1_000.0;
+    let at = |q: f64| us(histogram.value_at_quantile(q));
+    Some(LatencyPercentiles {
+        p50: at(0.50),
+        p75: at(0.75),
+        p90: at(0.90),
+        p99: at(0.99),
+        p99_9: at(0.999),
+        p99_99: at(0.9999),
+        max: us(histogram.max()),
+        mean: histogram.mean() / 1_000.0,
+    })
 }
 
 #[cfg(test)]
@@ -164,6 +208,27 @@ mod tests {
         assert!(Latency::decode("AAAA")
             .unwrap_err()
             .contains("not HdrHistogram"));
+    }
+
+    #[test]
+    fn open_loop_requests_fill_both_histograms_and_merge() {
+        let mut a = Latency::default();
+        assert!(a.uncorrected_percentiles().is_none());
+        a.record_open(Duration::from_millis(3), Duration::from_micros(200));
+        let mut b = Latency::default();
+        b.record_open(Duration::from_millis(1), Duration::from_micros(100));
+        a.merge(&b);
+        let near = |got: f64, want: f64| (got - want).abs() <= want * 0.005;
+        let corrected = a.percentiles().unwrap();
+        let uncorrected = a.uncorrected_percentiles().unwrap();
+        assert!(near(corrected.max, 3_000.0) && near(corrected.mean, 2_000.0));
+        assert!(near(uncorrected.max, 200.0) && near(uncorrected.mean, 150.0));
+        let decoded = Latency::decode(&a.uncorrected_encoded().unwrap()).unwrap();
+        assert_eq!(decoded.count(), 2);
+        // A closed loop has none.
+        let mut closed = Latency::default();
+        closed.record(Duration::from_millis(1));
+        assert!(closed.uncorrected_encoded().is_none());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub(crate) mod limits;
 mod measure;
 pub mod model;
 mod net;
+mod pace;
 mod phases;
 pub mod strace;
 mod summary;
@@ -61,14 +62,15 @@ fn unix_now() -> u64 {
 /// returned before any connection is opened.
 pub fn run(args: ClientConfig) -> anyhow::Result<ExitCode> {
     // Bad request-rate flags are refused before anything runs.
-    let schedule = workload::Schedule::check(
-        args.workload,
-        args.requests,
-        args.duration,
-        args.warmup,
-        args.run_timeout,
-    )
-    .map_err(anyhow::Error::msg)?;
+    let asked = workload::Asked {
+        requests: args.requests,
+        duration: args.duration,
+        warmup: args.warmup,
+        rate: args.rate,
+    };
+    let schedule =
+        workload::Schedule::check(args.workload, asked, args.connections, args.run_timeout)
+            .map_err(anyhow::Error::msg)?;
     interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     limits::ensure_room_for(args.connections)?;
     // A count nobody typed is said, with where it came from; one given with `--connections` (as
@@ -121,6 +123,7 @@ fn run_one(
         workload: args.workload,
         upload_size: args.upload_size,
         stop: exchange::Stop::default(),
+        open_loop: None,
         buffer_size: usize::try_from(args.buffer_size).context("--buffer-size too large")?,
         timeout: args.timeout,
         run_timeout: args.run_timeout,
@@ -137,6 +140,12 @@ fn run_one(
         until: schedule.duration.map(|d| now + d),
         warmup_until: Some(now + schedule.warmup).filter(|_| !schedule.warmup.is_zero()),
     };
+    target.open_loop = schedule.rate.map(|rate| pace::OpenLoop {
+        start: now,
+        rate,
+        connections: args.connections,
+        first_job: 0,
+    });
     let before = Usage::of_self().unwrap_or_default();
     if spec.variant == Variant::Threaded && args.threads > 1 {
         eprintln!(
@@ -144,7 +153,11 @@ fn run_one(
             args.threads
         );
     }
-    let loops = |share: u32| -> anyhow::Result<Option<job::Outcome>> {
+    let loops = |first: u32, share: u32| -> anyhow::Result<Option<job::Outcome>> {
+        let mut target = target.clone();
+        if let Some(open_loop) = &mut target.open_loop {
+            open_loop.first_job = first;
+        }
         match spec.variant {
             Variant::Threaded => Ok(Some(model::threaded::run(&Arc::new(target.clone()), share))),
             Variant::Poll => {
@@ -201,6 +214,13 @@ fn run_one(
     } else {
         write!(stdout, "{}", text::summary(&record))?;
         stdout.flush()?;
+    }
+    if let Some(missed) = record
+        .requests
+        .as_ref()
+        .and_then(|r| r.schedule_missed.as_ref())
+    {
+        eprintln!("bench-overhead: {spec}: {missed}");
     }
     if let Some(advice) = summary::advice(std::slice::from_ref(&record), &first_error, args) {
         eprintln!("bench-overhead: {advice}");

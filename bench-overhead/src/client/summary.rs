@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::time::Duration;
 
 use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
-use crate::client::ClientConfig;
+use crate::client::pace;
+use crate::client::{ClientConfig, Workload};
 use crate::host::Host;
 use crate::units;
 use bench_records::{FailureKind, RequestFigures, RunRecord, Setup};
@@ -89,7 +89,7 @@ pub fn run_record(
         backend_features: outcome.features.clone(),
         interrupted: outcome.interrupted,
         workload: target.workload.to_string(),
-        requests: request_figures(outcome, args.warmup.unwrap_or_default()),
+        requests: request_figures(outcome, args),
         event_loops: (target.variant != "threaded").then_some(args.threads),
         server: None,
         sockets: None,
@@ -100,10 +100,12 @@ pub fn run_record(
 /// Requests, req/s and latency percentiles of a request-rate run, from the jobs' merged
 /// histograms; the counted window is the run without its warm-up. Churn adds its connections:
 /// those that came up in the counted window (each one's connect latency recorded), per second of
-/// it, and their connect percentiles.
-fn request_figures(outcome: &Outcome, warmup: Duration) -> Option<RequestFigures> {
+/// it, and their connect percentiles. An open loop adds its target, the latency from the actual
+/// sends, and whether the schedule was kept.
+fn request_figures(outcome: &Outcome, args: &ClientConfig) -> Option<RequestFigures> {
     let latency = outcome.latency.as_ref()?;
     let requests = latency.count();
+    let warmup = args.warmup.unwrap_or_default();
     let warmup_ns = u64::try_from(warmup.as_nanos()).unwrap_or(u64::MAX);
     let measured_ns = outcome.run_ns.saturating_sub(warmup_ns);
     let per_s = |count: u64| {
@@ -114,18 +116,35 @@ fn request_figures(outcome: &Outcome, warmup: Duration) -> Option<RequestFigures
         }
     };
     let connects = outcome.connects.as_ref();
+    let requests_per_s = per_s(requests);
+    let latency_us = latency.percentiles();
+    let uncorrected_latency_us = latency.uncorrected_percentiles();
+    let schedule_missed = args.rate.and_then(|target_rate| {
+        let means = latency_us.as_ref().zip(uncorrected_latency_us.as_ref());
+        pace::missed(&pace::Kept {
+            target_rate,
+            achieved_rate: requests_per_s,
+            connections: args.connections,
+            corrected_mean_us: means.map_or(0.0, |(c, _)| c.mean),
+            uncorrected_mean_us: means.map_or(0.0, |(_, u)| u.mean),
+        })
+    });
     Some(RequestFigures {
         requests,
         warmup_requests: latency.warmup,
         measured_ns,
-        requests_per_s: per_s(requests),
-        latency_us: latency.percentiles(),
+        requests_per_s,
+        latency_us,
         latency_histogram: latency.encoded(),
+        target_rate: args.rate,
+        uncorrected_latency_us,
+        uncorrected_latency_histogram: latency.uncorrected_encoded(),
+        schedule_missed,
         connections_made: connects.map(|c| c.count()),
         connections_per_s: connects.map(|c| per_s(c.count())),
         connect_us: connects.and_then(|c| c.percentiles()),
         connect_histogram: connects.and_then(|c| c.encoded()),
-        ..RequestFigures::default()
+        reopened_connections: (args.workload == Workload::KeepAlive).then_some(latency.reopened),
     })
 }
 

@@ -76,30 +76,52 @@ impl FromStr for Workload {
 /// How long a request-rate run (keepalive, churn) asks when neither `--duration` nor `--requests` is given.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
+/// The shortest time between two requests of one connection an open loop accepts: the latency
+/// histogram's resolution. A rate asking for less is a typing error, not a load any client makes.
+pub const MIN_INTERVAL: Duration = Duration::from_micros(1);
+
+/// The request-rate flags of a run as given, before [`Schedule::check`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Asked {
+    pub requests: Option<u64>,
+    pub duration: Option<Duration>,
+    pub warmup: Option<Duration>,
+    /// `--rate`: requests per second over all connections (open loop).
+    pub rate: Option<f64>,
+}
+
 /// The request-rate settings of a run, checked: `Err` is the one line to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
     /// Counted requests per connection, when asked.
     pub requests: Option<u64>,
     /// How long connections ask, warm-up included; `None` with `--requests` alone.
     pub duration: Option<Duration>,
     pub warmup: Duration,
+    /// Open loop: requests per second over all connections; `None` for the closed loop.
+    pub rate: Option<f64>,
 }
 
 impl Schedule {
-    /// Checks the flags against the workload and the run timeout.
+    /// Checks the flags against the workload, the connection count and the run timeout.
     pub fn check(
         workload: Workload,
-        requests: Option<u64>,
-        duration: Option<Duration>,
-        warmup: Option<Duration>,
+        asked: Asked,
+        connections: u32,
         run_timeout: Duration,
     ) -> Result<Schedule, String> {
+        let Asked {
+            requests,
+            duration,
+            warmup,
+            rate,
+        } = asked;
         if !workload.request_rate() {
             let given = [
                 ("--requests", requests.is_some()),
                 ("--duration", duration.is_some()),
                 ("--warmup", warmup.is_some()),
+                ("--rate", rate.is_some()),
             ];
             if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
                 return Err(format!(
@@ -110,6 +132,7 @@ impl Schedule {
                 requests: None,
                 duration: None,
                 warmup: Duration::ZERO,
+                rate: None,
             });
         }
         let warmup = warmup.unwrap_or(Duration::ZERO);
@@ -129,12 +152,45 @@ impl Schedule {
                 ));
             }
         }
+        if let Some(rate) = rate {
+            check_rate(rate, connections, duration)?;
+        }
         Ok(Schedule {
             requests,
             duration,
             warmup,
+            rate,
         })
     }
+}
+
+/// An open loop's rate: a positive number whose per-connection interval is at least
+/// [`MIN_INTERVAL`], over a duration long enough for every connection to make a request.
+fn check_rate(rate: f64, connections: u32, duration: Option<Duration>) -> Result<(), String> {
+    if rate.is_nan() || rate <= 0.0 {
+        return Err(format!(
+            "--rate {rate}: give a rate above 0 requests per second over all connections, e.g. --rate 1000"
+        ));
+    }
+    let interval_s = f64::from(connections) / rate;
+    if interval_s < MIN_INTERVAL.as_secs_f64() {
+        return Err(format!(
+            "--rate {rate} is absurd: each of the {connections} connections would send a request every {:.3} ns; give at most {} requests per second (one per connection per µs), or more --connections",
+            interval_s * 1e9,
+            f64::from(connections) / MIN_INTERVAL.as_secs_f64()
+        ));
+    }
+    let Some(duration) = duration else {
+        return Err(
+            "--rate needs --duration: an open loop runs for a time, not a request count (add --duration, or drop --requests)".to_string(),
+        );
+    };
+    if interval_s > duration.as_secs_f64() {
+        return Err(format!(
+            "--rate {rate} over --duration {duration:?} is fewer requests than the {connections} connections: raise --rate or --duration, or use fewer --connections"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -157,13 +213,13 @@ mod tests {
     #[test]
     fn flags_are_checked_against_the_workload() {
         let s = |w, r, d: Option<u64>, wu: Option<u64>| {
-            Schedule::check(
-                w,
-                r,
-                d.map(Duration::from_secs),
-                wu.map(Duration::from_secs),
-                RUN,
-            )
+            let asked = Asked {
+                requests: r,
+                duration: d.map(Duration::from_secs),
+                warmup: wu.map(Duration::from_secs),
+                rate: None,
+            };
+            Schedule::check(w, asked, 10, RUN)
         };
         assert_eq!(
             s(Workload::KeepAlive, None, None, None).unwrap().duration,
@@ -192,5 +248,44 @@ mod tests {
             s(Workload::Churn, Some(3), None, None).unwrap().requests,
             Some(3)
         );
+    }
+
+    #[test]
+    fn rates_are_checked() {
+        let s = |w, rate: f64, requests, duration: Option<u64>| {
+            let asked = Asked {
+                requests,
+                duration: duration.map(Duration::from_secs),
+                rate: Some(rate),
+                ..Asked::default()
+            };
+            Schedule::check(w, asked, 10, RUN)
+        };
+        let open = s(Workload::KeepAlive, 2000.0, None, None).unwrap();
+        assert_eq!(open.rate, Some(2000.0));
+        assert_eq!(open.duration, Some(DEFAULT_DURATION));
+        assert!(s(Workload::KeepAlive, 50.0, Some(5), Some(2)).is_ok());
+        for bad in [0.0, -3.0, f64::NAN] {
+            let said = s(Workload::KeepAlive, bad, None, None).unwrap_err();
+            assert!(said.contains("give a rate above 0"), "{bad}: {said}");
+        }
+        // 10 connections: at most 10 million per second (one request per connection per µs).
+        assert!(s(Workload::KeepAlive, 1e7, None, None).is_ok());
+        for absurd in [1.1e7, f64::INFINITY] {
+            let said = s(Workload::KeepAlive, absurd, None, None).unwrap_err();
+            assert!(said.contains("is absurd"), "{said}");
+        }
+        assert!(s(Workload::KeepAlive, 100.0, Some(5), None)
+            .unwrap_err()
+            .starts_with("--rate needs --duration"));
+        // 1 request per second over 10 connections for 2 s: 8 connections would never ask.
+        assert!(s(Workload::KeepAlive, 1.0, None, Some(2))
+            .unwrap_err()
+            .contains("fewer requests than the 10 connections"));
+        for closed in [Workload::Download, Workload::Upload] {
+            assert!(s(closed, 100.0, None, None)
+                .unwrap_err()
+                .starts_with("--rate applies to --workload keepalive or churn"));
+        }
     }
 }

@@ -214,6 +214,12 @@ fn start_and_wait(
 /// Starts a real lighttpd on a free loopback port serving `root`, with a minimal config.
 /// lighttpd must be installed (`apt-get install lighttpd`; `.ci/run` does it).
 pub fn start_lighttpd(root: &Path) -> ServerGuard {
+    start_lighttpd_with(root, "server.max-keep-alive-requests = 65535")
+}
+
+/// Starts lighttpd as [`start_lighttpd`] does, with `extra` configuration lines instead of its
+/// keep-alive limit (lighttpd's own default is 1,000 requests per connection).
+pub fn start_lighttpd_with(root: &Path, extra: &str) -> ServerGuard {
     let lighttpd = ["/usr/sbin/lighttpd", "/usr/bin/lighttpd"]
         .into_iter()
         .find(|p| Path::new(p).exists())
@@ -227,8 +233,8 @@ pub fn start_lighttpd(root: &Path) -> ServerGuard {
          server.errorlog = \"{dir}/error.log\"\n\
          server.max-fds = 16384\n\
          server.max-connections = 8192\n\
-         server.max-keep-alive-requests = 65535\n\
-         mimetype.assign = (\"\" => \"application/octet-stream\")\n",
+         mimetype.assign = (\"\" => \"application/octet-stream\")\n\
+         {extra}\n",
         root = root.canonicalize().expect("payload root").display(),
         dir = dir.path().display(),
     );
@@ -279,6 +285,82 @@ pub fn run_client(port: u16, extra: &[&str]) -> Output {
     command.args(["run", "--address", "127.0.0.1", "--port", &port.to_string()]);
     command.args(extra);
     run_with_timeout(&mut command, Duration::from_secs(60))
+}
+
+/// A keep-alive HTTP server on a loopback port, one thread per connection, that answers the first
+/// `answers` requests — of each connection, or of all connections when `in_all` — with 13 bytes,
+/// each `delay` after it arrived, then holds each connection open and silent; it ends with the
+/// test process.
+pub fn keepalive_server(answers: usize, in_all: bool, delay: Duration) -> u16 {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let answered_in_all = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let answered_in_all = Arc::clone(&answered_in_all);
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                let mut answered = 0;
+                let mut held = Vec::new();
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 {
+                        return;
+                    }
+                    held.extend_from_slice(&buffer[..n]);
+                    while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
+                        held.drain(..end + 4);
+                        let count = if in_all {
+                            answered_in_all.fetch_add(1, Ordering::SeqCst)
+                        } else {
+                            answered
+                        };
+                        if count < answers {
+                            std::thread::sleep(delay);
+                            let answer =
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world\n";
+                            if stream.write_all(answer).is_err() {
+                                return;
+                            }
+                            answered += 1;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// A record's histogram field (`latency_histogram` and its kind): HdrHistogram V2, base64.
+pub fn histogram(text: &serde_json::Value) -> hdrhistogram::Histogram<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.as_str().expect("a histogram is a string"))
+        .unwrap();
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .unwrap()
+}
+
+/// A finished command's stderr, as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `run --json` with `extra` in every model of [`ALL_MODELS`]: one record each, the run
+/// successful (its stderr shown when not).
+pub fn run_every_model(port: u16, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = extra.to_vec();
+    args.push("--json");
+    args.extend(all_model_args());
+    let output = run_client(port, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs = json_lines(&output);
+    assert_eq!(runs.len(), ALL_MODELS.len(), "{}", stderr(&output));
+    runs
 }
 
 /// Each stdout line of `run --json`, parsed as the one JSON object it must be.

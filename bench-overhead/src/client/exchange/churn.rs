@@ -16,6 +16,7 @@ use std::time::Instant;
 use super::keepalive::{KeepAlive, Stop};
 use super::{Exchange, Progress, Report};
 use crate::client::latency::Latency;
+use crate::client::pace::Pace;
 
 #[derive(Debug)]
 pub struct Churn {
@@ -33,12 +34,19 @@ pub struct Churn {
 impl Churn {
     pub fn new(request: Arc<[u8]>, stop: Stop) -> Churn {
         Churn {
-            requests: KeepAlive::new(request, stop),
+            requests: KeepAlive::new(request, stop).for_churn(),
             warmup_until: stop.warmup_until,
             opening: None,
             connects: Latency::default(),
             again: false,
         }
+    }
+
+    /// Sends on `pace`'s schedule (open loop), as [`KeepAlive::paced`]: a connection is opened
+    /// as soon as the one before it closed, and its request waits on it for its intended time.
+    pub fn paced(mut self, pace: Pace) -> Churn {
+        self.requests = self.requests.paced(pace);
+        self
     }
 }
 
@@ -102,6 +110,10 @@ impl Exchange for Churn {
 
     fn take_connects(&mut self) -> Option<Latency> {
         Some(std::mem::take(&mut self.connects))
+    }
+
+    fn next_due(&mut self, now: Instant) -> Option<Instant> {
+        self.requests.next_due(now)
     }
 }
 

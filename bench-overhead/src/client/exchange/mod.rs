@@ -5,11 +5,13 @@
 //! writes with [`Exchange::sent`], hand every received chunk to [`Exchange::received`] and the
 //! peer's close to [`Exchange::closed`]. After each received chunk a model checks `to_send` again,
 //! so an exchange that sends more than once (keep-alive requests, uploads) fits every model as it
-//! is. [`Download`] is one GET whose body is counted, never stored; [`KeepAlive`] HTTP/1.1
-//! requests back to back on one connection, each response framed by its Content-Length; [`Churn`]
-//! the same requests, each on a connection of its own (the exchange outlives its connections:
-//! [`Exchange::again`]); [`Upload`] one PUT with a body, the server's byte count checked.
-//! [`AnyExchange`] is the one a run's workload picks.
+//! is. An open-loop exchange holds each request until its intended send time
+//! ([`Exchange::next_due`]), and every model bounds its wait by that time. [`Download`] is one
+//! GET whose body is counted, never stored; [`KeepAlive`] HTTP/1.1 requests back to back on one
+//! connection, each response framed by its Content-Length; [`Churn`] the same requests, each on a
+//! connection of its own (the exchange outlives its connections: [`Exchange::again`]);
+//! [`Upload`] one PUT with a body, the server's byte count checked. [`AnyExchange`] is the one a
+//! run's workload picks.
 //!
 //! HTTP framing follows curl and wrk (RFC 9112 §6): a job is done when Content-Length body bytes
 //! have arrived, without waiting for the server to close; a byte beyond Content-Length fails it
@@ -108,6 +110,14 @@ pub trait Exchange {
     fn take_connects(&mut self) -> Option<Latency> {
         None
     }
+    /// Open loop (`--rate`): a request held for its intended send time whose time has come by
+    /// `now` is released (then [`Exchange::to_send`] has it); a request still held says when it
+    /// is due, and the model wakes then and asks again. `None`: nothing is held. Every model asks
+    /// after the connection is up and after each received chunk, before it sends, and bounds its
+    /// wait by the earliest time returned.
+    fn next_due(&mut self, _now: Instant) -> Option<Instant> {
+        None
+    }
 }
 
 /// The exchange of a run's workload, dispatched without a box (models hold one per connection).
@@ -164,6 +174,9 @@ impl Exchange for AnyExchange {
     }
     fn take_connects(&mut self) -> Option<Latency> {
         each!(self, e => e.take_connects())
+    }
+    fn next_due(&mut self, now: Instant) -> Option<Instant> {
+        each!(self, e => e.next_due(now))
     }
 }
 

@@ -10,25 +10,36 @@ use std::thread;
 use crate::client::job::Outcome;
 use crate::client::latency::Latency;
 
-/// Runs `run(share)` on `threads` threads (directly when 1) and merges what they return; `None`
-/// when a loop could not run its model (io_uring refused: said on stderr already).
+/// Runs `run(first, share)` on `threads` threads (directly when 1) and merges what they return:
+/// each loop runs `share` connections, the first of them the run's connection `first` (an open
+/// loop's schedule spreads its phases over the run's connections). `None` when a loop could not
+/// run its model (io_uring refused: said on stderr already).
 pub fn run_loops<F>(threads: u32, connections: u32, run: F) -> anyhow::Result<Option<Outcome>>
 where
-    F: Fn(u32) -> anyhow::Result<Option<Outcome>> + Sync,
+    F: Fn(u32, u32) -> anyhow::Result<Option<Outcome>> + Sync,
 {
     if threads <= 1 {
-        return run(connections);
+        return run(0, connections);
     }
     let shares: Vec<u32> = (0..threads)
         .map(|i| connections / threads + u32::from(i < connections % threads))
         .filter(|share| *share > 0)
         .collect();
+    let firsts: Vec<u32> = shares
+        .iter()
+        .scan(0, |next, share| {
+            let first = *next;
+            *next += share;
+            Some(first)
+        })
+        .collect();
     let results = thread::scope(|scope| {
         let handles = shares
             .iter()
-            .map(|&share| {
+            .zip(&firsts)
+            .map(|(&share, &first)| {
                 let run = &run;
-                thread::Builder::new().spawn_scoped(scope, move || run(share))
+                thread::Builder::new().spawn_scoped(scope, move || run(first, share))
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| anyhow::anyhow!("cannot start an event-loop thread: {err}"))?;

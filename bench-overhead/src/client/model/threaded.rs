@@ -14,6 +14,8 @@
 //! every recv: a `setsockopt` per recv would inflate the model's CPU time. A wait may so end up to
 //! that slack after the deadline. A job cut short that way still reports the bytes it received.
 //!
+//! Open loop (`--rate`): a thread whose next request waits for its time sleeps until then (the
+//! time is inside the run, before its deadline), then sends.
 //! A churn job's connections are made one after another on its thread: each ends in `fetch`
 //! (socket closed), and [`job::reconnects`] says whether another follows.
 //!
@@ -139,7 +141,7 @@ fn download(
     let mut timeline = Timeline::new(begin);
     timeline.thread_start = Some(Instant::now());
     let mut counters = Counters::default();
-    let mut exchange = target.exchange();
+    let mut exchange = target.exchange(job);
     let mut tcp = None;
     let error = loop {
         let (verdict, again) = fetch(
@@ -215,6 +217,10 @@ fn converse(
 
     let mut floor = SpeedFloor::new(connected);
     loop {
+        if wait_for_schedule(exchange) {
+            // The time it waited by the schedule was not the server's: the floor starts again.
+            floor = SpeedFloor::new(Instant::now());
+        }
         while !exchange.to_send().is_empty() {
             match net::send(socket, exchange.to_send(), counters) {
                 Ok(n) => exchange.sent(n),
@@ -247,6 +253,17 @@ fn converse(
         }
         floor.check(now, exchange.progress_bytes(), target)?;
     }
+}
+
+/// Open loop: sleeps until the exchange's held request is due (it then has it to send); whether it
+/// slept. A sleep may end early (a signal): the exchange is asked again.
+fn wait_for_schedule(exchange: &mut impl Exchange) -> bool {
+    let mut slept = false;
+    while let Some(due) = exchange.next_due(Instant::now()) {
+        thread::sleep(due.saturating_duration_since(Instant::now()));
+        slept = true;
+    }
+    slept
 }
 
 /// Connects the blocking `socket` within `limit`. Linux: one blocking `connect()`, bounded by the

@@ -24,6 +24,10 @@
 //! operation would not show beside a `socket()` per connection. Sockets are made with a plain
 //! `socket()` (counted), blocking: io_uring drives them itself.
 //!
+//! Open loop (`--rate`): a connection whose next request waits for its time is put on the ring's
+//! [`Timers`]; `io_uring_enter`'s wait timeout is bounded by the earliest (no timeout
+//! submission needed), and the send is queued once its time has come.
+//!
 //! Where the kernel refuses io_uring (`kernel.io_uring_disabled`, seccomp, an old kernel), one
 //! line says so and the model is skipped (no record), never faked.
 
@@ -37,6 +41,7 @@ use crate::client::exchange::{AnyExchange, Exchange, Progress};
 use crate::client::interrupt;
 use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, Target};
 use crate::client::net;
+use crate::client::pace::Timers;
 use crate::client::phases::Timeline;
 use crate::client::syscalls::{Counters, Kind};
 use crate::client::tcp_info;
@@ -80,6 +85,8 @@ struct Connection {
     idle_deadline: Instant,
     /// A multishot receive is armed (its last completion had the MORE flag).
     receiving: bool,
+    /// A send submission is in flight.
+    sending: bool,
 }
 
 impl job::Watched for Connection {
@@ -131,6 +138,8 @@ struct Ring<'a> {
     counters: Counters,
     collector: Collector,
     start: Instant,
+    /// Open loop: connections waiting for their next request's time.
+    timers: Timers,
 }
 
 /// Runs the model; `Ok(None)` when this kernel refuses io_uring (said on stderr).
@@ -193,6 +202,7 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
         counters,
         collector: Collector::new(connections),
         start,
+        timers: Timers::default(),
     };
     let all = state.pool.provide(0, POOL_BUFFERS);
     state.push(&all);
@@ -203,7 +213,7 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
         if interrupt::requested() {
             break;
         }
-        slots.push(state.open(job, 0, target.exchange(), Timeline::new(Instant::now())));
+        slots.push(state.open(job, 0, target.exchange(job), Timeline::new(Instant::now())));
     }
     let mut active = slots.iter().filter(|slot| slot.is_some()).count();
     let first_wait = Instant::now();
@@ -225,10 +235,12 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
             state.end_all(&mut slots, &job::run_deadline(target.run_timeout));
             break;
         };
-        let wait = next_sweep
-            .saturating_duration_since(Instant::now())
-            .max(job::MIN_WAIT)
-            .min(left);
+        let now = Instant::now();
+        let wait = match state.timers.next() {
+            Some(due) if due < next_sweep => due.saturating_duration_since(now),
+            _ => next_sweep.saturating_duration_since(now).max(job::MIN_WAIT),
+        }
+        .min(left);
         if let Err(err) = state.enter(wait, completions_to_wait_for(target, active)) {
             let reason = format!("io_uring_enter failed: {err}");
             state.end_all(&mut slots, &reason);
@@ -270,6 +282,11 @@ pub fn run(target: &Target, connections: u32) -> anyhow::Result<Option<Outcome>>
             }
         }
         let now = Instant::now();
+        while let Some(job) = state.timers.pop_due(now) {
+            if let Some(connection) = slots.get_mut(job as usize).and_then(Option::as_mut) {
+                state.due(job, connection, now);
+            }
+        }
         if now >= next_sweep {
             active -= state.sweep(&mut slots, now);
             next_sweep = now + sweep_every;
@@ -399,6 +416,7 @@ impl Ring<'_> {
             floor: SpeedFloor::new(now),
             idle_deadline: now + target.timeout,
             receiving: false,
+            sending: false,
         })
     }
 
@@ -413,6 +431,7 @@ impl Ring<'_> {
         .user_data(user_data(job, connection.generation, OP_SEND));
         self.push(&entry);
         connection.stage = Stage::Sending;
+        connection.sending = true;
     }
 
     fn arm_recv(&mut self, job: u32, connection: &mut Connection) {
@@ -449,10 +468,17 @@ impl Ring<'_> {
                 connection.exchange.connected(now);
                 connection.floor = SpeedFloor::new(now);
                 connection.idle_deadline = now + target.timeout;
+                connection.stage = Stage::Sending;
+                if let Some(due) = self.held(job, connection, now) {
+                    // The first request waits for its time; nothing is in flight meanwhile.
+                    connection.idle_deadline = due + target.timeout;
+                    return None;
+                }
                 self.send(job, connection);
                 None
             }
             OP_SEND => {
+                connection.sending = false;
                 if result < 0 {
                     return Some(Err(error("send")));
                 }
@@ -494,6 +520,9 @@ impl Ring<'_> {
                     }
                     Ok(Progress::Continue) => {
                         connection.idle_deadline = now + target.timeout;
+                        if let Some(due) = self.held(job, connection, now) {
+                            connection.idle_deadline = due + target.timeout;
+                        }
                         if !connection.exchange.to_send().is_empty() {
                             self.send(job, connection);
                         } else if !connection.receiving {
@@ -506,6 +535,29 @@ impl Ring<'_> {
             }
             _ => None,
         }
+    }
+
+    /// Open loop: whether job `job`'s next request waits for its time, which is then on the
+    /// timers; a request whose time has come is released to be sent.
+    fn held(&mut self, job: u32, connection: &mut Connection, now: Instant) -> Option<Instant> {
+        let due = connection.exchange.next_due(now)?;
+        self.timers.push(due, job);
+        Some(due)
+    }
+
+    /// Open loop: job `job`'s timer fired at `now`: its request is queued for the next enter,
+    /// unless it is not due yet (a stale timer; it is put back) or a send is in flight.
+    fn due(&mut self, job: u32, connection: &mut Connection, now: Instant) {
+        if self.held(job, connection, now).is_some()
+            || connection.sending
+            || connection.exchange.to_send().is_empty()
+        {
+            return;
+        }
+        // The time it waited by the schedule was not the server's: the floor starts again.
+        connection.floor = SpeedFloor::new(now);
+        connection.idle_deadline = now + self.target.timeout;
+        self.send(job, connection);
     }
 
     /// Cancels what the connection still has in flight, closes its socket and records its job —

@@ -18,6 +18,10 @@
 //! a `recv`. (The old suite's 4 MiB per connection, 306 MiB at 100 connections, measured the
 //! benchmark's memory rather than the OS's.)
 //!
+//! Open loop (`--rate`): a connection whose next request waits for its time is put on the loop's
+//! timers ([`Timers`]); the wait is bounded by the earliest, and a connection whose time has
+//! come sends then. While it waits by the schedule its idle deadline runs from its due time.
+//!
 //! Nothing can hang: each connection has an idle deadline (`--timeout` without progress) and the
 //! speed floor, checked by a periodic sweep; the whole run has `--run-timeout`.
 
@@ -43,6 +47,7 @@ use crate::client::interrupt;
 use crate::client::job::{self, Collector, Finished, Outcome, SpeedFloor, Stage, Target};
 use crate::client::model::Backend;
 use crate::client::net::{self, RecvBuffer};
+use crate::client::pace::Timers;
 use crate::client::phases::Timeline;
 use crate::client::syscalls::Counters;
 use crate::client::tcp_info;
@@ -166,6 +171,8 @@ struct Loop<'a> {
     counters: Counters,
     collector: Collector,
     start: Instant,
+    /// Open loop: connections waiting for their next request's time.
+    timers: Timers,
 }
 
 pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Result<Outcome> {
@@ -179,6 +186,7 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
         counters,
         collector: Collector::new(connections),
         start,
+        timers: Timers::default(),
     };
     let deadline = start + target.run_timeout;
 
@@ -187,7 +195,7 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
         if interrupt::requested() {
             break;
         }
-        match state.open(job, target.exchange(), Timeline::new(Instant::now())) {
+        match state.open(job, target.exchange(job), Timeline::new(Instant::now())) {
             Ok(connection) => slots.push(Some(connection)),
             Err(finished) => {
                 slots.push(None);
@@ -218,10 +226,13 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
             state.end_all(&mut slots, &job::run_deadline(target.run_timeout));
             break;
         };
-        let wait = next_sweep
-            .saturating_duration_since(Instant::now())
-            .max(job::MIN_WAIT)
-            .min(left);
+        let now = Instant::now();
+        let wait = match state.timers.next() {
+            // A request's time: waited for exactly (the backend rounds up, never down).
+            Some(due) if due < next_sweep => due.saturating_duration_since(now),
+            _ => next_sweep.saturating_duration_since(now).max(job::MIN_WAIT),
+        }
+        .min(left);
         if let Err(err) = state.poller.wait(wait, &mut ready, &mut state.counters) {
             if err.kind() != io::ErrorKind::Interrupted {
                 let reason = format!("readiness wait failed: {err}");
@@ -245,6 +256,21 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
             }
         }
         let now = Instant::now();
+        while let Some(job) = state.timers.pop_due(now) {
+            let Some(slot) = slots.get_mut(job as usize) else {
+                continue;
+            };
+            let Some(connection) = slot.as_mut() else {
+                continue;
+            };
+            if let Some(verdict) = state.due(connection, now) {
+                let connection = slot.take().expect("the slot held a connection just now");
+                *slot = state.finish(job, connection, verdict);
+                if slot.is_none() {
+                    active -= 1;
+                }
+            }
+        }
         if now >= next_sweep {
             active -= state.sweep(&mut slots, now);
             next_sweep = now + sweep_every;
@@ -357,6 +383,14 @@ impl Loop<'_> {
             connection.floor = SpeedFloor::new(now);
             connection.stage = Stage::Sending;
             connection.idle_deadline = now + target.timeout;
+            // A first request held for its time leaves nothing to send: the connection waits
+            // reading (a server's close is seen) until its timer.
+            let held = self.held(connection, now);
+            let verdict = self.send(connection);
+            if let Some(due) = held {
+                connection.idle_deadline = due + target.timeout;
+            }
+            return verdict;
         }
         if connection.stage == Stage::Sending {
             return self.send(connection);
@@ -390,12 +424,35 @@ impl Loop<'_> {
             return Some(Ok(()));
         }
         connection.idle_deadline = now + target.timeout;
+        if let Some(due) = self.held(connection, now) {
+            connection.idle_deadline = due + target.timeout;
+            return None;
+        }
         if !connection.exchange.to_send().is_empty() {
             // The next request (keep-alive): sent at once, as the socket is almost always
             // writable; the poller is asked for writability only when it is not.
             return self.send(connection);
         }
         None
+    }
+
+    /// Open loop: whether `connection`'s next request waits for its time, which is then on the
+    /// timers; a request whose time has come is released to be sent.
+    fn held(&mut self, connection: &mut Connection, now: Instant) -> Option<Instant> {
+        let due = connection.exchange.next_due(now)?;
+        self.timers.push(due, connection.job);
+        Some(due)
+    }
+
+    /// Open loop: `connection`'s timer fired at `now`: its request is sent, unless it is not
+    /// due yet (a stale timer; it is put back). `Some` when the job is over.
+    fn due(&mut self, connection: &mut Connection, now: Instant) -> Option<Verdict> {
+        if self.held(connection, now).is_some() || connection.stage != Stage::Receiving {
+            return None;
+        }
+        // The time it waited by the schedule was not the server's: the floor starts again.
+        connection.floor = SpeedFloor::new(now);
+        self.send(connection)
     }
 
     /// Sends what the exchange has to send; once it is all out, waits for the response instead.
