@@ -482,13 +482,15 @@ fn exhausted_local_ports_are_said_as_such_in_every_model() {
         let text = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{model}: {text}");
         let run = &json_lines(&output)[0];
-        // Two local ports for four slots: at least two slots find none, and that is what they say.
+        // Two local ports for four slots: a slot that finds none says so. (How many find none
+        // depends on how the slots overlap: threaded's threads may start late enough to find a
+        // port another slot gave back.)
         let failures = run["failures"].as_object().unwrap();
         let exhausted = failures["local ports exhausted (TIME_WAIT)"]
             .as_u64()
             .unwrap();
         assert!(
-            exhausted >= 2 && failures.len() == 1,
+            exhausted >= 1 && failures.len() == 1,
             "{model}: {failures:?}"
         );
         assert_eq!(run["jobs_failed"], exhausted, "{model}");
