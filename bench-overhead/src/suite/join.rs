@@ -48,6 +48,7 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
                 run_id: args.run_id.clone(),
                 recorded: false,
                 reason: reason.clone(),
+                workload: super::named_workload(&args.workload),
             },
         )?;
         say(&args, format!("  {label}: failed, no run record: {reason}"));
@@ -76,6 +77,7 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
                 run_id: record.run_id.clone(),
                 recorded: true,
                 reason,
+                workload: super::named_workload(&args.workload),
             },
         )?;
     }
