@@ -253,8 +253,15 @@ fn several_event_loops_share_the_connections() {
         // Two loops for poll and uring; one thread per connection for threaded.
         assert_eq!(spawns, if model == "threaded" { 5 } else { 2 }, "{model}");
     }
-    // No runs.csv row: that file has no workload column, so it holds download runs only.
-    assert!(!out.path().join("runs.csv").exists());
+    // One runs.csv row per run, in its workload's columns: the requests of both loops.
+    let mut reader = csv::Reader::from_path(out.path().join("runs.csv")).unwrap();
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        reader.deserialize().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), support::ALL_MODELS.len());
+    for row in &rows {
+        assert_eq!(row["workload"], "keepalive", "{row:?}");
+        assert_eq!(row["requests"], "50", "{row:?}");
+    }
     // Every run's jobs are numbered once each, 0 to 4, across its loops.
     let mut reader = csv::Reader::from_path(out.path().join("jobs.csv")).unwrap();
     let mut jobs: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
