@@ -70,6 +70,12 @@ pub struct RequestFigures {
     pub connect_us: Option<LatencyPercentiles>,
     #[serde(default)]
     pub connect_histogram: Option<String>,
+    /// Keep-alive: connections the server ended (`Connection: close`, or a close between
+    /// responses) that the client opened again to go on, as wrk does. Each one is a connect the
+    /// request rate paid for; a server limit such as lighttpd's `server.max-keep-alive-requests`
+    /// shows here. `None` for other workloads and in records written before the field.
+    #[serde(default)]
+    pub reopened_connections: Option<u64>,
 }
 
 /// The request-rate columns of `runs.csv`, after the cost columns: each empty for one-request
@@ -99,6 +105,7 @@ pub const REQUEST_COLUMNS: &[&str] = &[
     "connections_per_s",
     "connect_p99_us",
     "connect_histogram",
+    "reopened_connections",
 ];
 
 /// Whether a `runs.csv` column is one of [`REQUEST_COLUMNS`].
@@ -152,6 +159,7 @@ pub(crate) fn fill_row(row: &mut RunRow, r: &RunRecord) {
     row.connections_per_s = q.connections_per_s;
     row.connect_p99_us = q.connect_us.as_ref().map(|l| l.p99);
     row.connect_histogram = q.connect_histogram.clone();
+    row.reopened_connections = q.reopened_connections;
 }
 
 /// The request figures of a `runs.csv` row: `None` for a one-request workload (no `requests`
@@ -200,5 +208,6 @@ pub(crate) fn from_row(row: &RunRow) -> Option<RequestFigures> {
         connections_per_s: row.connections_per_s,
         connect_us: p99_only(row.connect_p99_us),
         connect_histogram: row.connect_histogram.clone(),
+        reopened_connections: row.reopened_connections,
     })
 }

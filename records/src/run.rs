@@ -325,6 +325,7 @@ run_row! {
     #[serde(default)] connections_per_s: Option<f64>,
     #[serde(default)] connect_p99_us: Option<f64>,
     #[serde(default)] connect_histogram: Option<String>,
+    #[serde(default)] reopened_connections: Option<u64>,
 }
 
 /// Splits `a=1; b=2` back into a map; entries that do not parse are kept with count 1.
