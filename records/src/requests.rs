@@ -58,7 +58,7 @@ pub struct RequestFigures {
     pub schedule_missed: Option<String>,
     /// Churn: connections that came up in the counted window (a connection is counted when its
     /// request is: it came up after the warm-up), and per second of `measured_ns`. With no failed
-    /// job, one per counted request.
+    /// job (and, with `--rate`, no warm-up), one per counted request.
     #[serde(default)]
     pub connections_made: Option<u64>,
     #[serde(default)]
