@@ -51,6 +51,8 @@ help:
 	@echo "  SCHEDULING_RECORDER=$(SCHEDULING_RECORDER)  Haiku's scheduling_recorder, for record-scheduling"
 	@echo "  CONNECTIONS=$(CONNECTIONS)  connections per run, overriding NO_CONNECTIONS; a list (\"1 10 100\") sweeps"
 	@echo "  SWEEP_MIB=$(SWEEP_MIB)  sweep: MiB each step moves in all (empty: 512)"
+	@echo "  WORKLOADS=$(WORKLOADS)  benchmark: workloads in order (download keepalive churn upload; empty: download)"
+	@echo "  DURATION WARMUP RATE THREADS: benchmark's keepalive/churn runs (--duration, --warmup, --rate) and event loops"
 	@echo "  More, described in README.md: VARIANTS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
 	@echo "  (bench-overhead.sh); PAIRS LIGHTTPD_PORT (bench-server); DURATION WRK_THREADS PAYLOAD (bench-client);"
 	@echo "  CONNECTIONS DURATION WRK_THREADS MODELS (bench-rr)"

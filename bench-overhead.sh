@@ -10,6 +10,15 @@
 #                                   poll:polling uring), each once; "threaded poll uring" on Linux
 #   CONNECTIONS [built-in default]  concurrent connections per run (the NO_CONNECTIONS of the build);
 #                                   a list ("1 10 100") sweeps: every variant at every count
+#   WORKLOADS [download]            what each connection does (run --workload), in order: download
+#                                   (PAYLOAD_PATH), keepalive and churn (requests for /hello),
+#                                   upload (PUT /upload: the built-in server, `make serve`; a
+#                                   server that refuses the probe PUT has its upload steps skipped)
+#   DURATION [client's 10s]         keepalive, churn: how long each run asks (run --duration)
+#   WARMUP [none]                   keepalive, churn: the first part of DURATION, not counted
+#   RATE [closed loop]              keepalive, churn: requests per second over all connections
+#                                   (run --rate: open loop, latency from each intended send time)
+#   THREADS [1]                     event loops of the poll and uring models (run --threads)
 #   PAYLOAD_PATH [/testpayload]     path requested from the server; {connections} in it stands
 #                                   for the step's count (make sweep: /sweep-{connections})
 #   INTERVAL [100ms]                memmon's sampling interval
@@ -42,6 +51,11 @@ if [ -z "${VARIANTS:-}" ]; then
     esac
 fi
 CONNECTIONS=${CONNECTIONS:-}
+WORKLOADS=${WORKLOADS:-download}
+DURATION=${DURATION:-}
+WARMUP=${WARMUP:-}
+RATE=${RATE:-}
+THREADS=${THREADS:-}
 PAYLOAD_PATH=${PAYLOAD_PATH:-/testpayload}
 INTERVAL=${INTERVAL:-100ms}
 TIMEOUT=${TIMEOUT:-}
@@ -112,15 +126,46 @@ step_path() {
     STEP_PATH=$REPLACED
 }
 
+# The path each workload asks for: the payload, the 13-byte /hello, or /upload (the built-in
+# server counts a PUT to any path); the client's own defaults, given explicitly so that the check
+# below probes what the runs will ask.
+REQUEST_PATH=/hello
+UPLOAD_PATH=/upload
+is_request_workload() {
+    case $1 in keepalive | churn) return 0 ;; *) return 1 ;; esac
+}
+
 # Fail fast, before any folder exists, when no server answers or serves a step's payload (the
-# check prints the one line).
+# check prints the one line). A server that takes no upload (lighttpd has no PUT handler) is no
+# reason to stop: its upload steps are skipped with UPLOAD_SKIP, the reason the check printed.
 SERVER=
-for count in $COUNTS; do
-    step_path "$count"
-    header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$STEP_PATH") ||
-        exit 1
-    SERVER=${SERVER:-$header}
-    case $PAYLOAD_PATH in *'{connections}'*) ;; *) break ;; esac
+UPLOAD_SKIP=
+for workload in $WORKLOADS; do
+    case $workload in
+        download)
+            for count in $COUNTS; do
+                step_path "$count"
+                header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$STEP_PATH") ||
+                    exit 1
+                SERVER=${SERVER:-$header}
+                case $PAYLOAD_PATH in *'{connections}'*) ;; *) break ;; esac
+            done
+            ;;
+        upload)
+            if header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$UPLOAD_PATH" --upload); then
+                SERVER=${SERVER:-$header}
+            elif [ "$?" = 3 ] && [ -n "$header" ]; then
+                UPLOAD_SKIP=$header
+            else
+                exit 1
+            fi
+            ;;
+        *)
+            header=$("$BENCH" suite check --address "$ADDRESS" --port "$PORT" --path "$REQUEST_PATH") ||
+                exit 1
+            SERVER=${SERVER:-$header}
+            ;;
+    esac
 done
 
 # Ctrl-C (INT), TERM or HUP stops the suite at once (scripts/signals.sh): memmon forwards the TERM
@@ -154,101 +199,130 @@ WATCH=$(uninterrupted "$BENCH" suite begin --results "$RESULTS" --command-line "
     --address "$ADDRESS" --port "$PORT" --path "$PAYLOAD_PATH" --connections "$CONNECTIONS" \
     --iterations "$ITERATIONS" --variants "$VARIANTS" --interval "$INTERVAL" \
     --timeout "$TIMEOUT" --run-timeout "$RUN_TIMEOUT" \
-    --network "$NETWORK" --server "$SERVER" --extra "$META" --server-pid "$SERVER_PID") || exit 1
+    --network "$NETWORK" --server "$SERVER" --extra "$META" --server-pid "$SERVER_PID" \
+    --workloads "$WORKLOADS" \
+    --request-settings "DURATION=$DURATION WARMUP=$WARMUP RATE=$RATE THREADS=$THREADS") || exit 1
 RAW=$RESULTS/raw
 FAILED=
 TOTAL=0
-for count in $COUNTS; do
-    for variant in $VARIANTS; do TOTAL=$((TOTAL + ITERATIONS)); done
+for workload in $WORKLOADS; do
+    for count in $COUNTS; do
+        for variant in $VARIANTS; do TOTAL=$((TOTAL + ITERATIONS)); done
+    done
 done
 DONE=0
 
-# One step per count × variant: checked against the machine's limits first (a step it cannot hold
-# is skipped with the reason), then ITERATIONS runs, then its outcome goes into meta.json.
-for count in $COUNTS; do
-    if [ "$count" = built-in ]; then COUNT_ARGS=; else COUNT_ARGS="--connections $count"; fi
-    step_path "$count"
-    path=$STEP_PATH
-    for variant in $VARIANTS; do
-        [ -n "$INTERRUPTED" ] && break 2
-        # shellcheck disable=SC2086 # COUNT_ARGS is an option and its number, or nothing.
-        if reason=$(uninterrupted "$BENCH" suite limits $COUNT_ARGS --variant "$variant"); then
-            :
-        elif [ -n "$reason" ]; then
-            # shellcheck disable=SC2086
-            uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
-                --variant "$variant" --skipped "$reason" || exit 1
-            DONE=$((DONE + ITERATIONS))
-            continue
-        else
-            exit 1
-        fi
-        STEP_IDS=
-        SKIPPED=
-        i=1
-        while [ "$i" -le "$ITERATIONS" ]; do
-            [ -n "$INTERRUPTED" ] && break 3
-            replace_all "$variant" : -
-            id=$REPLACED${SWEEP:+-${count}c}-$i
-            STEP_IDS="$STEP_IDS $id"
-            set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$path" \
-                --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
-            # shellcheck disable=SC2086
-            set -- "$@" $COUNT_ARGS
-            [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
-            [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
-            [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
-            # In the background, so a signal to this shell is handled now rather than after the run.
-            # --sockets: the kernel's TCP socket memory; --also: the server's CPU and memory.
-            $SETSID "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
-                --sockets ${WATCH:+--also "$WATCH"} --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
-                >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
-            CHILD=$!
-            CHILD_PID=$CHILD
-            run_child_wait
-            stop_leftovers "$CHILD_PID"
-            # A kernel that refuses io_uring: the client said so in one line and ran nothing; the
-            # step is skipped with that line.
-            if [ "$status" = 0 ] && [ ! -s "$RAW/$id.run.json" ] && grep -q 'model is skipped' "$RAW/$id.stderr"; then
-                SKIPPED=$(uninterrupted cat "$RAW/$id.stderr")
-                rm -f "$RAW/$id.run.json" "$RAW/$id.memmon.json" "$RAW/$id.stderr"
-                break
+# One step per workload × count × variant: checked against the machine's limits first (a step it
+# cannot hold is skipped with the reason), then ITERATIONS runs, then its outcome goes into
+# meta.json. Download run ids are as before workloads existed; the others name their workload
+# after the variant (poll-keepalive-1).
+for workload in $WORKLOADS; do
+    [ -n "$INTERRUPTED" ] && break
+    WORKLOAD_ARGS="--workload $workload"
+    WORKLOAD_PATH=$UPLOAD_PATH
+    if is_request_workload "$workload"; then
+        WORKLOAD_PATH=$REQUEST_PATH
+        [ -n "$DURATION" ] && WORKLOAD_ARGS="$WORKLOAD_ARGS --duration $DURATION"
+        [ -n "$WARMUP" ] && WORKLOAD_ARGS="$WORKLOAD_ARGS --warmup $WARMUP"
+        [ -n "$RATE" ] && WORKLOAD_ARGS="$WORKLOAD_ARGS --rate $RATE"
+    fi
+    ID_WORKLOAD=-$workload
+    [ "$workload" = download ] && { WORKLOAD_ARGS=; ID_WORKLOAD=; }
+    for count in $COUNTS; do
+        if [ "$count" = built-in ]; then COUNT_ARGS=; else COUNT_ARGS="--connections $count"; fi
+        step_path "$count"
+        path=$STEP_PATH
+        [ -n "$ID_WORKLOAD" ] && path=$WORKLOAD_PATH
+        for variant in $VARIANTS; do
+            [ -n "$INTERRUPTED" ] && break 2
+            if [ "$workload" = upload ] && [ -n "$UPLOAD_SKIP" ]; then
+                # shellcheck disable=SC2086
+                uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
+                    --variant "$variant" --workload "$workload" --skipped "$UPLOAD_SKIP" || exit 1
+                DONE=$((DONE + ITERATIONS))
+                continue
             fi
-            # memmon exits 128+signal when the client was killed: a client killed by SIGINT or
-            # SIGTERM stops the suite even where this shell could not trap the signal.
-            case $status in
-                0) ;;
-                130 | 143) [ -n "$INTERRUPTED" ] || INTERRUPTED=$status ;;
-                *) FAILED=1 ;;
-            esac
-            label="$variant $i/$ITERATIONS"
-            if [ -n "$SWEEP" ]; then
-                if [ "$count" = 1 ]; then word=connection; else word=connections; fi
-                label="$variant at $count $word $i/$ITERATIONS"
-            fi
-            set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
-                --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
-                --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
-                --label "$label" --progress "$((DONE + 1))/$TOTAL"
-            [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
-            [ -n "$NOTE" ] && set -- "$@" --note "$NOTE"
-            if ! uninterrupted "$BENCH" suite record "$@"; then
-                say "could not record $id: stopping (rows written so far are kept)"
-                uninterrupted "$BENCH" suite finish --results "$RESULTS" --status partial
+            # shellcheck disable=SC2086 # COUNT_ARGS is an option and its number, or nothing.
+            if reason=$(uninterrupted "$BENCH" suite limits $COUNT_ARGS --variant "$variant"); then
+                :
+            elif [ -n "$reason" ]; then
+                # shellcheck disable=SC2086
+                uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
+                    --variant "$variant" --workload "$workload" --skipped "$reason" || exit 1
+                DONE=$((DONE + ITERATIONS))
+                continue
+            else
                 exit 1
             fi
-            i=$((i + 1))
-            DONE=$((DONE + 1))
+            STEP_IDS=
+            SKIPPED=
+            i=1
+            while [ "$i" -le "$ITERATIONS" ]; do
+                [ -n "$INTERRUPTED" ] && break 3
+                replace_all "$variant" : -
+                id=$REPLACED$ID_WORKLOAD${SWEEP:+-${count}c}-$i
+                STEP_IDS="$STEP_IDS $id"
+                set -- run --variant "$variant" --address "$ADDRESS" --port "$PORT" --path "$path" \
+                    --json --jobs-csv "$RESULTS/jobs.csv" --run-id "$id"
+                # shellcheck disable=SC2086 # options and their values, or nothing.
+                set -- "$@" $COUNT_ARGS $WORKLOAD_ARGS
+                case $variant in threaded) ;; *) [ -n "$THREADS" ] && set -- "$@" --threads "$THREADS" ;; esac
+                [ -n "$NETWORK" ] && set -- "$@" --network "$NETWORK"
+                [ -n "$TIMEOUT" ] && set -- "$@" --timeout "$TIMEOUT"
+                [ -n "$RUN_TIMEOUT" ] && set -- "$@" --run-timeout "$RUN_TIMEOUT"
+                # In the background, so a signal to this shell is handled now rather than after the run.
+                # --sockets: the kernel's TCP socket memory; --also: the server's CPU and memory.
+                $SETSID "$MEMMON" --interval "$INTERVAL" --json --output "$RAW/$id.memmon.json" \
+                    --sockets ${WATCH:+--also "$WATCH"} --csv "$RESULTS/memory.csv" --run-id "$id" -- "$BENCH" "$@" \
+                    >"$RAW/$id.run.json" 2>"$RAW/$id.stderr" &
+                CHILD=$!
+                CHILD_PID=$CHILD
+                run_child_wait
+                stop_leftovers "$CHILD_PID"
+                # A kernel that refuses io_uring: the client said so in one line and ran nothing; the
+                # step is skipped with that line.
+                if [ "$status" = 0 ] && [ ! -s "$RAW/$id.run.json" ] && grep -q 'model is skipped' "$RAW/$id.stderr"; then
+                    SKIPPED=$(uninterrupted cat "$RAW/$id.stderr")
+                    rm -f "$RAW/$id.run.json" "$RAW/$id.memmon.json" "$RAW/$id.stderr"
+                    break
+                fi
+                # memmon exits 128+signal when the client was killed: a client killed by SIGINT or
+                # SIGTERM stops the suite even where this shell could not trap the signal.
+                case $status in
+                    0) ;;
+                    130 | 143) [ -n "$INTERRUPTED" ] || INTERRUPTED=$status ;;
+                    *) FAILED=1 ;;
+                esac
+                label="$variant $i/$ITERATIONS"
+                if [ -n "$SWEEP" ]; then
+                    if [ "$count" = 1 ]; then word=connection; else word=connections; fi
+                    label="$variant at $count $word $i/$ITERATIONS"
+                fi
+                [ -n "$ID_WORKLOAD" ] && label="$workload $label"
+                set -- --run-id "$id" --variant "$variant" --run "$RAW/$id.run.json" \
+                    --memory "$RAW/$id.memmon.json" --stderr "$RAW/$id.stderr" --status "$status" \
+                    --runs-csv "$RESULTS/runs.csv" --meta "$RESULTS/meta.json" \
+                    --label "$label" --progress "$((DONE + 1))/$TOTAL" --workload "$workload"
+                [ -n "$INTERRUPTED" ] && set -- "$@" --interrupted
+                [ -n "$NOTE" ] && set -- "$@" --note "$NOTE"
+                if ! uninterrupted "$BENCH" suite record "$@"; then
+                    say "could not record $id: stopping (rows written so far are kept)"
+                    uninterrupted "$BENCH" suite finish --results "$RESULTS" --status partial
+                    exit 1
+                fi
+                i=$((i + 1))
+                DONE=$((DONE + 1))
+            done
+            if [ -n "$SKIPPED" ]; then
+                set -- --skipped "$SKIPPED"
+                DONE=$((DONE + ITERATIONS - i + 1))
+            else
+                set -- --run-ids "$STEP_IDS"
+            fi
+            # shellcheck disable=SC2086
+            uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
+                --variant "$variant" --workload "$workload" "$@" || exit 1
         done
-        if [ -n "$SKIPPED" ]; then
-            set -- --skipped "$SKIPPED"
-            DONE=$((DONE + ITERATIONS - i + 1))
-        else
-            set -- --run-ids "$STEP_IDS"
-        fi
-        # shellcheck disable=SC2086
-        uninterrupted "$BENCH" suite outcome --meta "$RESULTS/meta.json" $COUNT_ARGS \
-            --variant "$variant" "$@" || exit 1
     done
 done
 

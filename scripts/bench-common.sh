@@ -61,9 +61,15 @@ EOF
     done
 }
 
-# Value of a numeric JSON key in a one-line object (its first occurrence).
+# The first value of numeric JSON key $1 in the one-line object in file $2; with $3, the first one
+# after key $3 (`json_number p99 FILE connect_us`: churn's connect p99, not the request's).
 json_number() {
-    sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" "$2" | head -n 1
+    awk -v key="\"$1\":" -v within="${3:+\"$3\":}" '{
+        s = $0
+        if (within != "") { i = index(s, within); if (!i) exit; s = substr(s, i + length(within)) }
+        i = index(s, key); if (!i) exit
+        s = substr(s, i + length(key)); match(s, /^[0-9.eE+-]*/); print substr(s, 1, RLENGTH); exit
+    }' "$2"
 }
 
 # The median of the numbers on stdin, one per line ("-" when there are none).

@@ -34,68 +34,15 @@ esac
 MODELS=${MODELS:-$DEFAULT_MODELS}
 CLIENT=$BIN_DIR/bench-overhead
 
-die() {
-    echo "bench-rr: $*" >&2
-    exit 1
-}
-
+NAME=bench-rr
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 [ -x "$CLIENT" ] || die "$CLIENT is missing: run make build"
 command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk): the goals are ratios to it"
-LIGHTTPD=$(command -v lighttpd || true)
-[ -n "$LIGHTTPD" ] || for candidate in /usr/sbin/lighttpd /usr/local/sbin/lighttpd; do
-    [ -x "$candidate" ] && LIGHTTPD=$candidate && break
-done
-[ -n "$LIGHTTPD" ] || die "lighttpd is not installed: apt-get install lighttpd"
-LIMIT=""
-command -v timeout >/dev/null 2>&1 && LIMIT="timeout 300"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-rr.XXXXXX")
-PIDFILE=$WORK/lighttpd.pid
-cleanup() {
-    if [ -s "$PIDFILE" ]; then
-        kill "$(cat "$PIDFILE")" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir "$WORK/root"
 printf 'Hello, world\n' >"$WORK/root/hello"
-PORT=""
-tries=0
-while [ -z "$PORT" ] && [ "$tries" -lt 20 ]; do
-    tries=$((tries + 1))
-    candidate=$(awk -v seed="$$$tries" 'BEGIN { srand(seed); print 20000 + int(rand() * 30000) }')
-    cat >"$WORK/lighttpd.conf" <<EOF
-server.document-root = "$WORK/root"
-server.bind = "127.0.0.1"
-server.port = $candidate
-server.pid-file = "$PIDFILE"
-server.errorlog = "$WORK/error.log"
-server.max-fds = 16384
-server.max-connections = 8192
-server.max-keep-alive-requests = 65535
-mimetype.assign = ("" => "text/plain")
-EOF
-    if "$LIGHTTPD" -f "$WORK/lighttpd.conf" 2>>"$WORK/start.log"; then
-        PORT=$candidate
-    fi
-done
-[ -n "$PORT" ] || die "lighttpd did not start: $(cat "$WORK/start.log" "$WORK/error.log" 2>/dev/null | tail -n 3)"
-i=0
-while [ ! -s "$PIDFILE" ] && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
-
-# The first value of numeric JSON key $1 in the one-line object in file $2; with $3, the first one
-# after key $3 (`json_number p99 FILE connect_us`: churn's connect p99, not the request's).
-json_number() {
-    awk -v key="\"$1\":" -v within="${3:+\"$3\":}" '{
-        s = $0
-        if (within != "") { i = index(s, within); if (!i) exit; s = substr(s, i + length(within)) }
-        i = index(s, key); if (!i) exit
-        s = substr(s, i + length(key)); match(s, /^[0-9.eE+-]*/); print substr(s, 1, RLENGTH); exit
-    }' "$2"
-}
+# Without lighttpd's default cap of 1,000 requests per connection: the keep-alive figure is then
+# of kept-alive connections, not of reconnects.
+start_lighttpd "server.max-keep-alive-requests = 65535"
 
 echo "bench-rr: $CONNECTIONS connections, /hello (13 bytes), $DURATION per run, lighttpd on 127.0.0.1:$PORT"
 # One line per client: name req/s p50_us p99_us p99.9_us syscalls_per_request cpu_us_per_request

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Writes the payloads the target servers serve (`make payload`):
 #   $PAYLOAD_DIR/testpayload  PAYLOAD_SIZE MiB (default 200) of deterministic pseudo-random bytes
-#   $PAYLOAD_DIR/hello        a 14-byte text file for request-rate work
+#   $PAYLOAD_DIR/hello        `Hello, world` and a newline, 13 bytes: the request-rate
+#                             workloads' small object (as make bench-rr and wrk comparisons use)
 # Both are left alone when already identical. The payload's SHA-256 is printed when a sha256 tool
 # exists, so it can be compared across machines (README: the 200 MiB payload's checksum).
 # POSIX sh: runs on Linux, the BSDs and Haiku.
@@ -27,12 +28,12 @@ mkdir -p "$PAYLOAD_DIR"
 "$bin" payload --size "${PAYLOAD_SIZE}MiB" --out "$PAYLOAD_DIR/testpayload"
 
 # hello: written whole under a temporary name, then renamed, as the payload is.
-hello='Hello, world!'
+hello='Hello, world'
 if [ "$(cat "$PAYLOAD_DIR/hello" 2>/dev/null || true)" != "$hello" ] ||
-    [ "$(wc -c <"$PAYLOAD_DIR/hello" | tr -d ' ')" != 14 ]; then
+    [ "$(wc -c <"$PAYLOAD_DIR/hello" | tr -d ' ')" != 13 ]; then
     printf '%s\n' "$hello" >"$PAYLOAD_DIR/.hello.partial-$$"
     mv -f "$PAYLOAD_DIR/.hello.partial-$$" "$PAYLOAD_DIR/hello"
-    echo "$PAYLOAD_DIR/hello: wrote 14 bytes" >&2
+    echo "$PAYLOAD_DIR/hello: wrote 13 bytes" >&2
 fi
 
 if command -v sha256sum >/dev/null 2>&1; then

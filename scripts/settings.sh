@@ -7,6 +7,8 @@
 # One wording per kind of error, whichever setting it is:
 #   NAME=VALUE is not a whole number ≥ 1: give e.g. NAME=10
 #   NAME=VALUE is not a duration from 1ms to 7 days: give e.g. NAME=30s
+#   NAME=VALUE is not a rate above 0 and at most 10000000 requests per second: give e.g. NAME=1000
+#   NAME applies to the workloads keepalive churn, and WORKLOADS="…" has none: …
 #   ...
 # Only set, non-empty variables are checked: an empty one means the default, which is valid.
 # Plain POSIX sh (busybox sh runs it inside the QEMU guest); every check is a shell pattern or
@@ -33,13 +35,13 @@ bad_count() {
     setting_error "$1=$2 is not a whole number ≥ 1: give e.g. $1=$3"
 }
 
-# check_duration NAME VALUE EXAMPLE: what the client's --timeout takes: a number with ms, s, us,
-# µs, m or min (a bare number is seconds), from 1ms to 7 days.
-check_duration() {
-    case $2 in
-        *[!0-9.a-zµ]* | .*) bad_duration "$@" ;;
+# duration_seconds VALUE: prints what the client's --timeout takes — a number with ms, s, us, µs,
+# m or min (a bare number is seconds) — in seconds; prints nothing for anything else.
+duration_seconds() {
+    case $1 in
+        *[!0-9.a-zµ]* | .*) return ;;
     esac
-    ok=$(echo "$2" | awk '
+    echo "$1" | awk '
         match($0, /^[0-9]+(\.[0-9]+)?/) {
             n = substr($0, 1, RLENGTH) + 0; u = substr($0, RLENGTH + 1)
             if (u == "" || u == "s") s = n
@@ -47,9 +49,15 @@ check_duration() {
             else if (u == "us" || u == "µs") s = n / 1e6
             else if (u == "m" || u == "min") s = n * 60
             else exit
-            if (s >= 0.001 && s <= 604800) print "ok"
-        }')
-    [ "$ok" = ok ] || bad_duration "$@"
+            print s
+        }'
+}
+
+# check_duration NAME VALUE EXAMPLE: a duration (duration_seconds) from 1ms to 7 days.
+check_duration() {
+    seconds=$(duration_seconds "$2")
+    [ -n "$seconds" ] && awk "BEGIN { exit !($seconds >= 0.001 && $seconds <= 604800) }" ||
+        bad_duration "$@"
 }
 bad_duration() {
     setting_error "$1=$2 is not a duration from 1ms to 7 days: give e.g. $1=$3"
@@ -100,6 +108,56 @@ check_variants() {
         esac
         seen="$seen$token "
     done
+}
+
+# The workloads bench-overhead.sh runs (the client's --workload), and those of them that make
+# many requests per connection: DURATION, WARMUP and RATE apply to these.
+SUITE_WORKLOADS="download keepalive churn upload"
+REQUEST_WORKLOADS="keepalive churn"
+
+# check_workloads VALUE: workloads, each once.
+check_workloads() {
+    [ -n "$(echo "$1" | tr -d ' ')" ] || setting_error "WORKLOADS is empty: give e.g. WORKLOADS=\"download keepalive\""
+    seen=' '
+    for token in $1; do
+        case " $SUITE_WORKLOADS " in
+            *" $token "*) ;;
+            *) setting_error "WORKLOADS=\"$1\": \`$token\` is not a workload ($SUITE_WORKLOADS): give e.g. WORKLOADS=\"download keepalive\"" ;;
+        esac
+        case $seen in
+            *" $token "*) setting_error "WORKLOADS=\"$1\" names \`$token\` twice: give each once, e.g. WORKLOADS=\"download keepalive\"" ;;
+        esac
+        seen="$seen$token "
+    done
+}
+
+# check_rate NAME VALUE: requests per second over all connections (the client's --rate), a number
+# above 0 and at most 10,000,000.
+check_rate() {
+    case $2 in
+        '' | *[!0-9.]* | .* | *.*.*) bad_rate "$@" ;;
+    esac
+    awk "BEGIN { exit !($2 > 0 && $2 <= 10000000) }" || bad_rate "$@"
+}
+bad_rate() {
+    setting_error "$1=$2 is not a rate above 0 and at most 10000000 requests per second: give e.g. $1=1000"
+}
+
+# check_request_setting NAME: NAME (DURATION, WARMUP, RATE) is set, and applies only to the
+# request workloads: WORKLOADS must name one (a setting that changes nothing is refused).
+check_request_setting() {
+    for token in ${WORKLOADS:-download}; do
+        case " $REQUEST_WORKLOADS " in *" $token "*) return 0 ;; esac
+    done
+    setting_error "$1 applies to the workloads $REQUEST_WORKLOADS, and WORKLOADS=\"${WORKLOADS:-download}\" has none: add one to WORKLOADS or unset $1"
+}
+
+# check_warmup: WARMUP is part of DURATION (default 10s), so it must be shorter.
+check_warmup() {
+    warmup=$(duration_seconds "$WARMUP")
+    duration=$(duration_seconds "${DURATION:-10s}")
+    awk "BEGIN { exit !($warmup < $duration) }" ||
+        setting_error "WARMUP=$WARMUP is not shorter than DURATION=${DURATION:-10s}: the duration includes the warm-up, so give a longer DURATION or a shorter WARMUP"
 }
 
 # check_new_results VALUE: a results folder the suite may write: absent, or without any file the
@@ -172,6 +230,11 @@ check_suite_settings() {
     [ -z "${ITERATIONS:-}" ] || check_count ITERATIONS "$ITERATIONS" 10
     [ -z "${CONNECTIONS:-}" ] || check_counts "$CONNECTIONS"
     [ -z "${VARIANTS:-}" ] || check_variants "$VARIANTS"
+    [ -z "${WORKLOADS:-}" ] || check_workloads "$WORKLOADS"
+    [ -z "${THREADS:-}" ] || check_count THREADS "$THREADS" 2
+    [ -z "${DURATION:-}" ] || { check_duration DURATION "$DURATION" 10s && check_request_setting DURATION; }
+    [ -z "${WARMUP:-}" ] || { check_duration WARMUP "$WARMUP" 1s && check_request_setting WARMUP && check_warmup; }
+    [ -z "${RATE:-}" ] || { check_rate RATE "$RATE" && check_request_setting RATE; }
     [ -z "${INTERVAL:-}" ] || check_interval INTERVAL "$INTERVAL"
     [ -z "${TIMEOUT:-}" ] || check_duration TIMEOUT "$TIMEOUT" 30s
     [ -z "${RUN_TIMEOUT:-}" ] || check_duration RUN_TIMEOUT "$RUN_TIMEOUT" 10m

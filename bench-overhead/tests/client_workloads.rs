@@ -65,6 +65,24 @@ fn keepalive_makes_exactly_the_requests_asked_in_every_model() {
 }
 
 #[test]
+fn keepalive_opens_a_new_connection_when_the_server_ends_one_in_every_model() {
+    let root = root_with_hello();
+    // lighttpd answers 10 requests per connection, the tenth with `Connection: close`.
+    let server = support::start_lighttpd_with(root.path(), "server.max-keep-alive-requests = 10");
+    let args = ["--workload", "keepalive", "--requests", "35", "-c", "4"];
+    let runs = support::run_every_model(server.port, &args);
+    for run in &runs {
+        let model = &run["variant"];
+        assert_eq!(run["jobs_ok"], CONNECTIONS, "{model}: {run}");
+        let requests = &run["requests"];
+        assert_eq!(requests["requests"], CONNECTIONS * 35, "{model}");
+        // 35 requests at 10 per connection: three connections ended by the server, per job.
+        assert_eq!(requests["reopened_connections"], CONNECTIONS * 3, "{model}");
+        assert_eq!(run["syscalls"]["socket"], CONNECTIONS * 4, "{model}");
+    }
+}
+
+#[test]
 fn keepalive_for_a_duration_counts_after_the_warmup() {
     let root = root_with_hello();
     let server = support::start_lighttpd(root.path());
@@ -253,8 +271,20 @@ fn several_event_loops_share_the_connections() {
         // Two loops for poll and uring; one thread per connection for threaded.
         assert_eq!(spawns, if model == "threaded" { 5 } else { 2 }, "{model}");
     }
-    // No runs.csv row: that file has no workload column, so it holds download runs only.
-    assert!(!out.path().join("runs.csv").exists());
+    // One runs.csv row per model, naming its workload, with the record's request figures.
+    let runs = json_lines(&output);
+    let mut reader = csv::Reader::from_path(out.path().join("runs.csv")).unwrap();
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        reader.deserialize().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), runs.len());
+    for (row, run) in rows.iter().zip(&runs) {
+        assert_eq!(row["workload"], "keepalive");
+        assert_eq!(row["requests"], "50");
+        assert_eq!(
+            row["latency_histogram"],
+            run["requests"]["latency_histogram"].as_str().unwrap()
+        );
+    }
     // Every run's jobs are numbered once each, 0 to 4, across its loops.
     let mut reader = csv::Reader::from_path(out.path().join("jobs.csv")).unwrap();
     let mut jobs: std::collections::BTreeMap<String, Vec<u32>> = Default::default();

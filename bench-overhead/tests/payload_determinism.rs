@@ -152,7 +152,7 @@ fn payload_script_writes_payload_and_hello() {
     assert_eq!(fnv1a(&payload), 0x03ee_8266_3347_3289);
     assert_eq!(
         std::fs::read(dir.path().join("hello")).unwrap(),
-        b"Hello, world!\n"
+        b"Hello, world\n"
     );
     let bad = support::run_with_timeout(
         Command::new("sh")

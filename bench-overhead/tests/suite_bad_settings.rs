@@ -64,6 +64,43 @@ fn bad_settings_get_one_line_before_the_server_is_probed_or_a_folder_exists() {
     }
 }
 
+/// The request workloads' settings, each alone or with what it needs, refused in the same way.
+#[test]
+fn bad_workload_settings_get_one_line_before_anything_runs() {
+    let root = support::TempDir::new("suite-bad-workload-root");
+    support::write_payload(&root.path().join("testpayload"), 1 << 10);
+    let server = support::start_builtin(root.path(), None);
+    let work = support::TempDir::new("suite-bad-workload");
+    let keepalive = ("WORKLOADS", "keepalive");
+    let cases: [(&[(&str, &str)], &str); 10] = [
+        (&[("WORKLOADS", "download fetch")], "WORKLOADS=\"download fetch\": `fetch` is not a workload (download keepalive churn upload): give e.g. WORKLOADS=\"download keepalive\""),
+        (&[("WORKLOADS", "keepalive keepalive")], "WORKLOADS=\"keepalive keepalive\" names `keepalive` twice: give each once, e.g. WORKLOADS=\"download keepalive\""),
+        (&[("WORKLOADS", " ")], "WORKLOADS is empty: give e.g. WORKLOADS=\"download keepalive\""),
+        (&[("THREADS", "0")], "THREADS=0 is not a whole number ≥ 1: give e.g. THREADS=2"),
+        (&[keepalive, ("DURATION", "soon")], "DURATION=soon is not a duration from 1ms to 7 days: give e.g. DURATION=10s"),
+        (&[keepalive, ("RATE", "0")], "RATE=0 is not a rate above 0 and at most 10000000 requests per second: give e.g. RATE=1000"),
+        (&[keepalive, ("RATE", "-5")], "RATE=-5 is not a rate above 0 and at most 10000000 requests per second: give e.g. RATE=1000"),
+        (&[keepalive, ("RATE", "1e12")], "RATE=1e12 is not a rate above 0 and at most 10000000 requests per second: give e.g. RATE=1000"),
+        // Download alone: a rate would change nothing.
+        (&[("RATE", "100")], "RATE applies to the workloads keepalive churn, and WORKLOADS=\"download\" has none: add one to WORKLOADS or unset RATE"),
+        (&[keepalive, ("DURATION", "2s"), ("WARMUP", "2s")], "WARMUP=2s is not shorter than DURATION=2s: the duration includes the warm-up, so give a longer DURATION or a shorter WARMUP"),
+    ];
+    for (at, (settings, expected)) in cases.into_iter().enumerate() {
+        let results = work.path().join(format!("results-{at}"));
+        let mut command = suite_common::suite_command(server.port, &results);
+        command.env("ITERATIONS", "1");
+        for (variable, value) in settings {
+            command.env(variable, value);
+        }
+        let lines = failed_start(&mut command, &results);
+        assert_eq!(
+            lines,
+            [format!("bench-overhead.sh: {expected}")],
+            "{settings:?}"
+        );
+    }
+}
+
 /// An existing folder that holds rows (an earlier suite's, or `run --csv-dir`'s) is refused before
 /// anything is written into it; an empty one (a QEMU share) is taken.
 #[test]

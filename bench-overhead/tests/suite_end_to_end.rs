@@ -85,8 +85,8 @@ fn check_progress(stderr: &str, runs: &[BTreeMap<String, String>]) {
         .iter()
         .position(|l| {
             l.starts_with(&format!(
-                "plan: {ITERATIONS} runs of each of threaded, poll ({} in all), each of \
-                 {CONNECTIONS} connections (CONNECTIONS={CONNECTIONS}), ",
+                "plan: {ITERATIONS} runs of each of threaded, poll ({} in all), workload \
+                 download, each of {CONNECTIONS} connections (CONNECTIONS={CONNECTIONS}), ",
                 2 * ITERATIONS
             ))
         })

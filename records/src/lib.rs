@@ -37,6 +37,6 @@ pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
 pub use meta::{
     FailedIteration, Meta, MetaFields, MetaStatus, ServerCost, StepOutcome, StepResult,
 };
-pub use requests::{LatencyPercentiles, RequestFigures};
+pub use requests::{is_request_column, LatencyPercentiles, RequestFigures, REQUEST_COLUMNS};
 pub use run::{MemoryFigures, PhaseStats, Phases, RunRecord, RunRow, Setup, Syscalls};
 pub use variant::{Backend, Variant};

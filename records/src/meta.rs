@@ -57,14 +57,18 @@ pub struct FailedIteration {
     /// Whether its row is in runs.csv (the client wrote a record despite the failure).
     pub recorded: bool,
     pub reason: String,
+    /// The iteration's workload when it is not `download` (its run id then names it too, and
+    /// the download summary does not count it); absent for download and in older folders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
 }
 
 impl FailedIteration {
     /// The variant the iteration ran. The suite names each run after its model token with `:`
-    /// made `-` (`poll-epoll-3`), with the connection count in a sweep (`poll-epoll-100c-3`)
-    /// (results/README.md); an iteration that left no record has nothing else to say it. Model
-    /// names hold no `-`, so the first part of the id that is one names it; the last part is the
-    /// iteration.
+    /// made `-` (`poll-epoll-3`), a workload other than download after it (`poll-keepalive-3`),
+    /// with the connection count in a sweep (`poll-epoll-100c-3`) (results/README.md); an
+    /// iteration that left no record has nothing else to say it. Model names hold no `-`, so the
+    /// first part of the id that is one names it; the last part is the iteration.
     pub fn variant(&self) -> Option<Variant> {
         let (name, iteration) = self.run_id.rsplit_once('-')?;
         iteration.parse::<u32>().ok()?;
@@ -94,6 +98,9 @@ pub struct StepOutcome {
     /// The step's runs (run ids), in order; none for a skipped step.
     #[serde(default)]
     pub run_ids: Vec<String>,
+    /// The step's workload when it is not `download`; absent for download and in older folders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
 }
 
 /// The whole of `meta.json` as the suite writes it. Field names are a data contract documented in
@@ -142,7 +149,16 @@ pub struct Meta {
     /// Rows in runs.csv: kept up to date by every `suite record`, and counted again at the end.
     pub runs_recorded: u64,
     pub failed_iterations: Vec<FailedIteration>,
-    /// Each step (a connection count × a variant) once it is over: measured, failed or skipped.
+    /// The workloads in order (`WORKLOADS`); absent in folders written before, which ran
+    /// download only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<String>,
+    /// The request workloads' settings as given (`DURATION`, `WARMUP`, `RATE`; `THREADS` for
+    /// every workload): absent when not given (the client's defaults).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_settings: BTreeMap<String, String>,
+    /// Each step (a workload × a connection count × a variant) once it is over: measured, failed
+    /// or skipped.
     #[serde(default)]
     pub steps: Vec<StepOutcome>,
     /// `META="key=value …"`: anything the caller wants kept with the figures (QEMU NIC, vCPUs…).
@@ -256,6 +272,7 @@ mod tests {
                 run_id: "poll-2".into(),
                 recorded: false,
                 reason: "exit status 1".into(),
+                workload: None,
             }],
             steps: vec![StepOutcome {
                 connections: 4,
@@ -263,7 +280,10 @@ mod tests {
                 outcome: StepResult::Measured,
                 reason: None,
                 run_ids: vec!["poll-1".into(), "poll-2".into()],
+                workload: None,
             }],
+            workloads: vec!["download".into()],
+            request_settings: BTreeMap::new(),
             extra: BTreeMap::from([("tcp_congestion_control".into(), "bbr".into())]),
             server_cost: Some(ServerCost {
                 pid: Some(42),
@@ -295,6 +315,7 @@ mod tests {
             run_id: run_id.into(),
             recorded: false,
             reason: String::new(),
+            workload: None,
         };
         assert_eq!(failed("poll-12").variant(), Some(Variant::Poll));
         assert_eq!(failed("threaded-1").variant(), Some(Variant::Threaded));
@@ -303,6 +324,19 @@ mod tests {
         assert_eq!(failed("uring-10c-2").variant(), Some(Variant::Uring));
         assert_eq!(failed("poll").variant(), None);
         assert_eq!(failed("forked-1").variant(), None);
+        // A run id of another workload names it after the variant.
+        let keepalive = |run_id: &str| FailedIteration {
+            workload: Some("keepalive".into()),
+            ..failed(run_id)
+        };
+        assert_eq!(
+            keepalive("uring-keepalive-2").variant(),
+            Some(Variant::Uring)
+        );
+        assert_eq!(
+            keepalive("poll-keepalive-100c-1").variant(),
+            Some(Variant::Poll)
+        );
         assert_eq!("partial".parse(), Ok(MetaStatus::Partial));
         assert!("done".parse::<MetaStatus>().is_err());
     }

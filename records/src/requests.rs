@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{RunRecord, RunRow};
+
 /// Latency percentiles in microseconds, read from one histogram (a run's, merged over its
 /// connections), never averaged from other percentiles.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -68,4 +70,144 @@ pub struct RequestFigures {
     pub connect_us: Option<LatencyPercentiles>,
     #[serde(default)]
     pub connect_histogram: Option<String>,
+    /// Keep-alive: connections the server ended (`Connection: close`, or a close between
+    /// responses) that the client opened again to go on, as wrk does. Each one is a connect the
+    /// request rate paid for; a server limit such as lighttpd's `server.max-keep-alive-requests`
+    /// shows here. `None` for other workloads and in records written before the field.
+    #[serde(default)]
+    pub reopened_connections: Option<u64>,
+}
+
+/// The request-rate columns of `runs.csv`, after the cost columns: each empty for one-request
+/// workloads (download, upload) and where the run did not give it, and missing from files written
+/// before they existed (their runs read as download runs).
+pub const REQUEST_COLUMNS: &[&str] = &[
+    "workload",
+    "requests",
+    "warmup_requests",
+    "measured_ns",
+    "requests_per_s",
+    "latency_p50_us",
+    "latency_p75_us",
+    "latency_p90_us",
+    "latency_p99_us",
+    "latency_p99_9_us",
+    "latency_p99_99_us",
+    "latency_max_us",
+    "latency_mean_us",
+    "latency_histogram",
+    "cpu_us_per_request",
+    "syscalls_per_request",
+    "target_rate",
+    "uncorrected_latency_p99_us",
+    "schedule_missed",
+    "connections_made",
+    "connections_per_s",
+    "connect_p99_us",
+    "connect_histogram",
+    "reopened_connections",
+];
+
+/// Whether a `runs.csv` column is one of [`REQUEST_COLUMNS`].
+pub fn is_request_column(name: &str) -> bool {
+    REQUEST_COLUMNS.contains(&name)
+}
+
+impl RunRecord {
+    /// Requests made, warm-up included: CPU time and system calls are counted over the whole run,
+    /// so the per-request costs divide by every request. `None` without request figures.
+    fn requests_made(&self) -> Option<u64> {
+        let r = self.requests.as_ref()?;
+        Some(r.requests + r.warmup_requests).filter(|&n| n > 0)
+    }
+
+    /// Client CPU microseconds (user + system) per request made; `None` without requests.
+    pub fn cpu_us_per_request(&self) -> Option<f64> {
+        Some((self.cpu_user_s + self.cpu_sys_s) * 1e6 / self.requests_made()? as f64)
+    }
+
+    /// The client's system calls (every counted kind) per request made; `None` without requests.
+    pub fn syscalls_per_request(&self) -> Option<f64> {
+        Some(self.syscalls.total() as f64 / self.requests_made()? as f64)
+    }
+}
+
+/// Writes the workload and request columns of a `runs.csv` row.
+pub(crate) fn fill_row(row: &mut RunRow, r: &RunRecord) {
+    row.workload = r.workload.clone();
+    row.cpu_us_per_request = r.cpu_us_per_request();
+    row.syscalls_per_request = r.syscalls_per_request();
+    let Some(q) = &r.requests else { return };
+    row.requests = Some(q.requests);
+    row.warmup_requests = Some(q.warmup_requests);
+    row.measured_ns = Some(q.measured_ns);
+    row.requests_per_s = Some(q.requests_per_s);
+    let l = q.latency_us.as_ref();
+    row.latency_p50_us = l.map(|l| l.p50);
+    row.latency_p75_us = l.map(|l| l.p75);
+    row.latency_p90_us = l.map(|l| l.p90);
+    row.latency_p99_us = l.map(|l| l.p99);
+    row.latency_p99_9_us = l.map(|l| l.p99_9);
+    row.latency_p99_99_us = l.map(|l| l.p99_99);
+    row.latency_max_us = l.map(|l| l.max);
+    row.latency_mean_us = l.map(|l| l.mean);
+    row.latency_histogram = q.latency_histogram.clone();
+    row.target_rate = q.target_rate;
+    row.uncorrected_latency_p99_us = q.uncorrected_latency_us.as_ref().map(|l| l.p99);
+    row.schedule_missed = q.schedule_missed.clone();
+    row.connections_made = q.connections_made;
+    row.connections_per_s = q.connections_per_s;
+    row.connect_p99_us = q.connect_us.as_ref().map(|l| l.p99);
+    row.connect_histogram = q.connect_histogram.clone();
+    row.reopened_connections = q.reopened_connections;
+}
+
+/// The request figures of a `runs.csv` row: `None` for a one-request workload (no `requests`
+/// cell). The row keeps the p99 of the uncorrected and connect latencies only; their other
+/// percentiles are the histograms' to give.
+pub(crate) fn from_row(row: &RunRow) -> Option<RequestFigures> {
+    let latency = |p50, p75, p90, p99, p99_9, p99_99, max, mean| {
+        Some(LatencyPercentiles {
+            p50: p50?,
+            p75: p75?,
+            p90: p90?,
+            p99: p99?,
+            p99_9: p99_9?,
+            p99_99: p99_99?,
+            max: max?,
+            mean: mean?,
+        })
+    };
+    let p99_only = |p99: Option<f64>| {
+        p99.map(|p99| LatencyPercentiles {
+            p99,
+            ..LatencyPercentiles::default()
+        })
+    };
+    Some(RequestFigures {
+        requests: row.requests?,
+        warmup_requests: row.warmup_requests.unwrap_or(0),
+        measured_ns: row.measured_ns.unwrap_or(0),
+        requests_per_s: row.requests_per_s.unwrap_or(0.0),
+        latency_us: latency(
+            row.latency_p50_us,
+            row.latency_p75_us,
+            row.latency_p90_us,
+            row.latency_p99_us,
+            row.latency_p99_9_us,
+            row.latency_p99_99_us,
+            row.latency_max_us,
+            row.latency_mean_us,
+        ),
+        latency_histogram: row.latency_histogram.clone(),
+        target_rate: row.target_rate,
+        uncorrected_latency_us: p99_only(row.uncorrected_latency_p99_us),
+        uncorrected_latency_histogram: None,
+        schedule_missed: row.schedule_missed.clone(),
+        connections_made: row.connections_made,
+        connections_per_s: row.connections_per_s,
+        connect_us: p99_only(row.connect_p99_us),
+        connect_histogram: row.connect_histogram.clone(),
+        reopened_connections: row.reopened_connections,
+    })
 }

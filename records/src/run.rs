@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cost;
 use crate::cost::{ServerFigures, SocketFigures, TcpFigures};
 use crate::memory::{MemmonSummary, MinAvgMax};
+use crate::requests;
 
 /// What machine, network and server a run measured. Every record names its setup
 /// (ARCHITECTURE.md, Setups).
@@ -185,7 +186,8 @@ pub struct RunRecord {
     pub tcp: Option<TcpFigures>,
 }
 
-fn download() -> String {
+/// The workload of records and rows written before the field existed.
+pub fn download() -> String {
     "download".to_string()
 }
 
@@ -296,6 +298,34 @@ run_row! {
     #[serde(default)] tcp_delivery_rate_min: Option<f64>,
     #[serde(default)] tcp_delivery_rate_avg: Option<f64>,
     #[serde(default)] tcp_delivery_rate_max: Option<f64>,
+    /// The workload and request-rate columns (requests.rs), added last: files written before
+    /// lack them and read as download runs; every request column is empty for download and
+    /// upload, which make one request per connection.
+    #[serde(default = "download")] workload: String,
+    #[serde(default)] requests: Option<u64>,
+    #[serde(default)] warmup_requests: Option<u64>,
+    #[serde(default)] measured_ns: Option<u64>,
+    #[serde(default)] requests_per_s: Option<f64>,
+    #[serde(default)] latency_p50_us: Option<f64>,
+    #[serde(default)] latency_p75_us: Option<f64>,
+    #[serde(default)] latency_p90_us: Option<f64>,
+    #[serde(default)] latency_p99_us: Option<f64>,
+    #[serde(default)] latency_p99_9_us: Option<f64>,
+    #[serde(default)] latency_p99_99_us: Option<f64>,
+    #[serde(default)] latency_max_us: Option<f64>,
+    #[serde(default)] latency_mean_us: Option<f64>,
+    /// base64 HdrHistogram V2, as in the JSON: what reports merge to pool runs.
+    #[serde(default)] latency_histogram: Option<String>,
+    #[serde(default)] cpu_us_per_request: Option<f64>,
+    #[serde(default)] syscalls_per_request: Option<f64>,
+    #[serde(default)] target_rate: Option<f64>,
+    #[serde(default)] uncorrected_latency_p99_us: Option<f64>,
+    #[serde(default)] schedule_missed: Option<String>,
+    #[serde(default)] connections_made: Option<u64>,
+    #[serde(default)] connections_per_s: Option<f64>,
+    #[serde(default)] connect_p99_us: Option<f64>,
+    #[serde(default)] connect_histogram: Option<String>,
+    #[serde(default)] reopened_connections: Option<u64>,
 }
 
 /// Splits `a=1; b=2` back into a map; entries that do not parse are kept with count 1.
@@ -423,6 +453,7 @@ impl From<&RunRecord> for RunRow {
         };
         with_phase_columns!(phase_columns, row, r.phases);
         cost::fill_row(&mut row, r);
+        requests::fill_row(&mut row, r);
         row
     }
 }
@@ -540,9 +571,8 @@ impl From<&RunRow> for RunRecord {
             // JSON only: in runs.csv an interrupted run shows as its "interrupted" failures.
             backend_features: String::new(),
             interrupted: row.failures.contains("interrupted="),
-            // runs.csv holds download runs only.
-            workload: download(),
-            requests: None,
+            workload: row.workload.clone(),
+            requests: requests::from_row(row),
             event_loops: None,
             server,
             sockets,
@@ -700,6 +730,52 @@ mod tests {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let row: RunRow = reader.deserialize().next().unwrap().unwrap();
         assert_eq!(RunRecord::from(&row), run);
+    }
+
+    #[test]
+    fn request_figures_round_trip_through_csv() {
+        let latency = |base: f64| crate::LatencyPercentiles {
+            p50: base,
+            p75: base + 1.0,
+            p90: base + 2.0,
+            p99: base + 3.0,
+            p99_9: base + 4.0,
+            p99_99: base + 5.0,
+            max: base + 6.0,
+            mean: base + 0.5,
+        };
+        let mut run = sample_run();
+        run.workload = "keepalive".into();
+        run.requests = Some(crate::RequestFigures {
+            requests: 900,
+            warmup_requests: 100,
+            measured_ns: 1_000_000_000,
+            requests_per_s: 900.0,
+            latency_us: Some(latency(10.0)),
+            latency_histogram: Some("HISTEwAAAA==".into()),
+            target_rate: Some(1000.0),
+            schedule_missed: Some("the server fell behind".into()),
+            ..crate::RequestFigures::default()
+        });
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(RunRow::from(&run)).unwrap();
+        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let row: RunRow = reader.deserialize().next().unwrap().unwrap();
+        // The request columns come last, in REQUEST_COLUMNS' order.
+        let tail = &RunRow::COLUMNS[RunRow::COLUMNS.len() - crate::REQUEST_COLUMNS.len()..];
+        assert_eq!(tail, crate::REQUEST_COLUMNS);
+        // 0.03 s of CPU and 38 calls over 1,000 requests made (warm-up included).
+        assert!((row.cpu_us_per_request.unwrap() - 30.0).abs() < 1e-9);
+        assert_eq!(row.syscalls_per_request, Some(0.038));
+        assert_eq!(RunRecord::from(&row), run);
+        // A download row has every request cell empty.
+        let download = RunRow::from(&sample_run());
+        assert_eq!(download.workload, "download");
+        assert_eq!(
+            (download.requests, download.cpu_us_per_request),
+            (None, None)
+        );
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub struct CheckArgs {
     /// Limit for connecting and for the response head.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Probe an upload instead (`PUT PATH` with a one-byte body): exit 0 when the server counts
+    /// it, else exit 3 with the reason on stdout, so the suite skips its upload steps.
+    #[arg(long)]
+    pub upload: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +105,13 @@ pub struct BeginArgs {
     /// The server's PID (`SERVER_PID`), to measure its cost beside the client; empty: not known.
     #[arg(long, default_value = "")]
     pub server_pid: String,
+    /// Space-separated workloads (`WORKLOADS`), in order.
+    #[arg(long, default_value = "download")]
+    pub workloads: String,
+    /// The request workloads' settings as given, `NAME=value` space-separated (`DURATION=1s
+    /// RATE=500`); empty ones left out.
+    #[arg(long, default_value = "")]
+    pub request_settings: String,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +153,9 @@ pub struct RecordArgs {
     /// A remark added to the run's line (e.g. that memmon left its client running).
     #[arg(long)]
     pub note: Option<String>,
+    /// The iteration's workload (a failed iteration names it in meta.json).
+    #[arg(long, default_value = "download")]
+    pub workload: String,
 }
 
 #[derive(Debug, Args)]
@@ -176,9 +190,12 @@ pub struct OutcomeArgs {
     /// The step's run ids, space-separated.
     #[arg(long, default_value = "")]
     pub run_ids: String,
-    /// The step did not run: why (from `suite limits`).
+    /// The step did not run: why (from `suite limits`, or `suite check --upload`).
     #[arg(long)]
     pub skipped: Option<String>,
+    /// The step's workload.
+    #[arg(long, default_value = "download")]
+    pub workload: String,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +238,7 @@ impl From<Step> for crate::suite::Step {
                 variant: a.variant,
                 run_ids: a.run_ids.split_whitespace().map(String::from).collect(),
                 skipped: a.skipped,
+                workload: a.workload,
             }),
             Step::Variants => S::Variants,
         }
@@ -234,6 +252,7 @@ impl From<CheckArgs> for CheckConfig {
             port: a.port,
             path: a.path,
             timeout: a.timeout,
+            upload: a.upload,
         }
     }
 }
@@ -256,6 +275,8 @@ impl From<BeginArgs> for BeginConfig {
             server: a.server,
             extra: a.extra,
             server_pid: a.server_pid,
+            workloads: a.workloads,
+            request_settings: a.request_settings,
         }
     }
 }
@@ -274,6 +295,7 @@ impl From<RecordArgs> for RecordConfig {
             label: a.label,
             progress: a.progress,
             note: a.note,
+            workload: a.workload,
         }
     }
 }

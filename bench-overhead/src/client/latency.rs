@@ -32,6 +32,8 @@ pub struct Latency {
     uncorrected: Option<Histogram<u64>>,
     /// Requests answered (connections made) during the warm-up: made, not recorded.
     pub warmup: u64,
+    /// Keep-alive: connections the server ended that the exchange opened again.
+    pub reopened: u64,
 }
 
 fn empty() -> Histogram<u64> {
@@ -50,6 +52,7 @@ impl Default for Latency {
             histogram: empty(),
             uncorrected: None,
             warmup: 0,
+            reopened: 0,
         }
     }
 }
@@ -77,6 +80,7 @@ impl Latency {
             let _ = self.uncorrected.get_or_insert_with(empty).add(theirs);
         }
         self.warmup += other.warmup;
+        self.reopened += other.reopened;
     }
 
     /// Merges `other`, when there is one, into `into` (a run's histogram, absent until a job

@@ -105,13 +105,9 @@ fn run_one(
         jobs_out.push(Appender::<JobRecord>::open_in_new_folder(
             &dir.join("jobs.csv"),
         )?);
-        // runs.csv has no workload column yet: a keep-alive or upload row there would read as a
-        // download. Their run record is `--json`'s.
-        if args.workload == Workload::Download {
-            runs_out = Some(Appender::<RunRow>::open_in_new_folder(
-                &dir.join("runs.csv"),
-            )?);
-        }
+        runs_out = Some(Appender::<RunRow>::open_in_new_folder(
+            &dir.join("runs.csv"),
+        )?);
     }
     if let Some(file) = &args.jobs_csv {
         jobs_out.push(Appender::open_in_new_folder(file)?);

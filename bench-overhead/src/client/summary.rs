@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use crate::client::job::{self, Outcome, Target};
 use crate::client::measure;
 use crate::client::pace;
-use crate::client::ClientConfig;
+use crate::client::{ClientConfig, Workload};
 use crate::host::Host;
 use crate::units;
 use bench_records::{FailureKind, RequestFigures, RunRecord, Setup};
@@ -144,6 +144,7 @@ fn request_figures(outcome: &Outcome, args: &ClientConfig) -> Option<RequestFigu
         connections_per_s: connects.map(|c| per_s(c.count())),
         connect_us: connects.and_then(|c| c.percentiles()),
         connect_histogram: connects.and_then(|c| c.encoded()),
+        reopened_connections: (args.workload == Workload::KeepAlive).then_some(latency.reopened),
     })
 }
 

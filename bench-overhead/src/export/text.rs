@@ -81,6 +81,13 @@ fn write_requests(
             percentiles(&requests.connect_us, "no connection counted"),
         )?;
     }
+    if let Some(reopened) = requests.reopened_connections.filter(|&n| n > 0) {
+        line(
+            out,
+            "Reopened connections:",
+            format!("{reopened} (the server ended kept-alive connections; each new one is a connect the rate paid for)"),
+        )?;
+    }
     let made = requests.requests + requests.warmup_requests;
     let per = |value: f64| {
         if made == 0 {
@@ -164,30 +171,37 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
     line(out, "Average socket creation:", mean(&run.phases.socket))?;
     line(out, "Average job setup:", mean(&run.phases.setup))?;
     line(out, "Average receive time:", mean(&run.phases.receive))?;
-    let speed = if run.jobs_ok == 0 {
-        no_job.clone()
-    } else {
-        format!("{:.3} MiB/s", run.job_mib_s)
-    };
-    line(out, "Average per-job speed:", speed)?;
+    // A request-rate run's figures are per request (below): per-job speed, GiB/s and costs per GiB
+    // or MiB of small bodies would mislead.
+    let download = run.requests.is_none();
+    if download {
+        let speed = if run.jobs_ok == 0 {
+            no_job.clone()
+        } else {
+            format!("{:.3} MiB/s", run.job_mib_s)
+        };
+        line(out, "Average per-job speed:", speed)?;
+    }
     line(out, "Run time:", format_nanos(run.run_ns as f64))?;
-    line(
-        out,
-        "Aggregate throughput:",
-        format!("{:.3} GiB/s", run.aggregate_mib_s / 1024.0),
-    )?;
-    let gib = run.bytes as f64 / GIB as f64;
-    let per_gib = |seconds: f64| if gib > 0.0 { seconds / gib } else { 0.0 };
-    line(
-        out,
-        "CPU per GiB:",
-        format!(
-            "{:.3} s (user {:.3} s + system {:.3} s)",
-            run.cpu_s_per_gib(),
-            per_gib(run.cpu_user_s),
-            per_gib(run.cpu_sys_s)
-        ),
-    )?;
+    if download {
+        line(
+            out,
+            "Aggregate throughput:",
+            format!("{:.3} GiB/s", run.aggregate_mib_s / 1024.0),
+        )?;
+        let gib = run.bytes as f64 / GIB as f64;
+        let per_gib = |seconds: f64| if gib > 0.0 { seconds / gib } else { 0.0 };
+        line(
+            out,
+            "CPU per GiB:",
+            format!(
+                "{:.3} s (user {:.3} s + system {:.3} s)",
+                run.cpu_s_per_gib(),
+                per_gib(run.cpu_user_s),
+                per_gib(run.cpu_sys_s)
+            ),
+        )?;
+    }
     let s = &run.syscalls;
     let kinds = [
         ("socket", Some(s.socket)),
@@ -206,11 +220,13 @@ fn write_summary(out: &mut String, run: &RunRecord) -> std::fmt::Result {
         .iter()
         .filter_map(|(name, count)| count.filter(|c| *c > 0).map(|c| format!("{name} {c}")))
         .collect();
-    line(
-        out,
-        "Syscalls per MiB:",
-        format!("{:.2} ({})", run.syscalls_per_mib(), counted.join(", ")),
-    )?;
+    if download {
+        line(
+            out,
+            "Syscalls per MiB:",
+            format!("{:.2} ({})", run.syscalls_per_mib(), counted.join(", ")),
+        )?;
+    }
     if let Some(requests) = &run.requests {
         write_requests(out, run, requests, &counted)?;
     }

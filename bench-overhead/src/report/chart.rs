@@ -4,14 +4,18 @@
 //! this order: aggregate throughput and run time (what the run achieved), then per-job speed
 //! (labelled as such: threads start staggered, so a late job can be fast in a slow run) and
 //! average memory; where the server was measured, client and server CPU per GiB side by side.
-//! Per results folder with a
+//! A request-rate table (keepalive, churn) has its requests per second as bars
+//! (`requests-<workload>-<network>.svg`) and its latency by percentile, one line per setup
+//! (`latency-<workload>-<network>.svg`). Per results folder with a
 //! `memory.csv`: the client's memory over time, one panel per variant, one line per run. Every chart
 //! has a title, axes with units and a legend. Colours are fixed per variant, so Threaded is the same
 //! blue in every chart; published rows are drawn lighter.
 
 mod bars;
 mod cpu;
+mod latency;
 mod memory_time;
+mod requests;
 mod scaling;
 
 use std::path::{Path, PathBuf};
@@ -168,7 +172,23 @@ pub fn write_all(
     // Network labels that differ only in case or punctuation (`LAN`, `lan`) get distinct files.
     let mut networks = Vec::new();
     for table in tables {
-        let network = unique(&mut networks, slug(&table.network));
+        let name = if table.workload == "download" {
+            table.network.clone()
+        } else {
+            format!("{} {}", table.workload, table.network)
+        };
+        let network = unique(&mut networks, slug(&name));
+        if table.request_rate() {
+            let path = dir.join(format!("requests-{network}.svg"));
+            requests::draw(&path, table)?;
+            written.push(path);
+            if latency::applies(table) {
+                let path = dir.join(format!("latency-{network}.svg"));
+                latency::draw(&path, table)?;
+                written.push(path);
+            }
+            continue;
+        }
         for measure in bars::Measure::ALL {
             let path = dir.join(format!("{}-{network}.svg", measure.file_prefix()));
             bars::draw(&path, table, measure)?;

@@ -12,6 +12,15 @@ pub const NO_DATA: &str = "—";
 pub const SIGNIFICANT_DIGITS: usize = 6;
 
 /// Formats `value` like C's `printf("%g")` (C++ `std::cout << value`): 6 significant digits.
+/// `value unit`, or `—` when there is no value: a table cell.
+pub fn cell(value: Option<f64>, unit: &str) -> String {
+    match value {
+        Some(v) if unit.is_empty() => g(v),
+        Some(v) => format!("{} {unit}", g(v)),
+        None => NO_DATA.to_string(),
+    }
+}
+
 pub fn g(value: f64) -> String {
     format_g(value, SIGNIFICANT_DIGITS)
 }

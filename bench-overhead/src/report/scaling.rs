@@ -17,9 +17,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::compare::markdown::cell;
 use super::compare::table::{Row, Table};
 use super::label;
+use super::number::cell;
 use bench_records::Variant;
 
 /// One model's figures at one connection count.

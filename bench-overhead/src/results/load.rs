@@ -14,7 +14,7 @@ use anyhow::bail;
 
 use crate::results::csv::{number_problem, read_header, row_error};
 use crate::results::jobs::JobTimes;
-use bench_records::{is_cost_column, MetaFields, RunRow, Variant};
+use bench_records::{is_cost_column, is_request_column, MetaFields, RunRow, Variant};
 
 /// Columns holding text; every other column holds a number.
 const TEXT_COLUMNS: &[&str] = &[
@@ -30,6 +30,10 @@ const TEXT_COLUMNS: &[&str] = &[
     "network",
     "server",
     "failures",
+    "workload",
+    "latency_histogram",
+    "schedule_missed",
+    "connect_histogram",
 ];
 
 /// Columns added after the first release, at the end of the row: files written before lack them,
@@ -126,6 +130,19 @@ measured! {
     socket_mean_ns: f64, setup_mean_ns: f64, receive_mean_ns: f64,
     connect_p50_ns: u64, connect_p99_ns: u64, ttfb_p50_ns: u64, ttfb_p99_ns: u64,
     transfer_p50_ns: u64, transfer_p99_ns: u64,
+}
+
+impl Run {
+    /// What the run's connections did (`download` for rows written before the column).
+    pub fn workload(&self) -> &str {
+        &self.row.workload
+    }
+
+    /// Whether the run made many requests per connection (keepalive, churn): its figures are
+    /// requests per second and latency, not bytes and phases.
+    pub fn request_rate(&self) -> bool {
+        self.row.requests.is_some()
+    }
 }
 
 /// `meta.json` as the reports read it: any JSON value in `extra` (hand-edited files).
@@ -396,10 +413,12 @@ fn check_header(display: &str, names: &[String]) -> anyhow::Result<()> {
             bail!("{display}: column `{name}` appears twice");
         }
     }
-    if let Some(missing) = RunRow::COLUMNS
-        .iter()
-        .find(|c| !seen.contains(*c) && !LATER_COLUMNS.contains(c) && !is_cost_column(c))
-    {
+    if let Some(missing) = RunRow::COLUMNS.iter().find(|c| {
+        !seen.contains(*c)
+            && !LATER_COLUMNS.contains(c)
+            && !is_cost_column(c)
+            && !is_request_column(c)
+    }) {
         bail!("{display}: missing column `{missing}`: runs.csv needs every column listed in results/README.md");
     }
     Ok(())
@@ -429,7 +448,8 @@ fn parse_run(
             let optional = column.starts_with("mem_")
                 || column.starts_with("ctx_")
                 || OPTIONAL_LATER.contains(&column)
-                || is_cost_column(column);
+                || is_cost_column(column)
+                || is_request_column(column);
             cells.push(if optional { "" } else { "0" }.to_string());
             continue;
         }
@@ -448,6 +468,11 @@ fn parse_run(
     let row: RunRow = substituted
         .deserialize(Some(header))
         .map_err(|err| row_error(display, &err, header, Some(record.as_byte_record())))?;
+    let mut row = row;
+    // An empty (or, in files written before it, missing) workload is the old suite's download.
+    if row.workload.is_empty() {
+        row.workload = bench_records::run::download();
+    }
     let Some(variant) = Variant::ALL.into_iter().find(|v| v.name() == row.variant) else {
         bail!(
             "{}: unknown variant `{}`, expected `threaded` or `poll`",
@@ -504,7 +529,9 @@ mod tests {
                     .unwrap_or_else(|| match *c {
                         "variant" => "poll".into(),
                         c if TEXT_COLUMNS.contains(&c) => "x".into(),
-                        c if c.starts_with("mem_") || is_cost_column(c) => String::new(),
+                        c if c.starts_with("mem_") || is_cost_column(c) || is_request_column(c) => {
+                            String::new()
+                        }
                         _ => "1".into(),
                     })
             })
@@ -522,6 +549,7 @@ mod tests {
             run_ns: 1_500_000_000,
             job_mib_s: 12.5,
             mem_rss_avg_bytes: Some(1048576.0),
+            workload: "download".into(),
             ..RunRow::default()
         };
         row.failures = "timed out=1; reset=2".into();
@@ -549,10 +577,10 @@ mod tests {
             .iter()
             .position(|c| LATER_COLUMNS.contains(c) || is_cost_column(c))
             .unwrap();
+        let later =
+            |c: &&str| LATER_COLUMNS.contains(c) || is_cost_column(c) || is_request_column(c);
         assert!(
-            RunRow::COLUMNS[first_later..]
-                .iter()
-                .all(|c| LATER_COLUMNS.contains(c) || is_cost_column(c)),
+            RunRow::COLUMNS[first_later..].iter().all(later),
             "later columns come last"
         );
         let without = |line: String| {
@@ -566,6 +594,9 @@ mod tests {
         assert!(runs[0].sys_wait().is_some());
         assert_eq!(runs[0].row.server_pid, None);
         assert_eq!(runs[0].row.tcp_mem_avg_bytes, None);
+        // Written before the workload column: a download run, without request figures.
+        assert_eq!(runs[0].workload(), "download");
+        assert!(!runs[0].request_rate() && runs[0].row.latency_histogram.is_none());
         // Written before the client's raw backends: its poll run used the polling crate.
         let source = source("runs.csv".into(), None, None, runs).unwrap();
         assert_eq!(source.runs[0].row.backend, "polling");

@@ -23,9 +23,16 @@ struct Head {
     content_length: Option<u64>,
 }
 
+/// The exit status of `check --upload` when the server answers but takes no upload: the suite
+/// skips its upload steps with the reason printed on stdout.
+const NO_UPLOADS: u8 = 3;
+
 pub fn run(args: CheckConfig) -> anyhow::Result<ExitCode> {
     let addr = target(&args.address, &args.port)?;
-    let head = probe(addr, &args.path, args.timeout)?;
+    if args.upload {
+        return check_upload(addr, &args);
+    }
+    let head = probe(addr, &get_request(addr, &args.path), args.timeout)?;
     if head.status != 200 {
         bail!(
             "the server at {addr} answers {} for {}: create the payload with `make payload` \
@@ -67,7 +74,48 @@ fn target(address: &str, port: &str) -> anyhow::Result<SocketAddr> {
     Ok(SocketAddr::new(ip, port))
 }
 
-fn probe(addr: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<Head> {
+/// `check --upload`: a `PUT` of one byte, as the upload workload sends its body. lighttpd, for
+/// one, has no handler for it (405, or 403/501 by version and modules): then the upload steps are
+/// skipped, since every job would fail alike.
+fn check_upload(addr: SocketAddr, args: &CheckConfig) -> anyhow::Result<ExitCode> {
+    let request = format!(
+        "PUT {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 1\r\nConnection: close\r\n\
+         User-Agent: bench-overhead-check\r\n\r\nx",
+        args.path,
+        host(addr)
+    );
+    let head = probe(addr, &request, args.timeout)?;
+    if head.status == 200 {
+        eprintln!("server at {addr}: takes uploads (PUT {}: 200)", args.path);
+        println!("{}", head.server);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = head.server.split('/').next().unwrap_or_default().trim();
+    let name = if name.is_empty() { "the server" } else { name };
+    println!(
+        "{name} accepts no uploads (PUT {}: HTTP {}): run WORKLOADS=upload against the built-in \
+         server, `make serve`",
+        args.path, head.status
+    );
+    Ok(ExitCode::from(NO_UPLOADS))
+}
+
+/// `Host` as a request names the address (IPv6 in brackets).
+fn host(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(v4) => v4.ip().to_string(),
+        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+    }
+}
+
+fn get_request(addr: SocketAddr, path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.0\r\nHost: {}\r\nAccept: */*\r\nUser-Agent: bench-overhead-check\r\n\r\n",
+        host(addr)
+    )
+}
+
+fn probe(addr: SocketAddr, request: &str, timeout: Duration) -> anyhow::Result<Head> {
     let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|err| {
         let why = match err.kind() {
             ErrorKind::ConnectionRefused => "connection refused".to_string(),
@@ -78,13 +126,6 @@ fn probe(addr: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<Head
         };
         anyhow!("no server at {addr} ({why}): {HOW_TO_START}")
     })?;
-    let host = match addr {
-        SocketAddr::V4(v4) => v4.ip().to_string(),
-        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
-    };
-    let request = format!(
-        "GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: */*\r\nUser-Agent: bench-overhead-check\r\n\r\n"
-    );
     let deadline = Instant::now() + timeout;
     let lost = |err: std::io::Error| {
         anyhow!("the server at {addr} accepted but did not answer ({err}): {HOW_TO_START}")
@@ -190,7 +231,12 @@ mod tests {
             .unwrap()
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let err = probe(addr, "/testpayload", Duration::from_secs(2)).unwrap_err();
+        let err = probe(
+            addr,
+            &get_request(addr, "/testpayload"),
+            Duration::from_secs(2),
+        )
+        .unwrap_err();
         let text = format!("{err:#}");
         assert!(text.starts_with(&format!("no server at {addr}")), "{text}");
         assert!(text.contains("make serve"), "{text}");

@@ -39,6 +39,8 @@ pub struct CheckConfig {
     pub path: String,
     /// Limit for connecting and for the response head.
     pub timeout: Duration,
+    /// Probe an upload (`PUT`) rather than a download.
+    pub upload: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +72,10 @@ pub struct BeginConfig {
     pub extra: String,
     /// The server's PID (`SERVER_PID`), to measure its cost beside the client; empty: not known.
     pub server_pid: String,
+    /// `WORKLOADS`, space-separated.
+    pub workloads: String,
+    /// `NAME=value` pairs of the request settings given (DURATION, WARMUP, RATE, THREADS).
+    pub request_settings: String,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +102,8 @@ pub struct RecordConfig {
     pub progress: Option<super::Position>,
     /// A remark added to the run's line (e.g. that memmon left its client running).
     pub note: Option<String>,
+    /// The iteration's workload.
+    pub workload: String,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +132,8 @@ pub struct OutcomeConfig {
     pub run_ids: Vec<String>,
     /// The step did not run: why (from `suite limits`).
     pub skipped: Option<String>,
+    /// The step's workload.
+    pub workload: String,
 }
 
 #[derive(Debug, Clone)]

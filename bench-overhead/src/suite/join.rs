@@ -48,6 +48,7 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
                 run_id: args.run_id.clone(),
                 recorded: false,
                 reason: reason.clone(),
+                workload: super::named_workload(&args.workload),
             },
         )?;
         say(&args, format!("  {label}: failed, no run record: {reason}"));
@@ -76,6 +77,7 @@ pub fn run(args: RecordConfig) -> anyhow::Result<ExitCode> {
                 run_id: record.run_id.clone(),
                 recorded: true,
                 reason,
+                workload: super::named_workload(&args.workload),
             },
         )?;
     }
@@ -173,12 +175,16 @@ fn failures_text(record: &RunRecord) -> String {
 }
 
 /// e.g. `1.234 s, 2345.678 MiB/s, 100/100 jobs ok, memory avg 12.000 MiB`: the aggregate speed in
-/// MiB/s, the unit of the summary.
+/// MiB/s, the unit of the summary; a request workload's requests per second instead (`38548
+/// req/s`), its summary's figure.
 fn run_line(record: &RunRecord) -> String {
+    let rate = match &record.requests {
+        Some(requests) => format!("{:.0} req/s", requests.requests_per_s),
+        None => format!("{:.3} MiB/s", record.aggregate_mib_s),
+    };
     let mut line = format!(
-        "{}, {:.3} MiB/s, {}/{} jobs ok",
+        "{}, {rate}, {}/{} jobs ok",
         format_nanos(record.run_ns as f64),
-        record.aggregate_mib_s,
         record.jobs_ok,
         record.jobs_ok + record.jobs_failed,
     );

@@ -22,8 +22,8 @@ use super::time::now_utc;
 use super::{BeginConfig, FinishConfig};
 use crate::client::model::ModelSpec;
 use crate::client::{
-    parse_timeout, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD, DEFAULT_RUN_TIMEOUT,
-    DEFAULT_TIMEOUT,
+    parse_timeout, Workload, DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS_FROM_BUILD,
+    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT,
 };
 use crate::host::Host;
 use bench_records::units::parse_interval;
@@ -70,6 +70,15 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
     let timeout = client_duration("TIMEOUT", DEFAULT_TIMEOUT, &args.timeout)?;
     let run_timeout = client_duration("RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT, &args.run_timeout)?;
     let extra = parse_extra(&args.extra)?;
+    let workloads = parse_workloads(&args.workloads)?;
+    // bench-overhead.sh passes only the settings given, checked by scripts/settings.sh.
+    let request_settings = args
+        .request_settings
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
     let server_cost = server::decide(args.address, &args.server_pid)?;
     let network = if args.network.trim().is_empty() {
         if args.address.is_loopback() {
@@ -120,6 +129,8 @@ pub fn begin(args: BeginConfig) -> anyhow::Result<ExitCode> {
         run_timeout,
         runs_recorded: 0,
         failed_iterations: Vec::new(),
+        workloads,
+        request_settings,
         steps: Vec::new(),
         extra,
         server_cost: Some(server_cost.clone()),
@@ -189,16 +200,50 @@ impl Connections {
 
 /// The plan, printed before the first iteration, as hyperfine does.
 fn plan(meta: &Meta, connections: &Connections) -> String {
-    let runs = meta.iterations as usize * meta.variants.len() * connections.counts.len();
+    let runs = meta.iterations as usize
+        * meta.variants.len()
+        * connections.counts.len()
+        * meta.workloads.len().max(1);
+    let settings: Vec<String> = meta
+        .request_settings
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let settings = if settings.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", settings.join(", "))
+    };
     format!(
-        "plan: {} run{} of each of {} ({runs} in all), each of {}, memory sampled every {}; \
-         a time estimate follows the first run",
+        "plan: {} run{} of each of {} ({runs} in all), workload{} {}{settings}, each of {}, \
+         memory sampled every {}; a time estimate follows the first run",
         meta.iterations,
         if meta.iterations == 1 { "" } else { "s" },
         meta.variants.join(", "),
+        if meta.workloads.len() == 1 { "" } else { "s" },
+        meta.workloads.join(", "),
         connections.describe(),
         meta.interval,
     )
+}
+
+/// `WORKLOADS`: workloads the client runs, each once.
+fn parse_workloads(text: &str) -> anyhow::Result<Vec<String>> {
+    let example = "give e.g. WORKLOADS=\"download keepalive\"";
+    let mut workloads: Vec<String> = Vec::new();
+    for name in text.split_whitespace() {
+        let workload: Workload = name
+            .parse()
+            .map_err(|err| anyhow::anyhow!("WORKLOADS=\"{text}\": {err}: {example}"))?;
+        if workloads.iter().any(|w| w == workload.name()) {
+            bail!("WORKLOADS=\"{text}\" names `{name}` twice: give each once, {example}");
+        }
+        workloads.push(workload.name().to_string());
+    }
+    if workloads.is_empty() {
+        bail!("WORKLOADS is empty: {example}");
+    }
+    Ok(workloads)
 }
 
 /// Refuses a results folder that already holds a suite's files (or `run --csv-dir`'s rows):

@@ -35,6 +35,12 @@ pub use config::{
 };
 pub use progress::Position;
 
+/// A workload as meta.json names it beside a run id or step: `None` for download, which older
+/// folders (and their readers) take for granted.
+fn named_workload(workload: &str) -> Option<String> {
+    (workload != "download").then(|| workload.to_string())
+}
+
 pub fn run(step: Step) -> anyhow::Result<ExitCode> {
     match step {
         Step::Check(args) => check::run(args),

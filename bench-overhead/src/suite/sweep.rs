@@ -56,8 +56,11 @@ pub fn record(args: OutcomeConfig) -> anyhow::Result<ExitCode> {
         } else {
             "failed"
         };
+        let workload = super::named_workload(&args.workload)
+            .map(|w| format!("{w} "))
+            .unwrap_or_default();
         eprintln!(
-            "  {} at {} connections: {word}: {why}",
+            "  {workload}{} at {} connections: {word}: {why}",
             args.variant, connections
         );
     }
@@ -71,6 +74,7 @@ pub fn record(args: OutcomeConfig) -> anyhow::Result<ExitCode> {
         } else {
             run_ids
         },
+        workload: super::named_workload(&args.workload),
     });
     meta::write(&args.meta, &meta)?;
     Ok(ExitCode::SUCCESS)

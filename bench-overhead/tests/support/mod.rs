@@ -214,6 +214,12 @@ fn start_and_wait(
 /// Starts a real lighttpd on a free loopback port serving `root`, with a minimal config.
 /// lighttpd must be installed (`apt-get install lighttpd`; `.ci/run` does it).
 pub fn start_lighttpd(root: &Path) -> ServerGuard {
+    start_lighttpd_with(root, "server.max-keep-alive-requests = 65535")
+}
+
+/// Starts lighttpd as [`start_lighttpd`] does, with `extra` configuration lines instead of its
+/// keep-alive limit (lighttpd's own default is 1,000 requests per connection).
+pub fn start_lighttpd_with(root: &Path, extra: &str) -> ServerGuard {
     let lighttpd = ["/usr/sbin/lighttpd", "/usr/bin/lighttpd"]
         .into_iter()
         .find(|p| Path::new(p).exists())
@@ -227,8 +233,8 @@ pub fn start_lighttpd(root: &Path) -> ServerGuard {
          server.errorlog = \"{dir}/error.log\"\n\
          server.max-fds = 16384\n\
          server.max-connections = 8192\n\
-         server.max-keep-alive-requests = 65535\n\
-         mimetype.assign = (\"\" => \"application/octet-stream\")\n",
+         mimetype.assign = (\"\" => \"application/octet-stream\")\n\
+         {extra}\n",
         root = root.canonicalize().expect("payload root").display(),
         dir = dir.path().display(),
     );

@@ -34,7 +34,7 @@ pub struct Churn {
 impl Churn {
     pub fn new(request: Arc<[u8]>, stop: Stop) -> Churn {
         Churn {
-            requests: KeepAlive::new(request, stop),
+            requests: KeepAlive::new(request, stop).for_churn(),
             warmup_until: stop.warmup_until,
             opening: None,
             connects: Latency::default(),

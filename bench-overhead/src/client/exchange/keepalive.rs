@@ -6,6 +6,13 @@
 //! the warm-up ends are made but not counted. The exchange reads the clock at those two moments
 //! only; it still owns no socket.
 //!
+//! A server may end a kept-alive connection: it says `Connection: close` on a response (lighttpd
+//! does after `server.max-keep-alive-requests`), or closes between responses. The exchange then
+//! asks for a new connection ([`Exchange::again`]) and goes on there, as wrk does, and counts it
+//! ([`Latency::reopened`]); a request in flight on the closed connection is sent again, its
+//! latency still counted from when it became due. A connection closed before it answered
+//! anything is a failure, not a reason to reconnect forever.
+//!
 //! Open loop (`--rate`, [`KeepAlive::paced`]): a request is due at its intended send time on the
 //! connection's [`Pace`], and is held until then ([`Exchange::next_due`]); its latency runs from
 //! that time (coordinated omission corrected), and from its actual send into a second histogram.
@@ -49,6 +56,13 @@ pub struct KeepAlive {
     body_bytes: u64,
     /// What the first response said (status, Server, Content-Length) for the run record.
     first: Option<Report>,
+    /// Responses completed on the connection in use.
+    answered_here: u64,
+    /// The server ended the connection; the next request goes out on a new one.
+    again: bool,
+    /// Whether a server's close makes a new connection (keep-alive) or is the churn exchange's
+    /// business (each of its requests says `Connection: close`).
+    reopens: bool,
 }
 
 impl KeepAlive {
@@ -66,6 +80,9 @@ impl KeepAlive {
             latency: Latency::default(),
             body_bytes: 0,
             first: None,
+            answered_here: 0,
+            again: false,
+            reopens: true,
         }
     }
 
@@ -80,7 +97,9 @@ impl KeepAlive {
     /// The response in flight is complete at `now`: count it, then stop or ask again.
     fn answered(&mut self, now: Instant) -> Progress {
         self.answered += 1;
+        self.answered_here += 1;
         let response = std::mem::take(&mut self.response);
+        let closing = response.head.as_ref().is_some_and(|head| head.close);
         self.body_bytes += response.body_bytes;
         if self.first.is_none() {
             self.first = Some(Report::of(&response));
@@ -116,12 +135,30 @@ impl KeepAlive {
         self.sent = 0;
         self.due = Some(next);
         self.held = self.pace.is_some();
+        if closing && self.reopens {
+            self.reopen();
+            return Progress::Done;
+        }
         Progress::Continue
+    }
+
+    /// The server ended the connection: the next request (or the one in flight, sent again)
+    /// goes out on a new one.
+    fn reopen(&mut self) {
+        self.sent = 0;
+        self.again = true;
+        self.latency.reopened += 1;
     }
 }
 
 /// What the churn exchange (`churn.rs`) needs to make each request on a connection of its own.
 impl KeepAlive {
+    /// A keep-alive exchange whose server's closes the churn exchange handles.
+    pub(super) fn for_churn(mut self) -> KeepAlive {
+        self.reopens = false;
+        self
+    }
+
     /// Responses completed, warm-up included.
     pub(super) fn responses(&self) -> u64 {
         self.answered
@@ -161,11 +198,9 @@ impl Exchange for KeepAlive {
     }
 
     fn closed(&mut self) -> Result<(), String> {
-        if self.response.untouched() && self.answered > 0 {
-            return Err(format!(
-                "the server closed the kept-alive connection after {} responses (a server limit: lighttpd's server.max-keep-alive-requests, 1000 by default)",
-                self.answered
-            ));
+        if self.response.untouched() && self.answered_here > 0 {
+            self.reopen();
+            return Ok(());
         }
         self.response.closed()?;
         Err("keep-alive response without Content-Length: the server closed to end it".to_string())
@@ -184,8 +219,17 @@ impl Exchange for KeepAlive {
         self.body_bytes + self.response.body_bytes
     }
 
+    fn opening(&mut self, _now: Instant) {
+        self.again = false;
+        self.answered_here = 0;
+    }
+
     fn connected(&mut self, now: Instant) {
         self.due.get_or_insert(now);
+    }
+
+    fn again(&self) -> bool {
+        self.again
     }
 
     fn take_latency(&mut self) -> Option<Latency> {
@@ -324,13 +368,31 @@ mod tests {
     }
 
     #[test]
-    fn a_close_between_responses_fails_and_extra_bytes_fail() {
+    fn a_server_that_ends_the_connection_gets_a_new_one_and_extra_bytes_fail() {
+        // A close between responses: the request in flight goes again on a new connection.
         let mut exchange = keepalive(Stop::default());
         assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Continue));
-        assert_eq!(
-            exchange.closed(),
-            Err("the server closed the kept-alive connection after 1 responses (a server limit: lighttpd's server.max-keep-alive-requests, 1000 by default)".into())
-        );
+        exchange.sent(exchange.to_send().len());
+        assert_eq!(exchange.closed(), Ok(()));
+        assert!(exchange.again());
+        exchange.opening(Instant::now());
+        exchange.connected(Instant::now());
+        assert!(!exchange.again());
+        assert_eq!(round(&mut exchange, RESPONSE), Ok(Progress::Continue));
+        // `Connection: close` on a response: done with this connection, the next on a new one.
+        let closing =
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive, Close\r\n\r\nhello";
+        assert_eq!(round(&mut exchange, closing), Ok(Progress::Done));
+        assert!(exchange.again());
+        exchange.opening(Instant::now());
+        // A new connection closed before it answered anything is a failure, not another retry.
+        assert!(exchange
+            .closed()
+            .unwrap_err()
+            .contains("before any response"));
+        let latency = exchange.take_latency().unwrap();
+        assert_eq!((latency.count(), latency.reopened), (3, 2));
+
         let mut exchange = keepalive(Stop::default());
         let two = [RESPONSE, b"x"].concat();
         assert!(round(&mut exchange, &two)

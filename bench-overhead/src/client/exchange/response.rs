@@ -18,6 +18,8 @@ pub struct Head {
     pub status: u16,
     pub content_length: Option<u64>,
     pub server: String,
+    /// `Connection: close`: the server closes the connection after this response.
+    pub close: bool,
 }
 
 /// One response in progress.
@@ -144,6 +146,7 @@ pub fn parse_head(data: &[u8]) -> Result<Option<(Head, usize)>, String> {
     let status = response.code.unwrap_or(0);
     let mut content_length: Option<u64> = None;
     let mut server = String::new();
+    let mut close = false;
     for header in response.headers.iter() {
         if header.name.eq_ignore_ascii_case("content-length") {
             // A list of equal values ("10, 10") is one length (RFC 9110 §8.6).
@@ -167,6 +170,10 @@ pub fn parse_head(data: &[u8]) -> Result<Option<(Head, usize)>, String> {
             ));
         } else if header.name.eq_ignore_ascii_case("server") {
             server = String::from_utf8_lossy(header.value).trim().to_string();
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            close |= String::from_utf8_lossy(header.value)
+                .split(',')
+                .any(|token| token.trim().eq_ignore_ascii_case("close"));
         }
     }
     Ok(Some((
@@ -174,6 +181,7 @@ pub fn parse_head(data: &[u8]) -> Result<Option<(Head, usize)>, String> {
             status,
             content_length,
             server,
+            close,
         },
         len,
     )))

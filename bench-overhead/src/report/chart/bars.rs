@@ -103,22 +103,59 @@ const BAR_HEIGHT: u32 = 34;
 const BAR_FILL: f64 = 0.7;
 
 pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> {
+    let bars: Vec<Bar> = table
+        .rows
+        .iter()
+        .map(|r| Bar {
+            label: &r.setup,
+            variant: &r.variant,
+            published: r.published,
+            value: measure.value(r),
+        })
+        .collect();
+    let chart = Chart {
+        title: measure.title(table),
+        axis: measure.axis(),
+        unit: measure.unit(),
+        conditions: conditions::summary(table),
+    };
+    draw_bars(path, &chart, &bars)
+}
+
+/// One bar: a table row's setup, its variant's colour, and its value (`None`: "no data").
+pub(super) struct Bar<'a> {
+    pub label: &'a str,
+    pub variant: &'a str,
+    pub published: bool,
+    pub value: Option<f64>,
+}
+
+/// What a bar chart says around its bars.
+pub(super) struct Chart {
+    pub title: String,
+    pub axis: &'static str,
+    pub unit: &'static str,
+    /// The conditions its rows differ in (`conditions::summary`), "" when none.
+    pub conditions: String,
+}
+
+/// Draws one horizontal bar per row, top to bottom in the rows' order.
+pub(super) fn draw_bars(path: &Path, chart_text: &Chart, rows: &[Bar]) -> anyhow::Result<()> {
     let fail = |err: String| anyhow::anyhow!("{}: cannot draw the chart: {err}", path.display());
-    let rows = &table.rows;
     let n = rows.len().max(1);
     let longest = rows
         .iter()
-        .map(|r| r.setup.chars().count())
+        .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(10);
     let label_width = (longest as f64 * CHAR_WIDTH) as u32 + 24;
-    let title = measure.title(table);
+    let title = chart_text.title.clone();
     // The caption is not wrapped: make room for it (about 11 px per character at 24 px).
     let width = (label_width + 640)
         .max(900)
         .max(title.chars().count() as u32 * 11 + 40);
     // Rows measured under different conditions say so under the title, as above the table.
-    let notes = match conditions::summary(table) {
+    let notes = match chart_text.conditions.clone() {
         summary if summary.is_empty() => Vec::new(),
         summary => super::wrap(
             &format!("Measured under different conditions: {summary}; compare with care"),
@@ -127,10 +164,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
     };
     let header = super::header_height(notes.len());
     let height = header + 100 + BAR_HEIGHT * n as u32 + LEGEND_HEIGHT;
-    let max = rows
-        .iter()
-        .filter_map(|r| measure.value(r))
-        .fold(0.0_f64, f64::max);
+    let max = rows.iter().filter_map(|r| r.value).fold(0.0_f64, f64::max);
     // Room at the right of the longest bar for its value.
     let x_max = if max > 0.0 { max * 1.18 } else { 1.0 };
     // Every figure is finite, but one near the largest `f64` leaves no room for its label.
@@ -139,7 +173,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
             "{} {} leaves no finite axis: a value in runs.csv is out of range; correct or remove \
              that row",
             g(max),
-            measure.unit()
+            chart_text.unit
         )));
     }
 
@@ -162,7 +196,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         .disable_y_mesh()
         .y_labels(0)
         .x_label_formatter(&|v| g(*v))
-        .x_desc(measure.axis())
+        .x_desc(chart_text.axis)
         .light_line_style(WHITE.mix(0.0))
         .label_style((FONT, LABEL_SIZE))
         .axis_desc_style((FONT, 17))
@@ -178,7 +212,7 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.variant == variant.name() && r.published == published)
-                .filter_map(|(i, r)| measure.value(r).map(|v| (i, v)))
+                .filter_map(|(i, r)| r.value.map(|v| (i, v)))
                 .collect();
             // Only what is drawn has a legend entry: published rows have no aggregate figure.
             if bars.is_empty() {
@@ -211,13 +245,13 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
     for (i, row) in rows.iter().enumerate() {
         let (axis_x, y) = chart.backend_coord(&(0.0, centre(i)));
         root.draw(&Text::new(
-            row.setup.clone(),
+            row.label.to_string(),
             (axis_x - 10, y),
             name_style.clone(),
         ))
         .map_err(|e| fail(e.to_string()))?;
-        let (x, text) = match measure.value(row) {
-            Some(v) => (v, format!("{} {}", g(v), measure.unit())),
+        let (x, text) = match row.value {
+            Some(v) => (v, format!("{} {}", g(v), chart_text.unit)),
             None => (0.0, "no data".to_string()),
         };
         let (x, y) = chart.backend_coord(&(x, centre(i)));

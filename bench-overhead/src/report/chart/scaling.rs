@@ -68,7 +68,7 @@ impl Measure {
 }
 
 /// A model's colour: the variant colours first, then distinct others for further backends.
-fn colour(index: usize) -> RGBColor {
+pub(super) fn colour(index: usize) -> RGBColor {
     const COLOURS: [RGBColor; 6] = [
         RGBColor(31, 119, 180),
         RGBColor(230, 110, 0),

@@ -7,7 +7,8 @@
 //! (`crate::results::averages`): per-job figures pooled over every successful job, percentiles
 //! over the pooled job times of jobs.csv, per-run figures over the runs in which every job
 //! succeeded. A figure no run measured stays `None` and prints as `—`,
-//! never as 0.
+//! never as 0. Tables are per network path and workload; a request-rate setup's row carries
+//! its request figures (`results::requests`) for its workload's columns.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +18,7 @@ use crate::report::{label, number};
 use crate::results::averages::{self, Pooled, Quantile};
 use crate::results::jobs::{JobTimes, Phase};
 use crate::results::load::{Run, Source, Status};
+use crate::results::requests::RequestSetup;
 use crate::units::MIB;
 use bench_records::{RunRecord, Variant};
 
@@ -24,6 +26,7 @@ use bench_records::{RunRecord, Variant};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct SetupKey {
     network: String,
+    workload: String,
     os: String,
     os_version: String,
     arch: String,
@@ -75,10 +78,14 @@ pub fn tables(sources: &[Source]) -> anyhow::Result<Vec<Table>> {
     let mut tables: Vec<Table> = Vec::new();
     for (key, variant, runs) in &groups {
         let row = summarize(key, *variant, runs)?;
-        match tables.iter_mut().find(|t| t.network == key.network) {
+        match tables
+            .iter_mut()
+            .find(|t| t.network == key.network && t.workload == key.workload)
+        {
             Some(table) => table.rows.push(row),
             None => tables.push(Table {
                 network: key.network.clone(),
+                workload: key.workload.clone(),
                 title: String::new(),
                 differing: Vec::new(),
                 rows: vec![row],
@@ -89,6 +96,9 @@ pub fn tables(sources: &[Source]) -> anyhow::Result<Vec<Table>> {
         let addresses: BTreeSet<&String> = table.rows.iter().flat_map(|r| &r.addresses).collect();
         let address = (addresses.len() == 1).then(|| addresses.first().map(|a| a.as_str()));
         table.title = label::table_title(&table.network, address.flatten());
+        if table.workload != "download" {
+            table.title = format!("{}, {}:", table.title.trim_end_matches(':'), table.workload);
+        }
         table.differing = conditions::differing(&table.rows);
         label_rows(&mut table.rows);
     }
@@ -140,6 +150,7 @@ fn setup_key(run: &Run, source: &Source) -> SetupKey {
     let r = &run.row;
     SetupKey {
         network: r.network.clone(),
+        workload: r.workload.clone(),
         os: r.os.clone(),
         os_version: r.os_version.clone(),
         arch: r.arch.clone(),
@@ -280,8 +291,15 @@ fn summarize(key: &SetupKey, variant: Variant, runs: &[(&Run, &Source)]) -> anyh
             .map(|r| r.row.address.clone())
             .filter(|a| !a.is_empty())
             .collect(),
-        sources,
+        sources: Vec::new(),
+        requests: None,
     };
+    // A request-rate setup (keepalive, churn) is printed in its workload's columns, its latency
+    // percentiles from the runs' merged histograms.
+    if all.iter().any(|r| r.request_rate()) {
+        row.requests = Some(RequestSetup::of(&all, &sources.join(", "))?);
+    }
+    row.sources = sources;
     finish_figures(&mut row, variant)?;
     Ok(row)
 }

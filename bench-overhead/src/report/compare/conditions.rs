@@ -326,6 +326,7 @@ mod tests {
         ];
         let table = Table {
             network: "loopback".into(),
+            workload: "download".into(),
             title: String::new(),
             differing: differing(&rows),
             rows,

@@ -1,4 +1,5 @@
-//! The comparison as markdown: one table per network path, in the published columns, with notes
+//! The comparison as markdown: one table per network path (and workload), in the published
+//! columns (a request-rate workload's in its own, `request_markdown.rs`), with notes
 //! that say what a reader must know before comparing two rows.
 //!
 //! Units are the published ones, spelled as published: `us` rather than `µs`, so a new row pasted
@@ -11,7 +12,7 @@ use super::conditions;
 use super::table::{Row, Table};
 use crate::report::label;
 use crate::report::label::payload_label;
-use crate::report::number::g;
+use crate::report::number::cell;
 use crate::report::number::NO_DATA;
 
 /// The published columns, exactly.
@@ -63,15 +64,6 @@ fn run_figures(extended: bool) -> &'static str {
     }
 }
 
-/// `value unit`, or `—` when there is no value.
-pub fn cell(value: Option<f64>, unit: &str) -> String {
-    match value {
-        Some(v) if unit.is_empty() => g(v),
-        Some(v) => format!("{} {unit}", g(v)),
-        None => NO_DATA.to_string(),
-    }
-}
-
 /// `39.9529 s @ 5.02905 MiB/s`: the average receive time @ the average per-job speed.
 pub fn download_cell(row: &Row) -> String {
     let figures = &row.figures;
@@ -88,7 +80,11 @@ pub fn render(tables: &[Table], extended: bool) -> String {
         if i > 0 {
             out.push('\n');
         }
-        render_table(&mut out, table, extended);
+        if table.request_rate() {
+            super::request_markdown::render_table(&mut out, table);
+        } else {
+            render_table(&mut out, table, extended);
+        }
     }
     out
 }

@@ -1,6 +1,7 @@
 //! `bench-overhead compare`: merges results from any number of machines into the cross-OS tables
-//! of the old suite (ARCHITECTURE.md, The old suite and Comparison tables), one per network path,
-//! plus extended columns and charts.
+//! of the old suite (ARCHITECTURE.md, The old suite and Comparison tables), one per network path
+//! and workload, plus extended columns and charts; a request-rate workload's table (keepalive,
+//! churn) has its own columns (`request_markdown`) and charts.
 //!
 //! The pipeline, one file per step: `results::load` (read and validate folders and runs.csv
 //! files), `reference` (the published rows), `aggregate` (group by setup, average over iterations)
@@ -14,6 +15,7 @@ mod csv_table;
 mod json;
 pub mod markdown;
 mod reference;
+mod request_markdown;
 pub mod table;
 
 use std::io::Write;
@@ -98,7 +100,13 @@ pub fn run(args: CompareConfig) -> anyhow::Result<ExitCode> {
         );
     }
     let tables = aggregate::tables(&sources)?;
-    let sweeps = scaling::sweeps(&tables);
+    // Sweeps are of the download figures.
+    let download: Vec<_> = tables
+        .iter()
+        .filter(|t| !t.request_rate())
+        .cloned()
+        .collect();
+    let sweeps = scaling::sweeps(&download);
     let output = match args.format {
         CompareFormat::Markdown => {
             let mut out = markdown::render(&tables, args.extended);

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::results::averages::RunSelection;
+use crate::results::requests::RequestSetup;
 
 /// meta.json `extra` keys that describe the hardware a QEMU guest ran on (ARCHITECTURE.md, Setups)
 /// and the TCP congestion control (which changed loopback figures up to twofold, see the README):
@@ -145,15 +146,34 @@ pub struct Row {
     /// The inputs the row's runs came from, for messages.
     #[serde(skip)]
     pub sources: Vec<String>,
+    /// A request-rate setup's figures (keepalive, churn; `results::requests`), printed in that
+    /// workload's columns instead of the old suite's; absent for download and upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<RequestSetup>,
 }
 
 /// One table: every row measured over one network path.
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
     pub network: String,
+    /// What the rows' connections did; absent (download) in the JSON of download tables, as
+    /// before workloads.
+    #[serde(skip_serializing_if = "is_download")]
+    pub workload: String,
     pub title: String,
     /// Conditions that differ between the rows (`server`, `connections`, `payload`, `buffer`,
     /// `machine`, `cpu`, `nic`, `vcpus`, `accelerator`).
     pub differing: Vec<Condition>,
     pub rows: Vec<Row>,
+}
+
+fn is_download(workload: &str) -> bool {
+    workload == "download"
+}
+
+impl Table {
+    /// Whether its rows are request-rate setups (keepalive, churn), with their own columns.
+    pub fn request_rate(&self) -> bool {
+        self.rows.iter().any(|row| row.requests.is_some())
+    }
 }

@@ -70,58 +70,85 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         .count() as u64;
     let has_meta = meta.is_some();
     let meta = meta.unwrap_or_default();
-    let unrecorded: Vec<Option<Variant>> = meta
+    // (workload, variant) of each iteration that left no record.
+    let unrecorded: Vec<(&str, Option<Variant>)> = meta
         .failed_iterations
         .iter()
         .filter(|f| !f.recorded)
-        .map(|f| f.variant())
+        .map(|f| (f.workload.as_deref().unwrap_or("download"), f.variant()))
         .collect();
 
-    // A summary per model, backend and connection count: poll over epoll and over poll(2) are
-    // different setups, and figures of 1 and of 1,000 connections do not average into anything.
+    // A summary per workload, model, backend and connection count: poll over epoll and over
+    // poll(2) are different setups, and figures of 1 and of 1,000 connections do not average
+    // into anything. Request-rate runs have summaries of their own (`requests.rs`).
     let mut variants_seen: Vec<Variant> = Vec::new();
-    let mut backends_seen: Vec<(Variant, &str)> = Vec::new();
-    let mut groups: Vec<(Variant, &str, u32)> = Vec::new();
-    for run in &runs {
+    let mut workloads_seen: Vec<&str> = Vec::new();
+    let mut backends_seen: Vec<(&str, Variant, &str)> = Vec::new();
+    let mut groups: Vec<(&str, Variant, &str, u32)> = Vec::new();
+    for run in runs.iter().filter(|r| !r.request_rate()) {
         if !variants_seen.contains(&run.variant) {
             variants_seen.push(run.variant);
         }
-        let backend = (run.variant, run.row.backend.as_str());
+        if !workloads_seen.contains(&run.workload()) {
+            workloads_seen.push(run.workload());
+        }
+        let backend = (run.workload(), run.variant, run.row.backend.as_str());
         if !backends_seen.contains(&backend) {
             backends_seen.push(backend);
         }
-        let group = (run.variant, run.row.backend.as_str(), run.row.connections);
+        let group = (
+            run.workload(),
+            run.variant,
+            run.row.backend.as_str(),
+            run.row.connections,
+        );
         if !groups.contains(&group) {
             groups.push(group);
         }
     }
-    groups.sort_by_key(|&(variant, backend, connections)| {
+    groups.sort_by_key(|&(workload, variant, backend, connections)| {
+        let workload_at = workloads_seen.iter().position(|w| *w == workload);
         let model = variants_seen.iter().position(|v| *v == variant);
-        let backend = backends_seen.iter().position(|b| *b == (variant, backend));
-        (model, backend, connections)
+        let backend = backends_seen
+            .iter()
+            .position(|b| *b == (workload, variant, backend));
+        (workload_at, model, backend, connections)
     });
     // An iteration that left no record is counted for the variant its run id names, where that
     // variant has one summary (a sweep's or several backends' unrecorded runs are not attributed).
-    let unrecorded_of = |variant: Option<Variant>| {
+    let unrecorded_of = |workload: Option<&str>, variant: Option<Variant>| {
         variant.map_or(0, |variant| {
-            unrecorded.iter().filter(|v| **v == Some(variant)).count()
+            unrecorded
+                .iter()
+                .filter(|(w, _)| workload.map_or(true, |workload| workload == *w))
+                .filter(|(_, v)| *v == Some(variant))
+                .count()
         })
     };
-    let single_group = |variant: Variant| groups.iter().filter(|g| g.0 == variant).count() == 1;
+    let single_group = |workload: &str, variant: Variant| {
+        groups
+            .iter()
+            .filter(|g| g.0 == workload && g.1 == variant)
+            .count()
+            == 1
+    };
     let variants: Vec<VariantSummary> = groups
         .iter()
-        .map(|&(variant, backend, connections)| {
+        .map(|&(workload, variant, backend, connections)| {
             let rows: Vec<&Run> = runs
                 .iter()
                 .filter(|r| {
-                    r.variant == variant
+                    !r.request_rate()
+                        && r.workload() == workload
+                        && r.variant == variant
                         && r.row.backend == backend
                         && r.row.connections == connections
                 })
                 .collect();
             let mut summary = summarize_variant(&rows, &jobs_by_run);
-            let no_record = if single_group(variant) {
-                unrecorded_of(Some(variant))
+            summary.workload = workload.to_string();
+            let no_record = if single_group(workload, variant) {
+                unrecorded_of(Some(workload), Some(variant))
             } else {
                 0
             };
@@ -151,7 +178,10 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         })
         .map(|v| VariantNotRun {
             variant: v.clone(),
-            runs_unrecorded: unrecorded_of(v.split(':').next().and_then(|name| name.parse().ok())),
+            runs_unrecorded: unrecorded_of(
+                None,
+                v.split(':').next().and_then(|name| name.parse().ok()),
+            ),
         })
         .collect();
     let sweep = groups.len() > backends_seen.len();
@@ -164,6 +194,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
     for s in &variants {
         check_finite(s, &runs_csv)?;
     }
+    let requests = super::requests::summaries(&runs, &runs_csv)?;
     let sweeps = if sweep {
         let source = load::load(folder)?;
         scaling::sweeps(&aggregate::tables(&[source])?)
@@ -188,6 +219,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
         status: status.to_string(),
         host,
         variants,
+        requests,
         variants_not_run,
         sweeps,
         orphan_jobs,
@@ -318,6 +350,7 @@ pub(super) fn summarize_variant(
     connections.dedup();
     let first = &rows[0].row;
     let mut summary = VariantSummary {
+        workload: first.workload.clone(),
         variant: first.variant.clone(),
         backend: first.backend.clone(),
         connections,

@@ -10,10 +10,14 @@
 //! (every run when none did). Job figures come from `jobs.csv` (exact per-job values); a run
 //! without job rows, or with a job row that does not parse, takes its `runs.csv` means. The spread
 //! is the coefficient of variation (sample standard deviation / mean) of the per-run values: above
-//! 10 % a figure is too noisy to compare without more iterations.
+//! 10 % a figure is too noisy to compare without more iterations. The request-rate workloads
+//! (keepalive, churn) have sections of their own (`requests.rs`): requests per second and costs
+//! per request averaged over runs the same way, latency percentiles from the runs' merged
+//! histograms.
 
 mod compute;
 mod markdown;
+mod requests;
 mod summary;
 mod text;
 mod view;
@@ -26,7 +30,7 @@ use anyhow::Context;
 pub use compute::summarize;
 use std::path::PathBuf;
 // The suite's verdict reads the same figures.
-pub use summary::{Figure, VariantSummary};
+pub use summary::{Figure, Summary, VariantSummary};
 use view::View;
 
 /// `summarize`: which folder, and which outputs.
@@ -42,7 +46,7 @@ pub struct SummarizeConfig {
 
 pub fn run(args: SummarizeConfig) -> anyhow::Result<ExitCode> {
     let summary = summarize(&args.results)?;
-    let view = View::new(&summary);
+    let view = view_of(&summary);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -53,6 +57,16 @@ pub fn run(args: SummarizeConfig) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The words of a summary: the download (and upload) sections, then the request workloads'.
+fn view_of(summary: &Summary) -> View<'_> {
+    let mut view = View::new(summary);
+    view.sections.extend(requests::sections(&summary.requests));
+    let (warnings, notes) = requests::warnings_and_notes(&summary.requests);
+    view.warnings.extend(warnings);
+    view.notes.extend(notes);
+    view
 }
 
 #[cfg(test)]

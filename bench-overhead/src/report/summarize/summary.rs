@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::results::averages::RunSelection;
+use crate::results::requests::RequestSetup;
 
 /// One figure: its value and its spread over runs (`None` with fewer than two runs).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -18,6 +19,10 @@ pub struct Figure {
 /// The summary of one variant over every run of it in the folder.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VariantSummary {
+    /// `download`, or `upload` (one request per connection too, so the same figures); not
+    /// serialised for download, as in folders written before workloads.
+    #[serde(skip_serializing_if = "is_download")]
+    pub workload: String,
     pub variant: String,
     pub backend: String,
     pub connections: Vec<u32>,
@@ -81,12 +86,21 @@ pub struct VariantSummary {
 impl VariantSummary {
     /// How notes and warnings name it: `poll`, or `poll at 16 connections` in a sweep.
     pub fn subject(&self) -> String {
+        let variant = if is_download(&self.workload) {
+            self.variant.clone()
+        } else {
+            format!("{} {}", self.workload, self.variant)
+        };
         match (self.sweep_step, self.connections.as_slice()) {
-            (true, [1]) => format!("{} at 1 connection", self.variant),
-            (true, [n]) => format!("{} at {n} connections", self.variant),
-            _ => self.variant.clone(),
+            (true, [1]) => format!("{variant} at 1 connection"),
+            (true, [n]) => format!("{variant} at {n} connections"),
+            _ => variant,
         }
     }
+}
+
+pub(super) fn is_download(workload: &str) -> bool {
+    workload == "download"
 }
 
 /// A variant asked for that has no run in runs.csv.
@@ -104,6 +118,9 @@ pub struct Summary {
     pub status: String,
     pub host: String,
     pub variants: Vec<VariantSummary>,
+    /// The request-rate workloads' setups (keepalive, churn); absent when the folder has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestSummary>,
     /// Variants the suite was asked to run (meta.json `variants`) with no run recorded, each with
     /// why: the suite stopped before it, or its iterations left no record.
     pub variants_not_run: Vec<VariantNotRun>,
@@ -123,4 +140,32 @@ pub struct Summary {
     pub skipped_job_rows_first: Vec<String>,
     /// Recorded runs that lost a job row that way: their job figures are their runs.csv means.
     pub runs_with_skipped_job_rows: Vec<String>,
+}
+
+/// One request-rate setup of the folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestSummary {
+    pub workload: String,
+    pub variant: String,
+    pub backend: String,
+    pub connections: u32,
+    pub server: String,
+    pub network: String,
+    /// Event loops (`--threads`) are not in runs.csv; the figures are the runs'.
+    #[serde(flatten)]
+    pub figures: RequestSetup,
+}
+
+impl RequestSummary {
+    /// How notes and warnings name it: `keepalive poll (epoll) at 4 connections`.
+    pub(super) fn subject(&self) -> String {
+        format!(
+            "{} {} ({}) at {} connection{}",
+            self.workload,
+            self.variant,
+            self.backend,
+            self.connections,
+            if self.connections == 1 { "" } else { "s" }
+        )
+    }
 }

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::compute::summarize_variant;
 use super::summarize;
 use super::summary::{Summary, VariantNotRun, VariantSummary};
-use super::view::{figures, View, CV_WARNING};
+use super::view::{figures, CV_WARNING};
 use crate::results::jobs;
 use crate::results::load::Run;
 use crate::units::MIB;
@@ -12,11 +12,11 @@ use bench_records::RunRow;
 use bench_records::Variant;
 
 fn text(summary: &Summary) -> String {
-    super::text::render(&View::new(summary))
+    super::text::render(&super::view_of(summary))
 }
 
 fn markdown(summary: &Summary) -> String {
-    super::markdown::render(&View::new(summary))
+    super::markdown::render(&super::view_of(summary))
 }
 
 fn row(run_id: &str, variant: &str, run_ns: u64, mem_avg: Option<f64>) -> RunRow {
@@ -50,7 +50,11 @@ fn summarize_rows(
     let runs: Vec<Run> = rows
         .iter()
         .map(|row| Run {
-            row: (*row).clone(),
+            // The loader reads an empty workload as download.
+            row: RunRow {
+                workload: bench_records::run::download(),
+                ..(*row).clone()
+            },
             variant: Variant::ALL
                 .into_iter()
                 .find(|v| v.name() == row.variant)
@@ -80,6 +84,7 @@ fn summary_of(variants: Vec<VariantSummary>) -> Summary {
         status: "complete".into(),
         host: String::new(),
         variants,
+        requests: Vec::new(),
         variants_not_run: Vec::new(),
         sweeps: Vec::new(),
         orphan_jobs: 0,

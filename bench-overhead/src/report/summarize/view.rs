@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::summary::{Figure, Summary, VariantSummary};
+use super::summary::{is_download, Figure, Summary, VariantSummary};
 use crate::results::averages::RunSelection;
 use crate::results::jobs;
 use crate::units::{format_bytes, format_nanos};
@@ -20,7 +20,7 @@ const RUN_FIGURES: &str = "run time, aggregate speed and memory";
 pub struct View<'a> {
     pub summary: &'a Summary,
     pub sections: Vec<Section>,
-    pub warnings: Vec<&'a String>,
+    pub warnings: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -35,11 +35,19 @@ pub struct Section {
 
 impl<'a> View<'a> {
     pub fn new(summary: &'a Summary) -> View<'a> {
-        let sections = summary
+        // A folder of several workloads names each section's; one of download alone reads as
+        // the old suite's.
+        let several = !summary.requests.is_empty()
+            || summary.variants.iter().any(|s| !is_download(&s.workload));
+        let sections: Vec<Section> = summary
             .variants
             .iter()
             .map(|s| Section {
-                heading: heading(s),
+                heading: if several {
+                    format!("{}: {}", s.workload, heading(s))
+                } else {
+                    heading(s)
+                },
                 counts: counts(s),
                 figures: figures(s)
                     .into_iter()
@@ -53,14 +61,18 @@ impl<'a> View<'a> {
         View {
             summary,
             sections,
-            warnings: summary.variants.iter().flat_map(|s| &s.warnings).collect(),
+            warnings: summary
+                .variants
+                .iter()
+                .flat_map(|s| s.warnings.iter().cloned())
+                .collect(),
             notes: notes(summary),
         }
     }
 }
 
 /// A figure that stands for nothing when no job succeeded.
-const NO_VALUE: &str = "—";
+pub(super) const NO_VALUE: &str = "—";
 
 /// One printed figure.
 pub(super) struct FigureLine {
@@ -376,7 +388,7 @@ fn notes(summary: &Summary) -> Vec<String> {
         };
         notes.push(format!("{}: {why}", missing.variant));
     }
-    if summary.variants.is_empty() {
+    if summary.variants.is_empty() && summary.requests.is_empty() {
         notes.push("no runs recorded".to_string());
     }
     notes.extend(cost_notes(summary));
