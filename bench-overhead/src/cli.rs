@@ -113,12 +113,12 @@ pub struct RunArgs {
     /// keepalive, churn: requests due in this first part of --duration are made but not counted.
     #[arg(long, value_parser = parse_duration)]
     pub warmup: Option<Duration>,
-    /// keepalive, churn, open loop: requests per second over all connections (e.g. 2000). Each
-    /// connection sends on a fixed schedule (one request every connections/R, phases spread),
-    /// never before a request's time (churn: on a new connection opened once the last is done);
-    /// latency counts from the intended send time (coordinated omission corrected), with the
-    /// latency from the actual send beside it. Needs --duration (or its default); a schedule the
-    /// client or server could not keep is said in the output.
+    /// keepalive and churn, open loop: requests per second over all connections (e.g. 2000).
+    /// Each connection sends on a fixed schedule (one request every connections/R, phases
+    /// spread), never before a request's time (churn opens its next connection at once and sends
+    /// on it then); latency counts from the intended send time (coordinated omission corrected),
+    /// with the latency from the actual send beside it. Needs --duration (or its default); a
+    /// schedule the client or server could not keep is said in the output.
     #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// upload: body bytes per connection (e.g. 1MiB, 0 for none).

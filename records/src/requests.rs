@@ -32,8 +32,8 @@ pub struct RequestFigures {
     pub requests_per_s: f64,
     /// Per request: the request becomes due (connection up, or the previous response complete)
     /// → its response complete. Churn: its own connection up → its response complete (the
-    /// connect before it is `connect_us`).
-    /// `None` when no request was counted.
+    /// connect before it is `connect_us`). Open loop (`target_rate`): from the request's intended
+    /// send time instead. `None` when no request was counted.
     pub latency_us: Option<LatencyPercentiles>,
     /// The histogram `latency_us` was read from (nanoseconds, 1 µs to 1 h, 3 significant
     /// digits), in HdrHistogram's V2 serialisation format, base64: runs and hosts are pooled by

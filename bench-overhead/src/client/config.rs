@@ -85,7 +85,7 @@ pub struct ClientConfig {
     pub requests: Option<u64>,
     pub duration: Option<Duration>,
     pub warmup: Option<Duration>,
-    /// keepalive, open loop: requests per second over all connections.
+    /// keepalive and churn, open loop: requests per second over all connections.
     pub rate: Option<f64>,
     /// upload: body bytes per connection.
     pub upload_size: u64,
