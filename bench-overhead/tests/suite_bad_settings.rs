@@ -7,7 +7,6 @@
 mod suite_common;
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -216,8 +215,7 @@ fn make_refuses_a_bad_setting_before_building_anything() {
     let work = support::TempDir::new("make-bad");
     let mark = work.path().join("cargo-ran");
     let cargo = work.path().join("cargo");
-    std::fs::write(&cargo, format!("#!/bin/sh\ntouch '{}'\n", mark.display())).unwrap();
-    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    support::write_executable(&cargo, &format!("#!/bin/sh\ntouch '{}'\n", mark.display()));
     let payloads = work.path().join("payloads");
     let setup = work.path().join("setup");
     for (goal, setting, expected) in [

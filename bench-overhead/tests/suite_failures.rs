@@ -6,7 +6,6 @@
 mod suite_common;
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use suite_common::{num, read_csv, read_meta, GroupRun};
@@ -71,9 +70,9 @@ fn a_client_that_crashes_in_one_variant_is_noted_and_the_others_run() {
     let real = suite_common::bin_dir();
     std::os::unix::fs::symlink(real.join("memmon"), bin.join("memmon")).unwrap();
     let wrapper = bin.join("bench-overhead");
-    std::fs::write(
+    support::write_executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\n\
              case \" $* \" in\n\
              *' run '*'--variant poll '*)\n\
@@ -85,9 +84,7 @@ fn a_client_that_crashes_in_one_variant_is_noted_and_the_others_run() {
              exec '{}' \"$@\"\n",
             real.join("bench-overhead").display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
 
     let mut suite = GroupRun::spawn(
         suite_common::suite_command(server.port, &results)

@@ -9,7 +9,6 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::net::TcpStream;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -224,15 +223,13 @@ fn ctrl_c_at_the_summary(dir: &Path) -> PathBuf {
     let real = suite_common::bin_dir();
     std::os::unix::fs::symlink(real.join("memmon"), bin_dir.join("memmon")).unwrap();
     let wrapper = bin_dir.join("bench-overhead");
-    std::fs::write(
+    support::write_executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\nif [ \"$1\" = summarize ]; then kill -INT 0; fi\nexec '{}' \"$@\"\n",
             real.join("bench-overhead").display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     bin_dir
 }
 

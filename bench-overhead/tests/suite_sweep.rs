@@ -163,7 +163,6 @@ fn a_small_sweep_measures_each_count_and_skips_what_the_limits_forbid() {
 /// recorded as failed with the client's own error line, and the sweep goes on with the next step.
 #[test]
 fn a_failing_step_is_recorded_with_its_error_and_the_sweep_goes_on() {
-    use std::os::unix::fs::PermissionsExt;
     let root = support::TempDir::new("sweep-fail-root");
     support::write_payload(&root.path().join("testpayload"), 64 << 10);
     let server = support::start_builtin(root.path(), None);
@@ -173,9 +172,9 @@ fn a_failing_step_is_recorded_with_its_error_and_the_sweep_goes_on() {
     let real = suite_common::bin_dir();
     std::os::unix::fs::symlink(real.join("memmon"), bin.join("memmon")).unwrap();
     let wrapper = bin.join("bench-overhead");
-    std::fs::write(
+    support::write_executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\n\
              case \" $* \" in\n\
              *' run '*'--variant poll '*'--connections 4 '*)\n\
@@ -185,9 +184,7 @@ fn a_failing_step_is_recorded_with_its_error_and_the_sweep_goes_on() {
              exec '{}' \"$@\"\n",
             real.join("bench-overhead").display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let results = work.path().join("results");
     let output = support::run_with_timeout(
         suite_common::suite_command(server.port, &results)

@@ -91,6 +91,27 @@ pub fn assert_renders(path: &std::path::Path) {
 }
 
 /// A loopback port that was free a moment ago.
+/// Writes an executable script at `path`. The file is written by a child `sh`, not by this
+/// process: a test binary runs tests on many threads, and a sibling test's child forked while this
+/// process held the file open for writing would keep it so until its exec, making the script's
+/// own exec fail with "Text file busy" (ETXTBSY) at random.
+pub fn write_executable(path: &Path, text: &str) {
+    let mut child = Command::new("sh")
+        .args(["-c", "cat >\"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run sh to write a script");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(text.as_bytes())
+        .expect("write the script");
+    let status = child.wait().expect("wait for sh");
+    assert!(status.success(), "could not write {}", path.display());
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
