@@ -1,5 +1,7 @@
 //! One job's record: a `jobs.csv` row.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::failure::Failure;
@@ -8,12 +10,16 @@ use crate::failure::Failure;
 ///
 /// Phases are `None` when the job failed before reaching them. Times are nanoseconds from a
 /// monotonic clock (ARCHITECTURE.md, Phases).
+///
+/// The run id, variant and backend are the same for every job of a run, and a run of 10,000
+/// connections holds its 10,000 records in memory until it ends: shared (`Arc<str>`), they cost
+/// the client's memory figure no allocation per job.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobRecord {
-    pub run_id: String,
+    pub run_id: Arc<str>,
     /// Index of the job within its run, 0-based.
     pub job: u32,
-    pub variant: String,
+    pub variant: Arc<str>,
     /// The bare `socket()` call, plus making it non-blocking where the variant needs it.
     pub socket_ns: Option<u64>,
     /// The variant's job setup: thread spawn (threaded) or register + non-blocking connect (poll).
@@ -35,7 +41,7 @@ pub struct JobRecord {
     /// The model's backend (see [`RunRecord::backend`](crate::RunRecord)). The columns from here
     /// on were added later: files written before lack them and read them as absent.
     #[serde(default)]
-    pub backend: String,
+    pub backend: Arc<str>,
     /// Named part of `connect_ns`: the time before the model first waited (poll, uring).
     #[serde(default)]
     pub queued_ns: Option<u64>,

@@ -53,19 +53,20 @@ pub struct Target {
     pub run_timeout: Duration,
     /// Bytes per second a job must move over each `timeout` window; 0: no floor.
     pub speed_limit: u64,
-    pub run_id: String,
-    pub variant: &'static str,
-    pub backend: &'static str,
+    /// Shared by every job record of the run (see `JobRecord`), as are `variant` and `backend`.
+    pub run_id: Arc<str>,
+    pub variant: Arc<str>,
+    pub backend: Arc<str>,
 }
 
 impl Target {
     /// A fresh record for job `job`, every phase still unknown.
     pub fn record(&self, job: u32) -> JobRecord {
         JobRecord {
-            run_id: self.run_id.clone(),
+            run_id: Arc::clone(&self.run_id),
             job,
-            variant: self.variant.to_string(),
-            backend: self.backend.to_string(),
+            variant: Arc::clone(&self.variant),
+            backend: Arc::clone(&self.backend),
             ..JobRecord::default()
         }
     }

@@ -128,9 +128,9 @@ fn run_one(
         timeout: args.timeout,
         run_timeout: args.run_timeout,
         speed_limit: args.speed_limit,
-        run_id,
-        variant: spec.variant.name(),
-        backend: spec.backend_name(),
+        run_id: run_id.into(),
+        variant: spec.variant.name().into(),
+        backend: spec.backend_name().into(),
     };
     let started_unix_s = unix_now();
     // The schedule counts from here, the models' start.

@@ -53,7 +53,7 @@ pub fn run_record(
     };
     let args = context.args;
     RunRecord {
-        run_id: target.run_id.clone(),
+        run_id: target.run_id.to_string(),
         started_unix_s: context.started_unix_s,
         variant: target.variant.to_string(),
         backend: target.backend.to_string(),
@@ -90,7 +90,7 @@ pub fn run_record(
         interrupted: outcome.interrupted,
         workload: target.workload.to_string(),
         requests: request_figures(outcome, args),
-        event_loops: (target.variant != "threaded").then_some(args.threads),
+        event_loops: (&*target.variant != "threaded").then_some(args.threads),
         server: None,
         sockets: None,
         tcp: bench_records::TcpFigures::from_jobs(&outcome.jobs),

@@ -204,7 +204,7 @@ fn read_job_times(jobs_csv: &Path) -> anyhow::Result<BTreeMap<String, JobTimes>>
     let jobs = crate::results::jobs::read(jobs_csv)?;
     let mut by_run: BTreeMap<&str, Vec<&bench_records::JobRecord>> = BTreeMap::new();
     for job in &jobs.rows {
-        by_run.entry(job.run_id.as_str()).or_default().push(job);
+        by_run.entry(&*job.run_id).or_default().push(job);
     }
     Ok(by_run
         .into_iter()

@@ -53,10 +53,7 @@ pub fn summarize(folder: &Path) -> anyhow::Result<Summary> {
 
     let mut jobs_by_run: BTreeMap<&str, Vec<&JobRecord>> = BTreeMap::new();
     for job in &jobs.rows {
-        jobs_by_run
-            .entry(job.run_id.as_str())
-            .or_default()
-            .push(job);
+        jobs_by_run.entry(&*job.run_id).or_default().push(job);
     }
     // A run missing a job row takes its figures from its runs.csv row rather than from the rest.
     for run_id in &jobs.broken_runs {

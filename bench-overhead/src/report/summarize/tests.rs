@@ -135,7 +135,7 @@ fn pools_jobs_and_averages_runs() {
     ];
     let mut by_run: BTreeMap<&str, Vec<&JobRecord>> = BTreeMap::new();
     for j in &jobs {
-        by_run.entry(j.run_id.as_str()).or_default().push(j);
+        by_run.entry(&*j.run_id).or_default().push(j);
     }
     let s = summarize_rows(&[&rows[0], &rows[1]], &by_run);
     assert_eq!((s.runs, s.runs_ok, s.jobs, s.jobs_ok), (2, 2, 4, 4));
