@@ -5,18 +5,11 @@
 //! memmon, a machine too loaded to run it on time): the figures then rest on fewer samples than
 //! their interval says, and the summary warns.
 
-/// The share of the scheduled samples below which a run is behind schedule.
-pub const MIN_SHARE: f64 = 0.9;
+pub use bench_records::{behind_schedule, MIN_SCHEDULED_SHARE as MIN_SHARE};
 
 /// Samples due over a run of `elapsed_ms`.
 pub fn scheduled_samples(elapsed_ms: u64, interval_ms: u64) -> u64 {
     elapsed_ms / interval_ms.max(1) + 1
-}
-
-/// Whether `taken` of `scheduled` samples is behind schedule. One sample short never is: the
-/// last one may have raced with the command's exit and been dropped.
-pub fn behind_schedule(taken: u64, scheduled: u64) -> bool {
-    scheduled.saturating_sub(taken) >= 2 && (taken as f64) < MIN_SHARE * scheduled as f64
 }
 
 /// The warning line, without a trailing newline.

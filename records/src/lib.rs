@@ -33,7 +33,7 @@ pub use cost::{
 };
 pub use failure::{Failure, FailureKind};
 pub use job::JobRecord;
-pub use memory::{MemmonSummary, MemorySample, MinAvgMax};
+pub use memory::{behind_schedule, MemmonSummary, MemorySample, MinAvgMax, MIN_SCHEDULED_SHARE};
 pub use meta::{
     FailedIteration, Meta, MetaFields, MetaStatus, ServerCost, StepOutcome, StepResult,
 };

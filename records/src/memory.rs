@@ -112,6 +112,17 @@ impl MemmonSummary {
     }
 }
 
+/// The share of the scheduled samples below which a run is behind schedule.
+pub const MIN_SCHEDULED_SHARE: f64 = 0.9;
+
+/// Whether `taken` of `scheduled` memory samples is behind schedule: memmon was held up (stopped,
+/// or the machine too loaded to run it on time), so the figures rest on fewer samples than the
+/// interval says. One sample short never is: the last one may have raced with the command's exit
+/// and been dropped. memmon warns by this rule, and summarize repeats it for the runs it reads.
+pub fn behind_schedule(taken: u64, scheduled: u64) -> bool {
+    scheduled.saturating_sub(taken) >= 2 && (taken as f64) < MIN_SCHEDULED_SHARE * scheduled as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

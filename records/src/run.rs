@@ -112,6 +112,9 @@ pub struct MemoryFigures {
     pub pss_anon: Option<MinAvgMax>,
     pub pss: Option<MinAvgMax>,
     pub peak_rss: Option<u64>,
+    /// Samples memmon's interval called for; `None` where memmon did not say (older versions).
+    #[serde(default)]
+    pub scheduled_samples: Option<u64>,
 }
 
 /// One run of one variant: N concurrent jobs. This is the `run --json` object.
@@ -298,6 +301,9 @@ run_row! {
     #[serde(default)] tcp_delivery_rate_min: Option<f64>,
     #[serde(default)] tcp_delivery_rate_avg: Option<f64>,
     #[serde(default)] tcp_delivery_rate_max: Option<f64>,
+    /// memmon's scheduled samples beside `mem_samples` (added after the cost columns: older
+    /// files lack it).
+    #[serde(default)] mem_scheduled_samples: Option<u64>,
     /// The workload and request-rate columns (requests.rs), added last: files written before
     /// lack them and read as download runs; every request column is empty for download and
     /// upload, which make one request per connection.
@@ -449,6 +455,7 @@ impl From<&RunRecord> for RunRow {
             mem_pss_avg_bytes: mem.pss.map(|m| m.avg),
             mem_pss_max_bytes: mem.pss.map(|m| m.max),
             mem_peak_rss_bytes: mem.peak_rss,
+            mem_scheduled_samples: mem.scheduled_samples,
             ..RunRow::default()
         };
         with_phase_columns!(phase_columns, row, r.phases);
@@ -480,6 +487,7 @@ impl From<MemmonSummary> for MemoryFigures {
             pss_anon: bytes(m.pss_anon_bytes),
             pss: bytes(m.pss_bytes),
             peak_rss: m.peak_rss_bytes,
+            scheduled_samples: m.scheduled_samples,
         }
     }
 }
@@ -519,6 +527,7 @@ impl From<&RunRow> for RunRecord {
                 row.mem_pss_max_bytes,
             ),
             peak_rss: row.mem_peak_rss_bytes,
+            scheduled_samples: row.mem_scheduled_samples,
         });
         let (server, sockets, tcp) = cost::from_row(row);
         RunRecord {
@@ -668,6 +677,7 @@ mod tests {
                 }),
                 pss: None,
                 peak_rss: Some(9),
+                scheduled_samples: Some(8),
             }),
             server: Some(ServerFigures {
                 pid: 42,

@@ -47,6 +47,7 @@ const LATER_COLUMNS: &[&str] = &[
     "sys_submit",
     "sys_close",
     "thread_spawns",
+    "mem_scheduled_samples",
 ];
 
 /// Later columns that may be empty (not counted then): they stay empty rather than 0.
@@ -58,6 +59,7 @@ const OPTIONAL_LATER: &[&str] = &[
     "sys_submit",
     "sys_close",
     "thread_spawns",
+    "mem_scheduled_samples",
 ];
 
 /// Whether the suite finished writing the folder (meta.json's `status`).

@@ -170,6 +170,7 @@ mod tests {
             memory_metric: "pss_anon".to_string(),
             memory_runs: 3,
             memory_samples_min: Some(10),
+            memory_behind_schedule: (0, 0),
             memory_min_bytes: None,
             memory_avg_bytes: figure(memory, Some(0.0)),
             memory_max_bytes: None,

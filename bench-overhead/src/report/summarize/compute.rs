@@ -280,6 +280,20 @@ fn sums_from_row(run: &Run) -> JobSums {
 }
 
 /// A figure over per-run `values`; `None` without any.
+/// Of the runs whose rows say how many memory samples were scheduled, how many got fewer than the
+/// schedule's share (memmon's rule, `bench_records::behind_schedule`); and how many say.
+fn behind_schedule(rows: &[&Run]) -> (usize, usize) {
+    let said: Vec<(u64, u64)> = rows
+        .iter()
+        .filter_map(|r| Some((r.row.mem_samples?, r.row.mem_scheduled_samples?)))
+        .collect();
+    let behind = said
+        .iter()
+        .filter(|&&(taken, scheduled)| bench_records::behind_schedule(taken, scheduled))
+        .count();
+    (behind, said.len())
+}
+
 fn run_figure(values: Vec<f64>) -> Option<Figure> {
     Some(Figure {
         value: mean(&values)?,
@@ -374,6 +388,7 @@ pub(super) fn summarize_variant(
         memory_metric,
         memory_runs: memory.len(),
         memory_samples_min: measured.iter().filter_map(|r| r.row.mem_samples).min(),
+        memory_behind_schedule: behind_schedule(rows),
         memory_min_bytes: memory_figure(|m| m.min),
         memory_avg_bytes: memory_figure(|m| Some(m.avg)),
         memory_max_bytes: memory_figure(|m| m.max),

@@ -56,6 +56,10 @@ pub struct VariantSummary {
     /// The fewest memory samples any run had: with one or two, min/avg/max say little. `None`
     /// when the rows do not say (published rows).
     pub memory_samples_min: Option<u64>,
+    /// Runs whose memory sampling fell behind its schedule (memmon warned at the time), and the
+    /// runs that say how many samples were scheduled at all. Said in the notes, not in `--json`.
+    #[serde(skip)]
+    pub memory_behind_schedule: (usize, usize),
     pub memory_min_bytes: Option<Figure>,
     pub memory_avg_bytes: Option<Figure>,
     pub memory_max_bytes: Option<Figure>,

@@ -566,3 +566,27 @@ fn a_variant_asked_for_without_a_run_is_named() {
     assert_eq!(missing, ["threaded:other"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn runs_whose_memory_sampling_fell_behind_are_named() {
+    let sampled = |id: &str, taken: u64, scheduled: Option<u64>| RunRow {
+        mem_samples: Some(taken),
+        mem_scheduled_samples: scheduled,
+        ..row(id, "poll", 1_000_000_000, Some(100.0))
+    };
+    // 5 of 20 is behind; 19 of 20 (one short) is not; a row that does not say is not counted.
+    let rows = [
+        sampled("p-1", 5, Some(20)),
+        sampled("p-2", 19, Some(20)),
+        sampled("p-3", 3, None),
+    ];
+    let variant = summarize_rows(&[&rows[0], &rows[1], &rows[2]], &BTreeMap::new());
+    assert_eq!(variant.memory_behind_schedule, (1, 2));
+    let out = text(&summary_of(vec![variant]));
+    assert!(
+        out.contains("memmon fell behind its sampling schedule in 1 of 2 runs"),
+        "{out}"
+    );
+    let on_time = summarize_rows(&[&rows[1]], &BTreeMap::new());
+    assert!(!text(&summary_of(vec![on_time])).contains("fell behind"));
+}

@@ -371,6 +371,15 @@ fn notes(summary: &Summary) -> Vec<String> {
             ));
         }
         notes.extend(s.selection.note(&s.subject(), RUN_FIGURES));
+        if let (behind @ 1.., said) = s.memory_behind_schedule {
+            notes.push(format!(
+                "{}: memmon fell behind its sampling schedule in {behind} of {said} runs (fewer \
+                 than {:.0} % of the scheduled samples; it warned in each): their memory figures \
+                 rest on fewer samples than INTERVAL says, so rerun on a quieter machine",
+                s.subject(),
+                bench_records::MIN_SCHEDULED_SHARE * 100.0
+            ));
+        }
         let few_samples = s.memory_samples_min.filter(|samples| *samples < 3);
         if let Some(samples) = few_samples.filter(|_| s.memory_runs > 0) {
             notes.push(format!(
