@@ -55,7 +55,7 @@ help:
 	@echo "  DURATION WARMUP RATE THREADS: benchmark's keepalive/churn runs (--duration, --warmup, --rate) and event loops"
 	@echo "  More, described in README.md: VARIANTS PAYLOAD_PATH PAYLOAD_DIR INTERVAL NETWORK META"
 	@echo "  (bench-overhead.sh); PAIRS LIGHTTPD_PORT (bench-server); ROUNDS DURATION WRK_THREADS PAYLOAD MODELS (bench-client);"
-	@echo "  CONNECTIONS DURATION WRK_THREADS MODELS (bench-rr)"
+	@echo "  CONNECTIONS ROUNDS DURATION RATE_DURATION WRK_THREADS MODELS (bench-rr)"
 	@echo "  BENCH_SECONDS BENCH_MIB BENCH_THREADS (bench-memmon); QEMU_* (qemu-benchmark, setup/qemu/README.md)"
 
 ## setup-lighttpd: write setup/lighttpd.conf (PORT, BIND) and payloads/testpayload (PAYLOAD_SIZE MiB)

@@ -15,16 +15,21 @@
 # The client's poll and uring models run WRK_THREADS event loops (--threads), as wrk and oha run
 # WRK_THREADS threads; threaded runs a thread per connection.
 #
-# Variables: CONNECTIONS (100), DURATION (each run, 10s; warm-up 1s of it for this client),
-# WRK_THREADS (2), BIN_DIR (target/release), MODELS (every model and backend this OS has),
-# RATE_DURATION (the fixed-rate run's counted time, 10s).
+# Request rates on this loopback move from run to run as much as the goals' margins, so one run of
+# each proves nothing: every client (wrk and oha too) runs ROUNDS times, interleaved, the order
+# rotating each round, and each figure is the median of its rounds (as make bench-client does).
+#
+# Variables: CONNECTIONS (100), ROUNDS (3), DURATION (each run, 5s; warm-up 1s of it for this
+# client), WRK_THREADS (2), BIN_DIR (target/release), MODELS (every model and backend this OS
+# has), RATE_DURATION (the fixed-rate run's counted time, 10s).
 # Every step is bounded by `timeout`; lighttpd is stopped on exit.
 set -eu
 
 cd "$(dirname "$0")/.."
 BIN_DIR=${BIN_DIR:-target/release}
 CONNECTIONS=${CONNECTIONS:-100}
-DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
 WRK_THREADS=${WRK_THREADS:-2}
 RATE_DURATION=${RATE_DURATION:-10s}
 case $(uname -s) in
@@ -38,17 +43,18 @@ NAME=bench-rr
 # shellcheck source=scripts/bench-common.sh
 . scripts/bench-common.sh
 [ -x "$CLIENT" ] || die "$CLIENT is missing: run make build"
+case $ROUNDS in '' | *[!0-9]* | 0) die "ROUNDS=$ROUNDS: give a whole number of at least 1" ;; esac
 command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk): the goals are ratios to it"
 printf 'Hello, world\n' >"$WORK/root/hello"
 # Without lighttpd's default cap of 1,000 requests per connection: the keep-alive figure is then
 # of kept-alive connections, not of reconnects.
 start_lighttpd "server.max-keep-alive-requests = 65535"
 
-echo "bench-rr: $CONNECTIONS connections, /hello (13 bytes), $DURATION per run, lighttpd on 127.0.0.1:$PORT"
-# One line per client: name req/s p50_us p99_us p99.9_us syscalls_per_request cpu_us_per_request
-# connect_p99_us
-: >"$WORK/table"
-# One run of this client: workload $1 in model $2, its line added to the table as $3.
+echo "bench-rr: $CONNECTIONS connections, /hello (13 bytes), $DURATION per run, $ROUNDS interleaved rounds, medians; lighttpd on 127.0.0.1:$PORT"
+# One line per client and round in $WORK/rounds: name req/s p50_us p99_us p99.9_us
+# syscalls_per_request cpu_us_per_request connect_p99_us ("-" where the client gives none).
+: >"$WORK/rounds"
+# One run of this client: workload $1 in model $2, its line added as $3.
 client_row() {
     tag=$(printf '%s-%s' "$1" "$2" | tr ':' '-')
     $LIMIT "$CLIENT" run --variant "$2" --workload "$1" --connections "$CONNECTIONS" \
@@ -77,14 +83,8 @@ client_row() {
             }
             made = counted + warm
             printf "%s %.0f %.1f %.1f %.1f %.3f %.2f %s\n", name, rps, p50, p99, p999, total / made, (user + sys) * 1e6 / made, (cp99 == "" ? "-" : sprintf("%.1f", cp99))
-        }' >>"$WORK/table"
+        }' >>"$WORK/rounds"
 }
-for model in $MODELS; do
-    client_row keepalive "$model" "$model"
-done
-for model in $MODELS; do
-    client_row churn "$model" "churn/$model"
-done
 
 # wrk: Requests/sec and its latency percentiles (--latency prints 50/75/90/99 %).
 wrk_run() {
@@ -95,19 +95,59 @@ wrk_run() {
         /^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) } /^Requests\/sec:/ { rps = $2 }
         END { printf "%.0f %.1f %.1f - - - -\n", rps, p50, p99 }' "$WORK/wrk.out"
 }
-echo "wrk $(wrk_run)" >>"$WORK/table"
-echo "wrk-close $(wrk_run -H 'Connection: close')" >>"$WORK/table"
-if command -v oha >/dev/null 2>&1; then
+oha_run() {
     $LIMIT oha --no-tui -c "$CONNECTIONS" -z "$DURATION" "http://127.0.0.1:$PORT/hello" >"$WORK/oha.out" 2>&1 || true
     rps=$(awk '/Requests\/sec:/ { print $2; exit }' "$WORK/oha.out")
-    [ -n "$rps" ] && echo "oha ${rps%.*} - - - - - -" >>"$WORK/table"
-fi
+    if [ -n "$rps" ]; then echo "oha ${rps%.*} - - - - - -" >>"$WORK/rounds"; fi
+}
 
-# The fixed rate: half of epoll's keep-alive maximum measured above, for RATE_DURATION after a
+# One run of client $1 (a model, churn/MODEL, wrk, wrk-close or oha).
+run_client() {
+    case $1 in
+        wrk) echo "wrk $(wrk_run)" >>"$WORK/rounds" ;;
+        wrk-close) echo "wrk-close $(wrk_run -H 'Connection: close')" >>"$WORK/rounds" ;;
+        oha) oha_run ;;
+        churn/*) client_row churn "${1#churn/}" "$1" ;;
+        *) client_row keepalive "$1" "$1" ;;
+    esac
+}
+
+CLIENTS=$MODELS
+for model in $MODELS; do CLIENTS="$CLIENTS churn/$model"; done
+CLIENTS="$CLIENTS wrk wrk-close"
+command -v oha >/dev/null 2>&1 && CLIENTS="$CLIENTS oha"
+# shellcheck disable=SC2086 # CLIENTS is a list of words.
+set -- $CLIENTS
+round=1
+while [ "$round" -le "$ROUNDS" ]; do
+    echo "round $round/$ROUNDS: $*"
+    for client in "$@"; do
+        run_client "$client"
+    done
+    # Rotate: the first client goes last.
+    first=$1
+    shift
+    set -- "$@" "$first"
+    round=$((round + 1))
+done
+
+# The medians, one line per client in $WORK/table, in the columns of $WORK/rounds.
+: >"$WORK/table"
+for client in $CLIENTS; do
+    grep -q "^$client " "$WORK/rounds" || continue
+    line=$client
+    for k in 2 3 4 5 6 7 8; do
+        value=$(awk -v c="$client" -v k="$k" '$1 == c && $k != "-" { print $k }' "$WORK/rounds" | median)
+        line="$line $value"
+    done
+    echo "$line" >>"$WORK/table"
+done
+
+# The fixed rate: half of epoll's keep-alive req/s above (the median of its rounds), for RATE_DURATION after a
 # 1s warm-up. One line: target achieved corrected_p99_us uncorrected_p99_us, or nothing.
 : >"$WORK/rate"
-if [ -s "$WORK/keepalive-poll-epoll.json" ]; then
-    max=$(json_number requests_per_s "$WORK/keepalive-poll-epoll.json")
+max=$(awk '$1 == "poll:epoll" { print $2 }' "$WORK/table")
+if [ -n "$max" ]; then
     rate=$(awk -v max="$max" 'BEGIN { printf "%.0f", max / 2 }')
     seconds=$(awk -v d="$RATE_DURATION" 'BEGIN { v = d + 0; if (d ~ /ms$/) v /= 1000; else if (d ~ /m$/) v *= 60; printf "%.3f", v + 1 }')
     $LIMIT "$CLIENT" run --variant poll:epoll --workload keepalive --connections "$CONNECTIONS" \
