@@ -65,25 +65,15 @@ fn a_client_that_crashes_in_one_variant_is_noted_and_the_others_run() {
 
     // A bench-overhead whose poll client writes a few lines and dies of SIGSEGV; every other
     // invocation (the threaded client, the suite's own steps) is the real binary.
-    let bin = work.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let real = suite_common::bin_dir();
-    std::os::unix::fs::symlink(real.join("memmon"), bin.join("memmon")).unwrap();
-    let wrapper = bin.join("bench-overhead");
-    support::write_executable(
-        &wrapper,
-        &format!(
-            "#!/bin/sh\n\
-             case \" $* \" in\n\
-             *' run '*'--variant poll '*)\n\
-             echo 'connecting to the server' >&2\n\
-             echo 'error: the poll client crashed' >&2\n\
-             echo \"For more information, try '--help'.\" >&2\n\
-             kill -SEGV $$ ;;\n\
-             esac\n\
-             exec '{}' \"$@\"\n",
-            real.join("bench-overhead").display()
-        ),
+    let bin = suite_common::wrapped_bin_dir(
+        work.path(),
+        "case \" $* \" in\n\
+         *' run '*'--variant poll '*)\n\
+         echo 'connecting to the server' >&2\n\
+         echo 'error: the poll client crashed' >&2\n\
+         echo \"For more information, try '--help'.\" >&2\n\
+         kill -SEGV $$ ;;\n\
+         esac\n",
     );
 
     let mut suite = GroupRun::spawn(

@@ -218,19 +218,7 @@ fn sigterm_to_benchmark_sh_stops_the_suite_and_its_server() {
 /// Ctrl-C) as `summarize` starts, when every iteration has run, and then runs the real one;
 /// `memmon` is the real one.
 fn ctrl_c_at_the_summary(dir: &Path) -> PathBuf {
-    let bin_dir = dir.join("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    let real = suite_common::bin_dir();
-    std::os::unix::fs::symlink(real.join("memmon"), bin_dir.join("memmon")).unwrap();
-    let wrapper = bin_dir.join("bench-overhead");
-    support::write_executable(
-        &wrapper,
-        &format!(
-            "#!/bin/sh\nif [ \"$1\" = summarize ]; then kill -INT 0; fi\nexec '{}' \"$@\"\n",
-            real.join("bench-overhead").display()
-        ),
-    );
-    bin_dir
+    suite_common::wrapped_bin_dir(dir, "if [ \"$1\" = summarize ]; then kill -INT 0; fi\n")
 }
 
 /// What a suite that got Ctrl-C only during its summary leaves: a complete folder with its run,

@@ -167,23 +167,13 @@ fn a_failing_step_is_recorded_with_its_error_and_the_sweep_goes_on() {
     support::write_payload(&root.path().join("testpayload"), 64 << 10);
     let server = support::start_builtin(root.path(), None);
     let work = support::TempDir::new("sweep-fail");
-    let bin = work.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let real = suite_common::bin_dir();
-    std::os::unix::fs::symlink(real.join("memmon"), bin.join("memmon")).unwrap();
-    let wrapper = bin.join("bench-overhead");
-    support::write_executable(
-        &wrapper,
-        &format!(
-            "#!/bin/sh\n\
-             case \" $* \" in\n\
-             *' run '*'--variant poll '*'--connections 4 '*)\n\
-             echo 'error: cannot create the poller: Too many open files (os error 24)' >&2\n\
-             kill -SEGV $$ ;;\n\
-             esac\n\
-             exec '{}' \"$@\"\n",
-            real.join("bench-overhead").display()
-        ),
+    let bin = suite_common::wrapped_bin_dir(
+        work.path(),
+        "case \" $* \" in\n\
+         *' run '*'--variant poll '*'--connections 4 '*)\n\
+         echo 'error: cannot create the poller: Too many open files (os error 24)' >&2\n\
+         kill -SEGV $$ ;;\n\
+         esac\n",
     );
     let results = work.path().join("results");
     let output = support::run_with_timeout(

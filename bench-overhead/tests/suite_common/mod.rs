@@ -37,6 +37,23 @@ pub fn bin_dir() -> PathBuf {
     dir
 }
 
+/// A BIN_DIR in `dir` for the suite: the real memmon, and a `bench-overhead` script that runs
+/// `before` (shell lines that may act on the arguments, `$*`) and then execs the real one.
+pub fn wrapped_bin_dir(dir: &Path, before: &str) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = bin_dir();
+    std::os::unix::fs::symlink(real.join("memmon"), bin.join("memmon")).unwrap();
+    support::write_executable(
+        &bin.join("bench-overhead"),
+        &format!(
+            "#!/bin/sh\n{before}exec '{}' \"$@\"\n",
+            real.join("bench-overhead").display()
+        ),
+    );
+    bin
+}
+
 /// Every row of a CSV file as column → value; panics when a row does not parse or is cut short.
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_path(path)
