@@ -106,17 +106,11 @@ model_round() {
         -v sys="$(json_number cpu_sys_s "$WORK/$tag.json")" \
         -v bytes="$(json_number bytes "$WORK/$tag.json")" \
         -v peak="$(json_number peak_rss_bytes "$WORK/$tag.mem")" \
-        -v calls="$(sed -n 's/.*"syscalls":{\([^}]*\)}.*/\1/p' "$WORK/$tag.json")" 'BEGIN {
-            n = split(calls, kv, ",")
-            total = 0
-            for (i = 1; i <= n; i++) {
-                split(kv[i], p, ":")
-                if (p[1] != "\"thread_spawns\"" && p[2] != "null") total += p[2]
-                count[p[1]] = p[2]
-            }
+        -v total="$(syscalls_total "$WORK/$tag.json")" \
+        -v recv="$(json_number recv "$WORK/$tag.json" syscalls)" 'BEGIN {
             gib = bytes / 1073741824
             printf "%s %.6f %.6f %.4f %d %.4f\n", name, mib / 1024, (user + sys) / gib, total / (bytes / 1048576), peak,
-                (total - count["\"recv\""]) / (bytes / 1048576)
+                (total - recv) / (bytes / 1048576)
         }' >>"$WORK/rounds"
 }
 

@@ -72,6 +72,16 @@ json_number() {
     }' "$2"
 }
 
+# The system calls run record $1 counts, every kind summed (thread spawns are no system call).
+syscalls_total() {
+    sed -n 's/.*"syscalls":{\([^}]*\)}.*/\1/p' "$1" | awk -F, '{
+        for (i = 1; i <= NF; i++) {
+            split($i, p, ":")
+            if (p[1] != "\"thread_spawns\"" && p[2] != "null") total += p[2]
+        }
+    } END { print total + 0 }'
+}
+
 # The median of the numbers on stdin, one per line ("-" when there are none).
 median() {
     sort -g | awk '{ v[NR] = $1 } END {

@@ -74,13 +74,7 @@ client_row() {
         -v cp99="$(json_number p99 "$WORK/$tag.json" connect_us)" \
         -v user="$(json_number cpu_user_s "$WORK/$tag.json")" \
         -v sys="$(json_number cpu_sys_s "$WORK/$tag.json")" \
-        -v calls="$(sed -n 's/.*"syscalls":{\([^}]*\)}.*/\1/p' "$WORK/$tag.json")" 'BEGIN {
-            n = split(calls, kv, ",")
-            total = 0
-            for (i = 1; i <= n; i++) {
-                split(kv[i], p, ":")
-                if (p[1] != "\"thread_spawns\"" && p[2] != "null") total += p[2]
-            }
+        -v total="$(syscalls_total "$WORK/$tag.json")" 'BEGIN {
             made = counted + warm
             printf "%s %.0f %.1f %.1f %.1f %.3f %.2f %s\n", name, rps, p50, p99, p999, total / made, (user + sys) * 1e6 / made, (cp99 == "" ? "-" : sprintf("%.1f", cp99))
         }' >>"$WORK/rounds"
