@@ -103,16 +103,7 @@ const BAR_HEIGHT: u32 = 34;
 const BAR_FILL: f64 = 0.7;
 
 pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> {
-    let bars: Vec<Bar> = table
-        .rows
-        .iter()
-        .map(|r| Bar {
-            label: &r.setup,
-            variant: &r.variant,
-            published: r.published,
-            value: measure.value(r),
-        })
-        .collect();
+    let bars = of_rows(table, |r| measure.value(r));
     let chart = Chart {
         title: measure.title(table),
         axis: measure.axis(),
@@ -120,6 +111,20 @@ pub fn draw(path: &Path, table: &Table, measure: Measure) -> anyhow::Result<()> 
         conditions: conditions::summary(table),
     };
     draw_bars(path, &chart, &bars)
+}
+
+/// A bar per row of `table`, in its order, each of `value` of the row.
+pub(super) fn of_rows(table: &Table, value: impl Fn(&Row) -> Option<f64>) -> Vec<Bar<'_>> {
+    table
+        .rows
+        .iter()
+        .map(|r| Bar {
+            label: &r.setup,
+            variant: &r.variant,
+            published: r.published,
+            value: value(r),
+        })
+        .collect()
 }
 
 /// One bar: a table row's setup, its variant's colour, and its value (`None`: "no data").

@@ -3,24 +3,16 @@
 
 use std::path::Path;
 
-use super::bars::{self, Bar, Chart};
+use super::bars::{self, Chart};
 use crate::report::compare::conditions;
 use crate::report::compare::table::Table;
 
 pub fn draw(path: &Path, table: &Table) -> anyhow::Result<()> {
-    let bars: Vec<Bar> = table
-        .rows
-        .iter()
-        .map(|r| Bar {
-            label: &r.setup,
-            variant: &r.variant,
-            published: r.published,
-            value: r
-                .requests
-                .as_ref()
-                .and_then(|f| Some(f.requests_per_s?.value)),
-        })
-        .collect();
+    let bars = bars::of_rows(table, |r| {
+        r.requests
+            .as_ref()
+            .and_then(|f| Some(f.requests_per_s?.value))
+    });
     let path_name = bars::lowercase_first(table.title.trim_end_matches(':'));
     let chart = Chart {
         title: format!("Requests per second, {path_name}"),
