@@ -112,11 +112,27 @@ pub fn write_executable(path: &Path, text: &str) {
     assert!(status.success(), "could not write {}", path.display());
 }
 
+/// A free loopback port for a server a test starts.
+///
+/// The port is free when it is chosen, not when the server binds it: two tests of one binary
+/// (they run on parallel threads) could be given the same one, the second server fail to bind
+/// while its test finds the first one listening, and lose it when that test ends. So a port is
+/// never handed out twice in one process.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral loopback port")
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind an ephemeral loopback port")
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Waits until something accepts connections on 127.0.0.1:`port`.
