@@ -127,6 +127,11 @@ pub struct RunArgs {
     /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536), at most 1 GiB.
     #[arg(long, default_value = "4MiB", value_parser = parse_buffer_size)]
     pub buffer_size: u64,
+    /// poll model, download: the socket reports readable once this much of the body has arrived
+    /// (SO_RCVLOWAT; the rest of the body near its end), so the loop wakes for useful amounts
+    /// rather than for every few KiB. 1 turns it off: a plain loop that wakes at any data.
+    #[arg(long, default_value = "256KiB", value_parser = parse_low_water)]
+    pub low_water: u32,
     /// Limit for connecting and for each wait for data: a job that receives nothing for this long
     /// fails (e.g. 30s, 500ms; 1ms to 7 days).
     #[arg(long, default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
@@ -216,6 +221,16 @@ fn parse_buffer_size(text: &str) -> Result<u64, String> {
         return Err("at most 1GiB: use e.g. 4MiB".to_string());
     }
     Ok(bytes)
+}
+
+/// A low-water mark: at least one byte, and at most 64 MiB (Linux caps it at half its largest
+/// receive buffer in any case).
+fn parse_low_water(text: &str) -> Result<u32, String> {
+    let bytes = parse_bytes(text)?;
+    if bytes == 0 || bytes > 64 * crate::units::MIB {
+        return Err("give 1 byte (off) to 64MiB, e.g. 256KiB".to_string());
+    }
+    Ok(bytes as u32)
 }
 
 #[derive(Debug, Args)]
@@ -346,6 +361,7 @@ impl From<Command> for Job {
                 rate: a.rate,
                 upload_size: a.upload_size,
                 buffer_size: a.buffer_size,
+                low_water: a.low_water,
                 timeout: a.timeout,
                 run_timeout: a.run_timeout,
                 json: a.json,

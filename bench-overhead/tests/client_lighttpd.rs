@@ -378,3 +378,67 @@ fn poll_connect_starts_when_the_loop_first_waits() {
         );
     }
 }
+
+/// The poll model's low-water mark (`--low-water`, SO_RCVLOWAT): every backend sets it on each
+/// download and says so, and each recv then moves at least a mark's worth of the body (but the
+/// head's and the last one's), which a loop waking at any data does not; `--low-water 1` sets
+/// nothing.
+#[test]
+fn the_low_water_mark_makes_each_recv_move_a_mark_of_body() {
+    const BODY: u64 = 8 << 20;
+    const CONNECTIONS: u64 = 4;
+    let root = support::TempDir::new("low-water");
+    support::write_payload(&root.path().join("big"), BODY as usize);
+    let server = support::start_lighttpd(root.path());
+    for backend in ["poll:epoll", "poll:poll", "poll:polling"] {
+        let common = [
+            "--path",
+            "/big",
+            "--connections",
+            "4",
+            "--json",
+            "--variant",
+            backend,
+        ];
+        let marked = run(
+            server.port,
+            &[&common[..], &["--low-water", "1MiB"]].concat(),
+        );
+        assert!(marked.status.success(), "{}", support::stderr(&marked));
+        let run_record = &json_lines(&marked)[0];
+        assert_eq!(run_record["jobs_ok"], CONNECTIONS, "{backend}");
+        assert_eq!(
+            run_record["backend_features"], "SO_RCVLOWAT 1.000 MiB for bulk bodies",
+            "{backend}"
+        );
+        // Each connection: the first recv (the head, before the mark), at most 8 of at least
+        // 1 MiB, the last below it, and one spare for a wakeup the OS gives early (an almost
+        // closed window); the plain loop here makes dozens.
+        let recvs = run_record["syscalls"]["recv"].as_u64().unwrap();
+        assert!(
+            recvs <= CONNECTIONS * 11,
+            "{backend}: {recvs} recvs for 4 × 8 MiB"
+        );
+        let sockopts = run_record["syscalls"]["sockopt"].as_u64().unwrap();
+        // Set once the head is in, lowered near the end (once more after an early wakeup).
+        assert!(
+            (CONNECTIONS..=CONNECTIONS * 3).contains(&sockopts),
+            "{backend}: {sockopts} marks set"
+        );
+
+        let plain = run(server.port, &[&common[..], &["--low-water", "1"]].concat());
+        assert!(plain.status.success(), "{}", support::stderr(&plain));
+        let run_record = &json_lines(&plain)[0];
+        assert_eq!(run_record["bytes"], CONNECTIONS * BODY, "{backend}");
+        assert_eq!(run_record["backend_features"], "", "{backend}");
+        assert_eq!(run_record["syscalls"]["sockopt"], 0, "{backend}");
+    }
+    let refused = run(server.port, &["--low-water", "0"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&refused)
+    );
+    assert!(support::stderr(&refused).contains("--low-water"));
+}

@@ -133,6 +133,7 @@ fn child_args(args: &ClientConfig, spec: ModelSpec, run_id: &str) -> Vec<OsStrin
         pair("--rate", rate.to_string());
     }
     pair("--buffer-size", args.buffer_size.to_string());
+    pair("--low-water", args.low_water.to_string());
     pair("--timeout", micros(args.timeout));
     pair("--run-timeout", micros(args.run_timeout));
     pair("--speed-limit", args.speed_limit.to_string());

@@ -91,6 +91,8 @@ pub struct ClientConfig {
     pub upload_size: u64,
     /// Bytes per recv() call.
     pub buffer_size: u64,
+    /// The poll model's low-water mark for download bodies (`SO_RCVLOWAT`); 1: none.
+    pub low_water: u32,
     /// Limit for connecting and for each wait for data.
     pub timeout: Duration,
     /// Limit for a whole run of one variant.

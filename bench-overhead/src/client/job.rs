@@ -47,6 +47,8 @@ pub struct Target {
     pub open_loop: Option<OpenLoop>,
     /// Bytes per recv call.
     pub buffer_size: usize,
+    /// `--low-water`: bytes a download's socket gathers before the readiness model is woken.
+    pub low_water: u32,
     /// Limit for connecting, for each wait for data, and the speed floor's window.
     pub timeout: Duration,
     /// Limit for the whole run.

@@ -125,6 +125,7 @@ fn run_one(
         stop: exchange::Stop::default(),
         open_loop: None,
         buffer_size: usize::try_from(args.buffer_size).context("--buffer-size too large")?,
+        low_water: args.low_water,
         timeout: args.timeout,
         run_timeout: args.run_timeout,
         speed_limit: args.speed_limit,

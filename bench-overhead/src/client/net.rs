@@ -119,6 +119,30 @@ pub fn set_timeout(
     )?)
 }
 
+/// One `setsockopt(SO_RCVLOWAT)`: the OS reports the socket readable (and a blocking recv
+/// returns) once `bytes` have arrived, or at EOF or an error. rustix has no wrapper for it.
+pub fn set_low_water(socket: &OwnedFd, bytes: u32, counters: &mut Counters) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    counters.count(Kind::Sockopt);
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: the descriptor is open (borrowed from `socket` for the call), and the option value
+    // points at a live c_int whose size is passed with it; the kernel only reads it.
+    let result = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVLOWAT,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// One `send()`: the bytes written.
 pub fn send(socket: impl AsFd, bytes: &[u8], counters: &mut Counters) -> io::Result<usize> {
     counters.count(Kind::Send);

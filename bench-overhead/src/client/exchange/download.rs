@@ -43,6 +43,11 @@ impl Exchange for Download {
     fn report(&self) -> Report {
         Report::of(&self.response)
     }
+
+    fn body_remaining(&self) -> Option<u64> {
+        let expected = self.response.head.as_ref()?.content_length?;
+        Some(expected.saturating_sub(self.response.body_bytes))
+    }
 }
 
 #[cfg(test)]
@@ -196,5 +201,23 @@ mod tests {
     fn zero_length_body_is_done_with_the_head() {
         let (_, last) = feed(&[b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"]);
         assert_eq!(last, Ok(Progress::Done));
+    }
+
+    #[test]
+    fn body_remaining_counts_down_from_content_length_once_the_head_is_in() {
+        let mut exchange = download();
+        assert_eq!(exchange.body_remaining(), None, "no head yet");
+        exchange.received(&HEAD[..HEAD.len() - 1]).unwrap();
+        assert_eq!(exchange.body_remaining(), None, "head incomplete");
+        exchange.received(&[HEAD[HEAD.len() - 1]]).unwrap();
+        assert_eq!(exchange.body_remaining(), Some(10));
+        exchange.received(b"0123").unwrap();
+        assert_eq!(exchange.body_remaining(), Some(6));
+        let (unframed, _) = feed(&[b"HTTP/1.0 200 OK\r\n\r\nabc"]);
+        assert_eq!(
+            unframed.body_remaining(),
+            None,
+            "read to EOF: no length to count down"
+        );
     }
 }

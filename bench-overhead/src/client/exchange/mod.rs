@@ -90,6 +90,12 @@ pub trait Exchange {
     fn progress_bytes(&self) -> u64 {
         self.report().body_bytes
     }
+    /// Body bytes still to come of a bulk body whose length the head announced; `None` before
+    /// the head, without Content-Length, and for exchanges of small responses. The readiness
+    /// model sets its low-water mark from it (see `model/readiness/low_water.rs`).
+    fn body_remaining(&self) -> Option<u64> {
+        None
+    }
     /// A connection is about to be opened (its `socket()` call) at `now`: churn times its connect
     /// from here (every model calls it just before `socket()`).
     fn opening(&mut self, _now: Instant) {}
@@ -159,6 +165,9 @@ impl Exchange for AnyExchange {
     }
     fn progress_bytes(&self) -> u64 {
         each!(self, e => e.progress_bytes())
+    }
+    fn body_remaining(&self) -> Option<u64> {
+        each!(self, e => e.body_remaining())
     }
     fn opening(&mut self, now: Instant) {
         each!(self, e => e.opening(now))

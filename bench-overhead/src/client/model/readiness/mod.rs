@@ -8,8 +8,9 @@
 //! All connections are opened first (socket, register, non-blocking `connect()`), then one loop
 //! waits for readiness and moves each connection along: connected → request sent → response read
 //! until its exchange is done. Each ready connection gets one `recv` per wakeup, as a plain poll(2)
-//! loop does. A connection's `connect` phase holds the time the loop spent opening the others
-//! before its first wait (`queued_ns`, see `phases.rs`).
+//! loop does; a download's socket reports readiness only once `--low-water` bytes have arrived
+//! (`low_water.rs` says why and how). A connection's `connect` phase holds the time the loop spent
+//! opening the others before its first wait (`queued_ns`, see `phases.rs`).
 //!
 //! A churn job's next connection is opened where its last one is finished (`finish`, by
 //! [`job::reconnects`]), in the same slot and with the same poller key.
@@ -35,6 +36,7 @@ mod epoll;
     target_os = "dragonfly"
 ))]
 mod kqueue;
+mod low_water;
 mod plain_poll;
 mod polling;
 
@@ -51,6 +53,7 @@ use crate::client::pace::Timers;
 use crate::client::phases::Timeline;
 use crate::client::syscalls::Counters;
 use crate::client::tcp_info;
+use low_water::LowWater;
 
 /// What a connection waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +147,8 @@ struct Connection {
     floor: SpeedFloor,
     /// The job fails if it makes no progress by then.
     idle_deadline: Instant,
+    /// The socket's low-water mark (`SO_RCVLOWAT`).
+    mark: low_water::Mark,
 }
 
 impl job::Watched for Connection {
@@ -173,6 +178,7 @@ struct Loop<'a> {
     start: Instant,
     /// Open loop: connections waiting for their next request's time.
     timers: Timers,
+    low_water: LowWater,
 }
 
 pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Result<Outcome> {
@@ -187,6 +193,7 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
         collector: Collector::new(connections),
         start,
         timers: Timers::default(),
+        low_water: LowWater::new(target.low_water),
     };
     let deadline = start + target.run_timeout;
 
@@ -280,6 +287,7 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
         collector,
         mut counters,
         poller,
+        low_water,
         ..
     } = state;
     for _ in 0..poller.descriptors() {
@@ -289,6 +297,7 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
     let mut outcome = collector.into_outcome(start, counters);
     outcome.recv_buffer_bytes = target.buffer_size as u64;
     outcome.interrupted = interrupted;
+    outcome.features = low_water.features();
     Ok(outcome)
 }
 
@@ -360,6 +369,7 @@ impl Loop<'_> {
             interest: Interest::Write,
             floor: SpeedFloor::new(now),
             idle_deadline: now + target.timeout,
+            mark: low_water::Mark::default(),
         })
     }
 
@@ -423,6 +433,12 @@ impl Loop<'_> {
             connection.timeline.end = Some(now);
             return Some(Ok(()));
         }
+        self.low_water.follow(
+            &connection.socket,
+            &mut connection.mark,
+            connection.exchange.body_remaining(),
+            &mut self.counters,
+        );
         connection.idle_deadline = now + target.timeout;
         if let Some(due) = self.held(connection, now) {
             connection.idle_deadline = due + target.timeout;
@@ -542,8 +558,20 @@ impl Loop<'_> {
     }
 
     /// Fails every connection past its idle deadline or below the speed floor; returns how many.
+    /// First, a connection that has shown nothing for a sweep interval while its low-water mark
+    /// may hide bytes has the mark released, so idleness is judged on every byte that arrived.
     fn sweep(&mut self, slots: &mut [Option<Connection>], now: Instant) -> usize {
         let target = self.target;
+        let quiet_since = now + target.timeout - job::limit_slack(target.timeout);
+        for connection in slots.iter_mut().flatten() {
+            if connection.mark.holds() && connection.idle_deadline <= quiet_since {
+                self.low_water.release(
+                    &connection.socket,
+                    &mut connection.mark,
+                    &mut self.counters,
+                );
+            }
+        }
         job::sweep_overdue(slots, now, target, |job, connection, reason| {
             self.fail(job, connection, reason)
         })
