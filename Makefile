@@ -115,7 +115,7 @@ compare: build
 bench-rr: build
 	@sh scripts/bench-rr.sh
 
-## bench-client: both variants and wrk (if installed) side by side: GiB/s, CPU s/GiB, peak memory
+## bench-client: every model, the poll model as it was (plain) and wrk side by side: GiB/s, CPU s/GiB, syscalls/MiB, peak memory; PASS/FAIL per goal
 bench-client: payload
 	@sh scripts/bench-client.sh
 
