@@ -103,7 +103,7 @@ impl LowWater {
     /// The connection showed no progress for a sweep interval: its mark goes back to 1 byte for
     /// the rest of the connection.
     pub fn release(&mut self, socket: &OwnedFd, mark: &mut Mark, counters: &mut Counters) {
-        if !mark.holds() {
+        if !mark.holds() || mark.released {
             return;
         }
         mark.released = true;
