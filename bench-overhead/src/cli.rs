@@ -127,9 +127,9 @@ pub struct RunArgs {
     /// Bytes per recv() call (e.g. 4MiB, 64KiB, 65536), at most 1 GiB.
     #[arg(long, default_value = "4MiB", value_parser = parse_buffer_size)]
     pub buffer_size: u64,
-    /// poll model, download: the socket reports readable once this much of the body has arrived
-    /// (SO_RCVLOWAT; the rest of the body near its end), so the loop wakes for useful amounts
-    /// rather than for every few KiB. 1 turns it off: a plain loop that wakes at any data.
+    /// The poll model's downloads: a socket reports readable once this much of the body has
+    /// arrived (SO_RCVLOWAT; the rest of the body near its end, none for a connection gone quiet),
+    /// so the loop wakes for useful amounts, not every few KiB. 1: a plain loop, woken at any data.
     #[arg(long, default_value = "256KiB", value_parser = parse_low_water)]
     pub low_water: u32,
     /// Limit for connecting and for each wait for data: a job that receives nothing for this long
