@@ -552,8 +552,17 @@ impl Loop<'_> {
         None
     }
 
-    /// Ends a connection that failed with `reason` (a failure never reconnects).
-    fn fail(&mut self, job: u32, connection: Connection, reason: String) {
+    /// Ends a connection that failed with `reason` (a failure never reconnects). Bytes its
+    /// low-water mark still holds back arrived before the end, so one recv adds them to its record.
+    fn fail(&mut self, job: u32, mut connection: Connection, reason: String) {
+        if connection.mark.holds() {
+            if let Ok(bytes) = self.buffer.recv(&connection.socket, &mut self.counters) {
+                if !bytes.is_empty() {
+                    // The job fails with `reason` whatever these bytes would have said.
+                    let _ = connection.exchange.received(bytes);
+                }
+            }
+        }
         let _ = self.finish(job, connection, Err(reason));
     }
 
