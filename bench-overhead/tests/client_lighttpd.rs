@@ -407,22 +407,28 @@ fn the_low_water_mark_makes_each_recv_move_a_mark_of_body() {
         assert!(marked.status.success(), "{}", support::stderr(&marked));
         let run_record = &json_lines(&marked)[0];
         assert_eq!(run_record["jobs_ok"], CONNECTIONS, "{backend}");
-        assert_eq!(
-            run_record["backend_features"], "SO_RCVLOWAT 1.000 MiB for bulk bodies",
-            "{backend}"
+        // A connection quiet for a sweep interval (500 ms here: a stall of a loaded machine) has
+        // its mark released and says so; the recv bound holds for marked connections only.
+        let features = run_record["backend_features"].as_str().unwrap();
+        assert!(
+            features.starts_with("SO_RCVLOWAT 1.000 MiB for bulk bodies"),
+            "{backend}: {features}"
         );
         // Each connection: the first recv (the head, before the mark), at most 8 of at least
         // 1 MiB, the last below it, and one spare for a wakeup the OS gives early (an almost
         // closed window); the plain loop here makes dozens.
         let recvs = run_record["syscalls"]["recv"].as_u64().unwrap();
-        assert!(
-            recvs <= CONNECTIONS * 11,
-            "{backend}: {recvs} recvs for 4 × 8 MiB"
-        );
+        if !features.contains("released") {
+            assert!(
+                recvs <= CONNECTIONS * 11,
+                "{backend}: {recvs} recvs for 4 × 8 MiB"
+            );
+        }
+        // Set once the head is in, lowered near the end (once more after an early wakeup), and
+        // reset once where released.
         let sockopts = run_record["syscalls"]["sockopt"].as_u64().unwrap();
-        // Set once the head is in, lowered near the end (once more after an early wakeup).
         assert!(
-            (CONNECTIONS..=CONNECTIONS * 3).contains(&sockopts),
+            (CONNECTIONS..=CONNECTIONS * 4).contains(&sockopts),
             "{backend}: {sockopts} marks set"
         );
 
