@@ -248,34 +248,14 @@ pub fn run(target: &Target, connections: u32, backend: Backend) -> anyhow::Resul
             }
         }
         for event in &ready {
-            let Some(slot) = slots.get_mut(event.key) else {
-                continue;
-            };
-            let Some(connection) = slot.as_mut() else {
-                continue;
-            };
-            if let Some(verdict) = state.step(connection, event) {
-                let connection = slot.take().expect("the slot held a connection just now");
-                *slot = state.finish(event.key as u32, connection, verdict);
-                if slot.is_none() {
-                    active -= 1;
-                }
+            if state.advance(&mut slots, event.key, |state, c| state.step(c, event)) {
+                active -= 1;
             }
         }
         let now = Instant::now();
         while let Some(job) = state.timers.pop_due(now) {
-            let Some(slot) = slots.get_mut(job as usize) else {
-                continue;
-            };
-            let Some(connection) = slot.as_mut() else {
-                continue;
-            };
-            if let Some(verdict) = state.due(connection, now) {
-                let connection = slot.take().expect("the slot held a connection just now");
-                *slot = state.finish(job, connection, verdict);
-                if slot.is_none() {
-                    active -= 1;
-                }
+            if state.advance(&mut slots, job as usize, |state, c| state.due(c, now)) {
+                active -= 1;
             }
         }
         if now >= next_sweep {
@@ -371,6 +351,28 @@ impl Loop<'_> {
             idle_deadline: now + target.timeout,
             mark: low_water::Mark::default(),
         })
+    }
+
+    /// Moves the connection in slot `job` (if any) along with `step`; a job that is over is
+    /// finished, or goes on over a new connection (churn). Whether the slot emptied.
+    fn advance(
+        &mut self,
+        slots: &mut [Option<Connection>],
+        job: usize,
+        step: impl FnOnce(&mut Self, &mut Connection) -> Option<Verdict>,
+    ) -> bool {
+        let Some(slot) = slots.get_mut(job) else {
+            return false;
+        };
+        let Some(connection) = slot.as_mut() else {
+            return false;
+        };
+        let Some(verdict) = step(self, connection) else {
+            return false;
+        };
+        let connection = slot.take().expect("the slot held a connection just now");
+        *slot = self.finish(job as u32, connection, verdict);
+        slot.is_none()
     }
 
     /// Moves `connection` along after a readiness event; `Some` when the job is over.
