@@ -24,7 +24,9 @@ fn stderr(output: &Output) -> String {
 /// What the fake server does with each connection after reading its request.
 #[derive(Clone, Copy)]
 enum Misbehaviour {
-    /// Head announcing 100 000 bytes, 1 000 of them, then silence with the connection open.
+    /// Head announcing 100 000 bytes, 20 ms later 1 000 of them, then silence with the
+    /// connection open (the pause makes the head arrive alone, so the poll model's low-water mark
+    /// is set before the body and holds it back).
     StallMidBody,
     /// Head and 1 000 of 100 000 bytes, then a TCP reset.
     ResetMidBody,
@@ -151,6 +153,10 @@ fn serve(mut stream: TcpStream, misbehaviour: Misbehaviour) -> Option<TcpStream>
         // reaches Content-Length (from separate writes it could be done before they arrive).
         stream.write_all(&[b'x'; SENT + 500]).ok()?;
         return None;
+    }
+    if let Misbehaviour::StallMidBody = misbehaviour {
+        stream.flush().ok()?;
+        std::thread::sleep(Duration::from_millis(20));
     }
     stream.write_all(&[b'x'; SENT]).ok()?;
     match misbehaviour {

@@ -50,9 +50,15 @@ impl Default for Mark {
 }
 
 impl Mark {
-    /// Whether bytes may be waiting unseen behind it.
+    /// Whether it is set: bytes may be waiting unseen behind it.
     pub fn holds(&self) -> bool {
         self.bytes > DEFAULT
+    }
+
+    /// Whether bytes may be queued that the loop has not been woken for: behind the mark, or
+    /// behind one released since the last wait (the release's wakeup is seen at the next wait).
+    pub fn may_hide(&self) -> bool {
+        self.holds() || self.released
     }
 }
 
@@ -176,6 +182,7 @@ mod tests {
         let calls = |counters: &Counters| counters.get(Kind::Sockopt);
         low.follow(&socket, &mut mark, None, &mut counters);
         assert_eq!((mark.bytes, calls(&counters)), (DEFAULT, 0));
+        assert!(!mark.may_hide(), "an unmarked socket hides nothing");
         low.follow(&socket, &mut mark, Some(10 << 20), &mut counters);
         assert_eq!(mark.bytes, 256 * 1024);
         low.follow(&socket, &mut mark, Some(5 << 20), &mut counters);
@@ -183,8 +190,13 @@ mod tests {
         low.follow(&socket, &mut mark, Some(1000), &mut counters);
         assert_eq!((mark.bytes, calls(&counters)), (1000, 2));
         assert_eq!(low.features(), "SO_RCVLOWAT 256.000 KiB for bulk bodies");
+        assert!(mark.may_hide());
         low.release(&socket, &mut mark, &mut counters);
         assert_eq!((mark.bytes, calls(&counters)), (DEFAULT, 3));
+        assert!(
+            mark.may_hide(),
+            "bytes released are unseen until the next wait"
+        );
         low.follow(&socket, &mut mark, Some(900), &mut counters);
         assert_eq!(mark.bytes, DEFAULT, "a released mark is not raised again");
         assert_eq!(

@@ -555,9 +555,9 @@ impl Loop<'_> {
     }
 
     /// Ends a connection that failed with `reason` (a failure never reconnects). Bytes its
-    /// low-water mark still holds back arrived before the end, so one recv adds them to its record.
+    /// low-water mark may still hide arrived before the end, so one recv adds them to its record.
     fn fail(&mut self, job: u32, mut connection: Connection, reason: String) {
-        if connection.mark.holds() {
+        if connection.mark.may_hide() {
             if let Ok(bytes) = self.buffer.recv(&connection.socket, &mut self.counters) {
                 if !bytes.is_empty() {
                     // The job fails with `reason` whatever these bytes would have said.
