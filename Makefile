@@ -115,7 +115,7 @@ compare: build
 bench-rr: build
 	@sh scripts/bench-rr.sh
 
-## bench-client: every model, the poll model as it was (plain) and wrk side by side: GiB/s, CPU s/GiB, syscalls/MiB, peak memory; PASS/FAIL per goal
+## bench-client: every model, the poll model as it was (plain), the floors of threaded and epoll (scripts/floor.c) and wrk side by side: GiB/s, CPU s/GiB, syscalls/MiB, peak memory; PASS/FAIL per goal
 bench-client: payload
 	@sh scripts/bench-client.sh
 
@@ -133,11 +133,12 @@ test:
 	$(CARGO) build --release --workspace
 	$(CARGO) test --release --workspace
 
-## lint: rustfmt and clippy, warnings are errors; module imports without loops, cli only in main.rs
+## lint: rustfmt and clippy, warnings are errors; module imports without loops, cli only in main.rs; scripts/floor.c compiles cleanly
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	@CARGO="$(CARGO)" sh scripts/check-imports.sh
+	cc -fsyntax-only -Wall -Wextra -Werror -pthread scripts/floor.c
 
 ## clean: remove build output and generated files (results/ is kept)
 clean:

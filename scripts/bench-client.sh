@@ -9,6 +9,13 @@
 # mark, on the polling crate and waking at any data (`--variant poll:polling --low-water 1`), the
 # "today's poll variant" of the goals.
 #
+# And beside them run the floors (scripts/floor.c, built here with cc; Linux): `floor:threaded`
+# and `floor:epoll`, the least code a thread per connection and an epoll loop need for the same
+# download, with nothing measured but the whole run. A model's CPU per GiB against its floor's is
+# what bench-overhead's bookkeeping costs; the floors against each other are the models' own gap,
+# which no client code can close. They are references: the goals below do not judge them, and
+# their syscall and memory columns are memmon's and "-".
+#
 # Goals (issue 13):
 #   1. every model and backend: aggregate >= 1.5x wrk's Transfer/sec on the same payload;
 #   2. no model below 0.95x `plain`;
@@ -23,6 +30,9 @@
 #      payload), measured by memmon;
 #   5. threaded and poll complete 10,000 connections (64 KiB payload) with 0 failed jobs, or
 #      refuse in one line where the open-file limit does not allow them (then SKIP, not FAIL).
+# After the goals, NOTE lines (no verdict: CPU per GiB swings with the loopback's mode too)
+# put threaded's and poll:epoll's median CPU per GiB beside their floors', and the floors'
+# GiB/s beside each other.
 #
 # Loopback downloads are bimodal from run to run, whatever the model: in some runs the client
 # falls behind, its receive windows fill, and from then on lighttpd's sends are clocked by the
@@ -57,6 +67,9 @@ case $(uname -s) in
     *) DEFAULT_MODELS="threaded poll poll:poll poll:polling" ;;
 esac
 MODELS=${MODELS:-$DEFAULT_MODELS}
+# The floors (see above), where a C compiler and epoll are.
+FLOORS=
+FLOOR=
 CLIENTS="$MODELS plain"
 SCALE=10000
 NAME=bench-client
@@ -85,6 +98,15 @@ FILE=$(basename "$PAYLOAD")
 ln "$PAYLOAD" "$WORK/root/$FILE" 2>/dev/null ||
     ln -s "$(cd "$(dirname "$PAYLOAD")" && pwd)/$FILE" "$WORK/root/$FILE"
 "$CLIENT" payload --size 64KiB --out "$WORK/root/small" >/dev/null 2>&1
+if [ "$(uname -s)" = Linux ] && command -v cc >/dev/null 2>&1; then
+    FLOOR=$WORK/floor
+    cc -O2 -Wall -Wextra -Werror -pthread -o "$FLOOR" scripts/floor.c 2>"$WORK/floor.err" ||
+        die "scripts/floor.c does not build: $(head -n 1 "$WORK/floor.err")"
+    FLOORS="floor:threaded floor:epoll"
+    CLIENTS="$CLIENTS $FLOORS"
+else
+    echo "bench-client: no floors (they need Linux and a C compiler: apt-get install gcc)" >&2
+fi
 start_lighttpd
 
 SIZE=$(wc -c <"$PAYLOAD" | tr -d ' ')
@@ -111,6 +133,11 @@ measure() {
 # waits_per_mib
 : >"$WORK/rounds"
 model_round() {
+    case $1 in floor:*)
+        floor_round "${1#floor:}"
+        return 0
+        ;;
+    esac
     tag=$(printf '%s' "$1" | tr ':' '-')
     measure "$1" "$CONNECTIONS" "/$FILE" "$tag" || true
     if [ ! -s "$WORK/$tag.json" ]; then
@@ -130,6 +157,20 @@ model_round() {
             printf "%s %.6f %.6f %.4f %d %.4f\n", name, mib / 1024, (user + sys) / gib, total / (bytes / 1048576), peak,
                 waits / (bytes / 1048576)
         }' >>"$WORK/rounds"
+}
+
+# One round of a floor (threaded or epoll), 4 MiB buffers as the models' default: its line in
+# $WORK/rounds (no syscall count).
+floor_round() {
+    $LIMIT "$MEMMON" --json --output "$WORK/floor.mem" -- "$FLOOR" "$1" "$PORT" "/$FILE" "$CONNECTIONS" 4194304 \
+        >"$WORK/floor.out" 2>"$WORK/floor.err" || die "floor:$1 failed: $(tail -n 1 "$WORK/floor.err")"
+    line=$(grep '^bytes=' "$WORK/floor.out") || die "floor:$1 printed no result: $(tail -n 1 "$WORK/floor.out")"
+    awk -v name="floor:$1" -v line="$line" -v peak="$(json_number peak_rss_bytes "$WORK/floor.mem")" 'BEGIN {
+        n = split(line, f, /[ =]/)
+        for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
+        gib = v["bytes"] / 1073741824
+        printf "%s %.6f %.6f - %d -\n", name, gib / (v["wall_ns"] / 1e9), (v["cpu_user_s"] + v["cpu_sys_s"]) / gib, peak
+    }' >>"$WORK/rounds"
 }
 
 cat >"$WORK/report.lua" <<'EOF'
@@ -181,16 +222,18 @@ echo "wrk: $WRK_REQUESTS responses in $DURATION per round with $WRK_THREADS thre
 
 # One line per client in $WORK/table: its best round (name GiB/s cpu calls peak waits), then the
 # rounds' min, max and median GiB/s, then the median syscalls/MiB of its rounds in the fast mode
-# (at least one wait per MiB; "-" when none was) and how many rounds those were.
+# (at least one wait per MiB; "-" when none was) and how many rounds those were, then the median
+# CPU s/GiB of all its rounds.
 : >"$WORK/table"
 column() { awk -v c="$1" -v k="$2" '$1 == c && $k != "-" { print $k }' "$WORK/rounds"; }
 for client in $CLIENTS wrk; do
     grep -q "^$client " "$WORK/rounds" || continue
-    printf '%s %s %s %s %s %s\n' "$(awk -v c="$client" '$1 == c' "$WORK/rounds" | sort -k2,2g | tail -n 1)" \
+    printf '%s %s %s %s %s %s %s\n' "$(awk -v c="$client" '$1 == c' "$WORK/rounds" | sort -k2,2g | tail -n 1)" \
         "$(column "$client" 2 | sort -g | head -n 1)" "$(column "$client" 2 | sort -g | tail -n 1)" \
         "$(column "$client" 2 | median)" \
         "$(awk -v c="$client" '$1 == c && $6 != "-" && $6 >= 1 { print $4 }' "$WORK/rounds" | median)" \
-        "$(awk -v c="$client" '$1 == c && $6 != "-" && $6 >= 1' "$WORK/rounds" | wc -l | tr -d ' ')" >>"$WORK/table"
+        "$(awk -v c="$client" '$1 == c && $6 != "-" && $6 >= 1' "$WORK/rounds" | wc -l | tr -d ' ')" \
+        "$(column "$client" 3 | median)" >>"$WORK/table"
 done
 
 # The scale goals: 10,000 connections, 64 KiB payload, poll's memory at CONNECTIONS too.
@@ -213,7 +256,8 @@ echo
 awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections="$CONNECTIONS" \
     -v scale="$SCALE" -v rounds="$ROUNDS" '
     { name[NR] = $1; gibs[NR] = $2; cpu[NR] = $3; calls[NR] = $4; peak[NR] = $5; at[$1] = NR
-      median[NR] = $9; range[NR] = sprintf("%.2f-%.2f", $7, $8); fast[NR] = $10; fast_rounds[NR] = $11 }
+      median[NR] = $9; range[NR] = sprintf("%.2f-%.2f", $7, $8); fast[NR] = $10; fast_rounds[NR] = $11
+      median_cpu[NR] = $12 }
     function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
     function verdict(ok, text) {
         printf "%s  %s\n", ok ? "PASS" : "FAIL", text
@@ -229,7 +273,7 @@ awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections=
         native = at["poll:epoll"] ? at["poll:epoll"] : at["poll"]
         old = at["plain"]
         for (i = 1; i <= NR; i++) {
-            if (i == w) continue
+            if (i == w || name[i] ~ /^floor:/) continue
             verdict(gibs[i] >= 1.5 * gibs[w], sprintf("%s aggregate %.3f GiB/s >= 1.5x wrk (%.3f)", name[i], gibs[i], 1.5 * gibs[w]))
             if (old && i != old)
                 verdict(gibs[i] >= 0.95 * gibs[old], sprintf("%s aggregate >= 0.95x plain (%.3f GiB/s)", name[i], 0.95 * gibs[old]))
@@ -259,6 +303,18 @@ awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections=
             if (f[1] == "poll")
                 verdict(f[4] > 0 && f[4] <= 16 * 1048576, sprintf("poll peak RSS %.1f MiB <= 16 MiB at %d connections", f[4] / 1048576, scale))
         }
+        # The floors (see the header), where they ran.
+        split("threaded floor:threaded poll:epoll floor:epoll", pair, " ")
+        for (p = 1; p < 4; p += 2) {
+            m = at[pair[p]]; fl = at[pair[p + 1]]
+            if (m && fl)
+                printf "NOTE  %s median CPU %.3f s/GiB = %s %s%s\n", name[m], median_cpu[m], ratio(median_cpu[m], median_cpu[fl]),
+                    name[fl], p == 1 ? "'"'"'s: what bench-overhead adds to a thread per connection" : "'"'"'s"
+        }
+        if (at["floor:threaded"] && at["floor:epoll"])
+            printf "NOTE  floor:threaded best %.3f GiB/s = %s floor:epoll best, median %s: the gap between the two models with no bench-overhead code\n",
+                gibs[at["floor:threaded"]], ratio(gibs[at["floor:threaded"]], gibs[at["floor:epoll"]]),
+                ratio(median[at["floor:threaded"]], median[at["floor:epoll"]])
         exit failed
     }
 ' "$WORK/table"
