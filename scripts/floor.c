@@ -71,6 +71,7 @@ static void *download(void *unused) {
     long long bytes = 0;
     ssize_t got;
     while ((got = recv(fd, buffer, buffer_size, 0)) > 0) bytes += got;
+    if (got < 0 && errno == EAGAIN) errno = ETIMEDOUT; /* SO_RCVTIMEO ran out */
     if (got < 0) fail("recv");
     close(fd);
     free(buffer);
