@@ -11,10 +11,11 @@
 #
 # And beside them run the floors (scripts/floor.c, built here with cc; Linux): `floor:threaded`
 # and `floor:epoll`, the least code a thread per connection and an epoll loop need for the same
-# download, with nothing measured but the whole run. A model's CPU per GiB against its floor's is
-# what bench-overhead's bookkeeping costs; the floors against each other are the models' own gap,
-# which no client code can close. They are references: the goals below do not judge them, and
-# their syscall and memory columns are memmon's and "-".
+# download, with nothing measured but the whole run. threaded's CPU per GiB against its floor's is
+# what bench-overhead's bookkeeping costs (poll:epoll needs less than its floor, which has no
+# low-water mark); the floors against each other are the models' own gap, which no client code
+# can close. They are references: the goals below do not judge them; their syscall column is "-"
+# (only the models count calls) and their peak memory is memmon's, as for the models.
 #
 # Goals (issue 13):
 #   1. every model and backend: aggregate >= 1.5x wrk's Transfer/sec on the same payload;
@@ -309,7 +310,7 @@ awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections=
             m = at[pair[p]]; fl = at[pair[p + 1]]
             if (m && fl)
                 printf "NOTE  %s median CPU %.3f s/GiB = %s %s%s\n", name[m], median_cpu[m], ratio(median_cpu[m], median_cpu[fl]),
-                    name[fl], p == 1 ? "'"'"'s: what bench-overhead adds to a thread per connection" : "'"'"'s"
+                    name[fl], p == 1 ? "'"'"'s: what bench-overhead adds to a thread per connection" : "'"'"'s (with a low-water mark, which the floor has not)"
         }
         if (at["floor:threaded"] && at["floor:epoll"])
             printf "NOTE  floor:threaded best %.3f GiB/s = %s floor:epoll best, median %s: the gap between the two models with no bench-overhead code\n",
