@@ -166,12 +166,16 @@ floor_round() {
     $LIMIT "$MEMMON" --json --output "$WORK/floor.mem" -- "$FLOOR" "$1" "$PORT" "/$FILE" "$CONNECTIONS" 4194304 \
         >"$WORK/floor.out" 2>"$WORK/floor.err" || die "floor:$1 failed: $(tail -n 1 "$WORK/floor.err")"
     line=$(grep '^bytes=' "$WORK/floor.out") || die "floor:$1 printed no result: $(tail -n 1 "$WORK/floor.out")"
-    awk -v name="floor:$1" -v line="$line" -v peak="$(json_number peak_rss_bytes "$WORK/floor.mem")" 'BEGIN {
+    # It reads no status line: fewer bytes than the bodies (an error page) fail the round.
+    awk -v name="floor:$1" -v line="$line" -v peak="$(json_number peak_rss_bytes "$WORK/floor.mem")" \
+        -v bodies="$((CONNECTIONS * SIZE))" 'BEGIN {
         n = split(line, f, /[ =]/)
         for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
+        if (v["bytes"] + 0 < bodies + 0) { printf "%.0f bytes, fewer than the %.0f of the bodies\n", v["bytes"], bodies; exit 1 }
         gib = v["bytes"] / 1073741824
         printf "%s %.6f %.6f - %d -\n", name, gib / (v["wall_ns"] / 1e9), (v["cpu_user_s"] + v["cpu_sys_s"]) / gib, peak
-    }' >>"$WORK/rounds"
+    }' >"$WORK/floor.line" || die "floor:$1 received $(cat "$WORK/floor.line")"
+    cat "$WORK/floor.line" >>"$WORK/rounds"
 }
 
 cat >"$WORK/report.lua" <<'EOF'
