@@ -207,6 +207,9 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Output {
 pub struct ServerGuard {
     child: Child,
     pub port: u16,
+    what: String,
+    /// The server's stderr, shown when the test fails.
+    log: TempDir,
     _dir: Option<TempDir>,
 }
 
@@ -218,9 +221,20 @@ impl ServerGuard {
 }
 
 impl Drop for ServerGuard {
+    /// Stops the server. When the test is failing, says whether the server had already ended
+    /// and what it wrote to stderr: a failure seen from a socket may be the server's.
     fn drop(&mut self) {
+        let ended = self.child.try_wait().ok().flatten();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.log.path().join("stderr")).unwrap_or_default();
+            match ended {
+                Some(status) => eprintln!("{} had ended by itself ({status})", self.what),
+                None => eprintln!("{} was still running", self.what),
+            }
+            eprintln!("{}'s stderr:\n{log}", self.what);
+        }
     }
 }
 
@@ -230,15 +244,19 @@ fn start_and_wait(
     what: &str,
     dir: Option<TempDir>,
 ) -> ServerGuard {
+    let log = TempDir::new("server-log");
+    let stderr = std::fs::File::create(log.path().join("stderr")).expect("create the server's log");
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let guard = ServerGuard {
         child,
         port,
+        what: what.to_string(),
+        log,
         _dir: dir,
     };
     assert!(
