@@ -115,7 +115,7 @@ compare: build
 bench-rr: build
 	@sh scripts/bench-rr.sh
 
-## bench-client: every model, the poll model as it was (plain), the floors of threaded and epoll (scripts/floor.c) and wrk side by side: GiB/s, CPU s/GiB, syscalls/MiB, peak memory; PASS/FAIL per goal
+## bench-client: every model, the poll model as it was (plain), the floors of threaded and epoll (scripts/floor.c) and wrk side by side: GiB/s, CPU s/GiB of the client and of lighttpd, syscalls/MiB, peak memory; PASS/FAIL per goal
 bench-client: payload
 	@sh scripts/bench-client.sh
 

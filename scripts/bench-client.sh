@@ -51,6 +51,9 @@
 # every model and backend this OS has).
 #
 # CPU: the client's own getrusage figures (cpu_user_s + cpu_sys_s); wrk's from /usr/bin/time.
+# Server s/GiB: lighttpd's CPU (from /proc, Linux; "-" elsewhere) over the round, per GiB the
+# client received: how much a client's way of reading costs the sender (all figures of a column
+# are the best round's).
 # wrk's GiB/s is its `summary.bytes` over `summary.duration`: every byte it read, heads and the
 # responses in flight when DURATION ended included. wrk counts a response slower than its
 # --timeout as an error though the transfer goes on, so --timeout is set beyond DURATION.
@@ -131,8 +134,22 @@ measure() {
 }
 
 # One round of a model: a line in $WORK/rounds: name GiB/s cpu_s_per_gib syscalls_per_mib peak_bytes
-# waits_per_mib
+# waits_per_mib server_cpu_s_per_gib
 : >"$WORK/rounds"
+
+# lighttpd's CPU time (user + system, clock ticks) from /proc, empty where there is none: each
+# round's server CPU per GiB is its growth over the round, over the GiB the client received.
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+server_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$(cat "$PIDFILE")/stat" 2>/dev/null || true
+}
+ROUND_TICKS=
+# The lighttpd CPU seconds of the round so far ("" when unknown).
+server_seconds() {
+    now=$(server_ticks)
+    [ -n "$now" ] && [ -n "$ROUND_TICKS" ] || return 0
+    awk -v a="$ROUND_TICKS" -v b="$now" -v hz="$HZ" 'BEGIN { printf "%.6f", (b - a) / hz }'
+}
 model_round() {
     case $1 in floor:*)
         floor_round "${1#floor:}"
@@ -153,10 +170,10 @@ model_round() {
         -v bytes="$(json_number bytes "$WORK/$tag.json")" \
         -v peak="$(json_number peak_rss_bytes "$WORK/$tag.mem")" \
         -v total="$(syscalls_total "$WORK/$tag.json")" \
-        -v waits="$(json_number wait "$WORK/$tag.json" syscalls)" 'BEGIN {
+        -v waits="$(json_number wait "$WORK/$tag.json" syscalls)" -v server="$(server_seconds)" 'BEGIN {
             gib = bytes / 1073741824
-            printf "%s %.6f %.6f %.4f %d %.4f\n", name, mib / 1024, (user + sys) / gib, total / (bytes / 1048576), peak,
-                waits / (bytes / 1048576)
+            printf "%s %.6f %.6f %.4f %d %.4f %s\n", name, mib / 1024, (user + sys) / gib, total / (bytes / 1048576), peak,
+                waits / (bytes / 1048576), server == "" ? "-" : sprintf("%.6f", server / gib)
         }' >>"$WORK/rounds"
 }
 
@@ -168,12 +185,13 @@ floor_round() {
     line=$(grep '^bytes=' "$WORK/floor.out") || die "floor:$1 printed no result: $(tail -n 1 "$WORK/floor.out")"
     # It reads no status line: fewer bytes than the bodies (an error page) fail the round.
     awk -v name="floor:$1" -v line="$line" -v peak="$(json_number peak_rss_bytes "$WORK/floor.mem")" \
-        -v bodies="$((CONNECTIONS * SIZE))" 'BEGIN {
+        -v bodies="$((CONNECTIONS * SIZE))" -v server="$(server_seconds)" 'BEGIN {
         n = split(line, f, /[ =]/)
         for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
         if (v["bytes"] + 0 < bodies + 0) { printf "%.0f bytes, fewer than the %.0f of the bodies\n", v["bytes"], bodies; exit 1 }
         gib = v["bytes"] / 1073741824
-        printf "%s %.6f %.6f - %d -\n", name, gib / (v["wall_ns"] / 1e9), (v["cpu_user_s"] + v["cpu_sys_s"]) / gib, peak
+        printf "%s %.6f %.6f - %d - %s\n", name, gib / (v["wall_ns"] / 1e9), (v["cpu_user_s"] + v["cpu_sys_s"]) / gib, peak,
+            server == "" ? "-" : sprintf("%.6f", server / gib)
     }' >"$WORK/floor.line" || die "floor:$1 received $(cat "$WORK/floor.line")"
     cat "$WORK/floor.line" >>"$WORK/rounds"
 }
@@ -197,9 +215,11 @@ wrk_round() {
     read -r wrk_user wrk_sys wrk_kib <<EOF
 $(tail -n 1 "$WORK/wrk.time")
 EOF
-    awk -v bytes="$wrk_bytes" -v us="$wrk_us" -v user="$wrk_user" -v sys="$wrk_sys" -v kib="$wrk_kib" 'BEGIN {
+    awk -v bytes="$wrk_bytes" -v us="$wrk_us" -v user="$wrk_user" -v sys="$wrk_sys" -v kib="$wrk_kib" \
+        -v server="$(server_seconds)" 'BEGIN {
         gib = bytes / 1073741824
-        printf "wrk %.6f %.6f - %d -\n", gib / (us / 1e6), (user + sys) / gib, kib * 1024
+        printf "wrk %.6f %.6f - %d - %s\n", gib / (us / 1e6), (user + sys) / gib, kib * 1024,
+            server == "" ? "-" : sprintf("%.6f", server / gib)
     }' >>"$WORK/rounds"
     [ "$wrk_errors" = 0 ] || echo "bench-client: wrk reported $wrk_errors errors" >&2
     WRK_REQUESTS="${WRK_REQUESTS:+$WRK_REQUESTS, }$wrk_requests"
@@ -213,6 +233,7 @@ while [ "$round" -le "$ROUNDS" ]; do
     order=
     printf 'round %d/%d:' "$round" "$ROUNDS"
     for client in "$@"; do
+        ROUND_TICKS=$(server_ticks)
         if [ "$client" = wrk ]; then wrk_round; else model_round "$client"; fi
         printf ' %s' "$client"
     done
@@ -225,7 +246,7 @@ while [ "$round" -le "$ROUNDS" ]; do
 done
 echo "wrk: $WRK_REQUESTS responses in $DURATION per round with $WRK_THREADS threads"
 
-# One line per client in $WORK/table: its best round (name GiB/s cpu calls peak waits), then the
+# One line per client in $WORK/table: its best round (name GiB/s cpu calls peak waits server), then the
 # rounds' min, max and median GiB/s, then the median syscalls/MiB of its rounds in the fast mode
 # (at least one wait per MiB; "-" when none was) and how many rounds those were, then the median
 # CPU s/GiB of all its rounds.
@@ -261,8 +282,8 @@ echo
 awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections="$CONNECTIONS" \
     -v scale="$SCALE" -v rounds="$ROUNDS" '
     { name[NR] = $1; gibs[NR] = $2; cpu[NR] = $3; calls[NR] = $4; peak[NR] = $5; at[$1] = NR
-      median[NR] = $9; range[NR] = sprintf("%.2f-%.2f", $7, $8); fast[NR] = $10; fast_rounds[NR] = $11
-      median_cpu[NR] = $12 }
+      server[NR] = $7; median[NR] = $10; range[NR] = sprintf("%.2f-%.2f", $8, $9); fast[NR] = $11
+      fast_rounds[NR] = $12; median_cpu[NR] = $13 }
     function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
     function verdict(ok, text) {
         printf "%s  %s\n", ok ? "PASS" : "FAIL", text
@@ -270,10 +291,10 @@ awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections=
     }
     END {
         w = at["wrk"]
-        printf "%-14s %8s %8s %12s %8s %10s %12s %14s %10s\n", "client", "GiB/s", "median", "range", "vs wrk", "CPU s/GiB", "syscalls/MiB", "fast-mode (n)", "peak MiB"
+        printf "%-14s %8s %8s %12s %8s %10s %12s %12s %14s %10s\n", "client", "GiB/s", "median", "range", "vs wrk", "CPU s/GiB", "server s/GiB", "syscalls/MiB", "fast-mode (n)", "peak MiB"
         for (i = 1; i <= NR; i++)
-            printf "%-14s %8.3f %8.3f %12s %8s %10.3f %12s %14s %10.1f\n", name[i], gibs[i], median[i], range[i], ratio(gibs[i], gibs[w]),
-                cpu[i], calls[i], fast[i] == "-" ? "-" : sprintf("%.4f (%d)", fast[i], fast_rounds[i]), peak[i] / 1048576
+            printf "%-14s %8.3f %8.3f %12s %8s %10.3f %12s %12s %14s %10.1f\n", name[i], gibs[i], median[i], range[i], ratio(gibs[i], gibs[w]),
+                cpu[i], server[i] == "-" ? "-" : sprintf("%.3f", server[i]), calls[i], fast[i] == "-" ? "-" : sprintf("%.4f (%d)", fast[i], fast_rounds[i]), peak[i] / 1048576
         print ""
         native = at["poll:epoll"] ? at["poll:epoll"] : at["poll"]
         old = at["plain"]
