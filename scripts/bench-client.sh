@@ -52,8 +52,8 @@
 #
 # CPU: the client's own getrusage figures (cpu_user_s + cpu_sys_s); wrk's from /usr/bin/time.
 # Server s/GiB: lighttpd's CPU (from /proc, Linux; "-" elsewhere) over the round, per GiB the
-# client received: how much a client's way of reading costs the sender (all figures of a column
-# are the best round's).
+# client received: how much a client's way of reading costs the sender. Like the CPU, syscall and
+# memory columns, it is the best round's.
 # wrk's GiB/s is its `summary.bytes` over `summary.duration`: every byte it read, heads and the
 # responses in flight when DURATION ended included. wrk counts a response slower than its
 # --timeout as an error though the transfer goes on, so --timeout is set beyond DURATION.
