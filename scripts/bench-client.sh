@@ -71,8 +71,7 @@ case $(uname -s) in
     *) DEFAULT_MODELS="threaded poll poll:poll poll:polling" ;;
 esac
 MODELS=${MODELS:-$DEFAULT_MODELS}
-# The floors (see above), where a C compiler and epoll are.
-FLOORS=
+# The floors (see above) join them where a C compiler and epoll are.
 FLOOR=
 CLIENTS="$MODELS plain"
 SCALE=10000
@@ -106,8 +105,7 @@ if [ "$(uname -s)" = Linux ] && command -v cc >/dev/null 2>&1; then
     FLOOR=$WORK/floor
     cc -O2 -Wall -Wextra -Werror -pthread -o "$FLOOR" scripts/floor.c 2>"$WORK/floor.err" ||
         die "scripts/floor.c does not build: $(head -n 1 "$WORK/floor.err")"
-    FLOORS="floor:threaded floor:epoll"
-    CLIENTS="$CLIENTS $FLOORS"
+    CLIENTS="$CLIENTS floor:threaded floor:epoll"
 else
     echo "bench-client: no floors (they need Linux and a C compiler: apt-get install gcc)" >&2
 fi
@@ -144,11 +142,14 @@ server_ticks() {
     awk '{ print $14 + $15 }' "/proc/$(cat "$PIDFILE")/stat" 2>/dev/null || true
 }
 ROUND_TICKS=
-# The lighttpd CPU seconds of the round so far ("" when unknown).
-server_seconds() {
+# lighttpd's CPU seconds since the round began per GiB of $1 bytes received ("-" when unknown).
+server_per_gib() {
     now=$(server_ticks)
-    [ -n "$now" ] && [ -n "$ROUND_TICKS" ] || return 0
-    awk -v a="$ROUND_TICKS" -v b="$now" -v hz="$HZ" 'BEGIN { printf "%.6f", (b - a) / hz }'
+    if [ -z "$now" ] || [ -z "$ROUND_TICKS" ]; then
+        echo -
+        return 0
+    fi
+    awk -v a="$ROUND_TICKS" -v b="$now" -v hz="$HZ" -v bytes="$1" 'BEGIN { printf "%.6f", (b - a) / hz / (bytes / 1073741824) }'
 }
 model_round() {
     case $1 in floor:*)
@@ -164,16 +165,17 @@ model_round() {
     fi
     failed=$(json_number jobs_failed "$WORK/$tag.json")
     [ "$failed" = 0 ] || die "$1: $failed failed jobs ($(tail -n 1 "$WORK/$tag.err"))"
+    bytes=$(json_number bytes "$WORK/$tag.json")
     awk -v name="$1" -v mib="$(json_number aggregate_mib_s "$WORK/$tag.json")" \
         -v user="$(json_number cpu_user_s "$WORK/$tag.json")" \
         -v sys="$(json_number cpu_sys_s "$WORK/$tag.json")" \
-        -v bytes="$(json_number bytes "$WORK/$tag.json")" \
+        -v bytes="$bytes" \
         -v peak="$(json_number peak_rss_bytes "$WORK/$tag.mem")" \
         -v total="$(syscalls_total "$WORK/$tag.json")" \
-        -v waits="$(json_number wait "$WORK/$tag.json" syscalls)" -v server="$(server_seconds)" 'BEGIN {
+        -v waits="$(json_number wait "$WORK/$tag.json" syscalls)" -v server="$(server_per_gib "$bytes")" 'BEGIN {
             gib = bytes / 1073741824
             printf "%s %.6f %.6f %.4f %d %.4f %s\n", name, mib / 1024, (user + sys) / gib, total / (bytes / 1048576), peak,
-                waits / (bytes / 1048576), server == "" ? "-" : sprintf("%.6f", server / gib)
+                waits / (bytes / 1048576), server
         }' >>"$WORK/rounds"
 }
 
@@ -183,15 +185,16 @@ floor_round() {
     $LIMIT "$MEMMON" --json --output "$WORK/floor.mem" -- "$FLOOR" "$1" "$PORT" "/$FILE" "$CONNECTIONS" 4194304 \
         >"$WORK/floor.out" 2>"$WORK/floor.err" || die "floor:$1 failed: $(tail -n 1 "$WORK/floor.err")"
     line=$(grep '^bytes=' "$WORK/floor.out") || die "floor:$1 printed no result: $(tail -n 1 "$WORK/floor.out")"
+    bytes=${line#bytes=}
+    bytes=${bytes%% *}
     # It reads no status line: fewer bytes than the bodies (an error page) fail the round.
     awk -v name="floor:$1" -v line="$line" -v peak="$(json_number peak_rss_bytes "$WORK/floor.mem")" \
-        -v bodies="$((CONNECTIONS * SIZE))" -v server="$(server_seconds)" 'BEGIN {
+        -v bodies="$((CONNECTIONS * SIZE))" -v server="$(server_per_gib "$bytes")" 'BEGIN {
         n = split(line, f, /[ =]/)
         for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
         if (v["bytes"] + 0 < bodies + 0) { printf "%.0f bytes, fewer than the %.0f of the bodies\n", v["bytes"], bodies; exit 1 }
         gib = v["bytes"] / 1073741824
-        printf "%s %.6f %.6f - %d - %s\n", name, gib / (v["wall_ns"] / 1e9), (v["cpu_user_s"] + v["cpu_sys_s"]) / gib, peak,
-            server == "" ? "-" : sprintf("%.6f", server / gib)
+        printf "%s %.6f %.6f - %d - %s\n", name, gib / (v["wall_ns"] / 1e9), (v["cpu_user_s"] + v["cpu_sys_s"]) / gib, peak, server
     }' >"$WORK/floor.line" || die "floor:$1 received $(cat "$WORK/floor.line")"
     cat "$WORK/floor.line" >>"$WORK/rounds"
 }
@@ -216,10 +219,9 @@ wrk_round() {
 $(tail -n 1 "$WORK/wrk.time")
 EOF
     awk -v bytes="$wrk_bytes" -v us="$wrk_us" -v user="$wrk_user" -v sys="$wrk_sys" -v kib="$wrk_kib" \
-        -v server="$(server_seconds)" 'BEGIN {
+        -v server="$(server_per_gib "$wrk_bytes")" 'BEGIN {
         gib = bytes / 1073741824
-        printf "wrk %.6f %.6f - %d - %s\n", gib / (us / 1e6), (user + sys) / gib, kib * 1024,
-            server == "" ? "-" : sprintf("%.6f", server / gib)
+        printf "wrk %.6f %.6f - %d - %s\n", gib / (us / 1e6), (user + sys) / gib, kib * 1024, server
     }' >>"$WORK/rounds"
     [ "$wrk_errors" = 0 ] || echo "bench-client: wrk reported $wrk_errors errors" >&2
     WRK_REQUESTS="${WRK_REQUESTS:+$WRK_REQUESTS, }$wrk_requests"
@@ -254,11 +256,11 @@ echo "wrk: $WRK_REQUESTS responses in $DURATION per round with $WRK_THREADS thre
 column() { awk -v c="$1" -v k="$2" '$1 == c && $k != "-" { print $k }' "$WORK/rounds"; }
 for client in $CLIENTS wrk; do
     grep -q "^$client " "$WORK/rounds" || continue
+    fast_calls=$(awk -v c="$client" '$1 == c && $6 != "-" && $6 >= 1 { print $4 }' "$WORK/rounds")
     printf '%s %s %s %s %s %s %s\n' "$(awk -v c="$client" '$1 == c' "$WORK/rounds" | sort -k2,2g | tail -n 1)" \
         "$(column "$client" 2 | sort -g | head -n 1)" "$(column "$client" 2 | sort -g | tail -n 1)" \
         "$(column "$client" 2 | median)" \
-        "$(awk -v c="$client" '$1 == c && $6 != "-" && $6 >= 1 { print $4 }' "$WORK/rounds" | median)" \
-        "$(awk -v c="$client" '$1 == c && $6 != "-" && $6 >= 1' "$WORK/rounds" | wc -l | tr -d ' ')" \
+        "$(printf '%s' "$fast_calls" | median)" "$(printf '%s' "$fast_calls" | grep -c .)" \
         "$(column "$client" 3 | median)" >>"$WORK/table"
 done
 
