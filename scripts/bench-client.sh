@@ -139,7 +139,9 @@ measure() {
 # round's server CPU per GiB is its growth over the round, over the GiB the client received.
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 server_ticks() {
-    awk '{ print $14 + $15 }' "/proc/$(cat "$PIDFILE")/stat" 2>/dev/null || true
+    pid=$(cat "$PIDFILE" 2>/dev/null) || return 0
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 0
+    awk '{ print $14 + $15 }' "/proc/$pid/stat"
 }
 ROUND_TICKS=
 # lighttpd's CPU seconds since the round began per GiB of $1 bytes received ("-" when unknown).
