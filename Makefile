@@ -115,7 +115,7 @@ compare: build
 bench-rr: build
 	@sh scripts/bench-rr.sh
 
-## bench-client: every model, the poll model as it was (plain), the floors of threaded and epoll (scripts/floor.c) and wrk side by side: GiB/s, CPU s/GiB of the client and of lighttpd, syscalls/MiB, peak memory; PASS/FAIL per goal
+## bench-client: every model, the poll model as it was (plain), the floors of threaded, epoll and uring (scripts/floor.c; uring's with liburing) and wrk side by side: GiB/s, CPU s/GiB of the client and of lighttpd, syscalls/MiB, peak memory; PASS/FAIL per goal
 bench-client: payload
 	@sh scripts/bench-client.sh
 
@@ -133,7 +133,7 @@ test:
 	$(CARGO) build --release --workspace
 	$(CARGO) test --release --workspace
 
-## lint: rustfmt and clippy, warnings are errors; module imports without loops, cli only in main.rs; scripts/floor.c compiles cleanly
+## lint: rustfmt and clippy, warnings are errors; module imports without loops, cli only in main.rs; scripts/floor.c compiles cleanly (its uring loop where liburing's header is)
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings

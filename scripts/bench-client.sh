@@ -9,12 +9,12 @@
 # mark, on the polling crate and waking at any data (`--variant poll:polling --low-water 1`), the
 # "today's poll variant" of the goals.
 #
-# And beside them run the floors (scripts/floor.c, built here with cc; Linux): `floor:threaded`
-# and `floor:epoll`, the least code a thread per connection and an epoll loop need for the same
-# download, with nothing measured but the whole run. threaded's CPU per GiB against its floor's is
-# what bench-overhead's bookkeeping costs (poll:epoll needs less than its floor, which has no
-# low-water mark); the floors against each other are the models' own gap, which no client code
-# can close. They are references: the goals below do not judge them; their syscall column is "-"
+# And beside them run the floors (scripts/floor.c, built here with cc; Linux): `floor:threaded`,
+# `floor:epoll` and `floor:uring` (where liburing is), the least code a thread per connection, an
+# epoll loop and an io_uring loop need for the same download, with nothing measured but the whole
+# run. A model's CPU per GiB against its floor's is what bench-overhead's bookkeeping costs
+# (poll:epoll needs less than its floor, which has no low-water mark); the floors against each
+# other are the models' own gap, which no client code can close. They are references: the goals below do not judge them; their syscall column is "-"
 # (only the models count calls) and their peak memory is memmon's, as for the models.
 #
 # Goals (issue 13):
@@ -32,8 +32,8 @@
 #   5. threaded and poll complete 10,000 connections (64 KiB payload) with 0 failed jobs, or
 #      refuse in one line where the open-file limit does not allow them (then SKIP, not FAIL).
 # After the goals, NOTE lines (no verdict: CPU per GiB swings with the loopback's mode too)
-# put threaded's and poll:epoll's median CPU per GiB beside their floors', and the floors'
-# GiB/s beside each other.
+# put threaded's, poll:epoll's and uring's median CPU per GiB beside their floors', and
+# floor:threaded's and floor:uring's GiB/s beside floor:epoll's.
 #
 # Loopback downloads are bimodal from run to run, whatever the model: in some runs the client
 # falls behind, its receive windows fill, and from then on lighttpd's sends are clocked by the
@@ -71,7 +71,7 @@ case $(uname -s) in
     *) DEFAULT_MODELS="threaded poll poll:poll poll:polling" ;;
 esac
 MODELS=${MODELS:-$DEFAULT_MODELS}
-# The floors (see above) join them where a C compiler and epoll are.
+# The floors (see above) join them where a C compiler and epoll are (floor:uring also needs liburing).
 FLOOR=
 CLIENTS="$MODELS plain"
 SCALE=10000
@@ -103,9 +103,23 @@ ln "$PAYLOAD" "$WORK/root/$FILE" 2>/dev/null ||
 "$CLIENT" payload --size 64KiB --out "$WORK/root/small" >/dev/null 2>&1
 if [ "$(uname -s)" = Linux ] && command -v cc >/dev/null 2>&1; then
     FLOOR=$WORK/floor
-    cc -O2 -Wall -Wextra -Werror -pthread -o "$FLOOR" scripts/floor.c 2>"$WORK/floor.err" ||
+    # floor:uring where liburing's header is (floor.c then has the uring loop) and uring runs.
+    URING_FLOOR=
+    if printf '#include <liburing.h>\n' | cc -E - >/dev/null 2>&1; then
+        URING_FLOOR=-luring
+    fi
+    cc -O2 -Wall -Wextra -Werror -pthread -o "$FLOOR" scripts/floor.c $URING_FLOOR 2>"$WORK/floor.err" ||
         die "scripts/floor.c does not build: $(head -n 1 "$WORK/floor.err")"
     CLIENTS="$CLIENTS floor:threaded floor:epoll"
+    case " $MODELS " in
+    *" uring "*)
+        if [ -n "$URING_FLOOR" ]; then
+            CLIENTS="$CLIENTS floor:uring"
+        else
+            echo "bench-client: no floor:uring (it needs liburing: apt-get install liburing-dev)" >&2
+        fi
+        ;;
+    esac
 else
     echo "bench-client: no floors (they need Linux and a C compiler: apt-get install gcc)" >&2
 fi
@@ -181,11 +195,18 @@ model_round() {
         }' >>"$WORK/rounds"
 }
 
-# One round of a floor (threaded or epoll), 4 MiB buffers as the models' default: its line in
-# $WORK/rounds (no syscall count).
+# One round of a floor (threaded, epoll or uring), 4 MiB buffers as the models' default: its line
+# in $WORK/rounds (no syscall count). Where the kernel refuses io_uring, floor:uring is skipped
+# as the uring model is.
 floor_round() {
+    status=0
     $LIMIT "$MEMMON" --json --output "$WORK/floor.mem" -- "$FLOOR" "$1" "$PORT" "/$FILE" "$CONNECTIONS" 4194304 \
-        >"$WORK/floor.out" 2>"$WORK/floor.err" || die "floor:$1 failed: $(tail -n 1 "$WORK/floor.err")"
+        >"$WORK/floor.out" 2>"$WORK/floor.err" || status=$?
+    if [ "$status" = 3 ]; then
+        echo "bench-client: $(tail -n 1 "$WORK/floor.err")" >&2
+        return 0
+    fi
+    [ "$status" = 0 ] || die "floor:$1 failed: $(tail -n 1 "$WORK/floor.err")"
     line=$(grep '^bytes=' "$WORK/floor.out") || die "floor:$1 printed no result: $(tail -n 1 "$WORK/floor.out")"
     bytes=${line#bytes=}
     bytes=${bytes%% *}
@@ -334,17 +355,21 @@ awk -v scale_file="$WORK/scale" -v small_peak="${small_peak:-0}" -v connections=
                 verdict(f[4] > 0 && f[4] <= 16 * 1048576, sprintf("poll peak RSS %.1f MiB <= 16 MiB at %d connections", f[4] / 1048576, scale))
         }
         # The floors (see the header), where they ran.
-        split("threaded floor:threaded poll:epoll floor:epoll", pair, " ")
-        for (p = 1; p < 4; p += 2) {
+        split("threaded floor:threaded poll:epoll floor:epoll uring floor:uring", pair, " ")
+        why[1] = "'"'"'s: what bench-overhead adds to a thread per connection"
+        why[3] = "'"'"'s (with a low-water mark, which the floor has not)"
+        why[5] = "'"'"'s: what bench-overhead adds to an io_uring loop"
+        for (p = 1; p < 6; p += 2) {
             m = at[pair[p]]; fl = at[pair[p + 1]]
             if (m && fl)
-                printf "NOTE  %s median CPU %.3f s/GiB = %s %s%s\n", name[m], median_cpu[m], ratio(median_cpu[m], median_cpu[fl]),
-                    name[fl], p == 1 ? "'"'"'s: what bench-overhead adds to a thread per connection" : "'"'"'s (with a low-water mark, which the floor has not)"
+                printf "NOTE  %s median CPU %.3f s/GiB = %s %s%s\n", name[m], median_cpu[m], ratio(median_cpu[m], median_cpu[fl]), name[fl], why[p]
         }
-        if (at["floor:threaded"] && at["floor:epoll"])
-            printf "NOTE  floor:threaded best %.3f GiB/s = %s floor:epoll best, median %s: the gap between the two models with no bench-overhead code\n",
-                gibs[at["floor:threaded"]], ratio(gibs[at["floor:threaded"]], gibs[at["floor:epoll"]]),
-                ratio(median[at["floor:threaded"]], median[at["floor:epoll"]])
+        split("floor:threaded floor:uring", other, " ")
+        for (o = 1; o <= 2; o++)
+            if (at[other[o]] && at["floor:epoll"])
+                printf "NOTE  %s best %.3f GiB/s = %s floor:epoll best, median %s: the gap between the two models with no bench-overhead code\n",
+                    other[o], gibs[at[other[o]]], ratio(gibs[at[other[o]]], gibs[at["floor:epoll"]]),
+                    ratio(median[at[other[o]]], median[at["floor:epoll"]])
         exit failed
     }
 ' "$WORK/table"

@@ -1,19 +1,28 @@
 /*
- * The floor of two I/O models, for `make bench-client`: the least code that downloads one URL
- * over N loopback connections with a thread per connection (blocking recv) or with one epoll
- * loop (level-triggered, one recv per ready socket, the poll model's shape), counting bytes to
- * EOF into one buffer of BUFFER bytes per thread (threaded) or in all (epoll), as the models do.
- * Nothing is timed but the whole run; no phase, no parser, no per-job record.
+ * The floor of three I/O models, for `make bench-client`: the least code that downloads one URL
+ * over N loopback connections
+ *   - threaded: a thread per connection, blocking recv into its own buffer of BUFFER bytes;
+ *   - epoll: one level-triggered epoll loop, one recv per ready socket into one buffer of BUFFER
+ *     bytes (the poll model's shape);
+ *   - uring (built where liburing is, `-luring`): one io_uring loop in the uring model's shape:
+ *     a multishot recv per connection into a shared pool of URING_BUFFERS buffers of BUFFER bytes
+ *     (at most 1 MiB), task work deferred to the wait, which waits for up to URING_BATCH
+ *     completions. Its pool is a registered buffer ring (Linux 5.19), the least code there is:
+ *     buffers go back by a store, not a submission. A receive the pool could not serve ends; it
+ *     is armed again, and counted (`rearmed=`).
+ * counting bytes to EOF, as the models do. Nothing is timed but the whole run; no phase, no
+ * parser, no per-job record.
  *
  * Beside the models it tells how much of a model's cost is the model's own (this floor has it
  * too) and how much is bench-overhead's bookkeeping (the floor has none).
  *
- *   floor threaded|epoll PORT PATH CONNECTIONS BUFFER
+ *   floor threaded|epoll|uring PORT PATH CONNECTIONS BUFFER
  *
- * prints `bytes=B wall_ns=W cpu_user_s=U cpu_sys_s=S`; on any error one line on stderr and exit
- * 1. Every wait is bounded: each socket has 30 s send and receive timeouts (a blocking connect
- * too, on Linux), and the loop gives up after 30 s without an event. Linux only (epoll).
- * The bytes counted include the response heads (HTTP/1.0: the server closes after the body).
+ * prints `bytes=B wall_ns=W cpu_user_s=U cpu_sys_s=S` (uring: and `rearmed=R`); on any error one
+ * line on stderr and exit 1 (3: the kernel refuses io_uring). Every wait is bounded: each socket has 30 s send and receive
+ * timeouts (a blocking connect too, on Linux), and a loop gives up after 30 s without an event.
+ * Linux only (epoll, io_uring). The bytes counted include the response heads (HTTP/1.0: the
+ * server closes after the body).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,12 +32,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#if __has_include(<liburing.h>)
+#include <liburing.h>
+#define FLOOR_URING 1
+#endif
 
-enum { TIMEOUT_S = 30 };
+enum { TIMEOUT_S = 30, URING_BUFFERS = 16, URING_BUFFER_MAX = 1 << 20, URING_BATCH = 4 };
 
 static int port;
 static size_t buffer_size;
@@ -133,9 +147,102 @@ static void epoll_loop(int connections) {
     free(buffer);
 }
 
+#ifdef FLOOR_URING
+static void uring_fail(const char *what, int err) {
+    errno = err;
+    fail(what);
+}
+
+/* A multishot receive of `fd` from the pool; user_data is the descriptor. */
+static void uring_recv(struct io_uring *ring, int fd) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+    if (!sqe) uring_fail("io_uring_get_sqe", EBUSY);
+    io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = 0;
+    io_uring_sqe_set_data64(sqe, (unsigned)fd);
+}
+
+static long long rearmed;
+
+static void uring_loop(int connections) {
+    struct io_uring ring;
+    struct io_uring_params params = {
+        .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN};
+    int err = io_uring_queue_init_params(connections + 64, &ring, &params);
+    if (err) {
+        /* As the uring model does where the kernel refuses io_uring: skipped, said in one line. */
+        fprintf(stderr, "floor: this kernel refuses io_uring (%s): floor:uring is skipped\n", strerror(-err));
+        exit(3);
+    }
+    size_t size = buffer_size < URING_BUFFER_MAX ? buffer_size : URING_BUFFER_MAX;
+    char *pool = malloc(size * URING_BUFFERS);
+    struct io_uring_buf_ring *buffers =
+        mmap(NULL, URING_BUFFERS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
+             MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (!pool || buffers == MAP_FAILED) fail("buffer pool");
+    struct io_uring_buf_reg registration = {
+        .ring_addr = (unsigned long)buffers, .ring_entries = URING_BUFFERS, .bgid = 0};
+    if ((err = io_uring_register_buf_ring(&ring, &registration, 0)))
+        uring_fail("io_uring_register_buf_ring", -err);
+    io_uring_buf_ring_init(buffers);
+    int mask = io_uring_buf_ring_mask(URING_BUFFERS);
+    for (int id = 0; id < URING_BUFFERS; id++)
+        io_uring_buf_ring_add(buffers, pool + (size_t)id * size, size, id, mask, id);
+    io_uring_buf_ring_advance(buffers, URING_BUFFERS);
+    for (int i = 0; i < connections; i++) {
+        int fd = open_socket(0);
+        if (send(fd, request, strlen(request), 0) != (ssize_t)strlen(request)) fail("send");
+        uring_recv(&ring, fd);
+    }
+    for (int open = connections; open > 0;) {
+        struct io_uring_cqe *cqe;
+        struct __kernel_timespec timeout = {.tv_sec = TIMEOUT_S};
+        err = io_uring_submit_and_wait_timeout(&ring, &cqe, open < URING_BATCH ? open : URING_BATCH,
+                                               &timeout, NULL);
+        if (err == -ETIME && !io_uring_cq_ready(&ring)) uring_fail("no completion", ETIMEDOUT);
+        if (err < 0 && err != -ETIME && err != -EINTR) uring_fail("io_uring_enter", -err);
+        unsigned head, seen = 0, returned = 0;
+        io_uring_for_each_cqe(&ring, head, cqe) {
+            seen++;
+            int fd = (int)cqe->user_data;
+            if (cqe->flags & IORING_CQE_F_BUFFER) {
+                int id = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+                io_uring_buf_ring_add(buffers, pool + (size_t)id * size, size, id, mask, returned++);
+            }
+            if (cqe->res > 0) {
+                total += cqe->res;
+            } else if (cqe->res == 0) {
+                close(fd);
+                open--;
+                continue;
+            } else if (cqe->res == -ENOBUFS) {
+                rearmed++;
+            } else {
+                uring_fail("recv", -cqe->res);
+            }
+            if (!(cqe->flags & IORING_CQE_F_MORE)) uring_recv(&ring, fd);
+        }
+        io_uring_buf_ring_advance(buffers, returned);
+        io_uring_cq_advance(&ring, seen);
+    }
+    io_uring_queue_exit(&ring);
+    free(pool);
+}
+#endif
+
 int main(int argc, char **argv) {
-    if (argc != 6 || (strcmp(argv[1], "threaded") && strcmp(argv[1], "epoll"))) {
-        fprintf(stderr, "usage: floor threaded|epoll PORT PATH CONNECTIONS BUFFER\n");
+#ifdef FLOOR_URING
+    int uring = argc > 1 && !strcmp(argv[1], "uring");
+#else
+    int uring = 0;
+#endif
+    if (argc != 6 || (strcmp(argv[1], "threaded") && strcmp(argv[1], "epoll") && !uring)) {
+#ifdef FLOOR_URING
+        fprintf(stderr, "usage: floor threaded|epoll|uring PORT PATH CONNECTIONS BUFFER\n");
+#else
+        fprintf(stderr, "usage: floor threaded|epoll PORT PATH CONNECTIONS BUFFER (built without liburing: no uring)\n");
+#endif
         return 2;
     }
     port = atoi(argv[2]);
@@ -151,14 +258,22 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &start);
     if (!strcmp(argv[1], "threaded"))
         threaded(connections);
+#ifdef FLOOR_URING
+    else if (uring)
+        uring_loop(connections);
+#endif
     else
         epoll_loop(connections);
     clock_gettime(CLOCK_MONOTONIC, &end);
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
-    printf("bytes=%lld wall_ns=%lld cpu_user_s=%.6f cpu_sys_s=%.6f\n", total,
+    printf("bytes=%lld wall_ns=%lld cpu_user_s=%.6f cpu_sys_s=%.6f", total,
            (end.tv_sec - start.tv_sec) * 1000000000ll + (end.tv_nsec - start.tv_nsec),
            usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6,
            usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6);
+#ifdef FLOOR_URING
+    if (uring) printf(" rearmed=%lld", rearmed);
+#endif
+    printf("\n");
     return 0;
 }
