@@ -448,3 +448,40 @@ fn the_low_water_mark_makes_each_recv_move_a_mark_of_body() {
     );
     assert!(support::stderr(&refused).contains("--low-water"));
 }
+
+/// A uring pool too small for the data that arrives (16 buffers of 4 KiB for 8 × 4 MiB) runs dry
+/// many times; each receive it ended is armed again, every body arrives whole, and the record
+/// says how often it happened.
+#[test]
+fn a_uring_pool_run_dry_rearms_its_receives_and_says_how_often() {
+    const BODY: u64 = 4 << 20;
+    let root = support::TempDir::new("uring-dry");
+    support::write_payload(&root.path().join("big"), BODY as usize);
+    let server = support::start_lighttpd(root.path());
+    let output = run(
+        server.port,
+        &[
+            "--path",
+            "/big",
+            "--connections",
+            "8",
+            "--buffer-size",
+            "4KiB",
+            "--json",
+            "--variant",
+            "uring",
+        ],
+    );
+    assert!(output.status.success(), "{}", support::stderr(&output));
+    let record = &json_lines(&output)[0];
+    assert_eq!(record["jobs_ok"], 8);
+    assert_eq!(record["recv_buffer_bytes"], 16 * 4096);
+    let features = record["backend_features"].as_str().unwrap();
+    let times: u64 = features
+        .split(", pool ran dry ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of a pool run dry in {features:?}"));
+    assert!(times > 1, "{features}");
+}
