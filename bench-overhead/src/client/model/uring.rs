@@ -19,10 +19,11 @@
 //!   loop fills several buffers per connection per wait. A pool of 100 × 1 MiB ran dry a fifth
 //!   as often and moved data no faster, for six times the memory.
 //! - no low-water mark (`--low-water` is the poll model's). Set once the head is in, as the poll
-//!   model sets it, it made this loop slower here (100 × 200 MiB, 8 interleaved rounds: median
-//!   3.1 against 3.9 GiB/s): a receive armed again after the pool ran dry reads at once, whatever
-//!   the mark, and the pool kept running dry. Set before the request it helped, but it would hide
-//!   the head and so move time from the transfer into ttfb.
+//!   model sets it, it did not make this loop faster here (100 × 200 MiB, interleaved: median
+//!   3.1 against 3.9 GiB/s over 8 rounds, 3.3 against 3.3 over 12): a receive armed again after
+//!   the pool ran dry reads at once, whatever the mark, and in most runs the pool kept running
+//!   dry. Set before the request it helped, but it would hide the head and so move time from the
+//!   transfer into ttfb.
 //! - deferred task work (`IORING_SETUP_DEFER_TASKRUN` with `SINGLE_ISSUER`, Linux 6.1): the
 //!   kernel's part of a completion runs when the loop enters to wait, not by interrupting the loop
 //!   (at 100 keep-alive connections over two loops, 70–79k → 99–100k requests/s here, and 12–13.6
