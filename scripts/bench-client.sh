@@ -14,8 +14,9 @@
 # epoll loop and an io_uring loop need for the same download, with nothing measured but the whole
 # run. A model's CPU per GiB against its floor's is what bench-overhead's bookkeeping costs
 # (poll:epoll needs less than its floor, which has no low-water mark); the floors against each
-# other are the models' own gap, which no client code can close. They are references: the goals below do not judge them; their syscall column is "-"
-# (only the models count calls) and their peak memory is memmon's, as for the models.
+# other are the models' own gap, which no client code can close. They are references: the goals
+# below do not judge them; their syscall column is "-" (only the models count calls) and their
+# peak memory is memmon's, as for the models.
 #
 # Goals (issue 13):
 #   1. every model and backend: aggregate >= 1.5x wrk's Transfer/sec on the same payload;

@@ -19,10 +19,10 @@
  *   floor threaded|epoll|uring PORT PATH CONNECTIONS BUFFER
  *
  * prints `bytes=B wall_ns=W cpu_user_s=U cpu_sys_s=S` (uring: and `rearmed=R`); on any error one
- * line on stderr and exit 1 (3: the kernel refuses io_uring). Every wait is bounded: each socket has 30 s send and receive
- * timeouts (a blocking connect too, on Linux), and a loop gives up after 30 s without an event.
- * Linux only (epoll, io_uring). The bytes counted include the response heads (HTTP/1.0: the
- * server closes after the body).
+ * line on stderr and exit 1 (3: the kernel refuses io_uring). Every wait is bounded: each socket
+ * has 30 s send and receive timeouts (a blocking connect too, on Linux), and a loop gives up
+ * after 30 s without an event. Linux only (epoll, io_uring). The bytes counted include the
+ * response heads (HTTP/1.0: the server closes after the body).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
