@@ -72,7 +72,7 @@ case $(uname -s) in
     *) DEFAULT_MODELS="threaded poll poll:poll poll:polling" ;;
 esac
 MODELS=${MODELS:-$DEFAULT_MODELS}
-# The floors (see above) join them where a C compiler and epoll are (floor:uring also needs liburing).
+# The floors (see above) join them where a C compiler and epoll are; floor:uring needs liburing.
 FLOOR=
 CLIENTS="$MODELS plain"
 SCALE=10000
