@@ -168,6 +168,14 @@ server_per_gib() {
     fi
     awk -v a="$ROUND_TICKS" -v b="$now" -v hz="$HZ" -v bytes="$1" 'BEGIN { printf "%.6f", (b - a) / hz / (bytes / 1073741824) }'
 }
+# A client that cannot run here (the kernel refuses io_uring) is said once, after the round's line,
+# and left out of the later rounds; any other failure to run is said after its round's line.
+: >"$WORK/skipped"
+: >"$WORK/skip-notes"
+skip() {
+    echo "$1" >>"$WORK/skipped"
+    echo "$2" >>"$WORK/skip-notes"
+}
 model_round() {
     case $1 in floor:*)
         floor_round "${1#floor:}"
@@ -177,7 +185,9 @@ model_round() {
     tag=$(printf '%s' "$1" | tr ':' '-')
     measure "$1" "$CONNECTIONS" "/$FILE" "$tag" || true
     if [ ! -s "$WORK/$tag.json" ]; then
-        echo "bench-client: $1 did not run: $(tail -n 1 "$WORK/$tag.err")" >&2
+        note="bench-client: $1 did not run: $(tail -n 1 "$WORK/$tag.err")"
+        # The model's own one-line refusal ("... the uring model is skipped") holds for every round.
+        if grep -q 'model is skipped' "$WORK/$tag.err"; then skip "$1" "$note"; else echo "$note" >>"$WORK/skip-notes"; fi
         return 0
     fi
     failed=$(json_number jobs_failed "$WORK/$tag.json")
@@ -204,7 +214,7 @@ floor_round() {
     $LIMIT "$MEMMON" --json --output "$WORK/floor.mem" -- "$FLOOR" "$1" "$PORT" "/$FILE" "$CONNECTIONS" 4194304 \
         >"$WORK/floor.out" 2>"$WORK/floor.err" || status=$?
     if [ "$status" = 3 ]; then
-        echo "bench-client: $(tail -n 1 "$WORK/floor.err")" >&2
+        skip "floor:$1" "bench-client: $(tail -n 1 "$WORK/floor.err")"
         return 0
     fi
     [ "$status" = 0 ] || die "floor:$1 failed: $(tail -n 1 "$WORK/floor.err")"
@@ -259,11 +269,14 @@ while [ "$round" -le "$ROUNDS" ]; do
     order=
     printf 'round %d/%d:' "$round" "$ROUNDS"
     for client in "$@"; do
+        grep -qx "$client" "$WORK/skipped" && continue
         ROUND_TICKS=$(server_ticks)
         if [ "$client" = wrk ]; then wrk_round; else model_round "$client"; fi
-        printf ' %s' "$client"
+        grep -qx "$client" "$WORK/skipped" || printf ' %s' "$client"
     done
     echo
+    cat "$WORK/skip-notes" >&2
+    : >"$WORK/skip-notes"
     # Rotate: the first client goes last.
     first=$1
     shift
